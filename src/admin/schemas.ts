@@ -1,0 +1,58 @@
+import { z } from "@hono/zod-openapi";
+import { TenantSettingsSchema } from "../identity/settings";
+
+export const TenantIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const TenantSchema = z
+  .object({
+    object: z.literal("tenant"),
+    id: z.string(),
+    name: z.string(),
+    settings: TenantSettingsSchema,
+    created_at: z.number().int(),
+  })
+  .openapi("Tenant");
+
+export const CreateTenantSchema = z
+  .strictObject({ name: z.string().min(1).max(200), settings: TenantSettingsSchema.optional() })
+  .openapi("CreateTenantRequest");
+
+export const UpdateTenantSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    settings: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "A JSON Merge Patch (RFC 7396) of the settings: `null` removes a key." }),
+  })
+  .openapi("UpdateTenantRequest");
+
+export const ApiKeySchema = z
+  .object({
+    object: z.literal("api_key"),
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "The first characters of the key, to recognise it." }),
+    created_at: z.number().int(),
+    revoked_at: z.number().int().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z
+    .string()
+    .openapi({ description: "The secret (`egk_…`). Shown once; only its SHA-256 hash is stored." }),
+}).openapi("CreatedApiKey");
+
+export const CreateKeySchema = z
+  .strictObject({ name: z.string().min(1).max(200) })
+  .openapi("CreateKeyRequest");
+
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ object: z.literal("list"), data: z.array(item) });

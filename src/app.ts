@@ -1,0 +1,79 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { admin } from "./admin";
+import { auth } from "./identity";
+import { authenticate } from "./identity/authenticate";
+import { bodyLimit } from "./platform/body";
+import { renderDocsPage } from "./platform/docs";
+import { GatewayError, handleError, notFound } from "./platform/errors";
+import { createApp } from "./platform/openapi";
+import { requestContext } from "./platform/request-context";
+import { proxy } from "./proxy";
+import { VERSION } from "./version";
+
+/** The gateway: middleware first, then the table of mounts. */
+export const app = createApp();
+
+app.use("*", requestContext);
+app.use("*", bodyLimit);
+app.use("/v1/*", authenticate);
+
+app.route("/v1", proxy);
+app.route("/v1/auth", auth);
+app.route("/admin", admin);
+
+app.openapi(
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    tags: ["Platform"],
+    summary: "Liveness",
+    responses: {
+      200: {
+        description: "The gateway is up",
+        content: { "application/json": { schema: z.object({ ok: z.boolean(), version: z.string() }) } },
+      },
+    },
+  }),
+  (c) => c.json({ ok: true, version: VERSION }, 200),
+);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "An Edgegate API key (`egk_…`) or an end-user token.",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+  type: "http",
+  scheme: "bearer",
+  description: "The gateway's ADMIN_TOKEN.",
+});
+
+const documentConfig = {
+  openapi: "3.1.0",
+  info: {
+    title: "Edgegate",
+    version: VERSION,
+    description:
+      "An OpenAI-compatible AI gateway on Cloudflare Workers. Point the official OpenAI SDK's baseURL at /v1 and use an Edgegate key.",
+  },
+};
+app.doc31("/openapi.json", documentConfig);
+app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(documentConfig))));
+
+/** Paths that exist with other methods answer 405 with `Allow`, everything else 404. */
+app.notFound((c) => {
+  const path = new URL(c.req.url).pathname;
+  const allowed = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.method === c.req.method) continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}$`);
+    if (pattern.test(path)) allowed.add(route.method);
+  }
+  if (allowed.size === 0) return notFound(c);
+  const allow = [...allowed].sort().join(", ");
+  throw new GatewayError(405, `Method ${c.req.method} is not allowed on ${path}. Allowed: ${allow}.`, {
+    code: "method_not_allowed",
+    headers: { allow },
+  });
+});
+app.onError(handleError);

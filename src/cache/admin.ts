@@ -1,0 +1,126 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { forgetCachedIdentity } from "../identity/authenticate";
+import { bumpCacheGeneration } from "../identity/repository";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses } from "../platform/openapi";
+import { readStats } from "./stats";
+
+const params = z.object({ id: z.string().min(1) });
+const security = [{ adminToken: [] }];
+
+const StatsSchema = z
+  .object({
+    object: z.literal("cache.stats"),
+    tenant_id: z.string(),
+    since: z.string().nullable(),
+    requests: z.number().int(),
+    hits: z.number().int(),
+    semantic_hits: z.number().int(),
+    coalesced: z.number().int(),
+    misses: z.number().int(),
+    bypasses: z.number().int(),
+    hit_rate: z.number().openapi({ description: "(hits + semantic hits + coalesced) / requests" }),
+    tokens_saved: z.object({ input: z.number().int(), output: z.number().int() }),
+    cost_saved_usd: z.number(),
+    upstream: z.object({
+      input_tokens: z.number().int(),
+      cached_tokens: z
+        .number()
+        .int()
+        .openapi({ description: "Provider prefix-cache hits (`cached_tokens`)." }),
+    }),
+    shadow: z.object({
+      checks: z.number().int(),
+      false_hits: z.number().int(),
+      false_hit_rate: z.number().nullable(),
+    }),
+  })
+  .openapi("CacheStats");
+
+/** `/admin/tenants/:id/stats` and `/admin/tenants/:id/cache`. */
+export const cacheAdmin = createApp();
+
+cacheAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/stats",
+    tags: ["Cache"],
+    summary: "Cache and provider prefix-cache statistics of a tenant",
+    security,
+    request: {
+      params,
+      query: z.object({
+        since: z.iso.date().optional().openapi({ description: "First UTC day (YYYY-MM-DD)." }),
+      }),
+    },
+    responses: {
+      200: { description: "Totals", content: { "application/json": { schema: StatsSchema } } },
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { since } = c.req.valid("query");
+    const s = await readStats(c.env.DB, id, since);
+    const served = s.hits + s.semantic_hits + s.coalesced;
+    const requests = served + s.misses + s.bypasses;
+    return c.json(
+      {
+        object: "cache.stats" as const,
+        tenant_id: id,
+        since: since ?? null,
+        requests,
+        hits: s.hits,
+        semantic_hits: s.semantic_hits,
+        coalesced: s.coalesced,
+        misses: s.misses,
+        bypasses: s.bypasses,
+        hit_rate: requests ? served / requests : 0,
+        tokens_saved: { input: s.input_tokens_saved, output: s.output_tokens_saved },
+        cost_saved_usd: Math.round(s.cost_saved_usd * 1e6) / 1e6,
+        upstream: { input_tokens: s.upstream_input_tokens, cached_tokens: s.upstream_cached_tokens },
+        shadow: {
+          checks: s.shadow_checks,
+          false_hits: s.shadow_false_hits,
+          false_hit_rate: s.shadow_checks ? s.shadow_false_hits / s.shadow_checks : null,
+        },
+      },
+      200,
+    );
+  },
+);
+
+cacheAdmin.openapi(
+  createRoute({
+    method: "delete",
+    path: "/tenants/{id}/cache",
+    tags: ["Cache"],
+    summary: "Purge a tenant's cache (O(1): starts a new cache generation)",
+    security,
+    request: { params },
+    responses: {
+      200: {
+        description: "Purged",
+        content: {
+          "application/json": {
+            schema: z.object({
+              object: z.literal("cache.purge"),
+              tenant_id: z.string(),
+              generation: z.number().int(),
+            }),
+          },
+        },
+      },
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const generation = await bumpCacheGeneration(c.env.DB, id);
+    if (generation === null) {
+      throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+    }
+    forgetCachedIdentity({ tenantId: id });
+    return c.json({ object: "cache.purge" as const, tenant_id: id, generation }, 200);
+  },
+);

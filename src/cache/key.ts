@@ -1,0 +1,136 @@
+import { sha256Hex } from "../identity/crypto";
+
+/** The endpoints whose answers the cache keeps. */
+export type CacheKind = "chat" | "embeddings" | "responses";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/**
+ * Fields that never change the output: transport framing, storage, routing and billing hints.
+ * @see OPENAI-REFERENCE.md C.1 ("Affects output?" column)
+ */
+const NOT_OUTPUT: Record<CacheKind, readonly string[]> = {
+  chat: [
+    "stream",
+    "stream_options",
+    "store",
+    "metadata",
+    "user",
+    "safety_identifier",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "prompt_cache_options",
+    "service_tier",
+  ],
+  embeddings: ["user"],
+  responses: [
+    "stream",
+    "stream_options",
+    "store",
+    "metadata",
+    "user",
+    "safety_identifier",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "prompt_cache_options",
+    "service_tier",
+    "background",
+  ],
+};
+
+/** Explicit values equal to the provider's defaults are dropped so `temperature: 1` keys like no temperature. */
+const DEFAULTS: Record<CacheKind, Record<string, Json>> = {
+  chat: {
+    temperature: 1,
+    top_p: 1,
+    n: 1,
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    logprobs: false,
+    parallel_tool_calls: true,
+    response_format: { type: "text" },
+  },
+  embeddings: { encoding_format: "float" },
+  responses: {
+    temperature: 1,
+    top_p: 1,
+    parallel_tool_calls: true,
+    truncation: "disabled",
+    text: { format: { type: "text" } },
+  },
+};
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Sorted keys, `null`/absent dropped, recursively: the order-free form of a JSON value. */
+function sortDeep(value: Json): Json {
+  if (Array.isArray(value)) return value.map(sortDeep);
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = value[key];
+    if (v === undefined || v === null) continue;
+    out[key] = sortDeep(v);
+  }
+  return out;
+}
+
+/** A message whose content is one text part says the same as one whose content is that string. */
+function normaliseMessage(message: Json): Json {
+  if (!isObject(message)) return message;
+  const content = message.content;
+  if (Array.isArray(content) && content.length === 1) {
+    const only = content[0];
+    if (isObject(only) && only.type === "text" && typeof only.text === "string") {
+      return { ...message, content: only.text };
+    }
+  }
+  return message;
+}
+
+function normaliseChat(body: JsonObject): JsonObject {
+  const out: JsonObject = { ...body };
+  if (Array.isArray(out.messages)) out.messages = out.messages.map(normaliseMessage);
+  if (typeof out.stop === "string") out.stop = [out.stop];
+  if (Array.isArray(out.stop) && out.stop.length === 0) delete out.stop;
+  const hasTools = Array.isArray(out.tools) && out.tools.length > 0;
+  if (!hasTools) {
+    delete out.tools;
+    if (out.tool_choice === "none") delete out.tool_choice;
+  } else if (out.tool_choice === "auto") delete out.tool_choice;
+  if (out.logprobs !== true) delete out.top_logprobs;
+  return out;
+}
+
+/**
+ * The canonical form of a request for the exact cache: output-affecting fields only, defaults
+ * removed, keys sorted. Documented in README.md ("How the cache key is made").
+ */
+export function canonicalRequest(kind: CacheKind, body: Record<string, unknown>): JsonObject {
+  let out: JsonObject = { ...(body as JsonObject) };
+  for (const field of NOT_OUTPUT[kind]) delete out[field];
+  for (const [field, fallback] of Object.entries(DEFAULTS[kind])) {
+    const v = out[field];
+    if (v !== undefined && JSON.stringify(sortDeep(v)) === JSON.stringify(sortDeep(fallback)))
+      delete out[field];
+  }
+  if (kind === "chat") out = normaliseChat(out);
+  return sortDeep(out) as JsonObject;
+}
+
+/** Who may share an entry: always one tenant (at one purge generation), and one end user unless shared. */
+export interface CacheScope {
+  tenantId: string;
+  generation: number;
+  /** `null` when the tenant shares entries across end users (or the request names none). */
+  userId: string | null;
+}
+
+/** SHA-256 over the scope and the canonical request. */
+export async function exactKey(kind: CacheKind, scope: CacheScope, canonical: JsonObject): Promise<string> {
+  const scopePart = JSON.stringify([scope.tenantId, scope.generation, scope.userId]);
+  return sha256Hex(`${kind}\n${scopePart}\n${JSON.stringify(canonical)}`);
+}

@@ -1,0 +1,43 @@
+import type { CacheKind } from "./key";
+
+/** One stored answer: the provider's final JSON object, with what stats and replays need. */
+export interface CacheEntry {
+  v: 1;
+  kind: CacheKind;
+  /** Milliseconds since the epoch when the provider answered. */
+  createdAt: number;
+  ttlSeconds: number;
+  model: string;
+  /** The completion, response or embedding list exactly as the provider returned it. */
+  body: Record<string, unknown>;
+  /** For semantic entries: the last user message the answer was given to. */
+  question?: string;
+}
+
+/** KV refuses expirations shorter than 60 s; shorter TTLs are enforced on read from `createdAt`. */
+const KV_MIN_TTL_SECONDS = 60;
+const prefix = "ans:";
+
+export function ageSeconds(entry: CacheEntry, now = Date.now()): number {
+  return Math.max(0, Math.floor((now - entry.createdAt) / 1000));
+}
+
+/** A stored answer still within its TTL (and within `maxAge` when the request set one), else null. */
+export async function readEntry(
+  kv: KVNamespace,
+  key: string,
+  maxAgeSeconds: number | null,
+): Promise<CacheEntry | null> {
+  const entry = await kv.get<CacheEntry>(`${prefix}${key}`, "json");
+  if (entry?.v !== 1) return null;
+  const age = (Date.now() - entry.createdAt) / 1000;
+  if (age >= entry.ttlSeconds) return null;
+  if (maxAgeSeconds !== null && age > maxAgeSeconds) return null;
+  return entry;
+}
+
+export async function writeEntry(kv: KVNamespace, key: string, entry: CacheEntry): Promise<void> {
+  await kv.put(`${prefix}${key}`, JSON.stringify(entry), {
+    expirationTtl: Math.max(KV_MIN_TTL_SECONDS, entry.ttlSeconds),
+  });
+}

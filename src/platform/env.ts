@@ -1,0 +1,34 @@
+import type { Principal } from "../identity/principal";
+
+/** Worker bindings and variables (see wrangler.toml and the configuration table in README.md). */
+export interface Bindings {
+  DB: D1Database;
+  CACHE: KVNamespace;
+  RATE_LIMITER: DurableObjectNamespace<import("../../durable-objects/rate-limiter").RateLimiter>;
+  REALTIME: DurableObjectNamespace<import("../../durable-objects/realtime-session").RealtimeSession>;
+  COALESCER: DurableObjectNamespace<import("../../durable-objects/coalescer").Coalescer>;
+  SEMANTIC_INDEX: DurableObjectNamespace<import("../../durable-objects/semantic-index").SemanticIndex>;
+  OPENAI_BASE_URL: string;
+  OPENAI_API_KEY?: string;
+  ADMIN_TOKEN?: string;
+  TOKEN_SECRET?: string;
+  OPENAI_WEBHOOK_SECRET?: string;
+  MAX_BODY_BYTES?: string;
+  UPSTREAM_TIMEOUT_MS?: string;
+  UPSTREAM_MAX_RETRIES?: string;
+  UPSTREAM_RETRY_BASE_MS?: string;
+  LOG_LEVEL?: string;
+}
+
+/** Per-request values set by middleware; each is written by exactly one middleware. */
+export interface Variables {
+  requestId: string;
+  principal: Principal;
+  /** Set by routes that consult the response cache; read by the request logger. */
+  cacheStatus: string;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

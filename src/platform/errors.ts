@@ -1,0 +1,97 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./env";
+import { log } from "./log";
+
+/** The OpenAI error body: all four keys are always present. @see OPENAI-REFERENCE.md C.3 */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface GatewayErrorOptions {
+  type?: string;
+  param?: string | null;
+  code?: string | null;
+  headers?: Record<string, string>;
+}
+
+const DEFAULT_TYPE: Partial<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "invalid_request_error",
+  403: "permission_error",
+  404: "invalid_request_error",
+  405: "invalid_request_error",
+  409: "invalid_request_error",
+  413: "invalid_request_error",
+  415: "invalid_request_error",
+  429: "rate_limit_error",
+};
+
+/** The one error type of the gateway: its response is OpenAI's error body with the matching status. */
+export class GatewayError extends HTTPException {
+  readonly type: string;
+  readonly param: string | null;
+  readonly code: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(status: ContentfulStatusCode, message: string, options: GatewayErrorOptions = {}) {
+    super(status, { message });
+    this.type =
+      options.type ?? DEFAULT_TYPE[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  body(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  override getResponse(): Response {
+    return Response.json(this.body(), { status: this.status, headers: this.headers });
+  }
+}
+
+/** Hono's own exceptions (e.g. a malformed JSON body in a validator) re-worded in OpenAI's shape. */
+function fromHttpException(err: HTTPException): GatewayError {
+  if (err.status === 400 && /malformed json/i.test(err.message)) {
+    return new GatewayError(
+      400,
+      "We could not parse the JSON body of your request. Send a valid JSON object with 'Content-Type: application/json'.",
+      { code: "invalid_json" },
+    );
+  }
+  return new GatewayError(err.status as ContentfulStatusCode, err.message || "Request failed.");
+}
+
+/** `app.onError`: every failure becomes an OpenAI-shaped body; unexpected ones are logged, never leaked. */
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  let gatewayError: GatewayError;
+  if (err instanceof GatewayError) gatewayError = err;
+  else if (err instanceof HTTPException) gatewayError = fromHttpException(err);
+  else {
+    log(c.env, "error", "unhandled error", {
+      request_id: c.get("requestId"),
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+    gatewayError = new GatewayError(
+      500,
+      "The gateway failed to process the request. Retry, or report the request id.",
+      {
+        type: "server_error",
+        code: "internal_error",
+      },
+    );
+  }
+  const res = gatewayError.getResponse();
+  const requestId = c.get("requestId");
+  if (requestId) res.headers.set("X-Request-Id", requestId);
+  return res;
+}
+
+export function notFound(c: Context<AppEnv>): Response {
+  throw new GatewayError(404, `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}.`, {
+    code: "unknown_url",
+  });
+}

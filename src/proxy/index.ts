@@ -1,0 +1,171 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { serveWithCache } from "../cache";
+import type { CacheKind } from "../cache/key";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses } from "../platform/openapi";
+import { enforceRateLimit } from "../ratelimit";
+import { callUpstream, relayResponse } from "../upstream";
+import {
+  ChatCompletionRequestSchema,
+  EmbeddingRequestSchema,
+  type ProxiedBody,
+  ResponseRequestSchema,
+  UpstreamObjectSchema,
+} from "./schemas";
+
+const security = [{ bearer: [] }];
+const relayed = {
+  200: {
+    description: "The provider's answer (JSON, or `text/event-stream` when `stream` is true)",
+    content: {
+      "application/json": { schema: UpstreamObjectSchema },
+      "text/event-stream": { schema: z.string() },
+    },
+  },
+  ...errorResponses,
+  429: errorResponses[400],
+  502: errorResponses[400],
+  504: errorResponses[400],
+};
+
+function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+/** The end user of a request: the token's or `X-User-Id`, else the body's `safety_identifier` / `user`. */
+export function endUserOf(c: Context<AppEnv>, body: ProxiedBody): string | null {
+  return c.get("principal").userId ?? body.safety_identifier ?? body.user ?? null;
+}
+
+export function assertModelAllowed(c: Context<AppEnv>, model: string): void {
+  const allowed = c.get("principal").tenant.settings.allowed_models;
+  if (allowed && !allowed.includes(model)) {
+    throw new GatewayError(
+      403,
+      `The model '${model}' is not allowed for this tenant. Allowed: ${allowed.join(", ")}.`,
+      {
+        param: "model",
+        code: "model_not_allowed",
+      },
+    );
+  }
+}
+
+/**
+ * Relays one JSON request to the provider after the tenant's checks, through the prompt cache;
+ * streams pass through chunk by chunk.
+ */
+async function forward(
+  c: Context<AppEnv>,
+  kind: CacheKind,
+  path: string,
+  body: ProxiedBody,
+): Promise<Response> {
+  assertModelAllowed(c, body.model);
+  const endUser = endUserOf(c, body);
+  await enforceRateLimit(c.env, c.get("principal"), endUser);
+  const send = (upstreamBody: Record<string, unknown>) =>
+    callUpstream(c.env, {
+      method: "POST",
+      path,
+      body: JSON.stringify(upstreamBody),
+      contentType: "application/json",
+      requestId: c.get("requestId"),
+      headers: { accept: upstreamBody.stream ? "text/event-stream" : "application/json" },
+    });
+  return serveWithCache(c, { kind, body, endUser, send });
+}
+
+export const proxy = createApp();
+
+proxy.openapi(
+  createRoute({
+    method: "post",
+    path: "/chat/completions",
+    tags: ["Proxy"],
+    summary: "Create a chat completion (relayed to the provider)",
+    security,
+    request: { body: jsonBody(ChatCompletionRequestSchema) },
+    responses: relayed,
+  }),
+  (c) => forward(c, "chat", "/chat/completions", c.req.valid("json")),
+);
+
+proxy.openapi(
+  createRoute({
+    method: "post",
+    path: "/embeddings",
+    tags: ["Proxy"],
+    summary: "Create embeddings (relayed to the provider)",
+    security,
+    request: { body: jsonBody(EmbeddingRequestSchema) },
+    responses: relayed,
+  }),
+  (c) => forward(c, "embeddings", "/embeddings", c.req.valid("json")),
+);
+
+proxy.openapi(
+  createRoute({
+    method: "post",
+    path: "/responses",
+    tags: ["Proxy"],
+    summary: "Create a model response (relayed to the provider)",
+    security,
+    request: { body: jsonBody(ResponseRequestSchema) },
+    responses: relayed,
+  }),
+  (c) => forward(c, "responses", "/responses", c.req.valid("json")),
+);
+
+interface ModelList {
+  object: "list";
+  data: { id: string }[];
+}
+
+proxy.openapi(
+  createRoute({
+    method: "get",
+    path: "/models",
+    tags: ["Proxy"],
+    summary: "List models (the provider's, narrowed to the tenant's allowed models)",
+    security,
+    responses: relayed,
+  }),
+  async (c) => {
+    await enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
+    const upstream = await callUpstream(c.env, {
+      method: "GET",
+      path: "/models",
+      requestId: c.get("requestId"),
+    });
+    const allowed = c.get("principal").tenant.settings.allowed_models;
+    if (!allowed || !upstream.ok) return relayResponse(upstream);
+    const list = (await upstream.json()) as ModelList;
+    return c.json({ ...list, data: list.data.filter((m) => allowed.includes(m.id)) }, 200);
+  },
+);
+
+proxy.openapi(
+  createRoute({
+    method: "get",
+    path: "/models/{model}",
+    tags: ["Proxy"],
+    summary: "Retrieve a model",
+    security,
+    request: { params: z.object({ model: z.string().min(1) }) },
+    responses: relayed,
+  }),
+  async (c) => {
+    const { model } = c.req.valid("param");
+    assertModelAllowed(c, model);
+    await enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
+    const upstream = await callUpstream(c.env, {
+      method: "GET",
+      path: `/models/${encodeURIComponent(model)}`,
+      requestId: c.get("requestId"),
+    });
+    return relayResponse(upstream);
+  },
+);

@@ -1,0 +1,98 @@
+/**
+ * Turns the server events of one session into records for D1: conversation items in order (with
+ * typed text, audio transcripts, function calls and outputs) and each `response.done` usage.
+ * @see OPENAI-REFERENCE.md A.9, A.11
+ */
+import { itemText, type RealtimeRecord, usageCounts } from "./records";
+
+type Json = Record<string, unknown>;
+
+const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
+
+/** Items whose order is remembered per session; a longer session stops recording new items. */
+const MAX_ITEMS = 10_000;
+
+export class SessionRecorder {
+  private readonly ordinals = new Map<string, number>();
+
+  constructor(
+    private readonly sessionId: () => string | null,
+    private readonly write: (record: RealtimeRecord) => void,
+  ) {}
+
+  /** Order of an item in the conversation, fixed when it is first seen. */
+  private ordinal(itemId: string): number | null {
+    const known = this.ordinals.get(itemId);
+    if (known !== undefined) return known;
+    if (this.ordinals.size >= MAX_ITEMS) return null;
+    const next = this.ordinals.size;
+    this.ordinals.set(itemId, next);
+    return next;
+  }
+
+  /** `conversation.item.added`: fixes the item's place; `.done` / `.created`: records it. */
+  item(item: Json | undefined, serverTool: boolean, complete: boolean): void {
+    const itemId = str(item?.id);
+    const sessionId = this.sessionId();
+    if (!item || itemId === null || sessionId === null) return;
+    const ordinal = this.ordinal(itemId);
+    if (ordinal === null || !complete) return;
+    this.write({
+      kind: "item",
+      sessionId,
+      itemId,
+      ordinal,
+      type: str(item.type) ?? "message",
+      role: str(item.role),
+      text: item.type === "message" ? itemText(item) : null,
+      name: str(item.name),
+      callId: str(item.call_id),
+      arguments: str(item.arguments),
+      output: str(item.output),
+      serverTool,
+      at: Date.now(),
+    });
+  }
+
+  /** A transcript or text that completes an item already in the conversation. */
+  text(itemId: unknown, role: "user" | "assistant", text: unknown): void {
+    const sessionId = this.sessionId();
+    if (typeof itemId !== "string" || typeof text !== "string" || sessionId === null) return;
+    const ordinal = this.ordinals.get(itemId);
+    // Out-of-band responses never join the conversation: they are not part of its transcript.
+    if (ordinal === undefined) return;
+    this.write({
+      kind: "item",
+      sessionId,
+      itemId,
+      ordinal,
+      type: "message",
+      role,
+      text,
+      name: null,
+      callId: null,
+      arguments: null,
+      output: null,
+      serverTool: false,
+      at: Date.now(),
+    });
+  }
+
+  /** `response.done`: its usage; returns the response's total tokens. */
+  usage(event: Json): number {
+    const response = (event.response ?? {}) as Json;
+    const sessionId = this.sessionId();
+    const usage = usageCounts(response.usage);
+    if (sessionId !== null && response.usage) {
+      this.write({
+        kind: "usage",
+        sessionId,
+        responseId: str(response.id) ?? `resp_unknown_${Date.now()}`,
+        status: str(response.status),
+        at: Date.now(),
+        usage,
+      });
+    }
+    return usage.total_tokens;
+  }
+}

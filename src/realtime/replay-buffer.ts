@@ -1,0 +1,108 @@
+/**
+ * The server events a session keeps so a client that dropped can reattach with `last_event_id` and
+ * receive what it missed, in order. While a client is attached only a short tail is kept (frames a
+ * dying socket may have swallowed); while detached everything is kept up to the session's bound.
+ */
+
+interface Entry {
+  seq: number;
+  eventId: string | null;
+  frame: string;
+}
+
+/** What a reattaching client is sent: the missed frames, and whether older ones were already dropped. */
+export interface Replay {
+  frames: string[];
+  /** False when `last_event_id` was not found and frames after it may have been evicted. */
+  complete: boolean;
+}
+
+/** Bytes of tail kept while a client is attached. */
+export const ATTACHED_TAIL_BYTES = 256 * 1024;
+
+export class ReplayBuffer {
+  private entries: Entry[] = [];
+  private head = 0;
+  private nextSeq = 0;
+  private evicted = false;
+  /** Sequence number of the first frame produced after the client detached. */
+  private detachedFrom: number | null = null;
+  bytes = 0;
+
+  constructor(private readonly detachedLimitBytes: number) {}
+
+  /**
+   * Keeps one frame. Returns false when a detached session has outgrown its bound (the caller ends
+   * the session: the client could no longer be brought up to date).
+   */
+  push(eventId: string | null, frame: string): boolean {
+    this.entries.push({ seq: this.nextSeq++, eventId, frame });
+    this.bytes += frame.length;
+    if (this.detachedFrom !== null) return this.bytes <= this.detachedLimitBytes;
+    const limit = Math.min(ATTACHED_TAIL_BYTES, this.detachedLimitBytes);
+    while (this.bytes > limit && this.entries.length - this.head > 1) this.evictOne();
+    this.compact();
+    return true;
+  }
+
+  detach(): void {
+    this.detachedFrom = this.nextSeq;
+  }
+
+  /**
+   * Frames after `lastEventId` (or, without one, those produced since the client detached), and
+   * switches back to attached mode.
+   */
+  reattach(lastEventId: string | null): Replay {
+    let from = this.detachedFrom ?? this.nextSeq;
+    let complete = true;
+    if (lastEventId !== null) {
+      const found = this.findSeq(lastEventId);
+      if (found === null) complete = !this.evicted;
+      from = found === null ? this.firstSeq() : found + 1;
+    }
+    const frames: string[] = [];
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i] as Entry;
+      if (entry.seq >= from) frames.push(entry.frame);
+    }
+    this.detachedFrom = null;
+    while (this.bytes > Math.min(ATTACHED_TAIL_BYTES, this.detachedLimitBytes) && this.entries.length - this.head > 1)
+      this.evictOne();
+    this.compact();
+    return { frames, complete };
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+
+  private findSeq(eventId: string): number | null {
+    for (let i = this.entries.length - 1; i >= this.head; i--) {
+      const entry = this.entries[i] as Entry;
+      if (entry.eventId === eventId) return entry.seq;
+    }
+    return null;
+  }
+
+  private firstSeq(): number {
+    return this.entries[this.head]?.seq ?? this.nextSeq;
+  }
+
+  private evictOne(): void {
+    const entry = this.entries[this.head] as Entry;
+    this.bytes -= entry.frame.length;
+    this.head++;
+    this.evicted = true;
+  }
+
+  /** Drops evicted slots once they are a large share of the array (amortised O(1) eviction). */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

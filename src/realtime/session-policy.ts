@@ -1,0 +1,106 @@
+/**
+ * The tenant's session policy applied to the events that configure a session: the gateway's own
+ * `session.update` when a session starts, and every client `session.update` and `response.create`
+ * (enforced instructions kept, voices and models checked, server-side tools merged in).
+ * @see https://platform.openai.com/docs/api-reference/realtime-client-events/session/update
+ */
+import { type RealtimePolicy, toolDefinitions } from "./policy";
+
+export interface PolicyViolation {
+  code: "voice_not_allowed" | "model_not_allowed" | "invalid_event";
+  message: string;
+  param: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Enforced instructions first, then the client's own. */
+function withEnforced(policy: RealtimePolicy, client: unknown): unknown {
+  if (policy.instructions === null) return client;
+  if (client === null || client === "") return policy.instructions;
+  if (typeof client !== "string") return client;
+  return client.startsWith(policy.instructions) ? client : `${policy.instructions}\n\n${client}`;
+}
+
+/** The client's tools with the tenant's server tools added (a server tool wins a name clash). */
+function withServerTools(policy: RealtimePolicy, client: unknown): unknown {
+  if (policy.tools.length === 0 || !Array.isArray(client)) return client;
+  const serverNames = new Set(policy.tools.map((tool) => tool.name));
+  const own = client.filter((tool) => !(isObject(tool) && serverNames.has(String(tool.name))));
+  return [...own, ...toolDefinitions(policy.tools)];
+}
+
+function voiceOf(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (isObject(value) && typeof value.id === "string") return value.id;
+  return null;
+}
+
+function checkVoice(policy: RealtimePolicy, audio: unknown, param: string): PolicyViolation | null {
+  if (policy.allowedVoices === null || !isObject(audio) || !isObject(audio.output)) return null;
+  if (audio.output.voice === undefined) return null;
+  const voice = voiceOf(audio.output.voice);
+  if (voice !== null && policy.allowedVoices.includes(voice)) return null;
+  return {
+    code: "voice_not_allowed",
+    message: `The voice '${voice ?? String(audio.output.voice)}' is not allowed for this tenant. Allowed: ${policy.allowedVoices.join(", ")}.`,
+    param,
+  };
+}
+
+/**
+ * Applies the policy to a client `session.update` event in place; returns the violation that makes
+ * the gateway refuse the whole update (nothing is forwarded then, as the API refuses invalid updates).
+ */
+export function applyToSessionUpdate(policy: RealtimePolicy, event: Json): PolicyViolation | null {
+  const session = event.session;
+  if (!isObject(session)) {
+    return { code: "invalid_event", message: "session.update needs a 'session' object.", param: "session" };
+  }
+  if (typeof session.model === "string" && policy.allowedModels && !policy.allowedModels.includes(session.model)) {
+    return {
+      code: "model_not_allowed",
+      message: `The model '${session.model}' is not allowed for this tenant. Allowed: ${policy.allowedModels.join(", ")}.`,
+      param: "session.model",
+    };
+  }
+  const voice = checkVoice(policy, session.audio, "session.audio.output.voice");
+  if (voice) return voice;
+  if ("instructions" in session) session.instructions = withEnforced(policy, session.instructions);
+  if ("tools" in session) session.tools = withServerTools(policy, session.tools);
+  return null;
+}
+
+/** Applies the policy to the per-response overrides of a client `response.create`, in place. */
+export function applyToResponseCreate(policy: RealtimePolicy, event: Json): PolicyViolation | null {
+  const response = event.response;
+  if (!isObject(response)) return null;
+  const voice = checkVoice(policy, response.audio, "response.audio.output.voice");
+  if (voice) return voice;
+  if ("instructions" in response) response.instructions = withEnforced(policy, response.instructions);
+  if ("tools" in response) response.tools = withServerTools(policy, response.tools);
+  return null;
+}
+
+/** True when a `response.create` frame might carry overrides the policy governs. */
+export function responseCreateNeedsPolicy(policy: RealtimePolicy, frame: string): boolean {
+  if (policy.instructions === null && policy.allowedVoices === null && policy.tools.length === 0) return false;
+  return frame.includes('"response"');
+}
+
+/**
+ * The `session.update` the gateway sends first on every new session: enforced instructions, the
+ * default allowed voice and the server-side tools. Null when the tenant sets none of them.
+ */
+export function initialSessionUpdate(policy: RealtimePolicy): string | null {
+  const session: Json = { type: "realtime" };
+  if (policy.instructions !== null) session.instructions = policy.instructions;
+  const voice = policy.allowedVoices?.[0];
+  if (voice !== undefined) session.audio = { output: { voice } };
+  if (policy.tools.length > 0) session.tools = toolDefinitions(policy.tools);
+  if (Object.keys(session).length === 1) return null;
+  return JSON.stringify({ type: "session.update", event_id: "event_gateway_policy", session });
+}

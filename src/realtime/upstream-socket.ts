@@ -1,0 +1,74 @@
+/**
+ * Opens the upstream Realtime WebSocket with the provider key. Workers cannot `fetch("wss://…")`,
+ * so the handshake is an HTTP(S) `fetch` with `Upgrade: websocket`; the GA protocol is spoken, so
+ * no `OpenAI-Beta` header is sent.
+ * @see https://developers.cloudflare.com/workers/examples/websockets/#write-a-websocket-client
+ * @see OPENAI-REFERENCE.md A.1, A.2
+ */
+import type { Bindings } from "../platform/env";
+
+export interface UpstreamRefusal {
+  /** HTTP status of the refused handshake; 0 when the upstream could not be reached at all. */
+  status: number;
+  code: string;
+  message: string;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+function connectTimeoutMs(env: Bindings): number {
+  const configured = Number(env.UPSTREAM_TIMEOUT_MS);
+  return Number.isFinite(configured) && configured > 0
+    ? Math.min(configured, DEFAULT_CONNECT_TIMEOUT_MS)
+    : DEFAULT_CONNECT_TIMEOUT_MS;
+}
+
+/** The upstream's error body, when the refused handshake carried OpenAI's JSON error. */
+async function refusalOf(res: Response): Promise<UpstreamRefusal> {
+  let message = `The upstream Realtime API refused the connection (HTTP ${res.status}).`;
+  let code = "upstream_refused";
+  try {
+    const body = (await res.json()) as { error?: { message?: unknown; code?: unknown } };
+    if (typeof body.error?.message === "string") message = `Upstream: ${body.error.message}`;
+    if (typeof body.error?.code === "string") code = body.error.code;
+  } catch {
+    // Not JSON: keep the generic message.
+  }
+  return { status: res.status, code, message };
+}
+
+/** Opens and accepts the upstream socket for `model`, or says why it could not. */
+export async function openUpstream(env: Bindings, model: string): Promise<WebSocket | UpstreamRefusal> {
+  const base = env.OPENAI_BASE_URL.replace(/\/+$/, "");
+  const url = `${base}/realtime?model=${encodeURIComponent(model)}`;
+  const timeoutMs = connectTimeoutMs(env);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, {
+      headers: { upgrade: "websocket", authorization: `Bearer ${env.OPENAI_API_KEY ?? ""}` },
+      signal: controller.signal,
+    });
+    const ws = res.webSocket;
+    if (res.status !== 101 || ws === null) return await refusalOf(res);
+    ws.accept();
+    return ws;
+  } catch (err) {
+    const reason = controller.signal.aborted
+      ? `no answer within ${timeoutMs} ms`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+    return {
+      status: 0,
+      code: "upstream_unreachable",
+      message: `The upstream Realtime API could not be reached (${reason}).`,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function isRefusal(value: WebSocket | UpstreamRefusal): value is UpstreamRefusal {
+  return "status" in value && "code" in value;
+}

@@ -1,0 +1,143 @@
+import type { Bindings } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { log } from "../platform/log";
+
+/** Statuses worth another attempt: OpenAI's SDK retries the same set. @see OPENAI-REFERENCE.md C.3 */
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
+/** A `retry-after` longer than this is passed back to the client instead of waited out. */
+const MAX_RETRY_WAIT_MS = 10_000;
+
+export interface UpstreamRequest {
+  method: "GET" | "POST" | "DELETE";
+  /** Path below the upstream base URL, starting with `/`, e.g. `/chat/completions`. */
+  path: string;
+  body?: string | ArrayBuffer | null;
+  contentType?: string;
+  requestId: string;
+  /** Extra headers, e.g. `Accept`. The provider key is always added here and nowhere else. */
+  headers?: Record<string, string>;
+}
+
+interface UpstreamSettings {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+}
+
+function settingsOf(env: Bindings): UpstreamSettings {
+  const num = (v: string | undefined, fallback: number) => {
+    const n = Number(v);
+    return v !== undefined && v !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+  };
+  return {
+    baseUrl: env.OPENAI_BASE_URL.replace(/\/+$/, ""),
+    apiKey: env.OPENAI_API_KEY ?? "",
+    timeoutMs: num(env.UPSTREAM_TIMEOUT_MS, 60_000),
+    maxRetries: num(env.UPSTREAM_MAX_RETRIES, 2),
+    retryBaseMs: num(env.UPSTREAM_RETRY_BASE_MS, 250),
+  };
+}
+
+/** Waiting time before the next attempt: the server's `retry-after-ms`/`retry-after`, else backoff with jitter. */
+function retryDelayMs(res: Response | null, attempt: number, baseMs: number): number {
+  const ms = Number(res?.headers.get("retry-after-ms"));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const seconds = Number(res?.headers.get("retry-after"));
+  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  const backoff = baseMs * 2 ** attempt;
+  return backoff / 2 + Math.random() * (backoff / 2);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The one place that talks to `OPENAI_BASE_URL` with the provider key. Retries 408/409/429/5xx and
+ * network errors with backoff before any byte has reached the client, honours `retry-after` and
+ * `x-should-retry`, and times out waiting for response headers (504). Bodies are never buffered:
+ * the returned response streams straight from the upstream.
+ */
+export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise<Response> {
+  const s = settingsOf(env);
+  const url = `${s.baseUrl}${req.path}`;
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${s.apiKey}`,
+    "x-request-id": req.requestId,
+    ...req.headers,
+  };
+  if (req.contentType) headers["content-type"] = req.contentType;
+  for (let attempt = 0; ; attempt++) {
+    const last = attempt >= s.maxRetries;
+    let res: Response;
+    try {
+      res = await fetchWithTimeout(url, { method: req.method, headers, body: req.body ?? null }, s.timeoutMs);
+    } catch (err) {
+      if (err instanceof GatewayError && err.status === 504) throw err;
+      if (last) throw unreachable(err);
+      log(env, "warn", "upstream network error, retrying", { request_id: req.requestId, attempt, url });
+      await sleep(retryDelayMs(null, attempt, s.retryBaseMs));
+      continue;
+    }
+    if (last || !shouldRetry(res)) return res;
+    const wait = retryDelayMs(res, attempt, s.retryBaseMs);
+    if (wait > MAX_RETRY_WAIT_MS) return res;
+    log(env, "warn", "upstream error, retrying", { request_id: req.requestId, attempt, status: res.status });
+    await res.body?.cancel();
+    await sleep(wait);
+  }
+}
+
+function shouldRetry(res: Response): boolean {
+  const hint = res.headers.get("x-should-retry");
+  if (hint === "false") return false;
+  if (hint === "true") return true;
+  return RETRYABLE.has(res.status);
+}
+
+async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await fetch(url, { ...init, signal: controller.signal });
+  } catch (err) {
+    if (controller.signal.aborted) {
+      throw new GatewayError(504, `The upstream API did not answer within ${timeoutMs} ms.`, {
+        type: "server_error",
+        code: "upstream_timeout",
+      });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function unreachable(err: unknown): GatewayError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new GatewayError(502, `The upstream API could not be reached (${reason}). Retry later.`, {
+    type: "server_error",
+    code: "upstream_unreachable",
+  });
+}
+
+/** Response headers worth passing from the upstream to the client. */
+const FORWARDED_HEADERS = [
+  "content-type",
+  "openai-processing-ms",
+  "openai-version",
+  "retry-after",
+  "retry-after-ms",
+];
+
+/** Relays an upstream response to the client as it streams, keeping its status and body faithfully. */
+export function relayResponse(upstream: Response, extraHeaders: Record<string, string> = {}): Response {
+  const headers = new Headers(extraHeaders);
+  for (const name of FORWARDED_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const upstreamId = upstream.headers.get("x-request-id");
+  if (upstreamId) headers.set("x-upstream-request-id", upstreamId);
+  return new Response(upstream.body, { status: upstream.status, headers });
+}

@@ -1,0 +1,15 @@
+import type { TestProject } from "vitest/node";
+import { startSimulator } from "../../tools/openai-sim";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    simOrigin: string;
+  }
+}
+
+/** Starts the OpenAI simulator on the port vitest.config.ts gave the Worker's OPENAI_BASE_URL. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const sim = await startSimulator({ port: Number(process.env.EDGEGATE_SIM_PORT) });
+  project.provide("simOrigin", sim.origin);
+  return () => sim.close();
+}

@@ -1,0 +1,59 @@
+import { env, exports } from "cloudflare:workers";
+import OpenAI from "openai";
+
+export const GATEWAY = "https://gateway.test";
+export const ADMIN_TOKEN = env.ADMIN_TOKEN ?? "";
+
+/** Sends a request to the gateway Worker under test (same isolate, real bindings). */
+export function gw(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${GATEWAY}${path}`, init));
+}
+
+export function jsonInit(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+export function admin(path: string, method = "GET", body?: unknown): Promise<Response> {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  return gw(`/admin${path}`, body === undefined ? { method, headers } : jsonInit(method, body, headers));
+}
+
+export interface TestTenant {
+  id: string;
+  key: string;
+  keyId: string;
+}
+
+/** A fresh tenant with one API key, made through the admin API. */
+export async function createTenant(settings: Record<string, unknown> = {}): Promise<TestTenant> {
+  const tenantRes = await admin("/tenants", "POST", { name: `t-${crypto.randomUUID()}`, settings });
+  if (tenantRes.status !== 201) throw new Error(`tenant: ${tenantRes.status} ${await tenantRes.text()}`);
+  const tenant = (await tenantRes.json()) as { id: string };
+  const keyRes = await admin(`/tenants/${tenant.id}/keys`, "POST", { name: "test" });
+  if (keyRes.status !== 201) throw new Error(`key: ${keyRes.status} ${await keyRes.text()}`);
+  const key = (await keyRes.json()) as { id: string; key: string };
+  return { id: tenant.id, key: key.key, keyId: key.id };
+}
+
+/** The official OpenAI SDK pointed at the gateway, as an app would use it. */
+export function sdk(
+  apiKey: string,
+  options: { maxRetries?: number; headers?: Record<string, string> } = {},
+): OpenAI {
+  return new OpenAI({
+    apiKey,
+    baseURL: `${GATEWAY}/v1`,
+    maxRetries: options.maxRetries ?? 0,
+    defaultHeaders: options.headers,
+    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+  });
+}
+
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export async function errorOf(res: Response): Promise<ErrorBody["error"]> {
+  const body = (await res.json()) as ErrorBody;
+  return body.error;
+}

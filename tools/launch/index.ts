@@ -1,0 +1,174 @@
+/**
+ * Starts the gateway locally the one way `npm start`, the end-to-end tests and the benchmarks share:
+ * D1 migrations applied to the persist folder, the OpenAI simulator as upstream unless one is given,
+ * and the Worker run in workerd through wrangler's `unstable_startWorker` with the devtools inspector
+ * off (it costs milliseconds of CPU per outbound fetch).
+ *
+ * @example
+ * const gw = await launchGateway({ port: 0 });
+ * const { apiKey } = await bootstrapTenant(gw.url, gw.adminToken);
+ * const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey });
+ * await gw.close();
+ *
+ * @see https://developers.cloudflare.com/workers/wrangler/api/#unstable_startworker
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type SimConfig, type Simulator, startSimulator } from "../openai-sim";
+import { waitForHealthy } from "./http-client";
+import { randomSecret } from "./local-secrets";
+import { applyMigrations } from "./migrations";
+import { createSelfSignedCert, type TlsCert } from "./tls-cert";
+import { type StartWorkerInput, startWorker } from "./worker";
+import { applyOfflineWranglerEnv, WRANGLER_CONFIG } from "./wrangler-env";
+
+export { bootstrapTenant, type TenantKey } from "./bootstrap";
+export { freePort } from "./free-port";
+export { type HttpInit, type HttpResult, httpRequest } from "./http-client";
+
+type Bindings = NonNullable<StartWorkerInput["bindings"]>;
+export type WranglerLogLevel = NonNullable<NonNullable<StartWorkerInput["dev"]>["logLevel"]>;
+
+export interface LaunchOptions {
+  /** Port on 127.0.0.1; 0 or omitted picks a free one. */
+  port?: number;
+  /** Local KV/D1/Durable Object state. Omitted: a fresh temporary folder, removed by `close()`. */
+  persistDir?: string;
+  /** The upstream API. Omitted: the bundled simulator is started on a free port. */
+  upstream?: { baseUrl: string; apiKey: string };
+  /** Settings for the bundled simulator (ignored with `upstream`). */
+  simulatorConfig?: Partial<SimConfig>;
+  /** Omitted: a random token. */
+  adminToken?: string;
+  /** Omitted: a random secret. */
+  tokenSecret?: string;
+  /** `OPENAI_WEBHOOK_SECRET`; omitted: unset (the webhook route answers 503). */
+  webhookSecret?: string;
+  /** More Worker variables (`MAX_BODY_BYTES`, `LOG_LEVEL`, …), overriding wrangler.toml's `[vars]`. */
+  vars?: Record<string, string>;
+  /** Serve HTTPS with a fresh self-signed certificate, returned as `Gateway.ca`. */
+  https?: boolean;
+  /** Wrangler's own logging (not the Worker's `LOG_LEVEL`). Default `warn`. */
+  logLevel?: WranglerLogLevel;
+}
+
+export interface Gateway {
+  /** `http://127.0.0.1:PORT` (`https://` with `https: true`), without a trailing slash. */
+  url: string;
+  port: number;
+  adminToken: string;
+  tokenSecret: string;
+  /** The `OPENAI_BASE_URL` the Worker was given. */
+  upstreamBaseUrl: string;
+  /** The bundled simulator, when no upstream was given. */
+  simulator?: Simulator;
+  persistDir: string;
+  /** PEM of the certificate to trust, with `https: true`. */
+  ca?: string;
+  /** Stops the Worker and the simulator and removes temporary folders. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts the gateway and resolves once `/healthz` answers. */
+export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> {
+  applyOfflineWranglerEnv();
+  const cleanup: (() => Promise<void>)[] = [];
+  const close = once(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+  try {
+    const persistDir = opts.persistDir ?? join(await makeTempDir(cleanup), "state");
+    const simulator = opts.upstream ? undefined : await startSimulator({ config: opts.simulatorConfig });
+    if (simulator) cleanup.push(() => simulator.close());
+    const [cert] = await Promise.all([
+      opts.https ? createSelfSignedCert(await makeTempDir(cleanup)) : undefined,
+      applyMigrations(persistDir),
+      import("wrangler"), // loading it takes seconds: overlap with the migrations' child process
+    ]);
+    const upstream = opts.upstream ?? simulatorUpstream(simulator);
+    const adminToken = opts.adminToken ?? randomSecret("adm_");
+    const tokenSecret = opts.tokenSecret ?? randomSecret("");
+    const bindings = workerBindings(opts, upstream, adminToken, tokenSecret);
+    const worker = await startWorker(startInput(opts, bindings, persistDir, cert));
+    cleanup.push(() => worker.dispose());
+    const { url } = worker;
+    await waitForHealthy(url, { ca: cert?.pem });
+    return {
+      url,
+      port: Number(new URL(url).port),
+      adminToken,
+      tokenSecret,
+      upstreamBaseUrl: upstream.baseUrl,
+      simulator,
+      persistDir,
+      ca: cert?.pem,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function workerBindings(
+  opts: LaunchOptions,
+  upstream: { baseUrl: string; apiKey: string },
+  adminToken: string,
+  tokenSecret: string,
+): Bindings {
+  const bindings: Bindings = {
+    OPENAI_BASE_URL: { type: "plain_text", value: upstream.baseUrl },
+    OPENAI_API_KEY: { type: "secret_text", value: upstream.apiKey },
+    ADMIN_TOKEN: { type: "secret_text", value: adminToken },
+    TOKEN_SECRET: { type: "secret_text", value: tokenSecret },
+  };
+  if (opts.webhookSecret) bindings.OPENAI_WEBHOOK_SECRET = { type: "secret_text", value: opts.webhookSecret };
+  for (const [name, value] of Object.entries(opts.vars ?? {})) bindings[name] = { type: "plain_text", value };
+  return bindings;
+}
+
+function startInput(
+  opts: LaunchOptions,
+  bindings: Bindings,
+  persistDir: string,
+  cert: TlsCert | undefined,
+): StartWorkerInput {
+  return {
+    config: WRANGLER_CONFIG,
+    bindings,
+    dev: {
+      inspector: false,
+      logLevel: opts.logLevel ?? "warn",
+      watch: false,
+      persist: persistDir,
+      server: {
+        hostname: "127.0.0.1",
+        port: opts.port ?? 0,
+        secure: opts.https ?? false,
+        httpsKeyPath: cert?.keyPath,
+        httpsCertPath: cert?.certPath,
+      },
+    },
+  };
+}
+
+/** A fresh folder under the OS temp dir, removed by the gateway's `close()`. */
+async function makeTempDir(cleanup: (() => Promise<void>)[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "edgegate-"));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function simulatorUpstream(simulator: Simulator | undefined): { baseUrl: string; apiKey: string } {
+  if (!simulator) throw new Error("No upstream: give `upstream` or let the simulator start.");
+  return { baseUrl: simulator.url, apiKey: simulator.state.config.apiKey ?? "sk-sim-edgegate" };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= fn();
+    return running;
+  };
+}

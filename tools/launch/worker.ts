@@ -1,0 +1,66 @@
+import type { unstable_DevEnv, unstable_startWorker } from "wrangler";
+
+export type StartWorkerInput = Parameters<typeof unstable_startWorker>[0];
+export type DevWorker = Awaited<ReturnType<typeof unstable_startWorker>>;
+type ControllerEvent = Parameters<unstable_DevEnv["dispatch"]>[0];
+
+const START_TIMEOUT_MS = 60_000;
+
+export interface StartedWorker {
+  /** `http://127.0.0.1:PORT` as really bound (it differs from the request with port 0). */
+  url: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * `unstable_startWorker`, failing fast instead of waiting forever: wrangler only logs a bundling
+ * error and leaves `ready` pending, so the first error event of the dev environment (or a timeout)
+ * rejects the start and tears the environment down.
+ */
+export async function startWorker(input: StartWorkerInput): Promise<StartedWorker> {
+  const { unstable_DevEnv: DevEnv } = await import("wrangler");
+  const devEnv = new DevEnv();
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {}); // observed through Promise.race below; later errors are moot
+  const dispatch = devEnv.dispatch.bind(devEnv);
+  devEnv.dispatch = (event: ControllerEvent) => {
+    if (event.type === "error") fail(new Error(`wrangler ${event.source}: ${describe(event)}`));
+    dispatch(event);
+  };
+  devEnv.on("error", (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+  const timer = setTimeout(
+    () => fail(new Error(`The Worker did not start within ${START_TIMEOUT_MS / 1000} s.`)),
+    START_TIMEOUT_MS,
+  );
+  try {
+    const worker = await Promise.race([devEnv.startWorker(input), failed]);
+    const url = await Promise.race([readyUrl(worker), failed]);
+    return { url, dispose: () => worker.dispose() };
+  } catch (err) {
+    await devEnv.teardown();
+    throw withCause(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readyUrl(worker: DevWorker): Promise<string> {
+  await worker.ready;
+  const url = await worker.url;
+  return `${url.protocol}//127.0.0.1:${url.port}`;
+}
+
+function describe(event: Extract<ControllerEvent, { type: "error" }>): string {
+  const cause = event.cause.message;
+  return cause && cause !== event.reason ? `${event.reason}: ${cause}` : event.reason;
+}
+
+/** Wrangler wraps build errors in "An error occurred when starting the server"; keep the real reason. */
+function withCause(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  if (!(err.cause instanceof Error)) return err;
+  return new Error(`${err.message}: ${err.cause.message}`, { cause: err.cause });
+}

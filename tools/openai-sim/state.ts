@@ -1,0 +1,122 @@
+/**
+ * Shared state of the OpenAI simulator: configuration, fault injection and request statistics.
+ * Every handler (HTTP routes in `server.ts`, the Realtime WebSocket in `realtime.ts`) reads and
+ * updates one `SimState`, so tests can steer and observe the simulator through `/__sim/*`.
+ */
+
+/** Options accepted by `startSimulator()` and by `POST /__sim/config`. */
+export interface SimConfig {
+  /** Bearer key clients must send; `null` accepts any non-empty key. */
+  apiKey: string | null;
+  /** Where job webhooks (`fine_tuning.job.*`) are POSTed, signed with Standard Webhooks. */
+  webhookUrl: string | null;
+  /** `whsec_…` secret used to sign webhooks. */
+  webhookSecret: string;
+  /** Milliseconds a fine-tuning job spends in each of validating_files, queued, running. */
+  fineTuneStepMs: number;
+  /** Maximum Realtime session length in seconds (GA: 60 minutes). */
+  realtimeMaxSessionSeconds: number;
+  /** Pause between SSE events of a streamed HTTP response, in ms (0 = write them back to back). */
+  streamChunkDelayMs: number;
+}
+
+/**
+ * Faults applied to the next matching requests. `route` is matched against `"METHOD /path"`
+ * (e.g. `"POST /v1/chat/completions"`); omitted means every route.
+ */
+export interface FaultSpec {
+  route?: string;
+  /** Added latency in ms before the response starts. */
+  latencyMs?: number;
+  /** Answer the next `count` matching requests with this status and an OpenAI error body. */
+  errorStatus?: number;
+  /** Optional `retry-after` header value (seconds) sent with injected errors. */
+  retryAfterSeconds?: number;
+  /** How many requests the fault applies to (default 1; latency without count applies until reset). */
+  count?: number;
+  /** For SSE streams: close the connection after this many `data:` events, without `[DONE]`. */
+  cutStreamAfterEvents?: number;
+  /** For Realtime: drop the WebSocket (TCP destroy) after this many server events. */
+  dropWebSocketAfterEvents?: number;
+  /** Refuse the TCP connection/upgrade outright (socket destroyed before any response). */
+  refuseConnection?: boolean;
+}
+
+export interface ActiveFault extends FaultSpec {
+  remaining: number;
+}
+
+/** An ephemeral Realtime key minted by `POST /v1/realtime/client_secrets`. */
+export interface EphemeralKey {
+  value: string;
+  /** Unix seconds, as in the `expires_at` field of the client-secret response. */
+  expiresAt: number;
+  /** The GA session configuration the secret was minted with; applied to sessions opened with it. */
+  session: Record<string, unknown>;
+}
+
+export interface SimState {
+  config: SimConfig;
+  faults: ActiveFault[];
+  /** Requests served per `"METHOD /path"` (path without query, ids kept literally). */
+  requests: Map<string, number>;
+  /** `ek_…` values accepted by the Realtime WebSocket in place of the API key. */
+  ephemeralKeys: Map<string, EphemeralKey>;
+}
+
+export const DEFAULT_CONFIG: SimConfig = {
+  apiKey: "sk-sim-edgegate",
+  webhookUrl: null,
+  webhookSecret: "whsec_c2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LWtleQ==",
+  fineTuneStepMs: 200,
+  realtimeMaxSessionSeconds: 3600,
+  streamChunkDelayMs: 0,
+};
+
+export function createState(config: Partial<SimConfig> = {}): SimState {
+  return {
+    config: { ...DEFAULT_CONFIG, ...config },
+    faults: [],
+    requests: new Map(),
+    ephemeralKeys: new Map(),
+  };
+}
+
+/** Counts one request under its `"METHOD /path"` key. */
+export function countRequest(state: SimState, method: string, path: string): void {
+  const key = `${method.toUpperCase()} ${path}`;
+  state.requests.set(key, (state.requests.get(key) ?? 0) + 1);
+}
+
+/** Adds a fault; `count` defaults to 1 except for pure latency, which lasts until reset. */
+export function addFault(state: SimState, spec: FaultSpec): void {
+  const pureLatency =
+    spec.latencyMs !== undefined &&
+    spec.errorStatus === undefined &&
+    spec.cutStreamAfterEvents === undefined &&
+    spec.dropWebSocketAfterEvents === undefined &&
+    !spec.refuseConnection;
+  const remaining = spec.count ?? (pureLatency ? Number.POSITIVE_INFINITY : 1);
+  state.faults.push({ ...spec, remaining });
+}
+
+/**
+ * Takes the first fault matching `routeKey` and consumes one use of it. Latency-only faults are
+ * returned merged with the consumed fault so a request can both wait and fail.
+ */
+export function takeFault(state: SimState, routeKey: string): FaultSpec | undefined {
+  let merged: FaultSpec | undefined;
+  for (const fault of state.faults) {
+    if (fault.remaining <= 0) continue;
+    if (fault.route !== undefined && fault.route !== routeKey) continue;
+    fault.remaining -= 1;
+    merged = { ...merged, ...fault };
+  }
+  state.faults = state.faults.filter((f) => f.remaining > 0);
+  return merged;
+}
+
+export function resetState(state: SimState): void {
+  state.faults = [];
+  state.requests.clear();
+}

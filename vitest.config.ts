@@ -1,0 +1,64 @@
+import { createServer } from "node:net";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/** A free loopback port, chosen here so the Worker's bindings can name the simulator before it starts. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const simPort = Number(process.env.EDGEGATE_SIM_PORT) || (await freePort());
+process.env.EDGEGATE_SIM_PORT = String(simPort);
+const migrations = await readD1Migrations("./migrations");
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            main: "./src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
+                OPENAI_API_KEY: "sk-sim-edgegate",
+                ADMIN_TOKEN: "test-admin-token",
+                TOKEN_SECRET: "test-token-secret-0123456789abcdef",
+                OPENAI_WEBHOOK_SECRET: "whsec_c2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LWtleQ==",
+                LOG_LEVEL: "error",
+                UPSTREAM_RETRY_BASE_MS: "10",
+                UPSTREAM_TIMEOUT_MS: "2000",
+                MAX_BODY_BYTES: "1048576",
+                TEST_MIGRATIONS: migrations,
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts", "src/**/*.test.ts"],
+          globalSetup: ["./test/helpers-node/sim-global-setup.ts"],
+          setupFiles: ["./test/workers/apply-migrations.ts"],
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["tools/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
