@@ -38,6 +38,7 @@ export default defineConfig({
                 UPSTREAM_RETRY_BASE_MS: "10",
                 UPSTREAM_TIMEOUT_MS: "2000",
                 MAX_BODY_BYTES: "1048576",
+                STATS_FLUSH_MS: "0",
                 TEST_MIGRATIONS: migrations,
               },
             },

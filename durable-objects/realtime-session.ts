@@ -1,27 +1,225 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../src/platform/env";
+import { GatewayError } from "../src/platform/errors";
+import { log } from "../src/platform/log";
+import { DailyLedger, LEDGER_DDL, quotaMessage } from "../src/realtime/ledger";
+import { LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/outbox";
+import {
+  decodePolicy,
+  POLICY_HEADER,
+  POLICY_TICKET_HEADER,
+  type RealtimePolicy,
+  SUBPROTOCOL_HEADER,
+} from "../src/realtime/policy";
+import type { RealtimeRecord } from "../src/realtime/records";
+import { type RelayHost, RelaySession } from "../src/realtime/relay-session";
 
-/** One per tenant+user: owns that user's Realtime sessions (work in progress). */
-export class RealtimeSession extends DurableObject<Bindings> {
+/** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
+const SCHEMA: readonly (readonly string[])[] = [[LEDGER_DDL, ...OUTBOX_DDL]];
+/** Delay before queued records go to D1, so one batch carries a whole burst of events. */
+const FLUSH_DELAY_MS = 1000;
+const FLUSH_RETRY_MS = 10_000;
+const STAGED_POLICY_TTL_MS = 30_000;
+
+/**
+ * One per tenant+user (`getByName(tenant + ":" + user)`): owns that user's Realtime sessions, their
+ * sockets and replay buffers, the user's daily usage, and the durable queue of D1 writes. The Worker
+ * authenticates and resolves the policy; this object only relays, enforces and records.
+ * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
+ * @see https://developers.cloudflare.com/durable-objects/api/alarms/
+ */
+export class RealtimeSession extends DurableObject<Bindings> implements RelayHost {
+  private readonly sessions = new Set<RelaySession>();
+  readonly ledger: DailyLedger;
+  private outbox!: Outbox;
+  private live!: LiveSessions;
+  private alarmAt: number | null = null;
+  private flushDueAt: number | null = null;
+  private inAlarm = false;
+  private readonly staged = new Map<string, { policy: RealtimePolicy; expires: number }>();
+
+  get bindings(): Bindings {
+    return this.env;
+  }
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.ledger = new DailyLedger(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => this.init());
+  }
+
+  private init(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const version =
+      sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
+    for (let v = version; v < SCHEMA.length; v++) for (const ddl of SCHEMA[v] ?? []) sql.exec(ddl);
+    sql.exec("DELETE FROM schema_version");
+    sql.exec("INSERT INTO schema_version (version) VALUES (?)", SCHEMA.length);
+    this.ledger.load(Date.now());
+    this.outbox = new Outbox(sql);
+    this.live = new LiveSessions(sql);
+    // Sessions of a previous incarnation lost their sockets with it.
+    for (const id of this.live.takeAll()) this.record({ kind: "session_abandoned", id, at: Date.now() });
+  }
+
+  /** Keeps a policy too large for a header until the upgrade that names its ticket arrives. */
+  stagePolicy(policy: RealtimePolicy): string {
+    const now = Date.now();
+    for (const [ticket, staged] of this.staged) if (staged.expires < now) this.staged.delete(ticket);
+    const ticket = crypto.randomUUID();
+    this.staged.set(ticket, { policy, expires: now + STAGED_POLICY_TTL_MS });
+    return ticket;
+  }
+
+  private policyOf(request: Request): RealtimePolicy {
+    const inline = request.headers.get(POLICY_HEADER);
+    if (inline !== null) return decodePolicy(inline);
+    const ticket = request.headers.get(POLICY_TICKET_HEADER) ?? "";
+    const staged = this.staged.get(ticket);
+    this.staged.delete(ticket);
+    if (!staged) {
+      throw new GatewayError(503, "The session could not be set up; retry the connection.", {
+        type: "server_error",
+        code: "session_setup_failed",
+      });
+    }
+    return staged.policy;
+  }
+
+  /** The upgrade, forwarded by the Worker with the resolved policy (in a header, or staged). */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === "/fetch") {
-      const r = await fetch("https://tools.test/x");
-      return new Response(await r.text());
+    const protocol = request.headers.get(SUBPROTOCOL_HEADER);
+    const sessionId = url.searchParams.get("session_id");
+    try {
+      const policy = this.policyOf(request);
+      if (sessionId) return this.reattach(policy, sessionId, url.searchParams.get("last_event_id"), protocol);
+      return this.open(policy, protocol);
+    } catch (err) {
+      if (err instanceof GatewayError) return err.getResponse();
+      throw err;
     }
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    server.accept();
-    server.addEventListener("message", (e) => {
-      const data = e.data;
-      const len = typeof data === "string" ? data.length : (data as ArrayBuffer).byteLength;
-      if (typeof data === "string" && data.startsWith("close:")) {
-        try { server.close(Number(data.slice(6)), "bye"); } catch (err) { server.send(`closeerr ${String(err)}`); }
-        return;
-      }
-      server.send(`got ${typeof data} ${len}`);
-    });
-    server.addEventListener("close", (e) => server.send(`closed ${e.code}`));
-    return new Response(null, { status: 101, webSocket: client, headers: { "sec-websocket-protocol": "realtime" } });
   }
+
+  /** Whether the user has used up a daily quota (for minting client secrets). */
+  quotaExceeded(policy: RealtimePolicy): string | null {
+    const kind = this.ledger.exceeded(policy, Date.now());
+    return kind === null ? null : quotaMessage(kind, policy);
+  }
+
+  private open(policy: RealtimePolicy, protocol: string | null): Response {
+    if (!policy.model)
+      throw new GatewayError(400, "Missing required parameter: 'model'.", { param: "model" });
+    const active = [...this.sessions].filter((s) => s.phase !== "ended").length;
+    if (active >= policy.maxConcurrentSessions) {
+      throw new GatewayError(
+        429,
+        `This user already has ${active} Realtime sessions open, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a dropped one expire) first.`,
+        { type: "rate_limit_error", code: "too_many_sessions" },
+      );
+    }
+    const exceeded = this.ledger.exceeded(policy, Date.now());
+    if (exceeded !== null) {
+      throw new GatewayError(429, quotaMessage(exceeded, policy), {
+        type: "rate_limit_error",
+        code: "quota_exceeded",
+      });
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    server.accept();
+    const session = new RelaySession(this, policy, policy.model, server);
+    this.sessions.add(session);
+    session.start();
+    this.deadlinesChanged();
+    return upgraded(client, protocol);
+  }
+
+  private reattach(policy: RealtimePolicy, id: string, lastEventId: string | null, protocol: string | null) {
+    const session = [...this.sessions].find((s) => s.id === id && s.phase !== "ended");
+    // The object is per tenant+user already; the policy check keeps that true if names ever collide.
+    if (!session || session.policy.tenantId !== policy.tenantId || session.policy.userId !== policy.userId) {
+      throw new GatewayError(
+        404,
+        `No resumable Realtime session '${id}' for this user: it ended, its reconnect grace period passed, or it never existed.`,
+        { param: "session_id", code: "session_not_found" },
+      );
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    server.accept();
+    session.attach(server, lastEventId);
+    return upgraded(client, protocol);
+  }
+
+  record(record: RealtimeRecord): void {
+    this.outbox.add(record);
+    if (this.flushDueAt === null) {
+      this.flushDueAt = Date.now() + FLUSH_DELAY_MS;
+      this.schedule();
+    }
+  }
+
+  started(session: RelaySession): void {
+    if (session.id !== null) this.live.add(session.id, session.startedAt);
+  }
+
+  ended(session: RelaySession): void {
+    this.sessions.delete(session);
+    if (session.id !== null) this.live.remove(session.id);
+    log(this.env, "info", "realtime session ended", {
+      tenant: session.policy.tenantId,
+      user: session.policy.userId,
+      session_id: session.id,
+      reason: session.endReason,
+      duration_ms: Date.now() - session.startedAt,
+    });
+    this.flushDueAt = Date.now();
+    this.schedule();
+  }
+
+  deadlinesChanged(): void {
+    this.schedule();
+  }
+
+  /** One alarm for every deadline: session lengths, reconnect grace periods and the next D1 flush. */
+  private schedule(): void {
+    if (this.inAlarm) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const session of this.sessions) next = Math.min(next, session.deadline);
+    if (this.flushDueAt !== null && (this.outbox.pending > 0 || this.ledger.dirty)) {
+      next = Math.min(next, this.flushDueAt);
+    }
+    if (next === Number.POSITIVE_INFINITY || (this.alarmAt !== null && this.alarmAt <= next)) return;
+    this.alarmAt = next;
+    void this.ctx.storage.setAlarm(next);
+  }
+
+  override async alarm(): Promise<void> {
+    this.inAlarm = true;
+    this.alarmAt = null;
+    const now = Date.now();
+    try {
+      for (const session of [...this.sessions]) session.tick(now);
+      this.ledger.save();
+      if (this.flushDueAt !== null && this.flushDueAt <= now) await this.flush(now);
+    } finally {
+      this.inAlarm = false;
+      this.schedule();
+    }
+  }
+
+  private async flush(now: number): Promise<void> {
+    try {
+      await this.outbox.flush(this.env.DB);
+      this.flushDueAt = this.outbox.pending > 0 ? now + FLUSH_DELAY_MS : null;
+    } catch (err) {
+      log(this.env, "error", "realtime records not written to D1, will retry", { error: String(err) });
+      this.flushDueAt = now + FLUSH_RETRY_MS;
+    }
+  }
+}
+
+function upgraded(client: WebSocket, protocol: string | null): Response {
+  const headers: Record<string, string> = protocol ? { "sec-websocket-protocol": protocol } : {};
+  return new Response(null, { status: 101, webSocket: client, headers });
 }

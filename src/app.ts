@@ -1,5 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { admin } from "./admin";
+import { aliasAdmin } from "./aliases";
+import { datasetHooks, datasets, storedCompletions } from "./datasets";
+import { datasetEvals, evals } from "./evals";
+import { datasetJobs, fineTuningPassthrough, openaiHooks } from "./finetune";
 import { auth } from "./identity";
 import { authenticate } from "./identity/authenticate";
 import { bodyLimit } from "./platform/body";
@@ -8,6 +12,7 @@ import { GatewayError, handleError, notFound } from "./platform/errors";
 import { createApp } from "./platform/openapi";
 import { requestContext } from "./platform/request-context";
 import { proxy } from "./proxy";
+import { realtime, realtimeAdmin } from "./realtime";
 import { VERSION } from "./version";
 
 /** The gateway: middleware first, then the table of mounts. */
@@ -18,8 +23,19 @@ app.use("*", bodyLimit);
 app.use("/v1/*", authenticate);
 
 app.route("/v1", proxy);
+app.route("/v1", storedCompletions);
+app.route("/v1/datasets", datasets);
+app.route("/hooks", datasetHooks);
+app.route("/v1", fineTuningPassthrough);
+app.route("/v1/datasets", datasetJobs);
+app.route("/hooks", openaiHooks);
+app.route("/v1/datasets", datasetEvals);
+app.route("/v1/evals", evals);
 app.route("/v1/auth", auth);
 app.route("/admin", admin);
+app.route("/admin", aliasAdmin);
+app.route("/v1/realtime", realtime);
+app.route("/admin", realtimeAdmin);
 
 app.openapi(
   createRoute({

@@ -1,10 +1,17 @@
 import { app } from "./app";
+import { pollUnfinishedJobs } from "./finetune";
 
+export { CaptureBuffer } from "../durable-objects/capture-buffer";
 export { Coalescer } from "../durable-objects/coalescer";
+export { EvalRunner } from "../durable-objects/eval-runner";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { RealtimeSession } from "../durable-objects/realtime-session";
 export { SemanticIndex } from "../durable-objects/semantic-index";
 
 export default {
   fetch: app.fetch,
+  /** Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current. */
+  scheduled(_controller, env, ctx) {
+    ctx.waitUntil(pollUnfinishedJobs(env));
+  },
 } satisfies ExportedHandler<import("./platform/env").Bindings>;

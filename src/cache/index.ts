@@ -10,7 +10,7 @@ import { derivePromptCacheKey } from "./prefix";
 import { costUsd, priceOf, usageOf } from "./prices";
 import { type Framing, replay } from "./replay";
 import { answerText, DEFAULT_THRESHOLD, embedQuestion, partitionName, splitQuestion } from "./semantic";
-import { addStats, type StatsDelta } from "./stats";
+import { queueStats, type StatsDelta } from "./stats";
 import { ageSeconds, type CacheEntry, readEntry, writeEntry } from "./store";
 import { refuseSemanticHit } from "./verify";
 
@@ -19,11 +19,27 @@ export type CacheStatus = "HIT" | "SEMANTIC_HIT" | "MISS" | "BYPASS" | "COALESCE
 /** Sends the (possibly rewritten) request body to the provider; supplied by the proxy. */
 export type SendUpstream = (body: Record<string, unknown>) => Promise<Response>;
 
+/** What the gateway answered, for observers such as traffic capture (src/datasets). */
+export interface AnsweredCall {
+  kind: CacheKind;
+  /** The request as the client sent it. */
+  request: Record<string, unknown>;
+  /** The provider's final object (assembled for streams); null for errors and cut streams. */
+  answer: Record<string, unknown> | null;
+  status: CacheStatus;
+  endUser: string | null;
+  latencyMs: number;
+}
+
 export interface CachedCall {
   kind: CacheKind;
   body: Record<string, unknown>;
   endUser: string | null;
   send: SendUpstream;
+  /** Called once the answer is known (after the response for misses), outside the response path. */
+  onAnswer?: (answered: AnsweredCall) => Promise<void>;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
 }
 
 /** Semantic state of a request: its partition's index, its question and vector, and any shadow hit. */
@@ -42,8 +58,22 @@ function framingOf(body: Record<string, unknown>): Framing {
   return { stream: body.stream === true, includeUsage: options?.include_usage === true };
 }
 
+function notify(
+  c: Context<AppEnv>,
+  call: CachedCall,
+  answer: Record<string, unknown> | null,
+  status: CacheStatus,
+) {
+  if (!call.onAnswer) return;
+  const latencyMs = Math.round((performance.now() - call.startedAt) * 100) / 100;
+  const answered = { kind: call.kind, request: call.body, answer, status, endUser: call.endUser, latencyMs };
+  c.executionCtx.waitUntil(call.onAnswer(answered));
+}
+
 function record(c: Context<AppEnv>, delta: StatsDelta): void {
-  c.executionCtx.waitUntil(addStats(c.env.DB, c.get("principal").tenant.id, delta).catch(() => undefined));
+  const flushAfterMs = Number(c.env.STATS_FLUSH_MS ?? 1_000);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  queueStats(c.env.DB, waitUntil, c.get("principal").tenant.id, delta, flushAfterMs);
 }
 
 function savedBy(c: Context<AppEnv>, entry: CacheEntry): StatsDelta {
@@ -58,6 +88,7 @@ function savedBy(c: Context<AppEnv>, entry: CacheEntry): StatsDelta {
 
 function serveEntry(
   c: Context<AppEnv>,
+  call: CachedCall,
   entry: CacheEntry,
   status: "HIT" | "SEMANTIC_HIT" | "COALESCED",
   framing: Framing,
@@ -66,6 +97,7 @@ function serveEntry(
   c.set("cacheStatus", status);
   const counter = status === "HIT" ? "hits" : status === "SEMANTIC_HIT" ? "semanticHits" : "coalesced";
   record(c, { [counter]: 1, ...savedBy(c, entry) });
+  notify(c, call, entry.body, status);
   const headers: Record<string, string> = { "x-cache": status, ...extra };
   if (status !== "COALESCED") headers.age = String(ageSeconds(entry));
   return replay(entry, framing, headers);
@@ -81,9 +113,9 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   const settings = principal.tenant.settings.cache ?? {};
   const policy = cachePolicy(principal, call.kind, (name) => c.req.header(name));
   const framing = framingOf(call.body);
-  const upstreamBody = await prepareUpstreamBody(c, call, framing);
   if (policy.mode === "off") {
     if (policy.onlyIfCached) throw notCached("the cache is off for this request");
+    const upstreamBody = await prepareUpstreamBody(c, call, framing);
     return fetchAndRecord(c, call, upstreamBody, framing, policy, "BYPASS", null, null, null);
   }
   const scope: CacheScope = {
@@ -95,11 +127,11 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   const key = await exactKey(call.kind, scope, canonical);
   if (policy.read) {
     const entry = await readEntry(c.env.CACHE, key, policy.maxAgeSeconds);
-    if (entry) return serveEntry(c, entry, "HIT", framing);
+    if (entry) return serveEntry(c, call, entry, "HIT", framing);
   }
   let semantic: SemanticState | null = null;
   if (policy.mode === "semantic") {
-    const found = await semanticLookup(c, call.kind, scope, canonical, policy);
+    const found = await semanticLookup(c, call, framing, scope, canonical, policy);
     if (found?.hit) return found.hit;
     semantic = found?.state ?? null;
   }
@@ -108,9 +140,10 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   if (policy.coalesce && policy.write) {
     const stub = c.env.COALESCER.getByName(key);
     const joined = (await stub.join(leaderDeadlineMs(c))) as JoinResult;
-    if (joined.role === "follower") return serveEntry(c, joined.entry, "COALESCED", framing);
+    if (joined.role === "follower") return serveEntry(c, call, joined.entry, "COALESCED", framing);
     if (joined.role === "leader") lead = { stub, token: joined.token };
   }
+  const upstreamBody = await prepareUpstreamBody(c, call, framing);
   return fetchAndRecord(c, call, upstreamBody, framing, policy, "MISS", key, lead, semantic);
 }
 
@@ -124,6 +157,9 @@ function notCached(why: string): GatewayError {
 /** Adds a derived `prompt_cache_key`, and asks for the usage chunk on streams so every answer has usage. */
 async function prepareUpstreamBody(c: Context<AppEnv>, call: CachedCall, framing: Framing) {
   const body: Record<string, unknown> = { ...call.body };
+  // `store: true` asks Edgegate to capture (src/datasets); the provider keeps a copy only if the tenant says so.
+  if (body.store === true && c.get("principal").tenant.settings.distillation?.forward_store !== true)
+    delete body.store;
   const settings = c.get("principal").tenant.settings.cache;
   if (body.prompt_cache_key === undefined && settings?.prompt_cache_key !== false) {
     const derived = await derivePromptCacheKey(call.kind, c.get("principal").tenant.id, body);
@@ -137,11 +173,13 @@ async function prepareUpstreamBody(c: Context<AppEnv>, call: CachedCall, framing
 
 async function semanticLookup(
   c: Context<AppEnv>,
-  kind: CacheKind,
+  call: CachedCall,
+  framing: Framing,
   scope: CacheScope,
   canonical: Record<string, unknown>,
   policy: CachePolicy,
 ): Promise<{ hit?: Response; state: SemanticState } | null> {
+  const kind = call.kind;
   const split = splitQuestion(kind, canonical);
   if (!split) return null;
   const settings = c.get("principal").tenant.settings.cache ?? {};
@@ -158,7 +196,7 @@ async function semanticLookup(
   if (settings.semantic?.shadow) return { state: { ...state, shadow: entry } };
   const similarity = { "x-cache-similarity": match.similarity.toFixed(4) };
   return {
-    hit: serveEntry(c, entry, "SEMANTIC_HIT", { stream: false, includeUsage: false }, similarity),
+    hit: serveEntry(c, call, entry, "SEMANTIC_HIT", framing, similarity),
     state,
   };
 }
@@ -226,6 +264,7 @@ async function afterAnswer(
   semantic: SemanticState | null,
   outcome: StreamOutcome,
 ): Promise<void> {
+  notify(c, call, outcome, status);
   const usage = outcome ? usageOf(outcome) : null;
   const delta: StatsDelta = {
     [status === "MISS" ? "misses" : "bypasses"]: 1,
@@ -234,7 +273,7 @@ async function afterAnswer(
   };
   if (!outcome || !key) {
     if (lead) await lead.stub.abandon(lead.token);
-    await addStats(c.env.DB, c.get("principal").tenant.id, delta);
+    record(c, delta);
     return;
   }
   const entry: CacheEntry = {
@@ -251,7 +290,8 @@ async function afterAnswer(
     const same = answerText(call.kind, semantic.shadow.body) === answerText(call.kind, outcome);
     delta.shadowFalseHits = same ? 0 : 1;
   }
-  const work: Promise<unknown>[] = [addStats(c.env.DB, c.get("principal").tenant.id, delta)];
+  record(c, delta);
+  const work: Promise<unknown>[] = [];
   if (policy.write) {
     work.push(writeEntry(c.env.CACHE, key, entry));
     if (semantic) {

@@ -3,12 +3,11 @@ import type { Bindings } from "../platform/env";
 import { log } from "../platform/log";
 import { callUpstream } from "../upstream";
 import type { CacheKind, CacheScope } from "./key";
+import { DEFAULT_EMBEDDING_MODEL, DEFAULT_THRESHOLD, EMBEDDING_DIMENSIONS } from "./semantic-defaults";
 import type { CacheSettings } from "./settings";
 
-export const DEFAULT_THRESHOLD = 0.95;
-export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
-/** Embedding width for the index: text-embedding-3 models shorten vectors natively (`dimensions`). */
-export const EMBEDDING_DIMENSIONS = 512;
+export { DEFAULT_THRESHOLD };
+
 const EMBEDDING_TTL_SECONDS = 7 * 86_400;
 
 type Message = { role?: unknown; content?: unknown };

@@ -33,15 +33,6 @@ const UPSERT = `INSERT INTO cache_stats (tenant_id, day, ${COLUMNS.map(([, c]) =
   VALUES (?, ?, ${COLUMNS.map(() => "?").join(", ")})
   ON CONFLICT (tenant_id, day) DO UPDATE SET ${COLUMNS.map(([, c]) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
-/** Adds to today's counters (one statement, safe under concurrency). */
-export async function addStats(db: D1Database, tenantId: string, delta: StatsDelta): Promise<void> {
-  const day = new Date().toISOString().slice(0, 10);
-  await db
-    .prepare(UPSERT)
-    .bind(tenantId, day, ...COLUMNS.map(([k]) => delta[k] ?? 0))
-    .run();
-}
-
 export type StatsTotals = Record<(typeof COLUMNS)[number][1], number>;
 
 /** Totals over all days, optionally from a day (`YYYY-MM-DD`) on. */
@@ -52,4 +43,52 @@ export async function readStats(db: D1Database, tenantId: string, since?: string
     .bind(tenantId, since ?? "0000-00-00")
     .first<StatsTotals>();
   return row ?? (Object.fromEntries(COLUMNS.map(([, c]) => [c, 0])) as StatsTotals);
+}
+
+const pending = new Map<string, StatsDelta>();
+let flushScheduled = false;
+
+function merge(into: StatsDelta, delta: StatsDelta): void {
+  for (const [k] of COLUMNS) into[k] = (into[k] ?? 0) + (delta[k] ?? 0);
+}
+
+async function flush(db: D1Database): Promise<void> {
+  flushScheduled = false;
+  const batch = [...pending.entries()];
+  pending.clear();
+  if (batch.length === 0) return;
+  try {
+    const day = new Date().toISOString().slice(0, 10);
+    await db.batch(
+      batch.map(([tenantId, delta]) =>
+        db.prepare(UPSERT).bind(tenantId, day, ...COLUMNS.map(([k]) => delta[k] ?? 0)),
+      ),
+    );
+  } catch {
+    // Counters are kept for the next flush rather than lost.
+    for (const [tenantId, delta] of batch) {
+      const current = pending.get(tenantId) ?? {};
+      merge(current, delta);
+      pending.set(tenantId, current);
+    }
+  }
+}
+
+/**
+ * Adds to a tenant's counters without a D1 write per request: deltas are summed in the isolate and
+ * written together `flushAfterMs` later (one batch for every tenant seen meanwhile).
+ */
+export function queueStats(
+  db: D1Database,
+  waitUntil: (p: Promise<unknown>) => void,
+  tenantId: string,
+  delta: StatsDelta,
+  flushAfterMs: number,
+): void {
+  const current = pending.get(tenantId) ?? {};
+  merge(current, delta);
+  pending.set(tenantId, current);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  waitUntil(new Promise((resolve) => setTimeout(resolve, flushAfterMs)).then(() => flush(db)));
 }

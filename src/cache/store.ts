@@ -1,3 +1,4 @@
+import { hotEntries } from "./hot";
 import type { CacheKind } from "./key";
 
 /** One stored answer: the provider's final JSON object, with what stats and replays need. */
@@ -22,22 +23,32 @@ export function ageSeconds(entry: CacheEntry, now = Date.now()): number {
   return Math.max(0, Math.floor((now - entry.createdAt) / 1000));
 }
 
-/** A stored answer still within its TTL (and within `maxAge` when the request set one), else null. */
+function fresh(entry: CacheEntry, maxAgeSeconds: number | null): boolean {
+  const age = (Date.now() - entry.createdAt) / 1000;
+  return age < entry.ttlSeconds && (maxAgeSeconds === null || age <= maxAgeSeconds);
+}
+
+/**
+ * A stored answer still within its TTL (and within `maxAge` when the request set one), else null.
+ * Recently used entries come from the isolate's memory, the rest from KV.
+ */
 export async function readEntry(
   kv: KVNamespace,
   key: string,
   maxAgeSeconds: number | null,
 ): Promise<CacheEntry | null> {
-  const entry = await kv.get<CacheEntry>(`${prefix}${key}`, "json");
-  if (entry?.v !== 1) return null;
-  const age = (Date.now() - entry.createdAt) / 1000;
-  if (age >= entry.ttlSeconds) return null;
-  if (maxAgeSeconds !== null && age > maxAgeSeconds) return null;
-  return entry;
+  const hot = hotEntries.get(key);
+  if (hot) return fresh(hot, maxAgeSeconds) ? hot : null;
+  const text = await kv.get(`${prefix}${key}`, "text");
+  if (!text) return null;
+  const entry = JSON.parse(text) as CacheEntry;
+  if (entry.v !== 1) return null;
+  hotEntries.set(key, entry, text.length);
+  return fresh(entry, maxAgeSeconds) ? entry : null;
 }
 
 export async function writeEntry(kv: KVNamespace, key: string, entry: CacheEntry): Promise<void> {
-  await kv.put(`${prefix}${key}`, JSON.stringify(entry), {
-    expirationTtl: Math.max(KV_MIN_TTL_SECONDS, entry.ttlSeconds),
-  });
+  const text = JSON.stringify(entry);
+  hotEntries.set(key, entry, text.length);
+  await kv.put(`${prefix}${key}`, text, { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, entry.ttlSeconds) });
 }

@@ -18,11 +18,15 @@ const keyCache = new Map<string, { value: ActiveKey; expires: number }>();
 const SUBPROTOCOL_KEY_PREFIX = "openai-insecure-api-key.";
 const MAX_USER_ID_LENGTH = 256;
 
-async function cachedKey(db: D1Database, cacheKey: string, by: { hash: string } | { id: string }) {
+async function cachedKey(
+  db: D1Database,
+  cacheKey: string,
+  by: () => Promise<{ hash: string } | { id: string }>,
+): Promise<ActiveKey | null> {
   const now = Date.now();
   const hit = keyCache.get(cacheKey);
   if (hit && hit.expires > now) return hit.value;
-  const value = await findActiveKey(db, by);
+  const value = await findActiveKey(db, await by());
   if (!value) {
     keyCache.delete(cacheKey);
     return null;
@@ -77,8 +81,8 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     );
   }
   if (isApiKey(secret)) {
-    const hash = await sha256Hex(secret);
-    const found = await cachedKey(c.env.DB, `h:${hash}`, { hash });
+    // Keyed by the secret itself: a cached lookup costs no hashing; D1 is only ever asked by hash.
+    const found = await cachedKey(c.env.DB, `s:${secret}`, async () => ({ hash: await sha256Hex(secret) }));
     if (!found) {
       throw new GatewayError(
         401,
@@ -89,7 +93,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     return { kind: "api_key", tenant: found.tenant, keyId: found.keyId, userId: headerUser(c) };
   }
   const claims = await verifyUserToken(c.env.TOKEN_SECRET, secret);
-  const found = await cachedKey(c.env.DB, `k:${claims.keyId}`, { id: claims.keyId });
+  const found = await cachedKey(c.env.DB, `k:${claims.keyId}`, async () => ({ id: claims.keyId }));
   if (!found || found.tenant.id !== claims.tenantId) {
     throw new GatewayError(401, "The end-user token was minted with a key that has been revoked.", {
       code: "invalid_api_key",

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CacheSettingsSchema } from "../cache/settings";
+import { DistillationSettingsSchema } from "../datasets/settings";
 import { RealtimeSettingsSchema } from "../realtime/settings";
 
 /**
@@ -17,6 +18,7 @@ export const TenantSettingsSchema = z
     allowed_models: z.array(z.string().min(1)).nullable().optional(),
     cache: CacheSettingsSchema.optional(),
     realtime: RealtimeSettingsSchema.optional(),
+    distillation: DistillationSettingsSchema.optional(),
   })
   .openapi("TenantSettings");
 

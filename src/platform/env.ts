@@ -8,6 +8,8 @@ export interface Bindings {
   REALTIME: DurableObjectNamespace<import("../../durable-objects/realtime-session").RealtimeSession>;
   COALESCER: DurableObjectNamespace<import("../../durable-objects/coalescer").Coalescer>;
   SEMANTIC_INDEX: DurableObjectNamespace<import("../../durable-objects/semantic-index").SemanticIndex>;
+  CAPTURE_BUFFER: DurableObjectNamespace<import("../../durable-objects/capture-buffer").CaptureBuffer>;
+  EVAL_RUNNER: DurableObjectNamespace<import("../../durable-objects/eval-runner").EvalRunner>;
   OPENAI_BASE_URL: string;
   OPENAI_API_KEY?: string;
   ADMIN_TOKEN?: string;
@@ -18,6 +20,8 @@ export interface Bindings {
   UPSTREAM_MAX_RETRIES?: string;
   UPSTREAM_RETRY_BASE_MS?: string;
   LOG_LEVEL?: string;
+  /** How long cache counters are summed in an isolate before one D1 write (default 1000). */
+  STATS_FLUSH_MS?: string;
 }
 
 /** Per-request values set by middleware; each is written by exactly one middleware. */

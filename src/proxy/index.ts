@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { resolveAlias, routeHeader } from "../aliases/route";
 import { serveWithCache } from "../cache";
 import type { CacheKind } from "../cache/key";
+import { captureHook } from "../datasets/capture";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
@@ -61,10 +63,14 @@ async function forward(
   c: Context<AppEnv>,
   kind: CacheKind,
   path: string,
-  body: ProxiedBody,
+  request: ProxiedBody,
 ): Promise<Response> {
+  const endUser = endUserOf(c, request);
+  const principal = c.get("principal");
+  const route = await resolveAlias(c.env.DB, principal.tenant.id, request.model, endUser ?? principal.keyId);
+  const body = route ? { ...request, model: route.model } : request;
   assertModelAllowed(c, body.model);
-  const endUser = endUserOf(c, body);
+  const onAnswer = captureHook(c, kind, body);
   await enforceRateLimit(c.env, c.get("principal"), endUser);
   const send = (upstreamBody: Record<string, unknown>) =>
     callUpstream(c.env, {
@@ -75,7 +81,11 @@ async function forward(
       requestId: c.get("requestId"),
       headers: { accept: upstreamBody.stream ? "text/event-stream" : "application/json" },
     });
-  return serveWithCache(c, { kind, body, endUser, send });
+  const res = await serveWithCache(c, { kind, body, endUser, send, startedAt: performance.now(), onAnswer });
+  if (!route) return res;
+  const routed = new Response(res.body, res);
+  routed.headers.set("x-model-route", routeHeader(route));
+  return routed;
 }
 
 export const proxy = createApp();

@@ -47,7 +47,12 @@ function refuse(session: RelaySession, code: string, message: string, frame: str
 /** Handles one client frame; never throws, and never ends the session for a bad frame. */
 export function onClientFrame(session: RelaySession, data: string | ArrayBuffer): void {
   if (typeof data !== "string") {
-    refuse(session, "binary_frame_not_supported", "Binary frames are not supported: send client events as JSON text frames.", null);
+    refuse(
+      session,
+      "binary_frame_not_supported",
+      "Binary frames are not supported: send client events as JSON text frames.",
+      null,
+    );
     return;
   }
   if (data.length > MAX_CLIENT_FRAME_CHARS) {
@@ -76,5 +81,6 @@ export function onClientFrame(session: RelaySession, data: string | ArrayBuffer)
   } else if (type === "response.create" && responseCreateNeedsPolicy(session.policy, data)) {
     frame = withPolicy(session, data, applyToResponseCreate);
   }
-  if (frame !== null && session.phase !== "ended") session.sendUpstream(frame);
+  if (frame !== null) session.sendUpstream(frame);
+  session.enforceQuota();
 }

@@ -7,6 +7,7 @@ import type { RealtimePolicy } from "./policy";
 
 export type QuotaKind = "audio" | "tokens";
 
+const DAY_MS = 86_400_000;
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 export const LEDGER_DDL =
@@ -14,6 +15,8 @@ export const LEDGER_DDL =
 
 export class DailyLedger {
   private day = "";
+  /** When the current UTC day ends: checked per audio frame, so it is a number compare. */
+  private dayEndsAt = 0;
   audioMs = 0;
   tokens = 0;
   dirty = false;
@@ -23,6 +26,7 @@ export class DailyLedger {
   /** Loads today's counters (call once, under `blockConcurrencyWhile`). */
   load(now: number): void {
     this.day = utcDay(now);
+    this.dayEndsAt = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
     const row = this.sql
       .exec<{ audio_ms: number; tokens: number }>(
         "SELECT audio_ms, tokens FROM daily_usage WHERE day = ?",
@@ -34,10 +38,10 @@ export class DailyLedger {
   }
 
   private roll(now: number): void {
-    const today = utcDay(now);
-    if (today === this.day) return;
+    if (now < this.dayEndsAt) return;
     if (this.dirty) this.save();
-    this.day = today;
+    this.day = utcDay(now);
+    this.dayEndsAt = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
     this.audioMs = 0;
     this.tokens = 0;
   }
@@ -70,7 +74,7 @@ export class DailyLedger {
       this.audioMs,
       this.tokens,
     );
-    this.sql.exec("DELETE FROM daily_usage WHERE day < ?", utcDay(Date.now() - 7 * 86_400_000));
+    this.sql.exec("DELETE FROM daily_usage WHERE day < ?", utcDay(Date.now() - 7 * DAY_MS));
     this.dirty = false;
   }
 }

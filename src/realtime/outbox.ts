@@ -35,7 +35,10 @@ export class Outbox {
   async flush(db: D1Database): Promise<void> {
     while (this.count > 0) {
       const rows = this.sql
-        .exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", BATCH_RECORDS)
+        .exec<{ seq: number; body: string }>(
+          "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?",
+          BATCH_RECORDS,
+        )
         .toArray();
       if (rows.length === 0) {
         this.count = 0;
@@ -62,7 +65,9 @@ export class Outbox {
       await db.batch(statementsFor(db, JSON.parse(row.body) as RealtimeRecord));
     } catch (err) {
       if (!/constraint/i.test(String(err))) throw batchError;
-      console.error(JSON.stringify({ level: "error", message: "realtime record dropped", error: String(err) }));
+      console.error(
+        JSON.stringify({ level: "error", message: "realtime record dropped", error: String(err) }),
+      );
     }
     this.remove(row.seq, 1);
   }
@@ -87,7 +92,10 @@ export class LiveSessions {
 
   /** Takes every session left over from before a restart. */
   takeAll(): string[] {
-    const ids = this.sql.exec<{ id: string }>("SELECT id FROM live_sessions").toArray().map((r) => r.id);
+    const ids = this.sql
+      .exec<{ id: string }>("SELECT id FROM live_sessions")
+      .toArray()
+      .map((r) => r.id);
     this.sql.exec("DELETE FROM live_sessions");
     return ids;
   }

@@ -37,6 +37,23 @@ export interface RealtimePolicy {
   toolSecret: string | null;
 }
 
+/** Headers of the Worker's upgrade request to the Durable Object (an upgrade carries no body). */
+export const POLICY_HEADER = "x-edgegate-realtime-policy";
+/** For a policy too large for a header: the ticket under which it was staged in the object by RPC. */
+export const POLICY_TICKET_HEADER = "x-edgegate-realtime-policy-ticket";
+export const SUBPROTOCOL_HEADER = "x-edgegate-subprotocol";
+/** Encoded policies up to this size travel in the header; larger ones are staged first. */
+export const INLINE_POLICY_MAX_CHARS = 16 * 1024;
+
+/** The policy as a header value (URI-encoded JSON, so any instructions text is a valid header). */
+export function encodePolicy(policy: RealtimePolicy): string {
+  return encodeURIComponent(JSON.stringify(policy));
+}
+
+export function decodePolicy(value: string): RealtimePolicy {
+  return JSON.parse(decodeURIComponent(value)) as RealtimePolicy;
+}
+
 /** Models the tenant allows for Realtime: both the tenant-wide list and `realtime.allowed_models`. */
 export function allowedModelsOf(principal: Principal): string[] | null {
   const settings = principal.tenant.settings;
@@ -77,7 +94,8 @@ export function resolvePolicy(
     allowedVoices: rt.allowed_voices ?? null,
     instructions: rt.instructions ?? null,
     maxSessionSeconds: rt.max_session_seconds ?? REALTIME_DEFAULTS.max_session_seconds,
-    maxConcurrentSessions: rt.max_concurrent_sessions_per_user ?? REALTIME_DEFAULTS.max_concurrent_sessions_per_user,
+    maxConcurrentSessions:
+      rt.max_concurrent_sessions_per_user ?? REALTIME_DEFAULTS.max_concurrent_sessions_per_user,
     dailyAudioSeconds: rt.daily_audio_seconds_per_user ?? null,
     dailyTokens: rt.daily_tokens_per_user ?? null,
     graceSeconds: rt.reconnect_grace_seconds ?? REALTIME_DEFAULTS.reconnect_grace_seconds,

@@ -8,13 +8,13 @@ import type { Bindings } from "../platform/env";
 import { onClientFrame } from "./client-events";
 import { CLOSE, errorEvent, type GatewayEventError, safeClose, safeSend } from "./events";
 import type { DailyLedger } from "./ledger";
-import { quotaMessage } from "./ledger";
 import type { RealtimePolicy } from "./policy";
-import type { RealtimeRecord } from "./records";
 import { SessionRecorder } from "./recorder";
+import type { RealtimeRecord } from "./records";
 import { ReplayBuffer } from "./replay-buffer";
 import { onServerFrame } from "./server-events";
 import { ServerToolRunner } from "./server-tools";
+import { type Ending, endings } from "./session-endings";
 import { initialSessionUpdate } from "./session-policy";
 import { isRefusal, openUpstream } from "./upstream-socket";
 
@@ -23,19 +23,13 @@ export const MAX_QUEUED_CLIENT_BYTES = 17 * 1024 * 1024;
 
 /** What a session needs from the Durable Object that holds it. */
 export interface RelayHost {
-  readonly env: Bindings;
+  readonly bindings: Bindings;
   readonly ledger: DailyLedger;
   record(record: RealtimeRecord): void;
   /** The session got or lost a deadline: recompute the alarm. */
   deadlinesChanged(): void;
   started(session: RelaySession): void;
   ended(session: RelaySession): void;
-}
-
-export interface EndOptions {
-  error?: GatewayEventError;
-  closeCode?: number;
-  closeReason?: string;
 }
 
 type Phase = "connecting" | "open" | "ended";
@@ -49,6 +43,8 @@ export class RelaySession {
   readonly startedAt = Date.now();
   readonly endsAt: number;
   graceDeadline: number | null = null;
+  /** Why the session ended (`end_reason` in D1), once it has. */
+  endReason: string | null = null;
   readonly replay: ReplayBuffer;
   readonly tools: ServerToolRunner;
   readonly recorder: SessionRecorder;
@@ -99,20 +95,13 @@ export class RelaySession {
   }
 
   private async connect(): Promise<void> {
-    const result = await openUpstream(this.host.env, this.model);
+    const result = await openUpstream(this.host.bindings, this.model);
     if (this.phase === "ended") {
       if (!isRefusal(result)) safeClose(result, CLOSE.normal, "session ended");
       return;
     }
     if (isRefusal(result)) {
-      const retryable = result.status === 429 || result.status === 503;
-      const message =
-        result.status === 401 ? "The upstream Realtime API refused the gateway's credentials." : result.message;
-      this.end("upstream_refused", {
-        error: { type: "server_error", code: result.code, message },
-        closeCode: retryable ? CLOSE.tryAgainLater : CLOSE.badGateway,
-        closeReason: "upstream_unavailable",
-      });
+      this.end(endings.upstreamRefused(result));
       return;
     }
     this.upstream = result;
@@ -123,8 +112,8 @@ export class RelaySession {
     result.addEventListener("error", () => this.onUpstreamGone(1006, "error"));
     this.phase = "open";
     const initial = initialSessionUpdate(this.policy);
-    if (initial !== null) result.send(initial);
-    for (const frame of this.queue) result.send(frame);
+    if (initial !== null) safeSend(result, initial);
+    for (const frame of this.queue) safeSend(result, frame);
     this.queue = [];
     this.queuedBytes = 0;
   }
@@ -149,8 +138,9 @@ export class RelaySession {
 
   /** Delivers a server event to the client and keeps it for replay. */
   deliver(frame: string, eventId: string | null): void {
+    if (this.phase === "ended") return;
     if (!this.replay.push(eventId, frame)) {
-      this.end("replay_buffer_overflow", {});
+      this.end(endings.replayOverflow());
       return;
     }
     if (this.client) safeSend(this.client, frame);
@@ -161,30 +151,33 @@ export class RelaySession {
     this.deliver(errorEvent(error), null);
   }
 
-  /** Counts streamed audio against the user's daily quota; ends the session when it runs out. */
+  /** Upstream binary frames (not part of the protocol) pass through, unbuffered. */
+  deliverBinary(data: ArrayBuffer): void {
+    if (this.client) safeSend(this.client, data);
+  }
+
+  /** Counts streamed audio towards the user's daily usage. */
   addAudio(direction: "input" | "output", bytes: number): void {
     const ms = bytes / this.audioBytesPerMs[direction];
     if (direction === "input") this.stats.inputAudioMs += ms;
     else this.stats.outputAudioMs += ms;
-    const now = Date.now();
-    this.host.ledger.addAudioMs(ms, now);
-    if (this.policy.dailyAudioSeconds !== null) this.checkQuota(now);
+    this.host.ledger.addAudioMs(ms, Date.now());
   }
 
   addTokens(tokens: number): void {
-    const now = Date.now();
-    this.host.ledger.addTokens(tokens, now);
-    this.checkQuota(now);
+    this.host.ledger.addTokens(tokens, Date.now());
   }
 
-  private checkQuota(now: number): void {
-    const exceeded = this.host.ledger.exceeded(this.policy, now);
+  /**
+   * Ends the session with an `error` event and close 1008 once the user's daily quota is used up.
+   * Called after the frame that used it up was relayed.
+   */
+  enforceQuota(): void {
+    if (this.policy.dailyAudioSeconds === null && this.policy.dailyTokens === null) return;
+    if (this.phase === "ended") return;
+    const exceeded = this.host.ledger.exceeded(this.policy, Date.now());
     if (exceeded === null) return;
-    this.end(`quota_exceeded_${exceeded}`, {
-      error: { type: "rate_limit_error", code: "quota_exceeded", message: quotaMessage(exceeded, this.policy) },
-      closeCode: CLOSE.policy,
-      closeReason: "quota_exceeded",
-    });
+    this.end(endings.quota(exceeded, this.policy));
   }
 
   /** The upstream announced the session: it can now be resumed and recorded. */
@@ -234,7 +227,7 @@ export class RelaySession {
     // 1000/1005 is a client that meant to leave; anything else may be a network change.
     const intentional = code === 1000 || code === 1005;
     if (intentional || this.policy.graceSeconds === 0 || this.id === null) {
-      this.end(intentional ? "client_closed" : "client_dropped", {});
+      this.end(intentional ? endings.clientClosed() : endings.clientDropped());
       return;
     }
     this.replay.detach();
@@ -243,45 +236,23 @@ export class RelaySession {
   }
 
   private onUpstreamGone(code: number, reason: string): void {
-    if (this.phase === "ended") return;
-    if (code === CLOSE.normal) {
-      this.end("upstream_closed", { closeCode: CLOSE.normal, closeReason: reason || "upstream closed" });
-      return;
-    }
-    this.end("upstream_disconnected", {
-      error: {
-        type: "server_error",
-        code: "upstream_disconnected",
-        message: `The upstream Realtime connection was lost (close code ${code}). Start a new session.`,
-      },
-      closeCode: CLOSE.badGateway,
-      closeReason: "upstream_disconnected",
-    });
+    this.end(endings.upstreamGone(code, reason));
   }
 
   /** Ends the session at a deadline (the alarm calls this). */
   tick(now: number): void {
     if (this.phase === "ended") return;
-    if (now >= this.endsAt) {
-      this.end("max_duration", {
-        error: {
-          code: "session_expired",
-          message: `Your session hit the maximum duration of ${this.policy.maxSessionSeconds} seconds set for this tenant.`,
-        },
-        closeCode: CLOSE.normal,
-        closeReason: "session_expired",
-      });
-    } else if (this.graceDeadline !== null && now >= this.graceDeadline) {
-      this.end("reconnect_grace_expired", {});
-    }
+    if (now >= this.endsAt) this.end(endings.maxDuration(this.policy));
+    else if (this.graceDeadline !== null && now >= this.graceDeadline) this.end(endings.graceExpired());
   }
 
   /** Ends the session: tells the client why, closes both sockets and records the end. */
-  end(reason: string, options: EndOptions): void {
+  end(ending: Ending): void {
     if (this.phase === "ended") return;
     this.phase = "ended";
-    if (options.error && this.client) safeSend(this.client, errorEvent(options.error));
-    safeClose(this.client, options.closeCode ?? CLOSE.normal, options.closeReason ?? reason);
+    this.endReason = ending.reason;
+    if (ending.error && this.client) safeSend(this.client, errorEvent(ending.error));
+    safeClose(this.client, ending.closeCode, ending.closeReason);
     safeClose(this.upstream, CLOSE.normal, "session ended");
     this.client = null;
     this.upstream = null;
@@ -292,7 +263,7 @@ export class RelaySession {
         kind: "session_end",
         id: this.id,
         endedAt: Date.now(),
-        reason,
+        reason: ending.reason,
         inputAudioMs: this.stats.inputAudioMs,
         outputAudioMs: this.stats.outputAudioMs,
         reconnects: this.stats.reconnects,

@@ -67,7 +67,10 @@ export class ReplayBuffer {
       if (entry.seq >= from) frames.push(entry.frame);
     }
     this.detachedFrom = null;
-    while (this.bytes > Math.min(ATTACHED_TAIL_BYTES, this.detachedLimitBytes) && this.entries.length - this.head > 1)
+    while (
+      this.bytes > Math.min(ATTACHED_TAIL_BYTES, this.detachedLimitBytes) &&
+      this.entries.length - this.head > 1
+    )
       this.evictOne();
     this.compact();
     return { frames, complete };

@@ -129,8 +129,10 @@ export class ServerToolRunner {
 
   private continueIfReady(responseId: string): void {
     const state = this.responses.get(responseId);
-    if (!state || !state.done || state.running > 0) return;
+    if (!state?.done || state.running > 0) return;
     this.responses.delete(responseId);
-    this.host.sendUpstream(JSON.stringify({ type: "response.create", event_id: `event_tool_${responseId}`.slice(0, 64) }));
+    this.host.sendUpstream(
+      JSON.stringify({ type: "response.create", event_id: `event_tool_${responseId}`.slice(0, 64) }),
+    );
   }
 }

@@ -60,7 +60,11 @@ export function applyToSessionUpdate(policy: RealtimePolicy, event: Json): Polic
   if (!isObject(session)) {
     return { code: "invalid_event", message: "session.update needs a 'session' object.", param: "session" };
   }
-  if (typeof session.model === "string" && policy.allowedModels && !policy.allowedModels.includes(session.model)) {
+  if (
+    typeof session.model === "string" &&
+    policy.allowedModels &&
+    !policy.allowedModels.includes(session.model)
+  ) {
     return {
       code: "model_not_allowed",
       message: `The model '${session.model}' is not allowed for this tenant. Allowed: ${policy.allowedModels.join(", ")}.`,
@@ -87,8 +91,30 @@ export function applyToResponseCreate(policy: RealtimePolicy, event: Json): Poli
 
 /** True when a `response.create` frame might carry overrides the policy governs. */
 export function responseCreateNeedsPolicy(policy: RealtimePolicy, frame: string): boolean {
-  if (policy.instructions === null && policy.allowedVoices === null && policy.tools.length === 0) return false;
+  if (policy.instructions === null && policy.allowedVoices === null && policy.tools.length === 0)
+    return false;
   return frame.includes('"response"');
+}
+
+/**
+ * A session configuration with the policy forced into it (for minting client secrets): enforced
+ * instructions, the default voice when none is chosen, and the server-side tools.
+ */
+export function forcePolicy(
+  policy: RealtimePolicy,
+  session: Json,
+): { session: Json } | { violation: PolicyViolation } {
+  const forced: Json = { ...session };
+  if (policy.instructions !== null && !("instructions" in forced)) forced.instructions = policy.instructions;
+  if (policy.tools.length > 0 && !("tools" in forced)) forced.tools = [];
+  const voice = policy.allowedVoices?.[0];
+  const audio = isObject(forced.audio) ? forced.audio : {};
+  const output = isObject(audio.output) ? audio.output : {};
+  if (voice !== undefined && output.voice === undefined) {
+    forced.audio = { ...audio, output: { ...output, voice } };
+  }
+  const violation = applyToSessionUpdate(policy, { session: forced });
+  return violation ? { violation } : { session: forced };
 }
 
 /**

@@ -40,9 +40,15 @@ export const RealtimeSettingsSchema = z
       .max(86_400)
       .optional()
       .openapi({ description: `Session length limit; default ${REALTIME_DEFAULTS.max_session_seconds}.` }),
-    max_concurrent_sessions_per_user: z.number().int().min(1).max(100).optional().openapi({
-      description: `Sessions one end user may hold at once (detached ones count); default ${REALTIME_DEFAULTS.max_concurrent_sessions_per_user}.`,
-    }),
+    max_concurrent_sessions_per_user: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({
+        description: `Sessions one end user may hold at once (detached ones count); default ${REALTIME_DEFAULTS.max_concurrent_sessions_per_user}.`,
+      }),
     daily_audio_seconds_per_user: z
       .number()
       .int()
@@ -57,12 +63,24 @@ export const RealtimeSettingsSchema = z
       .nullable()
       .optional()
       .openapi({ description: "Tokens (from `response.done` usage) per end user per UTC day." }),
-    reconnect_grace_seconds: z.number().int().min(0).max(600).optional().openapi({
-      description: `How long a dropped session waits for its client to reattach; default ${REALTIME_DEFAULTS.reconnect_grace_seconds}, 0 ends it at once.`,
-    }),
-    replay_buffer_bytes: z.number().int().min(65_536).max(MAX_REPLAY_BUFFER_BYTES).optional().openapi({
-      description: `Server events kept for a detached client; default ${REALTIME_DEFAULTS.replay_buffer_bytes}. A session that overflows it ends.`,
-    }),
+    reconnect_grace_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      .optional()
+      .openapi({
+        description: `How long a dropped session waits for its client to reattach; default ${REALTIME_DEFAULTS.reconnect_grace_seconds}, 0 ends it at once.`,
+      }),
+    replay_buffer_bytes: z
+      .number()
+      .int()
+      .min(65_536)
+      .max(MAX_REPLAY_BUFFER_BYTES)
+      .optional()
+      .openapi({
+        description: `Server events kept for a detached client; default ${REALTIME_DEFAULTS.replay_buffer_bytes}. A session that overflows it ends.`,
+      }),
   })
   .openapi("RealtimeSettings");
 

@@ -20,8 +20,7 @@ export interface ToolCallPayload {
   arguments: string;
 }
 
-const failure = (name: string, message: string) =>
-  JSON.stringify({ error: { tool: name, message } });
+const failure = (name: string, message: string) => JSON.stringify({ error: { tool: name, message } });
 
 async function readOutput(res: Response, name: string): Promise<string> {
   const text = await res.text();
@@ -47,7 +46,11 @@ export async function callServerTool(
   try {
     const res = await fetch(tool.url, {
       method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "Edgegate-Realtime-Tools/1", ...signature },
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Edgegate-Realtime-Tools/1",
+        ...signature,
+      },
       body,
       signal: controller.signal,
     });

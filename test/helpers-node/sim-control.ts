@@ -10,7 +10,8 @@ async function call<T>(origin: string, method: string, path: string, body?: unkn
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!res.ok) throw new Error(`${method} ${path} on the simulator answered ${res.status}: ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`${method} ${path} on the simulator answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
 

@@ -74,9 +74,7 @@ export interface Gateway {
 export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> {
   applyOfflineWranglerEnv();
   const cleanup: (() => Promise<void>)[] = [];
-  const close = once(async () => {
-    for (const step of cleanup.reverse()) await step();
-  });
+  const close = once(() => runAll(cleanup.reverse()));
   try {
     const persistDir = opts.persistDir ?? join(await makeTempDir(cleanup), "state");
     const simulator = opts.upstream ? undefined : await startSimulator({ config: opts.simulatorConfig });
@@ -163,6 +161,13 @@ async function makeTempDir(cleanup: (() => Promise<void>)[]): Promise<string> {
 function simulatorUpstream(simulator: Simulator | undefined): { baseUrl: string; apiKey: string } {
   if (!simulator) throw new Error("No upstream: give `upstream` or let the simulator start.");
   return { baseUrl: simulator.url, apiKey: simulator.state.config.apiKey ?? "sk-sim-edgegate" };
+}
+
+/** Runs every step even when one fails, then rethrows the first failure. */
+async function runAll(steps: (() => Promise<void>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) await step().catch((err: unknown) => failures.push(err));
+  if (failures.length > 0) throw failures[0];
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

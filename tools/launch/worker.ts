@@ -13,9 +13,10 @@ export interface StartedWorker {
 }
 
 /**
- * `unstable_startWorker`, failing fast instead of waiting forever: wrangler only logs a bundling
- * error and leaves `ready` pending, so the first error event of the dev environment (or a timeout)
- * rejects the start and tears the environment down.
+ * `unstable_startWorker`, failing fast instead of waiting forever: some failures (a bundling error
+ * after the first build, a runtime that does not come up) are only logged by wrangler and leave
+ * `ready` pending, so the first real error event of the dev environment (or a timeout) rejects the
+ * start and tears the environment down.
  */
 export async function startWorker(input: StartWorkerInput): Promise<StartedWorker> {
   const { unstable_DevEnv: DevEnv } = await import("wrangler");
@@ -27,7 +28,9 @@ export async function startWorker(input: StartWorkerInput): Promise<StartedWorke
   failed.catch(() => {}); // observed through Promise.race below; later errors are moot
   const dispatch = devEnv.dispatch.bind(devEnv);
   devEnv.dispatch = (event: ControllerEvent) => {
-    if (event.type === "error") fail(new Error(`wrangler ${event.source}: ${describe(event)}`));
+    if (event.type === "error" && !isBenign(event)) {
+      fail(new Error(`wrangler ${event.source}: ${describe(event)}`));
+    }
     dispatch(event);
   };
   devEnv.on("error", (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
@@ -53,7 +56,18 @@ async function readyUrl(worker: DevWorker): Promise<string> {
   return `${url.protocol}//127.0.0.1:${url.port}`;
 }
 
-function describe(event: Extract<ControllerEvent, { type: "error" }>): string {
+type ErrorEvent = Extract<ControllerEvent, { type: "error" }>;
+
+/** Errors wrangler itself only logs at debug level: the devtools proxy, which is off here. */
+function isBenign(event: ErrorEvent): boolean {
+  return (
+    event.source === "ProxyController" &&
+    (event.reason.startsWith("Failed to send message to") ||
+      event.reason.startsWith("Could not connect to InspectorProxyWorker"))
+  );
+}
+
+function describe(event: ErrorEvent): string {
   const cause = event.cause.message;
   return cause && cause !== event.reason ? `${event.reason}: ${cause}` : event.reason;
 }

@@ -1,0 +1,202 @@
+/**
+ * `/admin/tenants/:id/aliases`: model aliases with an optional canary, and promotion of the
+ * candidate guarded by an evaluation.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { getEval } from "../evals/repository";
+import type { ModelSummary } from "../evals/summary";
+import { requireAdmin } from "../identity/authenticate";
+import { getTenant } from "../identity/repository";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses } from "../platform/openapi";
+import * as repo from "./repository";
+import { forgetAliases } from "./route";
+import { AliasParams, AliasSchema, PromoteSchema, PutAliasSchema, TenantParams } from "./schemas";
+
+const security = [{ adminToken: [] }];
+const tags = ["Admin: aliases"];
+const ok = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...errorResponses,
+  409: errorResponses[400],
+});
+
+function aliasJson(row: repo.AliasRow) {
+  const canary =
+    row.canary_model && row.canary_percent !== null
+      ? { model: row.canary_model, percent: row.canary_percent }
+      : null;
+  return {
+    object: "model_alias" as const,
+    alias: row.alias,
+    model: row.model,
+    canary,
+    promoted_eval_id: row.promoted_eval_id,
+    updated_at: row.updated_at,
+  };
+}
+
+async function mustGetAlias(c: Context<AppEnv>, tenantId: string, alias: string): Promise<repo.AliasRow> {
+  if (!(await getTenant(c.env.DB, tenantId))) {
+    throw new GatewayError(404, `No tenant with id '${tenantId}'.`, {
+      param: "id",
+      code: "tenant_not_found",
+    });
+  }
+  const row = await repo.getAlias(c.env.DB, tenantId, alias);
+  if (!row)
+    throw new GatewayError(404, `No alias '${alias}' for this tenant.`, {
+      param: "alias",
+      code: "not_found",
+    });
+  return row;
+}
+
+export const aliasAdmin = createApp();
+aliasAdmin.use("/tenants/*", requireAdmin);
+
+aliasAdmin.openapi(
+  createRoute({
+    method: "put",
+    path: "/tenants/{id}/aliases/{alias}",
+    tags,
+    security,
+    summary: "Create or replace an alias: {model, canary?: {model, percent}}",
+    request: {
+      params: AliasParams,
+      body: { required: true, content: { "application/json": { schema: PutAliasSchema } } },
+    },
+    responses: ok(AliasSchema, "The alias"),
+  }),
+  async (c) => {
+    const { id, alias } = c.req.valid("param");
+    if (!(await getTenant(c.env.DB, id))) {
+      throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+    }
+    const body = c.req.valid("json");
+    const row: repo.AliasRow = {
+      tenant_id: id,
+      alias,
+      model: body.model,
+      canary_model: body.canary?.model ?? null,
+      canary_percent: body.canary?.percent ?? null,
+      promoted_eval_id: null,
+      updated_at: Math.floor(Date.now() / 1000),
+    };
+    await repo.putAlias(c.env.DB, row);
+    forgetAliases(id);
+    return c.json(aliasJson(row), 200);
+  },
+);
+
+aliasAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/aliases",
+    tags,
+    security,
+    summary: "List a tenant's aliases",
+    request: { params: TenantParams },
+    responses: ok(z.object({ object: z.literal("list"), data: z.array(AliasSchema) }), "The aliases"),
+  }),
+  async (c) => {
+    const rows = await repo.listAliases(c.env.DB, c.req.valid("param").id);
+    return c.json({ object: "list" as const, data: rows.map(aliasJson) }, 200);
+  },
+);
+
+aliasAdmin.openapi(
+  createRoute({
+    method: "delete",
+    path: "/tenants/{id}/aliases/{alias}",
+    tags,
+    security,
+    summary: "Delete an alias",
+    request: { params: AliasParams },
+    responses: ok(
+      z.object({ object: z.literal("model_alias.deleted"), alias: z.string(), deleted: z.boolean() }),
+      "Deleted",
+    ),
+  }),
+  async (c) => {
+    const { id, alias } = c.req.valid("param");
+    await mustGetAlias(c, id, alias);
+    await repo.deleteAlias(c.env.DB, id, alias);
+    forgetAliases(id);
+    return c.json({ object: "model_alias.deleted" as const, alias, deleted: true }, 200);
+  },
+);
+
+/** Why the candidate may not be promoted, or null when it is at least as good (within the threshold). */
+export function promotionRefusal(
+  baseline: ModelSummary,
+  candidate: ModelSummary,
+  threshold: number,
+): string | null {
+  if (candidate.errors > 0) return `the candidate failed on ${candidate.errors} item(s)`;
+  if (candidate.pass_rate < baseline.pass_rate - threshold) {
+    return `its pass rate ${candidate.pass_rate} is below the baseline's ${baseline.pass_rate}`;
+  }
+  if (candidate.mean_score < baseline.mean_score - threshold) {
+    return `its mean score ${candidate.mean_score} is below the baseline's ${baseline.mean_score}`;
+  }
+  return null;
+}
+
+aliasAdmin.openapi(
+  createRoute({
+    method: "post",
+    path: "/tenants/{id}/aliases/{alias}/promote",
+    tags,
+    security,
+    summary: "Make the evaluated candidate the alias's model, if the evaluation shows it at least as good",
+    request: {
+      params: AliasParams,
+      body: { required: true, content: { "application/json": { schema: PromoteSchema } } },
+    },
+    responses: ok(AliasSchema, "The promoted alias"),
+  }),
+  async (c) => {
+    const { id, alias } = c.req.valid("param");
+    const { eval_id, threshold } = c.req.valid("json");
+    const row = await mustGetAlias(c, id, alias);
+    const run = await getEval(c.env.DB, eval_id);
+    if (run?.tenant_id !== id)
+      throw new GatewayError(404, `No evaluation '${eval_id}' for this tenant.`, {
+        param: "eval_id",
+        code: "not_found",
+      });
+    if (run.status !== "completed" || !run.summary) {
+      throw new GatewayError(
+        409,
+        `Evaluation '${eval_id}' is ${run.status}; promote once it has completed.`,
+        { param: "eval_id", code: "eval_not_completed" },
+      );
+    }
+    const [baseline, candidate] = JSON.parse(run.summary) as ModelSummary[];
+    if (!baseline || !candidate)
+      throw new GatewayError(409, "The evaluation has no summary.", {
+        param: "eval_id",
+        code: "eval_not_completed",
+      });
+    const refusal = promotionRefusal(baseline, candidate, threshold);
+    if (refusal)
+      throw new GatewayError(409, `Not promoting ${candidate.model}: ${refusal}.`, {
+        param: "eval_id",
+        code: "candidate_worse",
+      });
+    const promoted = {
+      ...row,
+      model: candidate.model,
+      canary_model: null,
+      canary_percent: null,
+      promoted_eval_id: eval_id,
+      updated_at: Math.floor(Date.now() / 1000),
+    };
+    await repo.putAlias(c.env.DB, promoted);
+    forgetAliases(id);
+    return c.json(aliasJson(promoted), 200);
+  },
+);

@@ -1,0 +1,200 @@
+/**
+ * D1 storage of captured completions: writes from the capture hook and the durable buffer, and the
+ * reads behind the stored-completions API, feedback and dataset import.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+import type { Metadata } from "./metadata";
+
+/** One captured call, as written (also the unit the durable buffer keeps). */
+export interface CaptureRecord {
+  id: string;
+  tenantId: string;
+  kind: "chat" | "responses";
+  model: string;
+  request: string;
+  answer: string;
+  metadata: Metadata;
+  userId: string | null;
+  cacheStatus: string;
+  latencyMs: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  createdMs: number;
+}
+
+export interface CompletionRow {
+  seq: number;
+  id: string;
+  tenant_id: string;
+  kind: string;
+  model: string;
+  request: string;
+  answer: string;
+  metadata: string;
+  user_id: string | null;
+  cache_status: string;
+  latency_ms: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  created_ms: number;
+  feedback_score: number | null;
+  feedback_correction: string | null;
+  feedback_at: number | null;
+}
+
+const INSERT = `INSERT OR IGNORE INTO stored_completions
+  (id, tenant_id, kind, model, request, answer, metadata, user_id, cache_status, latency_ms,
+   input_tokens, output_tokens, created_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertStatement(db: D1Database, r: CaptureRecord): D1PreparedStatement {
+  return db
+    .prepare(INSERT)
+    .bind(
+      r.id,
+      r.tenantId,
+      r.kind,
+      r.model,
+      r.request,
+      r.answer,
+      JSON.stringify(r.metadata),
+      r.userId,
+      r.cacheStatus,
+      r.latencyMs,
+      r.inputTokens,
+      r.outputTokens,
+      r.createdMs,
+    );
+}
+
+/** Writes captured calls in one batch (idempotent: a record already written is ignored). */
+export async function insertCompletions(db: D1Database, records: readonly CaptureRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.batch(records.map((r) => insertStatement(db, r)));
+}
+
+export interface CompletionFilter {
+  kind?: "chat" | "responses";
+  model?: string;
+  metadata?: Metadata;
+  /** Capture time window, in unix milliseconds. */
+  createdAfterMs?: number;
+  createdBeforeMs?: number;
+  minScore?: number;
+}
+
+export interface Page {
+  after?: string;
+  limit: number;
+  order: "asc" | "desc";
+}
+
+function whereOf(tenantId: string, f: CompletionFilter): { sql: string; args: unknown[] } {
+  const parts = ["tenant_id = ?"];
+  const args: unknown[] = [tenantId];
+  const add = (sql: string, ...values: unknown[]) => {
+    parts.push(sql);
+    args.push(...values);
+  };
+  if (f.kind) add("kind = ?", f.kind);
+  if (f.model) add("model = ?", f.model);
+  for (const [k, v] of Object.entries(f.metadata ?? {})) {
+    add("EXISTS (SELECT 1 FROM json_each(metadata) WHERE json_each.key = ? AND json_each.value = ?)", k, v);
+  }
+  if (f.createdAfterMs !== undefined) add("created_ms >= ?", f.createdAfterMs);
+  if (f.createdBeforeMs !== undefined) add("created_ms < ?", f.createdBeforeMs);
+  if (f.minScore !== undefined) add("feedback_score >= ?", f.minScore);
+  return { sql: parts.join(" AND "), args };
+}
+
+/** One page of a tenant's completions, newest or oldest first, after a cursor id; `limit + 1` rows tell `has_more`. */
+export async function listCompletions(
+  db: D1Database,
+  tenantId: string,
+  filter: CompletionFilter,
+  page: Page,
+): Promise<CompletionRow[]> {
+  const where = whereOf(tenantId, filter);
+  const cmp = page.order === "asc" ? ">" : "<";
+  if (page.after) {
+    where.sql += ` AND (created_ms, seq) ${cmp} (SELECT created_ms, seq FROM stored_completions WHERE tenant_id = ? AND id = ?)`;
+    where.args.push(tenantId, page.after);
+  }
+  const dir = page.order === "asc" ? "ASC" : "DESC";
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM stored_completions WHERE ${where.sql} ORDER BY created_ms ${dir}, seq ${dir} LIMIT ?`,
+    )
+    .bind(...where.args, page.limit + 1)
+    .all<CompletionRow>();
+  return results;
+}
+
+export async function getCompletion(
+  db: D1Database,
+  tenantId: string,
+  id: string,
+): Promise<CompletionRow | null> {
+  return db
+    .prepare("SELECT * FROM stored_completions WHERE tenant_id = ? AND id = ?")
+    .bind(tenantId, id)
+    .first<CompletionRow>();
+}
+
+export async function updateMetadata(
+  db: D1Database,
+  tenantId: string,
+  id: string,
+  metadata: Metadata,
+): Promise<boolean> {
+  const res = await db
+    .prepare("UPDATE stored_completions SET metadata = ? WHERE tenant_id = ? AND id = ?")
+    .bind(JSON.stringify(metadata), tenantId, id)
+    .run();
+  return res.meta.changes > 0;
+}
+
+export async function deleteCompletion(db: D1Database, tenantId: string, id: string): Promise<boolean> {
+  const res = await db
+    .prepare("DELETE FROM stored_completions WHERE tenant_id = ? AND id = ?")
+    .bind(tenantId, id)
+    .run();
+  return res.meta.changes > 0;
+}
+
+export interface Feedback {
+  score: number;
+  correction: string | null;
+  atSeconds: number;
+}
+
+export async function setFeedback(
+  db: D1Database,
+  tenantId: string,
+  id: string,
+  f: Feedback,
+): Promise<boolean> {
+  const res = await db
+    .prepare(
+      "UPDATE stored_completions SET feedback_score = ?, feedback_correction = ?, feedback_at = ? WHERE tenant_id = ? AND id = ?",
+    )
+    .bind(f.score, f.correction, f.atSeconds, tenantId, id)
+    .run();
+  return res.meta.changes > 0;
+}
+
+/** Rows matching a filter, oldest first, from a `seq` on (for imports that page through the store). */
+export async function scanCompletions(
+  db: D1Database,
+  tenantId: string,
+  filter: CompletionFilter,
+  afterSeq: number,
+  limit: number,
+): Promise<CompletionRow[]> {
+  const where = whereOf(tenantId, filter);
+  const { results } = await db
+    .prepare(`SELECT * FROM stored_completions WHERE ${where.sql} AND seq > ? ORDER BY seq LIMIT ?`)
+    .bind(...where.args, afterSeq, limit)
+    .all<CompletionRow>();
+  return results;
+}

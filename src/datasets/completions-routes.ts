@@ -1,0 +1,223 @@
+/**
+ * OpenAI's stored-completions API over the captured traffic, plus feedback from the app.
+ * @see https://platform.openai.com/docs/api-reference/chat/list
+ * @see OPENAI-REFERENCE.md D.1
+ */
+import { createRoute, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses } from "../platform/openapi";
+import * as repo from "./completions-repository";
+import {
+  CompletionIdParams,
+  DeletedCompletionSchema,
+  FeedbackRequestSchema,
+  FeedbackSchema,
+  ListCompletionsQuery,
+  ListMessagesQuery,
+  listEnvelope,
+  StoredCompletionSchema,
+  StoredMessageSchema,
+  UpdateCompletionSchema,
+} from "./completions-schemas";
+import { metadataQuery } from "./metadata";
+
+const security = [{ bearer: [] }];
+const tags = ["Stored completions"];
+const ok = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...errorResponses,
+});
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+/** What Edgegate adds to a stored completion (SDKs ignore the extra key). */
+function edgegateFields(row: repo.CompletionRow) {
+  const feedback =
+    row.feedback_score === null
+      ? null
+      : {
+          score: row.feedback_score,
+          correction: row.feedback_correction ? (JSON.parse(row.feedback_correction) as object) : null,
+        };
+  return { cache_status: row.cache_status, latency_ms: row.latency_ms, user: row.user_id, feedback };
+}
+
+/** The stored object: the captured answer with its (current) metadata. */
+export function storedCompletionJson(row: repo.CompletionRow) {
+  const answer = JSON.parse(row.answer) as Record<string, unknown>;
+  return {
+    ...answer,
+    id: row.id,
+    object: "chat.completion" as const,
+    model: row.model,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    edgegate: edgegateFields(row),
+  };
+}
+
+async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionRow> {
+  const row = await repo.getCompletion(c.env.DB, c.get("principal").tenant.id, id);
+  if (row?.kind !== "chat") {
+    throw new GatewayError(404, `No stored chat completion found with id '${id}'.`, {
+      param: "completion_id",
+      code: "not_found",
+    });
+  }
+  return row;
+}
+
+function page<T extends { id: string }>(items: T[], limit: number) {
+  const data = items.slice(0, limit);
+  return {
+    object: "list" as const,
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null,
+    has_more: items.length > limit,
+  };
+}
+
+export const storedCompletions = createApp();
+
+storedCompletions.openapi(
+  createRoute({
+    method: "get",
+    path: "/chat/completions",
+    tags,
+    security,
+    summary: "List stored chat completions (filters: model, metadata[k]=v; cursor after, limit, order)",
+    request: { query: ListCompletionsQuery },
+    responses: ok(
+      listEnvelope(StoredCompletionSchema, "StoredCompletionList"),
+      "A page of stored completions",
+    ),
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const filter: repo.CompletionFilter = { kind: "chat", metadata: metadataQuery(c.req.url) };
+    if (q.model) filter.model = q.model;
+    const pageReq: repo.Page = { limit: q.limit, order: q.order };
+    if (q.after) pageReq.after = q.after;
+    const rows = await repo.listCompletions(c.env.DB, c.get("principal").tenant.id, filter, pageReq);
+    return c.json(page(rows.map(storedCompletionJson), q.limit), 200);
+  },
+);
+
+storedCompletions.openapi(
+  createRoute({
+    method: "get",
+    path: "/chat/completions/{completion_id}",
+    tags,
+    security,
+    summary: "Retrieve a stored chat completion",
+    request: { params: CompletionIdParams },
+    responses: ok(StoredCompletionSchema, "The stored completion"),
+  }),
+  async (c) => c.json(storedCompletionJson(await mustGet(c, c.req.valid("param").completion_id)), 200),
+);
+
+storedCompletions.openapi(
+  createRoute({
+    method: "post",
+    path: "/chat/completions/{completion_id}",
+    tags,
+    security,
+    summary: "Update a stored chat completion's metadata (the only field that can change)",
+    request: { params: CompletionIdParams, body: jsonBody(UpdateCompletionSchema) },
+    responses: ok(StoredCompletionSchema, "The updated completion"),
+  }),
+  async (c) => {
+    const { completion_id } = c.req.valid("param");
+    await mustGet(c, completion_id);
+    const tenantId = c.get("principal").tenant.id;
+    await repo.updateMetadata(c.env.DB, tenantId, completion_id, c.req.valid("json").metadata ?? {});
+    return c.json(storedCompletionJson(await mustGet(c, completion_id)), 200);
+  },
+);
+
+storedCompletions.openapi(
+  createRoute({
+    method: "delete",
+    path: "/chat/completions/{completion_id}",
+    tags,
+    security,
+    summary: "Delete a stored chat completion",
+    request: { params: CompletionIdParams },
+    responses: ok(DeletedCompletionSchema, "Deleted"),
+  }),
+  async (c) => {
+    const { completion_id } = c.req.valid("param");
+    await mustGet(c, completion_id);
+    const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, completion_id);
+    return c.json({ object: "chat.completion.deleted" as const, id: completion_id, deleted }, 200);
+  },
+);
+
+storedCompletions.openapi(
+  createRoute({
+    method: "get",
+    path: "/chat/completions/{completion_id}/messages",
+    tags,
+    security,
+    summary: "List the request messages of a stored chat completion",
+    request: { params: CompletionIdParams, query: ListMessagesQuery },
+    responses: ok(listEnvelope(StoredMessageSchema, "StoredCompletionMessageList"), "A page of messages"),
+  }),
+  async (c) => {
+    const { completion_id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const row = await mustGet(c, completion_id);
+    const request = JSON.parse(row.request) as { messages?: Record<string, unknown>[] };
+    let messages = (request.messages ?? []).map((m, i) => ({
+      ...m,
+      id: `${completion_id}-${i}`,
+      role: String(m.role),
+    }));
+    if (q.order === "desc") messages.reverse();
+    if (q.after) {
+      const at = messages.findIndex((m) => m.id === q.after);
+      messages = at < 0 ? [] : messages.slice(at + 1);
+    }
+    return c.json(page(messages.slice(0, q.limit + 1), q.limit), 200);
+  },
+);
+
+storedCompletions.openapi(
+  createRoute({
+    method: "post",
+    path: "/chat/completions/{completion_id}/feedback",
+    tags,
+    security,
+    summary: "Record the app's feedback on a stored completion: a score and, optionally, the right answer",
+    request: { params: CompletionIdParams, body: jsonBody(FeedbackRequestSchema) },
+    responses: ok(FeedbackSchema, "The recorded feedback"),
+  }),
+  async (c) => {
+    const { completion_id } = c.req.valid("param");
+    const { score, correction } = c.req.valid("json");
+    await mustGet(c, completion_id);
+    const message =
+      correction === undefined
+        ? null
+        : typeof correction === "string"
+          ? { role: "assistant" as const, content: correction }
+          : correction;
+    const atSeconds = Math.floor(Date.now() / 1000);
+    const feedback = { score, correction: message ? JSON.stringify(message) : null, atSeconds };
+    await repo.setFeedback(c.env.DB, c.get("principal").tenant.id, completion_id, feedback);
+    return c.json(
+      {
+        object: "chat.completion.feedback" as const,
+        completion_id,
+        score,
+        correction: message,
+        created_at: atSeconds,
+      },
+      200,
+    );
+  },
+);

@@ -1,0 +1,179 @@
+/** `/v1/datasets/:id/…`: adding, validating, importing, listing and exporting examples. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../platform/env";
+import { createApp, errorResponses } from "../platform/openapi";
+import { exampleError, mustGetDataset, readCandidates } from "./access";
+import type { CompletionFilter } from "./completions-repository";
+import { exportStream } from "./export";
+import { importCompletions, importRealtimeSessions } from "./import";
+import { checkCandidates, ingest } from "./ingest";
+import * as repo from "./repository";
+import { ok, security, tags } from "./routes";
+import {
+  AddExamplesJsonSchema,
+  AddedExamplesSchema,
+  DatasetIdParams,
+  ExampleSchema,
+  ExportQuery,
+  ImportReportSchema,
+  ImportRequestSchema,
+  ListExamplesQuery,
+  RedactQuery,
+  ValidationReportSchema,
+} from "./schemas";
+
+export const exampleRoutes = createApp();
+exampleRoutes.openAPIRegistry.register("AddExamplesRequest", AddExamplesJsonSchema);
+
+/** Read by hand (JSON or JSONL), so no validator consumes the body. */
+const examplesBody = {
+  required: true,
+  content: {
+    "application/json": { schema: { $ref: "#/components/schemas/AddExamplesRequest" } },
+    "application/jsonl": { schema: { type: "string" as const, description: "One training line per line." } },
+  },
+};
+
+async function addExamples(c: Context<AppEnv>, datasetId: string) {
+  const dataset = await mustGetDataset(c, datasetId);
+  const { candidates, redactPii, lineWord } = await readCandidates(c, "api");
+  const first = checkCandidates(dataset, candidates)[0];
+  if (first) throw exampleError(first, lineWord);
+  const result = await ingest(c.env.DB, dataset, candidates, { redactPii });
+  const counts = await repo.countExamples(c.env.DB, dataset.id);
+  return {
+    object: "dataset.examples.added" as const,
+    ...result,
+    example_counts: { ...counts, total: counts.train + counts.validation },
+  };
+}
+
+exampleRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{dataset_id}/examples",
+    tags,
+    security,
+    summary: "Add examples (JSON {examples:[…]} or JSONL); all are validated first, duplicates are skipped",
+    request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
+    responses: ok(AddedExamplesSchema, "How many were added"),
+  }),
+  async (c) => c.json(await addExamples(c, c.req.valid("param").dataset_id), 200),
+);
+
+exampleRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{dataset_id}/validate",
+    tags,
+    security,
+    summary: "Validate examples against the fine-tuning line format without storing them",
+    request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
+    responses: ok(ValidationReportSchema, "A per-example report"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const { candidates } = await readCandidates(c, "api");
+    const errors = checkCandidates(dataset, candidates);
+    const report = {
+      object: "dataset.validation" as const,
+      valid: errors.length === 0,
+      total: candidates.length,
+      errors,
+    };
+    return c.json(report, 200);
+  },
+);
+
+exampleRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{dataset_id}/import",
+    tags,
+    security,
+    summary:
+      "Import captured chat completions by filter (a feedback correction replaces the captured answer), or finished Realtime sessions",
+    request: {
+      params: DatasetIdParams,
+      body: { required: true, content: { "application/json": { schema: ImportRequestSchema } } },
+    },
+    responses: ok(ImportReportSchema, "What was imported"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const { filter, limit, redact_pii, realtime_session_ids } = c.req.valid("json");
+    if (realtime_session_ids) {
+      return c.json(
+        await importRealtimeSessions(c.env.DB, dataset, realtime_session_ids, { redactPii: redact_pii }),
+        200,
+      );
+    }
+    const f: CompletionFilter = {};
+    if (filter.model) f.model = filter.model;
+    if (filter.metadata) f.metadata = filter.metadata;
+    if (filter.created_after !== undefined) f.createdAfterMs = filter.created_after * 1000;
+    if (filter.created_before !== undefined) f.createdBeforeMs = filter.created_before * 1000;
+    if (filter.min_score !== undefined) f.minScore = filter.min_score;
+    return c.json(await importCompletions(c.env.DB, dataset, f, { limit, redactPii: redact_pii }), 200);
+  },
+);
+
+exampleRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{dataset_id}/examples",
+    tags,
+    security,
+    summary: "List a dataset's examples in insertion order",
+    request: { params: DatasetIdParams, query: ListExamplesQuery },
+    responses: ok(
+      z.object({ object: z.literal("list"), data: z.array(ExampleSchema), has_more: z.boolean() }),
+      "A page",
+    ),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const { after, limit, split } = c.req.valid("query");
+    const afterSeq = after
+      ? ((await repo.seqOfExample(c.env.DB, dataset.id, after)) ?? Number.MAX_SAFE_INTEGER)
+      : 0;
+    const rows = await repo.pageExamples(c.env.DB, dataset.id, split, afterSeq, limit + 1);
+    const data = rows.slice(0, limit).map((r) => ({
+      id: r.id,
+      object: "dataset.example" as const,
+      split: r.split,
+      source: r.source,
+      source_id: r.source_id,
+      created_at: r.created_at,
+      example: JSON.parse(r.example) as Record<string, unknown>,
+    }));
+    const page = { first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
+    return c.json({ object: "list" as const, data, ...page, has_more: rows.length > limit }, 200);
+  },
+);
+
+exampleRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{dataset_id}/export",
+    tags,
+    security,
+    summary: "Stream the dataset as fine-tuning JSONL (chat, or DPO pairs from corrections)",
+    request: { params: DatasetIdParams, query: ExportQuery },
+    responses: {
+      200: { description: "`application/jsonl`: one training line per line" },
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const { split, format } = c.req.valid("query");
+    const body = exportStream(c.env.DB, dataset.id, split, format);
+    const filename = `${dataset.id}-${split}-${format}.jsonl`;
+    return c.body(body, 200, {
+      "content-type": "application/jsonl",
+      "content-disposition": `attachment; filename="${filename}"`,
+    });
+  },
+);

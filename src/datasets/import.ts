@@ -1,0 +1,134 @@
+/**
+ * Import of captured chat completions into a dataset: request messages plus the captured answer,
+ * or the app's correction in its place (the captured answer is then kept as the rejected one, for DPO).
+ */
+
+import { sessionToChatExample } from "../realtime/chat-example";
+import { getSessionDetail } from "../realtime/sessions-repository";
+import type { CompletionFilter, CompletionRow } from "./completions-repository";
+import { scanCompletions } from "./completions-repository";
+import type { ExampleError } from "./examples";
+import { type Candidate, checkCandidates, ingest } from "./ingest";
+import type { DatasetRow } from "./repository";
+
+const PAGE = 100;
+
+export interface ImportReport {
+  object: "dataset.import";
+  scanned: number;
+  imported: number;
+  duplicates: number;
+  skipped: number;
+  /** The first few captured completions that were not valid training lines. */
+  errors: (ExampleError & { source_id: string })[];
+}
+
+type Json = Record<string, unknown>;
+
+/** The assistant message of an answer, reduced to what a training line holds. */
+function assistantOf(message: Json): Json {
+  const out: Json = { role: "assistant", content: message.content ?? null };
+  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = message.tool_calls;
+  return out;
+}
+
+/** A training candidate from one captured completion, or null when it has no usable answer. */
+export function candidateOf(row: CompletionRow, line: number): Candidate | null {
+  const request = JSON.parse(row.request) as Json;
+  const answer = JSON.parse(row.answer) as { choices?: { message?: Json }[] };
+  const message = answer.choices?.[0]?.message;
+  if (!message || !Array.isArray(request.messages)) return null;
+  const captured = assistantOf(message);
+  const correction = row.feedback_correction ? (JSON.parse(row.feedback_correction) as Json) : null;
+  const example: Json = { messages: [...request.messages, correction ? assistantOf(correction) : captured] };
+  if (Array.isArray(request.tools)) example.tools = request.tools;
+  if (typeof request.parallel_tool_calls === "boolean")
+    example.parallel_tool_calls = request.parallel_tool_calls;
+  return { line, value: example, rejected: correction ? captured : null, source: "import", sourceId: row.id };
+}
+
+/** Pages through the tenant's captured chat completions matching `filter` and adds them to the dataset. */
+export async function importCompletions(
+  db: D1Database,
+  dataset: DatasetRow,
+  filter: CompletionFilter,
+  options: { limit: number; redactPii: boolean },
+): Promise<ImportReport> {
+  const report: ImportReport = {
+    object: "dataset.import",
+    scanned: 0,
+    imported: 0,
+    duplicates: 0,
+    skipped: 0,
+    errors: [],
+  };
+  let afterSeq = 0;
+  while (report.scanned < options.limit) {
+    const take = Math.min(PAGE, options.limit - report.scanned);
+    const rows = await scanCompletions(db, dataset.tenant_id, { ...filter, kind: "chat" }, afterSeq, take);
+    if (rows.length === 0) break;
+    afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
+    const valid: Candidate[] = [];
+    for (const row of rows) {
+      report.scanned++;
+      const candidate = candidateOf(row, report.scanned);
+      const error = candidate
+        ? checkCandidates(dataset, [candidate])[0]
+        : { line: report.scanned, field: "choices", message: "has no answer" };
+      if (candidate && !error) valid.push(candidate);
+      else {
+        report.skipped++;
+        if (error && report.errors.length < 10) report.errors.push({ ...error, source_id: row.id });
+      }
+    }
+    const result = await ingest(db, dataset, valid, options);
+    report.imported += result.added;
+    report.duplicates += result.duplicates;
+  }
+  return report;
+}
+
+const emptyReport = (): ImportReport => ({
+  object: "dataset.import",
+  scanned: 0,
+  imported: 0,
+  duplicates: 0,
+  skipped: 0,
+  errors: [],
+});
+
+/** Imports finished Realtime sessions of the dataset's tenant as chat examples (typed text and transcripts). */
+export async function importRealtimeSessions(
+  db: D1Database,
+  dataset: DatasetRow,
+  sessionIds: readonly string[],
+  options: { redactPii: boolean },
+): Promise<ImportReport> {
+  const report = emptyReport();
+  const valid: Candidate[] = [];
+  for (const id of sessionIds) {
+    const line = ++report.scanned;
+    const detail = await getSessionDetail(db, dataset.tenant_id, id);
+    const problem = !detail
+      ? "no such realtime session"
+      : detail.session.status === "active"
+        ? "the session has not ended yet"
+        : null;
+    const candidate: Candidate | null =
+      detail && !problem
+        ? { line, value: sessionToChatExample(detail), source: "import", sourceId: id }
+        : null;
+    const error = candidate
+      ? checkCandidates(dataset, [candidate])[0]
+      : { line, field: "", message: problem ?? "invalid" };
+    if (candidate && !error) valid.push(candidate);
+    else {
+      report.skipped++;
+      if (error && report.errors.length < 10) report.errors.push({ ...error, source_id: id });
+    }
+  }
+  const result = await ingest(db, dataset, valid, options);
+  report.imported = result.added;
+  report.duplicates = result.duplicates;
+  return report;
+}

@@ -1,0 +1,68 @@
+/** Adding examples to a dataset: optional PII redaction, validation, content hash, split, insert. */
+import { newId } from "../identity/crypto";
+import { type ExampleError, validateExample } from "./examples";
+import { redactExample } from "./redact";
+import { type DatasetRow, insertExamples, type NewExample } from "./repository";
+import { contentHash, splitOf } from "./split";
+
+/** Statements per D1 batch. */
+const INSERT_CHUNK = 100;
+
+export interface Candidate {
+  /** 1-based line or position, for error messages. */
+  line: number;
+  value: unknown;
+  /** The non-preferred answer (for DPO export), when known. */
+  rejected?: Record<string, unknown> | null;
+  source: "api" | "import" | "webhook";
+  sourceId?: string | null;
+}
+
+export interface IngestResult {
+  added: number;
+  duplicates: number;
+}
+
+/** Every problem in the batch, in line order (nothing is stored when there is one). */
+export function checkCandidates(dataset: DatasetRow, candidates: readonly Candidate[]): ExampleError[] {
+  const errors: ExampleError[] = [];
+  for (const c of candidates) {
+    const error = validateExample(c.value, dataset.kind, c.line);
+    if (error) errors.push(error);
+  }
+  return errors;
+}
+
+/** Stores valid candidates (call `checkCandidates` first); content already present counts as a duplicate. */
+export async function ingest(
+  db: D1Database,
+  dataset: DatasetRow,
+  candidates: readonly Candidate[],
+  options: { redactPii: boolean },
+): Promise<IngestResult> {
+  const rows: NewExample[] = [];
+  const now = Math.floor(Date.now() / 1000);
+  for (const c of candidates) {
+    const value = c.value as Record<string, unknown>;
+    const example = options.redactPii ? redactExample(value) : value;
+    const rejected =
+      c.rejected && options.redactPii ? redactExample({ messages: [c.rejected] }).messages : null;
+    const hash = await contentHash(example);
+    rows.push({
+      id: newId("dsex"),
+      dataset_id: dataset.id,
+      content_hash: hash,
+      split: splitOf(hash, dataset.validation_ratio),
+      example: JSON.stringify(example),
+      rejected: c.rejected ? JSON.stringify(Array.isArray(rejected) ? rejected[0] : c.rejected) : null,
+      source: c.source,
+      source_id: c.sourceId ?? null,
+      created_at: now,
+    });
+  }
+  let added = 0;
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    added += await insertExamples(db, rows.slice(i, i + INSERT_CHUNK));
+  }
+  return { added, duplicates: rows.length - added };
+}

@@ -1,0 +1,155 @@
+/**
+ * D1 storage of datasets, their examples and processed webhook deliveries.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+import type { DatasetKind } from "./examples";
+import type { Split } from "./split";
+
+export interface DatasetRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  kind: DatasetKind;
+  validation_ratio: number;
+  webhook_secret: string;
+  created_at: number;
+}
+
+export interface DatasetCounts {
+  train: number;
+  validation: number;
+}
+
+export interface ExampleRow {
+  seq: number;
+  id: string;
+  dataset_id: string;
+  content_hash: string;
+  split: Split;
+  example: string;
+  rejected: string | null;
+  source: string;
+  source_id: string | null;
+  created_at: number;
+}
+
+export type NewExample = Omit<ExampleRow, "seq">;
+
+export async function insertDataset(db: D1Database, d: DatasetRow): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO datasets (id, tenant_id, name, kind, validation_ratio, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(d.id, d.tenant_id, d.name, d.kind, d.validation_ratio, d.webhook_secret, d.created_at)
+    .run();
+}
+
+/** A dataset by id; with a tenant, only that tenant's. */
+export async function getDataset(db: D1Database, id: string, tenantId?: string): Promise<DatasetRow | null> {
+  const row = await db.prepare("SELECT * FROM datasets WHERE id = ?").bind(id).first<DatasetRow>();
+  return row && (tenantId === undefined || row.tenant_id === tenantId) ? row : null;
+}
+
+export async function listDatasets(
+  db: D1Database,
+  tenantId: string,
+  limit: number,
+  after?: string,
+): Promise<DatasetRow[]> {
+  const cursor = after ? " AND (created_at, id) < (SELECT created_at, id FROM datasets WHERE id = ?)" : "";
+  const { results } = await db
+    .prepare(`SELECT * FROM datasets WHERE tenant_id = ?${cursor} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    .bind(...(after ? [tenantId, after] : [tenantId]), limit + 1)
+    .all<DatasetRow>();
+  return results;
+}
+
+export async function deleteDataset(db: D1Database, id: string): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM dataset_examples WHERE dataset_id = ?").bind(id),
+    db.prepare("DELETE FROM datasets WHERE id = ?").bind(id),
+  ]);
+}
+
+export async function countExamples(db: D1Database, datasetId: string): Promise<DatasetCounts> {
+  const { results } = await db
+    .prepare("SELECT split, COUNT(*) AS n FROM dataset_examples WHERE dataset_id = ? GROUP BY split")
+    .bind(datasetId)
+    .all<{ split: Split; n: number }>();
+  const counts: DatasetCounts = { train: 0, validation: 0 };
+  for (const r of results) counts[r.split] = r.n;
+  return counts;
+}
+
+/** Inserts examples, skipping content already in the dataset; returns how many were new. */
+export async function insertExamples(db: D1Database, examples: readonly NewExample[]): Promise<number> {
+  if (examples.length === 0) return 0;
+  const stmt = db.prepare(
+    `INSERT OR IGNORE INTO dataset_examples
+      (id, dataset_id, content_hash, split, example, rejected, source, source_id, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const results = await db.batch(
+    examples.map((e) =>
+      stmt.bind(
+        e.id,
+        e.dataset_id,
+        e.content_hash,
+        e.split,
+        e.example,
+        e.rejected,
+        e.source,
+        e.source_id,
+        e.created_at,
+      ),
+    ),
+  );
+  return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+}
+
+/** One page of examples in insertion order, optionally of one split, after a `seq`. */
+export async function pageExamples(
+  db: D1Database,
+  datasetId: string,
+  split: Split | "all",
+  afterSeq: number,
+  limit: number,
+): Promise<ExampleRow[]> {
+  const bySplit = split === "all" ? "" : " AND split = ?";
+  const args = split === "all" ? [datasetId, afterSeq, limit] : [datasetId, split, afterSeq, limit];
+  const { results } = await db
+    .prepare(`SELECT * FROM dataset_examples WHERE dataset_id = ?${bySplit} AND seq > ? ORDER BY seq LIMIT ?`)
+    .bind(...args)
+    .all<ExampleRow>();
+  return results;
+}
+
+export async function seqOfExample(db: D1Database, datasetId: string, id: string): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT seq FROM dataset_examples WHERE dataset_id = ? AND id = ?")
+    .bind(datasetId, id)
+    .first<{ seq: number }>();
+  return row?.seq ?? null;
+}
+
+/** Records a webhook delivery; false when that `webhook-id` was already processed in this scope. */
+export async function claimDelivery(
+  db: D1Database,
+  scope: string,
+  webhookId: string,
+  atSeconds: number,
+): Promise<boolean> {
+  const res = await db
+    .prepare("INSERT OR IGNORE INTO webhook_deliveries (scope, webhook_id, received_at) VALUES (?, ?, ?)")
+    .bind(scope, webhookId, atSeconds)
+    .run();
+  return res.meta.changes > 0;
+}
+
+/** Forgets a claimed delivery whose processing failed, so the sender's retry is processed. */
+export async function releaseDelivery(db: D1Database, scope: string, webhookId: string): Promise<void> {
+  await db
+    .prepare("DELETE FROM webhook_deliveries WHERE scope = ? AND webhook_id = ?")
+    .bind(scope, webhookId)
+    .run();
+}

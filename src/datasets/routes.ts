@@ -1,0 +1,108 @@
+/**
+ * `/v1/datasets`: curated fine-tuning datasets built from captured traffic, uploads and webhooks.
+ * @see OPENAI-REFERENCE.md D.4 (line format)
+ */
+import { createRoute, type z } from "@hono/zod-openapi";
+import { newId } from "../identity/crypto";
+import { createApp, errorResponses } from "../platform/openapi";
+import { datasetJson, datasetWithCounts, mustGetDataset } from "./access";
+import * as repo from "./repository";
+import {
+  CreateDatasetSchema,
+  DatasetIdParams,
+  DatasetListSchema,
+  DatasetSchema,
+  DeletedDatasetSchema,
+  PageQuery,
+} from "./schemas";
+import { newWebhookSecret } from "./webhook-verify";
+
+export const security = [{ bearer: [] }];
+export const tags = ["Datasets"];
+export const ok = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...errorResponses,
+});
+
+export const datasetRoutes = createApp();
+
+datasetRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    security,
+    summary: "Create a dataset (the response carries its webhook_secret, shown only once)",
+    request: { body: { required: true, content: { "application/json": { schema: CreateDatasetSchema } } } },
+    responses: ok(DatasetSchema, "The new dataset"),
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const row: repo.DatasetRow = {
+      id: newId("ds"),
+      tenant_id: c.get("principal").tenant.id,
+      name: body.name,
+      kind: body.kind,
+      validation_ratio: body.validation_ratio,
+      webhook_secret: newWebhookSecret(),
+      created_at: Math.floor(Date.now() / 1000),
+    };
+    await repo.insertDataset(c.env.DB, row);
+    return c.json(
+      { ...datasetJson(row, { train: 0, validation: 0 }), webhook_secret: row.webhook_secret },
+      200,
+    );
+  },
+);
+
+datasetRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    security,
+    summary: "List datasets, newest first",
+    request: { query: PageQuery },
+    responses: ok(DatasetListSchema, "A page of datasets"),
+  }),
+  async (c) => {
+    const { after, limit } = c.req.valid("query");
+    const rows = await repo.listDatasets(c.env.DB, c.get("principal").tenant.id, limit, after);
+    const data = await Promise.all(rows.slice(0, limit).map((r) => datasetWithCounts(c.env.DB, r)));
+    const page = { first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
+    return c.json({ object: "list" as const, data, ...page, has_more: rows.length > limit }, 200);
+  },
+);
+
+datasetRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{dataset_id}",
+    tags,
+    security,
+    summary: "Retrieve a dataset with its example counts per split",
+    request: { params: DatasetIdParams },
+    responses: ok(DatasetSchema, "The dataset"),
+  }),
+  async (c) => {
+    const row = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    return c.json(await datasetWithCounts(c.env.DB, row), 200);
+  },
+);
+
+datasetRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{dataset_id}",
+    tags,
+    security,
+    summary: "Delete a dataset and its examples",
+    request: { params: DatasetIdParams },
+    responses: ok(DeletedDatasetSchema, "Deleted"),
+  }),
+  async (c) => {
+    const row = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    await repo.deleteDataset(c.env.DB, row.id);
+    return c.json({ id: row.id, object: "dataset.deleted" as const, deleted: true }, 200);
+  },
+);

@@ -1,0 +1,143 @@
+import { z } from "@hono/zod-openapi";
+import { MetadataSchema } from "./completions-schemas";
+
+export const DatasetIdParams = z.object({ dataset_id: z.string().min(1) });
+
+export const CreateDatasetSchema = z
+  .strictObject({
+    name: z.string().min(1).max(256),
+    kind: z.enum(["chat", "vision"]).default("chat"),
+    validation_ratio: z.number().min(0).max(0.5).default(0.1).openapi({
+      description:
+        "Share of examples put in the validation split, by content hash (deterministic). Default 0.1.",
+    }),
+  })
+  .openapi("CreateDatasetRequest");
+
+export const DatasetSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("dataset"),
+    name: z.string(),
+    kind: z.enum(["chat", "vision"]),
+    validation_ratio: z.number(),
+    created_at: z.number().int(),
+    example_counts: z.object({
+      train: z.number().int(),
+      validation: z.number().int(),
+      total: z.number().int(),
+    }),
+    webhook_secret: z.string().optional().openapi({
+      description:
+        "Only in the create response: the `whsec_…` secret that signs pushes to /hooks/datasets/:id.",
+    }),
+  })
+  .openapi("Dataset");
+
+export const DatasetListSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(DatasetSchema),
+    first_id: z.string().nullable(),
+    last_id: z.string().nullable(),
+    has_more: z.boolean(),
+  })
+  .openapi("DatasetList");
+
+export const DeletedDatasetSchema = z
+  .object({ id: z.string(), object: z.literal("dataset.deleted"), deleted: z.boolean() })
+  .openapi("DatasetDeleted");
+
+export const PageQuery = z.object({
+  after: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const AddExamplesJsonSchema = z
+  .strictObject({
+    examples: z.array(z.unknown()).min(1).openapi({ description: "Training lines (D.4 chat format)." }),
+    redact_pii: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Replace emails, phone and card numbers first." }),
+  })
+  .openapi("AddExamplesRequest");
+
+export const RedactQuery = z.object({
+  redact_pii: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: "For JSONL bodies: redact PII (JSON bodies use the `redact_pii` field)." }),
+});
+
+export const AddedExamplesSchema = z
+  .object({
+    object: z.literal("dataset.examples.added"),
+    added: z.number().int(),
+    duplicates: z.number().int(),
+    example_counts: DatasetSchema.shape.example_counts,
+  })
+  .openapi("ExamplesAdded");
+
+const ExampleErrorSchema = z.object({ line: z.number().int(), field: z.string(), message: z.string() });
+
+export const ValidationReportSchema = z
+  .object({
+    object: z.literal("dataset.validation"),
+    valid: z.boolean(),
+    total: z.number().int(),
+    errors: z.array(ExampleErrorSchema),
+  })
+  .openapi("DatasetValidationReport");
+
+export const ExampleSchema = z
+  .looseObject({
+    id: z.string(),
+    object: z.literal("dataset.example"),
+    split: z.enum(["train", "validation"]),
+    source: z.string(),
+    example: z.looseObject({}),
+  })
+  .openapi("DatasetExample");
+
+export const ListExamplesQuery = PageQuery.extend({
+  split: z.enum(["train", "validation", "all"]).default("all"),
+});
+
+export const ImportRequestSchema = z
+  .strictObject({
+    filter: z
+      .strictObject({
+        model: z.string().optional(),
+        metadata: MetadataSchema.optional(),
+        created_after: z.number().int().optional().openapi({ description: "Unix seconds (inclusive)." }),
+        created_before: z.number().int().optional().openapi({ description: "Unix seconds (exclusive)." }),
+        min_score: z
+          .number()
+          .optional()
+          .openapi({ description: "Only completions with feedback at least this score." }),
+      })
+      .default({}),
+    realtime_session_ids: z.array(z.string().min(1)).min(1).max(100).optional().openapi({
+      description: "Import these finished Realtime sessions instead of captured completions.",
+    }),
+    limit: z.number().int().min(1).max(100_000).default(10_000),
+    redact_pii: z.boolean().default(false),
+  })
+  .openapi("ImportCompletionsRequest");
+
+export const ImportReportSchema = z
+  .object({
+    object: z.literal("dataset.import"),
+    scanned: z.number().int(),
+    imported: z.number().int(),
+    duplicates: z.number().int(),
+    skipped: z.number().int(),
+    errors: z.array(ExampleErrorSchema.extend({ source_id: z.string() })),
+  })
+  .openapi("DatasetImportReport");
+
+export const ExportQuery = z.object({
+  split: z.enum(["train", "validation", "all"]).default("all"),
+  format: z.enum(["chat", "dpo"]).default("chat"),
+});

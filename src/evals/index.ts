@@ -1,0 +1,2 @@
+/** Evaluations of models on dataset validation splits. */
+export { datasetEvals, evals, mustGetEval } from "./routes";

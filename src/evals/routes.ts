@@ -1,0 +1,123 @@
+/**
+ * Evaluations: `POST /v1/datasets/:id/evals` compares two models on the validation split in the
+ * background; `GET /v1/evals/:id` reports progress, per-item results and the summary.
+ */
+import { createRoute, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { mustGetDataset } from "../datasets/access";
+import { countExamples } from "../datasets/repository";
+import { DatasetIdParams } from "../datasets/schemas";
+import { newId } from "../identity/crypto";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses } from "../platform/openapi";
+import { assertModelAllowed } from "../proxy";
+import { type EvalRow, getEval, insertEval, listItems } from "./repository";
+import { CreateEvalSchema, EvalIdParams, EvalSchema } from "./schemas";
+import type { ItemResult } from "./summary";
+
+const security = [{ bearer: [] }];
+const tags = ["Evaluations"];
+const ok = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...errorResponses,
+});
+
+export function evalJson(row: EvalRow, items?: ItemResult[]) {
+  return {
+    id: row.id,
+    object: "dataset.eval" as const,
+    dataset_id: row.dataset_id,
+    status: row.status,
+    models: JSON.parse(row.models) as string[],
+    grader: JSON.parse(row.grader) as { type: string },
+    progress: { done: row.done, total: row.total },
+    summary: row.summary ? JSON.parse(row.summary) : null,
+    error: row.error,
+    created_at: row.created_at,
+    completed_at: row.completed_at,
+    ...(items ? { items } : {}),
+  };
+}
+
+/** An evaluation of the caller's tenant, or 404. */
+export async function mustGetEval(c: Context<AppEnv>, id: string): Promise<EvalRow> {
+  const row = await getEval(c.env.DB, id);
+  if (row?.tenant_id !== c.get("principal").tenant.id) {
+    throw new GatewayError(404, `No evaluation found with id '${id}'.`, {
+      param: "eval_id",
+      code: "not_found",
+    });
+  }
+  return row;
+}
+
+export const datasetEvals = createApp();
+
+datasetEvals.openapi(
+  createRoute({
+    method: "post",
+    path: "/{dataset_id}/evals",
+    tags,
+    security,
+    summary: "Compare [baseline, candidate] on the validation split (runs in the background)",
+    request: {
+      params: DatasetIdParams,
+      body: { required: true, content: { "application/json": { schema: CreateEvalSchema } } },
+    },
+    responses: ok(EvalSchema, "The queued evaluation"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const body = c.req.valid("json");
+    for (const model of body.models) assertModelAllowed(c, model);
+    const { validation } = await countExamples(c.env.DB, dataset.id);
+    if (validation === 0) {
+      throw new GatewayError(
+        400,
+        "The dataset's validation split is empty; add examples or raise validation_ratio.",
+        {
+          param: "dataset_id",
+          code: "empty_validation_split",
+        },
+      );
+    }
+    const row: EvalRow = {
+      id: newId("eval"),
+      tenant_id: dataset.tenant_id,
+      dataset_id: dataset.id,
+      status: "queued",
+      models: JSON.stringify(body.models),
+      grader: JSON.stringify(body.grader),
+      max_items: body.max_items,
+      total: Math.min(validation, body.max_items),
+      done: 0,
+      summary: null,
+      error: null,
+      created_at: Math.floor(Date.now() / 1000),
+      completed_at: null,
+    };
+    await insertEval(c.env.DB, row);
+    await c.env.EVAL_RUNNER.getByName(row.id).start(row.id);
+    return c.json(evalJson(row), 200);
+  },
+);
+
+export const evals = createApp();
+
+evals.openapi(
+  createRoute({
+    method: "get",
+    path: "/{eval_id}",
+    tags,
+    security,
+    summary: "An evaluation: status, progress, per-item results and the per-model summary",
+    request: { params: EvalIdParams },
+    responses: ok(EvalSchema, "The evaluation"),
+  }),
+  async (c) => {
+    const row = await mustGetEval(c, c.req.valid("param").eval_id);
+    const items = (await listItems(c.env.DB, row.id)).map((i) => JSON.parse(i.result) as ItemResult);
+    return c.json(evalJson(row, items), 200);
+  },
+);

@@ -1,0 +1,106 @@
+/**
+ * One step of an evaluation: the next few validation examples are answered by both models through
+ * the upstream, graded, and stored; the last step writes the summary. Steps are driven by the
+ * EvalRunner Durable Object's alarm, so a run is not bound by one request's limits.
+ */
+import { costUsd, priceOf, usageOf } from "../cache/prices";
+import { type ExampleRow, pageExamples } from "../datasets/repository";
+import type { Bindings } from "../platform/env";
+import { callUpstream } from "../upstream";
+import { type Grader, gradeOutput } from "./graders";
+import { judge } from "./judge";
+import { type EvalRow, finishEval, getEval, lastItemSeq, listItems, saveItems } from "./repository";
+import { type ItemResult, type ModelResult, summarise } from "./summary";
+
+type Json = Record<string, unknown>;
+
+/** Text of an assistant message: its content, or its tool calls as JSON. */
+function textOf(message: Json | undefined): string {
+  if (!message) return "";
+  if (typeof message.content === "string" && message.content !== "") return message.content;
+  if (Array.isArray(message.tool_calls)) {
+    return JSON.stringify(message.tool_calls.map((c: Json) => (c as { function?: unknown }).function));
+  }
+  return "";
+}
+
+async function answer(env: Bindings, model: string, example: Json, requestId: string): Promise<ModelResult> {
+  const messages = (example.messages as Json[]).slice(0, -1);
+  const body: Json = { model, messages };
+  if (example.tools) body.tools = example.tools;
+  const started = performance.now();
+  const res = await callUpstream(env, {
+    method: "POST",
+    path: "/chat/completions",
+    body: JSON.stringify(body),
+    contentType: "application/json",
+    requestId,
+  });
+  const latency_ms = Math.round((performance.now() - started) * 100) / 100;
+  const json = (await res.json().catch(() => ({}))) as Json & { choices?: { message?: Json }[] };
+  if (!res.ok) {
+    const error = (json.error as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
+    return { output: "", score: 0, passed: false, latency_ms, cost_usd: 0, error };
+  }
+  const output = textOf(json.choices?.[0]?.message);
+  return { output, score: 0, passed: false, latency_ms, cost_usd: costUsd(usageOf(json), priceOf(model)) };
+}
+
+async function gradeItem(env: Bindings, run: EvalRow, row: ExampleRow): Promise<ItemResult> {
+  const example = JSON.parse(row.example) as Json & { messages: Json[] };
+  const reference = textOf(example.messages[example.messages.length - 1]);
+  const models = JSON.parse(run.models) as string[];
+  const grader = JSON.parse(run.grader) as Grader;
+  const requestId = `${run.id}:${row.seq}`;
+  const results = await Promise.all(models.map((m) => answer(env, m, example, requestId)));
+  const item: ItemResult = { example_id: row.id, reference, results };
+  if (grader.type === "llm_judge") {
+    const question = textOf(example.messages[example.messages.length - 2]);
+    const outputs: [string, string] = [results[0]?.output ?? "", results[1]?.output ?? ""];
+    const verdict = await judge(
+      env,
+      grader.model,
+      { rubric: grader.rubric, question, reference, outputs },
+      grader.pass_threshold,
+      requestId,
+    );
+    for (const [i, g] of verdict.grades.entries()) Object.assign(results[i] ?? {}, g);
+    item.judge = { swapped: verdict.swapped, reason: verdict.reason };
+  } else {
+    for (const r of results) if (!r.error) Object.assign(r, gradeOutput(grader, r.output, reference));
+  }
+  return item;
+}
+
+/** Processes up to `batch` items; returns true when the evaluation has finished. */
+export async function runStep(env: Bindings, evalId: string, batch: number): Promise<boolean> {
+  const run = await getEval(env.DB, evalId);
+  if (!run || run.status === "completed" || run.status === "failed") return true;
+  const afterSeq = await lastItemSeq(env.DB, evalId);
+  const remaining = run.total - run.done;
+  const rows =
+    remaining > 0
+      ? await pageExamples(env.DB, run.dataset_id, "validation", afterSeq, Math.min(batch, remaining))
+      : [];
+  if (rows.length > 0) {
+    const items = await Promise.all(rows.map((row) => gradeItem(env, run, row)));
+    await saveItems(
+      env.DB,
+      evalId,
+      items.map((item, i) => ({
+        example_seq: rows[i]?.seq ?? 0,
+        example_id: item.example_id,
+        result: JSON.stringify(item),
+      })),
+    );
+    if (run.done + rows.length < run.total) return false;
+  }
+  const all = (await listItems(env.DB, evalId)).map((r) => JSON.parse(r.result) as ItemResult);
+  const summary = summarise(JSON.parse(run.models) as string[], all);
+  await finishEval(env.DB, evalId, { status: "completed", summary: JSON.stringify(summary), error: null });
+  return true;
+}
+
+export async function failEval(env: Bindings, evalId: string, error: string): Promise<void> {
+  await finishEval(env.DB, evalId, { status: "failed", summary: null, error });
+}

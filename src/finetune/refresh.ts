@@ -1,0 +1,52 @@
+/**
+ * Keeping stored jobs current: from the provider's webhook, the cron, or a list request. When a
+ * job ends, its events and the metrics of its last checkpoint are kept.
+ * @see OPENAI-REFERENCE.md D.5
+ */
+import type { Bindings } from "../platform/env";
+import { log } from "../platform/log";
+import { getUpstream, type Json } from "./provider";
+import { FINISHED, type JobRow, unfinishedJobs, updateJob } from "./repository";
+
+/** Jobs polled per cron run. */
+const POLL_BATCH = 50;
+
+async function finalDetails(env: Bindings, row: JobRow): Promise<{ events: string; metrics: string | null }> {
+  const base = `/fine_tuning/jobs/${encodeURIComponent(row.id)}`;
+  const [events, checkpoints] = await Promise.all([
+    getUpstream(env, row.base_url, `${base}/events?limit=100`),
+    getUpstream(env, row.base_url, `${base}/checkpoints?limit=10`).catch(() => ({ data: [] })),
+  ]);
+  const latest = (checkpoints.data as Json[] | undefined)?.[0];
+  return {
+    events: JSON.stringify(events.data ?? []),
+    metrics: latest?.metrics
+      ? JSON.stringify({ step: latest.step_number, ...(latest.metrics as Json) })
+      : null,
+  };
+}
+
+/** Reads the job from the provider and stores its status (and, once finished, events and metrics). */
+export async function refreshJob(env: Bindings, row: JobRow): Promise<JobRow> {
+  const job = await getUpstream(env, row.base_url, `/fine_tuning/jobs/${encodeURIComponent(row.id)}`);
+  const status = String(job.status);
+  const finished = FINISHED.includes(status);
+  const details = finished ? await finalDetails(env, row) : { events: null, metrics: null };
+  const update = {
+    status,
+    fine_tuned_model: typeof job.fine_tuned_model === "string" ? job.fine_tuned_model : null,
+    job: JSON.stringify(job),
+    ...details,
+  };
+  await updateJob(env.DB, row.id, update);
+  return { ...row, ...update, events: update.events ?? row.events, metrics: update.metrics ?? row.metrics };
+}
+
+/** The cron: refreshes unfinished jobs, oldest first; one failure does not stop the others. */
+export async function pollUnfinishedJobs(env: Bindings): Promise<{ polled: number; failed: number }> {
+  const rows = await unfinishedJobs(env.DB, POLL_BATCH);
+  const results = await Promise.allSettled(rows.map((row) => refreshJob(env, row)));
+  const failed = results.filter((r) => r.status === "rejected").length;
+  if (failed > 0) log(env, "warn", "fine-tuning poll failures", { failed, polled: rows.length });
+  return { polled: rows.length, failed };
+}

@@ -1,0 +1,131 @@
+/**
+ * D1 storage of fine-tuning jobs started from datasets, and of provider objects each tenant owns.
+ * @see https://developers.cloudflare.com/d1/worker-api/
+ */
+
+export interface JobRow {
+  id: string;
+  tenant_id: string;
+  dataset_id: string;
+  base_url: string;
+  model: string;
+  status: string;
+  fine_tuned_model: string | null;
+  job: string;
+  events: string | null;
+  metrics: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export const FINISHED = ["succeeded", "failed", "cancelled"];
+
+export async function insertJob(db: D1Database, row: JobRow): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO fine_tuning_jobs (id, tenant_id, dataset_id, base_url, model, status, fine_tuned_model, job, events, metrics, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.tenant_id,
+      row.dataset_id,
+      row.base_url,
+      row.model,
+      row.status,
+      row.fine_tuned_model,
+      row.job,
+      row.events,
+      row.metrics,
+      row.created_at,
+      row.updated_at,
+    )
+    .run();
+}
+
+export interface JobUpdate {
+  status: string;
+  fine_tuned_model: string | null;
+  job: string;
+  events: string | null;
+  metrics: string | null;
+}
+
+export async function updateJob(db: D1Database, id: string, u: JobUpdate): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE fine_tuning_jobs SET status = ?, fine_tuned_model = ?, job = ?, events = COALESCE(?, events),
+       metrics = COALESCE(?, metrics), updated_at = ? WHERE id = ?`,
+    )
+    .bind(u.status, u.fine_tuned_model, u.job, u.events, u.metrics, Math.floor(Date.now() / 1000), id)
+    .run();
+}
+
+export async function getJob(db: D1Database, id: string): Promise<JobRow | null> {
+  return db.prepare("SELECT * FROM fine_tuning_jobs WHERE id = ?").bind(id).first<JobRow>();
+}
+
+export async function listJobs(db: D1Database, tenantId: string, datasetId: string): Promise<JobRow[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT * FROM fine_tuning_jobs WHERE tenant_id = ? AND dataset_id = ? ORDER BY created_at DESC, id DESC",
+    )
+    .bind(tenantId, datasetId)
+    .all<JobRow>();
+  return results;
+}
+
+/** Jobs not yet in a final status, oldest update first (what the cron polls). */
+export async function unfinishedJobs(db: D1Database, limit: number): Promise<JobRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM fine_tuning_jobs WHERE status NOT IN (${FINISHED.map(() => "?").join(", ")}) ORDER BY updated_at LIMIT ?`,
+    )
+    .bind(...FINISHED, limit)
+    .all<JobRow>();
+  return results;
+}
+
+export async function recordOwner(
+  db: D1Database,
+  tenantId: string,
+  objectId: string,
+  kind: string,
+): Promise<void> {
+  await db
+    .prepare(
+      "INSERT OR IGNORE INTO upstream_objects (tenant_id, object_id, kind, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(tenantId, objectId, kind, Math.floor(Date.now() / 1000))
+    .run();
+}
+
+export async function ownsObject(db: D1Database, tenantId: string, objectId: string): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS owned FROM upstream_objects WHERE tenant_id = ? AND object_id = ?")
+    .bind(tenantId, objectId)
+    .first<{ owned: number }>();
+  return row !== null;
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const ID_CHUNK = 90;
+
+export async function ownedIds(
+  db: D1Database,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK);
+    const { results } = await db
+      .prepare(
+        `SELECT object_id FROM upstream_objects WHERE tenant_id = ? AND object_id IN (${chunk.map(() => "?").join(", ")})`,
+      )
+      .bind(tenantId, ...chunk)
+      .all<{ object_id: string }>();
+    for (const r of results) owned.add(r.object_id);
+  }
+  return owned;
+}

@@ -1,0 +1,133 @@
+/**
+ * Fine-tuning from datasets: `POST/GET /v1/datasets/:id/fine_tuning_jobs`, and `POST /hooks/openai`
+ * (the provider's signed `fine_tuning.job.*` webhooks).
+ * @see OPENAI-REFERENCE.md D.5 and F
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { mustGetDataset } from "../datasets/access";
+import { claimDelivery, releaseDelivery } from "../datasets/repository";
+import { DatasetIdParams } from "../datasets/schemas";
+import { verifyWebhook } from "../datasets/webhook-verify";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses } from "../platform/openapi";
+import { startDatasetJob } from "./create";
+import { fineTuningBaseUrl } from "./provider";
+import { refreshJob } from "./refresh";
+import { FINISHED, getJob, type JobRow, listJobs, recordOwner } from "./repository";
+import { CreateDatasetJobSchema, DatasetJobListSchema, DatasetJobSchema } from "./schemas";
+
+const security = [{ bearer: [] }];
+const tags = ["Fine-tuning"];
+const ok = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...errorResponses,
+});
+
+/** The provider's job plus the dataset, and the events and metrics kept when it ended. */
+export function jobJson(row: JobRow) {
+  return {
+    ...(JSON.parse(row.job) as Record<string, unknown>),
+    id: row.id,
+    object: "fine_tuning.job" as const,
+    status: row.status,
+    model: row.model,
+    fine_tuned_model: row.fine_tuned_model,
+    dataset_id: row.dataset_id,
+    events: row.events ? (JSON.parse(row.events) as Record<string, unknown>[]) : [],
+    metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, unknown>) : null,
+  };
+}
+
+export const datasetJobs = createApp();
+
+datasetJobs.openapi(
+  createRoute({
+    method: "post",
+    path: "/{dataset_id}/fine_tuning_jobs",
+    tags,
+    security,
+    summary: "Check the dataset against the provider's rules, upload its splits and start a fine-tuning job",
+    request: {
+      params: DatasetIdParams,
+      body: { required: true, content: { "application/json": { schema: CreateDatasetJobSchema } } },
+    },
+    responses: ok(DatasetJobSchema, "The created job"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
+    const row = await startDatasetJob(c.env, baseUrl, dataset, c.req.valid("json"));
+    await recordOwner(c.env.DB, dataset.tenant_id, row.id, "fine_tuning.job");
+    return c.json(jobJson(row), 200);
+  },
+);
+
+datasetJobs.openapi(
+  createRoute({
+    method: "get",
+    path: "/{dataset_id}/fine_tuning_jobs",
+    tags,
+    security,
+    summary: "List the dataset's fine-tuning jobs, newest first, with live status",
+    request: { params: DatasetIdParams },
+    responses: ok(DatasetJobListSchema, "The jobs"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const rows = await listJobs(c.env.DB, dataset.tenant_id, dataset.id);
+    // Unfinished jobs are read live; a provider hiccup shows the last known state instead.
+    const live = await Promise.all(
+      rows.map((r) => (FINISHED.includes(r.status) ? r : refreshJob(c.env, r).catch(() => r))),
+    );
+    return c.json({ object: "list" as const, data: live.map(jobJson), has_more: false }, 200);
+  },
+);
+
+const EventSchema = z
+  .looseObject({ type: z.string(), data: z.looseObject({ id: z.string() }) })
+  .openapi("OpenAIWebhookEvent");
+
+export const openaiHooks = createApp();
+
+openaiHooks.openapi(
+  createRoute({
+    method: "post",
+    path: "/openai",
+    tags,
+    summary: "The provider's webhooks (fine_tuning.job.*), verified with OPENAI_WEBHOOK_SECRET",
+    request: {
+      body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
+    },
+    responses: ok(z.object({ received: z.boolean(), replayed: z.boolean() }), "Processed"),
+  }),
+  async (c) => {
+    const secret = c.env.OPENAI_WEBHOOK_SECRET;
+    if (!secret)
+      throw new GatewayError(503, "OPENAI_WEBHOOK_SECRET is not configured.", {
+        code: "webhooks_not_configured",
+      });
+    const raw = await c.req.text();
+    const webhookId = await verifyWebhook(secret, c.req.raw.headers, raw);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw);
+    } catch {
+      throw new GatewayError(400, "The webhook body is not valid JSON.", { code: "invalid_json" });
+    }
+    if (!(await claimDelivery(c.env.DB, "openai", webhookId, Math.floor(Date.now() / 1000)))) {
+      return c.json({ received: true, replayed: true }, 200);
+    }
+    try {
+      const event = EventSchema.safeParse(payload);
+      if (event.success && event.data.type.startsWith("fine_tuning.job.")) {
+        const row = await getJob(c.env.DB, event.data.data.id);
+        if (row) await refreshJob(c.env, row);
+      }
+      return c.json({ received: true, replayed: false }, 200);
+    } catch (err) {
+      // Not processed: forget the id so the provider's retry is.
+      await releaseDelivery(c.env.DB, "openai", webhookId);
+      throw err;
+    }
+  },
+);

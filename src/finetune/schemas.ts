@@ -1,0 +1,56 @@
+import { z } from "@hono/zod-openapi";
+
+const Hyperparameters = z
+  .looseObject({
+    n_epochs: z.union([z.literal("auto"), z.number().int().min(1).max(50)]).optional(),
+    batch_size: z.union([z.literal("auto"), z.number().int().min(1).max(256)]).optional(),
+    learning_rate_multiplier: z.union([z.literal("auto"), z.number().positive()]).optional(),
+  })
+  .openapi("FineTuningHyperparameters");
+
+export const CreateDatasetJobSchema = z
+  .strictObject({
+    model: z
+      .string()
+      .min(1)
+      .openapi({ description: "The base model to fine-tune, e.g. gpt-4o-mini-2024-07-18." }),
+    suffix: z.string().min(1).max(64).optional(),
+    seed: z.number().int().min(0).max(2147483647).optional(),
+    method: z
+      .looseObject({
+        type: z.enum(["supervised", "dpo"]),
+        supervised: z.looseObject({ hyperparameters: Hyperparameters.optional() }).optional(),
+        dpo: z
+          .looseObject({
+            hyperparameters: Hyperparameters.extend({ beta: z.unknown().optional() }).optional(),
+          })
+          .optional(),
+      })
+      .optional()
+      .openapi({ description: "`dpo` trains on preference pairs made from feedback corrections." }),
+    hyperparameters: Hyperparameters.optional().openapi({
+      description: "Deprecated upstream in favour of `method`.",
+    }),
+  })
+  .openapi("CreateDatasetFineTuningJobRequest");
+
+export type CreateDatasetJob = z.infer<typeof CreateDatasetJobSchema>;
+
+export const DatasetJobSchema = z
+  .looseObject({
+    id: z.string(),
+    object: z.literal("fine_tuning.job"),
+    status: z.string(),
+    model: z.string(),
+    fine_tuned_model: z.string().nullable(),
+    dataset_id: z.string(),
+    events: z.array(z.looseObject({})).optional(),
+    metrics: z.looseObject({}).nullable().optional(),
+  })
+  .openapi("DatasetFineTuningJob", {
+    description: "The provider's job object, plus the dataset and what Edgegate kept.",
+  });
+
+export const DatasetJobListSchema = z
+  .object({ object: z.literal("list"), data: z.array(DatasetJobSchema), has_more: z.boolean() })
+  .openapi("DatasetFineTuningJobList");

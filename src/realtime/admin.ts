@@ -1,0 +1,278 @@
+/**
+ * `/admin/tenants/:id/tools…` (the server-side tool registry) and `/admin/tenants/:id/realtime/…`
+ * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAdmin } from "../identity/authenticate";
+import { getTenant } from "../identity/repository";
+import { GatewayError } from "../platform/errors";
+import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
+import { sessionToChatExample } from "./chat-example";
+import {
+  ChatExampleSchema,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  MAX_TOOLS_PER_TENANT,
+  PutToolSchema,
+  SavedToolSchema,
+  SessionDetailSchema,
+  SessionListQuery,
+  SessionParams,
+  SessionRecordSchema,
+  TenantToolParams,
+  ToolSchema,
+  ToolSecretSchema,
+} from "./schemas";
+import { getSessionDetail, listSessions, type SessionRow } from "./sessions-repository";
+import { deleteTool, loadToolRegistry, putTool, rotateToolSecret, type StoredTool } from "./tools-repository";
+
+const security = [{ adminToken: [] }];
+const TenantParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+async function assertTenant(db: D1Database, id: string): Promise<void> {
+  if (!(await getTenant(db, id))) {
+    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+  }
+}
+
+function toolJson(tool: StoredTool) {
+  return {
+    object: "realtime.tool" as const,
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.parameters,
+    url: tool.url,
+    timeout_ms: tool.timeoutMs,
+    created_at: tool.createdAt,
+    updated_at: tool.updatedAt,
+  };
+}
+
+function sessionJson(row: SessionRow) {
+  return {
+    object: "realtime.session_record" as const,
+    id: row.id,
+    user: row.user_id,
+    key_id: row.key_id,
+    model: row.model,
+    status: row.status === "active" ? ("active" as const) : ("ended" as const),
+    end_reason: row.end_reason,
+    instructions: row.instructions,
+    voice: row.voice,
+    started_at: row.started_at,
+    ended_at: row.ended_at,
+    usage: {
+      responses: row.responses,
+      input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens,
+      cached_tokens: row.cached_tokens,
+      input_audio_seconds: row.input_audio_ms / 1000,
+      output_audio_seconds: row.output_audio_ms / 1000,
+    },
+    reconnects: row.reconnects,
+    tool_calls: row.tool_calls,
+  };
+}
+
+export const realtimeAdmin = createApp();
+realtimeAdmin.use("/tenants/*", requireAdmin);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "put",
+    path: "/tenants/{id}/tools/{name}",
+    tags: ["Realtime"],
+    summary: "Register or replace a server-side Realtime tool",
+    description:
+      "The gateway adds the tool to every Realtime session of the tenant and runs its calls by POSTing `{tenant, user, session_id, call_id, name, arguments}` to `url`, signed with Standard Webhooks headers. The tenant's signing secret is returned once, with its first tool.",
+    security,
+    request: {
+      params: TenantToolParams,
+      body: { required: true, content: { "application/json": { schema: PutToolSchema } } },
+    },
+    responses: {
+      200: json(SavedToolSchema, "The replaced tool"),
+      201: json(SavedToolSchema, "The new tool"),
+      ...errorResponses,
+      409: json(ErrorSchema, "The tenant already has the maximum number of tools"),
+    },
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    await assertTenant(c.env.DB, id);
+    const { tools } = await loadToolRegistry(c.env.DB, id);
+    if (tools.length >= MAX_TOOLS_PER_TENANT && !tools.some((tool) => tool.name === name)) {
+      throw new GatewayError(
+        409,
+        `A tenant can register at most ${MAX_TOOLS_PER_TENANT} tools; delete one first.`,
+        {
+          code: "too_many_tools",
+        },
+      );
+    }
+    const saved = await putTool(c.env.DB, id, {
+      name,
+      description: body.description,
+      parameters: body.parameters ?? { type: "object", properties: {} },
+      url: body.url,
+      timeoutMs: body.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS,
+    });
+    const out = {
+      ...toolJson(saved.tool),
+      ...(saved.newSecret !== null && { webhook_secret: saved.newSecret }),
+    };
+    return saved.created ? c.json(out, 201) : c.json(out, 200);
+  },
+);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/tools",
+    tags: ["Realtime"],
+    summary: "List the tenant's server-side Realtime tools",
+    security,
+    request: { params: TenantParams },
+    responses: {
+      200: json(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    await assertTenant(c.env.DB, id);
+    const { tools } = await loadToolRegistry(c.env.DB, id);
+    return c.json({ object: "list" as const, data: tools.map(toolJson) }, 200);
+  },
+);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "delete",
+    path: "/tenants/{id}/tools/{name}",
+    tags: ["Realtime"],
+    summary: "Remove a server-side Realtime tool (new sessions no longer get it)",
+    security,
+    request: { params: TenantToolParams },
+    responses: {
+      200: json(
+        z.object({ object: z.literal("realtime.tool.deleted"), name: z.string(), deleted: z.literal(true) }),
+        "Deleted",
+      ),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    if (!(await deleteTool(c.env.DB, id, name))) {
+      throw new GatewayError(404, `No tool '${name}' for tenant '${id}'.`, {
+        param: "name",
+        code: "tool_not_found",
+      });
+    }
+    return c.json({ object: "realtime.tool.deleted" as const, name, deleted: true as const }, 200);
+  },
+);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "post",
+    path: "/tenants/{id}/tools/secret/rotate",
+    tags: ["Realtime"],
+    summary: "Replace the secret that signs the tenant's tool calls (shown once)",
+    security,
+    request: { params: TenantParams },
+    responses: { 200: json(ToolSecretSchema, "The new secret"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    await assertTenant(c.env.DB, id);
+    const secret = await rotateToolSecret(c.env.DB, id);
+    return c.json({ object: "realtime.tool_secret" as const, webhook_secret: secret }, 200);
+  },
+);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/realtime/sessions",
+    tags: ["Realtime"],
+    summary: "List the tenant's Realtime sessions with their usage, newest first",
+    security,
+    request: { params: TenantParams, query: SessionListQuery },
+    responses: {
+      200: json(z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }), "The sessions"),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const query = c.req.valid("query");
+    await assertTenant(c.env.DB, id);
+    const rows = await listSessions(c.env.DB, id, {
+      limit: query.limit,
+      before: query.before,
+      userId: query.user,
+    });
+    return c.json({ object: "list" as const, data: rows.map(sessionJson) }, 200);
+  },
+);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/realtime/sessions/{session_id}",
+    tags: ["Realtime"],
+    summary: "One Realtime session: usage per response and the conversation's items and transcripts",
+    security,
+    request: { params: SessionParams },
+    responses: { 200: json(SessionDetailSchema, "The session"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id, session_id: sessionId } = c.req.valid("param");
+    const detail = await getSessionDetail(c.env.DB, id, sessionId);
+    if (!detail) {
+      throw new GatewayError(404, `No Realtime session '${sessionId}' for tenant '${id}'.`, {
+        param: "session_id",
+        code: "session_not_found",
+      });
+    }
+    const items = detail.items.map(({ server_tool, ...item }) => ({
+      ...item,
+      server_tool: server_tool === 1,
+    }));
+    return c.json({ ...sessionJson(detail.session), responses: detail.usage, items }, 200);
+  },
+);
+
+realtimeAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/realtime/sessions/{session_id}/chat_example",
+    tags: ["Realtime"],
+    summary: "A Realtime session as a chat fine-tuning example",
+    security,
+    request: { params: SessionParams },
+    responses: { 200: json(ChatExampleSchema, "The example"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id, session_id: sessionId } = c.req.valid("param");
+    const detail = await getSessionDetail(c.env.DB, id, sessionId);
+    if (!detail) {
+      throw new GatewayError(404, `No Realtime session '${sessionId}' for tenant '${id}'.`, {
+        param: "session_id",
+        code: "session_not_found",
+      });
+    }
+    return c.json(sessionToChatExample(detail), 200);
+  },
+);

@@ -1,0 +1,115 @@
+/**
+ * Upstream → client. Audio deltas are measured and forwarded untouched; only the events the gateway
+ * acts on are parsed: the session's identity and config, server-tool calls, conversation items and
+ * transcripts (recorded), and `response.done` (usage and quotas). Everything else passes through.
+ * @see https://platform.openai.com/docs/api-reference/realtime-server-events
+ */
+import { base64AudioBytes, frameEventId, frameType, parseEvent } from "./frame";
+import type { RelaySession } from "./relay-session";
+
+type Json = Record<string, unknown>;
+
+/** Conversation events larger than this (items carrying audio) are relayed without being recorded. */
+const MAX_PARSED_ITEM_CHARS = 256 * 1024;
+
+const BYTES_PER_MS: Record<string, number> = { "audio/pcm": 48, "audio/pcmu": 8, "audio/pcma": 8 };
+
+function formatRate(format: unknown): number | null {
+  const type = (format as Json | undefined)?.type;
+  return typeof type === "string" ? (BYTES_PER_MS[type] ?? null) : null;
+}
+
+/** `session.created` / `session.updated`: identity, instructions, voice and audio formats. */
+function onSession(session: RelaySession, event: Json | null, created: boolean): void {
+  const config = (event?.session ?? {}) as Json;
+  const audio = (config.audio ?? {}) as Json;
+  const input = (audio.input ?? {}) as Json;
+  const output = (audio.output ?? {}) as Json;
+  session.audioBytesPerMs.input = formatRate(input.format) ?? session.audioBytesPerMs.input;
+  session.audioBytesPerMs.output = formatRate(output.format) ?? session.audioBytesPerMs.output;
+  const instructions = typeof config.instructions === "string" ? config.instructions : null;
+  const voice =
+    typeof output.voice === "string"
+      ? output.voice
+      : typeof (output.voice as Json | undefined)?.id === "string"
+        ? String((output.voice as Json).id)
+        : null;
+  if (created && typeof config.id === "string") session.onSessionCreated(config.id, instructions, voice);
+  else if (session.id !== null)
+    session.host.record({ kind: "session_config", id: session.id, instructions, voice });
+}
+
+/** A conversation item event: recorded; hidden when it belongs to a server-side tool call. */
+function onItem(session: RelaySession, frame: string, complete: boolean): boolean {
+  if (frame.length > MAX_PARSED_ITEM_CHARS) return true;
+  const item = parseEvent(frame)?.item as Json | undefined;
+  const serverTool = session.tools.isServerItem(item);
+  session.recorder.item(item, serverTool, complete);
+  return !serverTool;
+}
+
+function onResponseDone(session: RelaySession, frame: string): string | null {
+  const event = parseEvent(frame);
+  if (event === null) return frame;
+  const rewritten = session.tools.onResponseDone(event);
+  session.addTokens(session.recorder.usage(event));
+  return rewritten ? JSON.stringify(event) : frame;
+}
+
+/**
+ * Decides what the client gets for one upstream frame: the frame itself, a rewritten frame, or
+ * nothing (null) for server-tool events.
+ */
+function route(session: RelaySession, frame: string, type: string | null): string | null {
+  switch (type) {
+    case "response.output_audio.delta":
+      session.addAudio("output", base64AudioBytes(frame, "delta"));
+      return frame;
+    case "response.function_call_arguments.delta":
+      return session.tools.isServerDelta(frame) ? null : frame;
+    case "response.function_call_arguments.done": {
+      if (!session.tools.enabled) return frame;
+      const event = parseEvent(frame);
+      return event !== null && session.tools.onArgumentsDone(event) ? null : frame;
+    }
+    case "response.output_item.added":
+    case "response.output_item.done":
+      return session.tools.isServerOutputItem(frame, () => parseEvent(frame)) ? null : frame;
+    case "conversation.item.added":
+      return onItem(session, frame, false) ? frame : null;
+    case "conversation.item.done":
+    case "conversation.item.created":
+      return onItem(session, frame, true) ? frame : null;
+    case "conversation.item.input_audio_transcription.completed": {
+      const event = parseEvent(frame);
+      session.recorder.text(event?.item_id, "user", event?.transcript);
+      return frame;
+    }
+    case "response.output_audio_transcript.done":
+    case "response.output_text.done": {
+      const event = parseEvent(frame);
+      session.recorder.text(event?.item_id, "assistant", event?.transcript ?? event?.text);
+      return frame;
+    }
+    case "response.done":
+      return onResponseDone(session, frame);
+    case "session.created":
+    case "session.updated":
+      onSession(session, parseEvent(frame), type === "session.created");
+      return frame;
+    default:
+      return frame;
+  }
+}
+
+/** Handles one upstream frame; never throws. */
+export function onServerFrame(session: RelaySession, data: string | ArrayBuffer): void {
+  if (typeof data !== "string") {
+    session.deliverBinary(data);
+    return;
+  }
+  const type = frameType(data);
+  const frame = route(session, data, type);
+  if (frame !== null) session.deliver(frame, frameEventId(data, type));
+  session.enforceQuota();
+}

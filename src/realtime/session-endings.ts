@@ -1,0 +1,77 @@
+/**
+ * Why a session ends, as the client sees it: the `error` event (if any), the close code and the
+ * reason recorded in D1. One place, so every ending is consistent.
+ * @see OPENAI-REFERENCE.md A.5
+ */
+import { CLOSE, type GatewayEventError } from "./events";
+import { type QuotaKind, quotaMessage } from "./ledger";
+import type { RealtimePolicy } from "./policy";
+import type { UpstreamRefusal } from "./upstream-socket";
+
+export interface Ending {
+  /** Recorded as the session's `end_reason`. */
+  reason: string;
+  error?: GatewayEventError;
+  closeCode: number;
+  closeReason: string;
+}
+
+const quiet = (reason: string): Ending => ({ reason, closeCode: CLOSE.normal, closeReason: reason });
+
+export const endings = {
+  clientClosed: (): Ending => quiet("client_closed"),
+  clientDropped: (): Ending => quiet("client_dropped"),
+  graceExpired: (): Ending => quiet("reconnect_grace_expired"),
+  replayOverflow: (): Ending => quiet("replay_buffer_overflow"),
+
+  upstreamRefused(refusal: UpstreamRefusal): Ending {
+    const retryable = refusal.status === 429 || refusal.status === 503;
+    const message =
+      refusal.status === 401
+        ? "The upstream Realtime API refused the gateway's credentials."
+        : refusal.message;
+    return {
+      reason: "upstream_refused",
+      error: { type: "server_error", code: refusal.code, message },
+      closeCode: retryable ? CLOSE.tryAgainLater : CLOSE.badGateway,
+      closeReason: "upstream_unavailable",
+    };
+  },
+
+  /** The upstream closed: a clean close is passed on (its own `error` event came first). */
+  upstreamGone(code: number, reason: string): Ending {
+    if (code === CLOSE.normal)
+      return { reason: "upstream_closed", closeCode: CLOSE.normal, closeReason: reason || "upstream closed" };
+    return {
+      reason: "upstream_disconnected",
+      error: {
+        type: "server_error",
+        code: "upstream_disconnected",
+        message: `The upstream Realtime connection was lost (close code ${code}). Start a new session.`,
+      },
+      closeCode: CLOSE.badGateway,
+      closeReason: "upstream_disconnected",
+    };
+  },
+
+  maxDuration(policy: RealtimePolicy): Ending {
+    return {
+      reason: "max_duration",
+      error: {
+        code: "session_expired",
+        message: `Your session hit the maximum duration of ${policy.maxSessionSeconds} seconds set for this tenant.`,
+      },
+      closeCode: CLOSE.normal,
+      closeReason: "session_expired",
+    };
+  },
+
+  quota(kind: QuotaKind, policy: RealtimePolicy): Ending {
+    return {
+      reason: `quota_exceeded_${kind}`,
+      error: { type: "rate_limit_error", code: "quota_exceeded", message: quotaMessage(kind, policy) },
+      closeCode: CLOSE.policy,
+      closeReason: "quota_exceeded",
+    };
+  },
+};

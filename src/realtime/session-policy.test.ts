@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { RealtimePolicy } from "./policy";
+import {
+  applyToResponseCreate,
+  applyToSessionUpdate,
+  forcePolicy,
+  initialSessionUpdate,
+} from "./session-policy";
+
+const policy = (overrides: Partial<RealtimePolicy> = {}): RealtimePolicy => ({
+  tenantId: "ten_1",
+  userId: "u",
+  keyId: "key_1",
+  model: "gpt-realtime",
+  allowedModels: null,
+  allowedVoices: null,
+  instructions: null,
+  maxSessionSeconds: 60,
+  maxConcurrentSessions: 5,
+  dailyAudioSeconds: null,
+  dailyTokens: null,
+  graceSeconds: 30,
+  replayBufferBytes: 1_000_000,
+  tools: [],
+  toolSecret: null,
+  ...overrides,
+});
+
+const tool = {
+  name: "lookup",
+  description: "d",
+  parameters: { type: "object" },
+  url: "https://t",
+  timeoutMs: 100,
+};
+
+describe("session policy", () => {
+  it("sends nothing at session start when the tenant sets no policy", () => {
+    expect(initialSessionUpdate(policy())).toBeNull();
+  });
+
+  it("puts enforced instructions first in session.update and response.create, once", () => {
+    const p = policy({ instructions: "Rule." });
+    const update = { session: { type: "realtime", instructions: "Mine." } };
+    expect(applyToSessionUpdate(p, update)).toBeNull();
+    expect(update.session.instructions).toBe("Rule.\n\nMine.");
+    expect(applyToSessionUpdate(p, update)).toBeNull();
+    expect(update.session.instructions).toBe("Rule.\n\nMine.");
+    const create = { response: { instructions: "Short answer." } };
+    applyToResponseCreate(p, create);
+    expect(create.response.instructions).toBe("Rule.\n\nShort answer.");
+  });
+
+  it("merges server tools into client tools; a server tool wins a name clash", () => {
+    const p = policy({ tools: [tool] });
+    const update = {
+      session: {
+        type: "realtime",
+        tools: [
+          { type: "function", name: "lookup" },
+          { type: "function", name: "mine" },
+        ],
+      },
+    };
+    applyToSessionUpdate(p, update);
+    expect(update.session.tools).toEqual([
+      { type: "function", name: "mine" },
+      { type: "function", name: "lookup", description: "d", parameters: { type: "object" } },
+    ]);
+    const untouched = { session: { type: "realtime" } };
+    applyToSessionUpdate(p, untouched);
+    expect(untouched.session).toEqual({ type: "realtime" });
+  });
+
+  it("refuses voices outside the allowed list, by name or by id", () => {
+    const p = policy({ allowedVoices: ["marin"] });
+    expect(
+      applyToSessionUpdate(p, { session: { audio: { output: { voice: { id: "voice_x" } } } } })?.code,
+    ).toBe("voice_not_allowed");
+    expect(applyToResponseCreate(p, { response: { audio: { output: { voice: "alloy" } } } })?.param).toBe(
+      "response.audio.output.voice",
+    );
+    expect(applyToSessionUpdate(p, { session: { audio: { output: { voice: "marin" } } } })).toBeNull();
+  });
+
+  it("forces the default voice, instructions and tools into a client secret's session", () => {
+    const forced = forcePolicy(policy({ allowedVoices: ["cedar"], instructions: "Rule.", tools: [tool] }), {
+      type: "realtime",
+      audio: { input: {} },
+    });
+    expect(forced).toEqual({
+      session: {
+        type: "realtime",
+        instructions: "Rule.",
+        audio: { input: {}, output: { voice: "cedar" } },
+        tools: [{ type: "function", name: "lookup", description: "d", parameters: { type: "object" } }],
+      },
+    });
+  });
+});

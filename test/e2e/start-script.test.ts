@@ -1,0 +1,61 @@
+/**
+ * `npm start` as a user runs it: `tsx tools/start.ts` in a child process, then the printed URL and
+ * key used with the official SDK, then Ctrl-C.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort } from "../../tools/launch";
+import { PROJECT_ROOT } from "../../tools/launch/wrangler-env";
+import { type RunningProcess, runProcess } from "../helpers-node/child-process";
+import { gatewayClient } from "../helpers-node/openai-client";
+
+const TSX_CLI = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+let dir: string;
+let port: number;
+let start: RunningProcess;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "edgegate-start-"));
+  port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    XDG_CONFIG_HOME: join(dir, "xdg"),
+    EDGEGATE_PERSIST_DIR: join(dir, "state"),
+    EDGEGATE_LOCAL_CONFIG: join(dir, "local.json"),
+  };
+  for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "ADMIN_TOKEN", "TOKEN_SECRET", "WRANGLER_LOG"]) {
+    delete env[name];
+  }
+  start = runProcess(process.execPath, [TSX_CLI, "tools/start.ts"], { cwd: PROJECT_ROOT, env });
+});
+
+afterAll(async () => {
+  await start?.stop("SIGKILL", 5_000);
+  await rm(dir, { recursive: true, force: true });
+});
+
+it("prints a working URL and key, keeps the generated admin token, and stops on SIGINT", async () => {
+  const [, url] = await start.waitFor(/running at (http:\/\/\S+)/, 45_000);
+  const [, apiKey] = await start.waitFor(/API key\s+(egk_\S+)/, 5_000);
+  const [, adminToken] = await start.waitFor(/Admin token\s+(\S+)/, 5_000);
+  expect(url).toBe(`http://127.0.0.1:${port}`);
+  expect(start.output()).toContain(`${url}/docs`);
+  expect(start.output()).toMatch(/Upstream\s+OpenAI simulator at http:\/\/127\.0\.0\.1:\d+\/v1/);
+
+  const client = gatewayClient(url ?? "", apiKey ?? "");
+  const res = await client.chat.completions.create({
+    model: "gpt-4o-mini",
+    messages: [{ role: "user", content: "Hello from npm start" }],
+  });
+  expect(res.choices[0]?.message.content).toMatch(/\w+/);
+
+  const saved = JSON.parse(await readFile(join(dir, "local.json"), "utf8")) as { adminToken: string };
+  expect(saved.adminToken).toBe(adminToken);
+
+  expect(await start.stop("SIGINT", 15_000)).toBe(0);
+  expect(start.output()).toContain("stopping Edgegate");
+});

@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { admin, createTenant } from "./helpers/gateway";
+import { putTool, type RtEvent, sayText, startSession } from "./helpers/realtime";
+import { startToolServer, TOOL_ORIGIN, type ToolServer } from "./helpers/realtime-tools";
+
+interface SessionEvent extends RtEvent {
+  session: { tools: { name: string }[] };
+}
+interface ResponseDone extends RtEvent {
+  response: { output: { type: string; name?: string }[] };
+}
+
+const LOOKUP = {
+  description: "Looks up an order by customer name",
+  parameters: { type: "object", properties: { customer: { type: "string" } }, required: ["customer"] },
+  url: `${TOOL_ORIGIN}/lookup`,
+};
+
+let toolServer: ToolServer | null = null;
+afterEach(() => {
+  toolServer?.stop();
+  toolServer = null;
+});
+
+/** Runs one text turn and waits for the final assistant transcript (after any server tool ran). */
+async function turn(
+  client: Awaited<ReturnType<typeof startSession>>["client"],
+  text: string,
+): Promise<string> {
+  sayText(client, text);
+  const done = await client.next<RtEvent & { transcript: string }>("response.output_audio_transcript.done");
+  return done.transcript;
+}
+
+describe("server-side tool registry", () => {
+  it("registers, replaces, lists and deletes tools; the signing secret is shown once", async () => {
+    const tenant = await createTenant();
+    const first = await putTool(tenant.id, "lookup_order", LOOKUP);
+    expect(first.status).toBe(201);
+    expect(first.webhook_secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const second = await putTool(tenant.id, "cancel_order", {
+      ...LOOKUP,
+      description: "Cancels",
+      timeout_ms: 500,
+    });
+    expect(second.status).toBe(201);
+    expect(second.webhook_secret).toBeUndefined();
+    const replaced = await putTool(tenant.id, "lookup_order", { ...LOOKUP, description: "Finds an order" });
+    expect(replaced.status).toBe(200);
+    const list = (await (await admin(`/tenants/${tenant.id}/tools`)).json()) as {
+      data: Record<string, unknown>[];
+    };
+    expect(list.data.map((t) => [t.name, t.description, t.timeout_ms])).toEqual([
+      ["cancel_order", "Cancels", 500],
+      ["lookup_order", "Finds an order", 10_000],
+    ]);
+    expect((await admin(`/tenants/${tenant.id}/tools/cancel_order`, "DELETE")).status).toBe(200);
+    expect((await admin(`/tenants/${tenant.id}/tools/cancel_order`, "DELETE")).status).toBe(404);
+  });
+
+  it("refuses invalid tools and unknown tenants", async () => {
+    const tenant = await createTenant();
+    const badUrl = await admin(`/tenants/${tenant.id}/tools/x`, "PUT", {
+      ...LOOKUP,
+      url: "ftp://example.com",
+    });
+    expect(badUrl.status).toBe(400);
+    expect(((await badUrl.json()) as { error: { param: string } }).error.param).toBe("url");
+    expect((await admin(`/tenants/${tenant.id}/tools/bad name`, "PUT", LOOKUP)).status).toBe(400);
+    expect((await admin("/tenants/ten_missing/tools/x", "PUT", LOOKUP)).status).toBe(404);
+  });
+});
+
+describe("server-side tools in a session", () => {
+  it("adds the tenant's tools to every session and keeps the client's own tools", async () => {
+    const tenant = await createTenant();
+    await putTool(tenant.id, "lookup_order", LOOKUP);
+    const { client } = await startSession({ key: tenant.key, user: "u" });
+    expect((await client.next<SessionEvent>("session.updated")).session.tools.map((t) => t.name)).toEqual([
+      "lookup_order",
+    ]);
+    client.send({
+      type: "session.update",
+      session: {
+        type: "realtime",
+        tools: [{ type: "function", name: "show_map", description: "d", parameters: {} }],
+      },
+    });
+    const names = (await client.next<SessionEvent>("session.updated")).session.tools.map((t) => t.name);
+    expect(names).toEqual(["show_map", "lookup_order"]);
+    client.close();
+  });
+
+  it("runs a server tool call with a signed POST and continues without the client's help", async () => {
+    const tenant = await createTenant();
+    const { webhook_secret } = await putTool(tenant.id, "lookup_order", LOOKUP);
+    toolServer = startToolServer(() => Response.json({ status: "shipped" }));
+    toolServer.secret = webhook_secret ?? "";
+    const { client, sessionId } = await startSession({ key: tenant.key, user: "shopper" });
+    const answer = await turn(client, "please lookup_order for Alice");
+    expect(answer).toBe("The lookup_order result is status shipped.");
+
+    const [call] = toolServer.requests;
+    expect(toolServer.requests).toHaveLength(1);
+    expect(call?.signatureValid).toBe(true);
+    expect(call?.payload).toMatchObject({
+      tenant: tenant.id,
+      user: "shopper",
+      session_id: sessionId,
+      name: "lookup_order",
+    });
+    expect(JSON.parse(call?.payload.arguments ?? "")).toEqual({ customer: "Alice" });
+    expect(call?.payload.call_id).toMatch(/^call_/);
+    // Nothing that would make an SDK run the tool reached the client.
+    const types = client.types();
+    expect(types).not.toContain("response.function_call_arguments.delta");
+    expect(types).not.toContain("response.function_call_arguments.done");
+    const outputs = client.events.filter((e) => e.type === "response.done") as ResponseDone[];
+    expect(outputs.flatMap((e) => e.response.output.map((o) => o.type))).not.toContain("function_call");
+    const items = client.events.filter((e) => e.type.startsWith("conversation.item")) as (RtEvent & {
+      item: { type: string };
+    })[];
+    expect(items.map((e) => e.item.type)).not.toContain("function_call");
+    expect(items.map((e) => e.item.type)).not.toContain("function_call_output");
+    client.close();
+  });
+
+  it("tells the model when a tool fails or times out", async () => {
+    const tenant = await createTenant();
+    const { webhook_secret } = await putTool(tenant.id, "lookup_order", LOOKUP);
+    await putTool(tenant.id, "slow_tool", { ...LOOKUP, url: `${TOOL_ORIGIN}/slow`, timeout_ms: 100 });
+    toolServer = startToolServer(async (req) => {
+      if (req.url.endsWith("/slow")) await new Promise((resolve) => setTimeout(resolve, 1000));
+      return new Response("database down", { status: 503 });
+    });
+    toolServer.secret = webhook_secret ?? "";
+    const { client } = await startSession({ key: tenant.key, user: "u" });
+    const failed = await turn(client, "lookup_order for Bob");
+    expect(failed).toContain("The lookup_order result is error");
+    expect(failed).toContain("HTTP 503");
+    const slow = await turn(client, "call slow_tool now");
+    expect(slow).toContain("did not answer within 100 ms");
+    client.close();
+  });
+
+  it("passes client-side tool calls through untouched", async () => {
+    const tenant = await createTenant();
+    await putTool(tenant.id, "lookup_order", LOOKUP);
+    const { client } = await startSession({ key: tenant.key, user: "u" });
+    client.send({
+      type: "session.update",
+      session: {
+        type: "realtime",
+        tools: [{ type: "function", name: "show_map", description: "d", parameters: {} }],
+      },
+    });
+    await client.next("session.updated");
+    sayText(client, "show_map of Paris");
+    const done = await client.next<RtEvent & { name: string; call_id: string }>(
+      "response.function_call_arguments.done",
+    );
+    expect(done.name).toBe("show_map");
+    const responseDone = await client.next<ResponseDone>("response.done");
+    expect(responseDone.response.output.map((o) => o.name)).toEqual(["show_map"]);
+    client.close();
+  });
+});

@@ -1,0 +1,87 @@
+/** Turns the Realtime benchmark's raw measurements into the comparison rows and a summary. */
+import { type LatencySummary, summarize } from "./measure";
+import type { FanOutResult, MemoryResult } from "./realtime-load";
+import type { BenchRow } from "./suite";
+
+/** Fan-out at one N, pooled over its repetitions. */
+export interface FanOutSummary {
+  sessions: number;
+  summary: LatencySummary;
+  frames: number;
+  /** CPU ms per frame round trip, per process. */
+  cpuPerFrameMs: Record<string, number>;
+}
+
+export interface TargetRun {
+  small: LatencySummary;
+  audio: LatencySummary;
+  fanOut: FanOutSummary[];
+}
+
+/** Frame round trips above this are too slow for a conversation; the largest N under it is reported. */
+export const P99_CEILING_MS = 50;
+
+export function poolFanOut(runs: FanOutResult[]): FanOutSummary {
+  const samples = runs.flatMap((r) => r.samples);
+  const cpuPerFrameMs: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [name, ms] of Object.entries(run.cpuMs)) cpuPerFrameMs[name] = (cpuPerFrameMs[name] ?? 0) + ms;
+  }
+  for (const name of Object.keys(cpuPerFrameMs))
+    cpuPerFrameMs[name] = (cpuPerFrameMs[name] ?? 0) / Math.max(1, samples.length);
+  return {
+    sessions: runs[0]?.sessions ?? 0,
+    summary: summarize(samples),
+    frames: samples.length,
+    cpuPerFrameMs,
+  };
+}
+
+export function rows(direct: TargetRun, gateways: [string, TargetRun][], sessions: number[]): BenchRow[] {
+  const out: BenchRow[] = [];
+  const row = (metric: string, pick: (r: TargetRun) => number | undefined, run: TargetRun) => {
+    const baseline = pick(direct);
+    const candidate = pick(run);
+    if (baseline !== undefined && candidate !== undefined)
+      out.push({ metric, unit: "ms", better: "lower", baseline, candidate });
+  };
+  for (const [via, run] of gateways) {
+    row(`RTT p50, 35 B event, ${via}`, (r) => r.small.p50, run);
+    row(`RTT p99, 35 B event, ${via}`, (r) => r.small.p99, run);
+    row(`RTT p50, 100 ms audio frame, ${via}`, (r) => r.audio.p50, run);
+    row(`RTT p99, 100 ms audio frame, ${via}`, (r) => r.audio.p99, run);
+    for (const n of sessions) {
+      row(
+        `fan-out p99, ${n} sessions, ${via}`,
+        (r) => r.fanOut.find((f) => f.sessions === n)?.summary.p99,
+        run,
+      );
+    }
+  }
+  return out;
+}
+
+/** The largest N whose frame round trip p99 stayed under the ceiling. */
+export function largestN(run: TargetRun): number {
+  return Math.max(0, ...run.fanOut.filter((f) => f.summary.p99 < P99_CEILING_MS).map((f) => f.sessions));
+}
+
+export function summaryLines(
+  direct: TargetRun,
+  gateways: [string, TargetRun][],
+  memory: MemoryResult,
+): string[] {
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  const lines = [`largest N with fan-out p99 < ${P99_CEILING_MS} ms: direct ${largestN(direct)}`];
+  for (const [via, run] of gateways) lines.push(`  gateway, ${via}: ${largestN(run)}`);
+  const at50 = (run: TargetRun) => run.fanOut.find((f) => f.sessions === 50) ?? run.fanOut.at(-1);
+  for (const [label, run] of [["direct", direct], ...gateways] as [string, TargetRun][]) {
+    const cpu = at50(run)?.cpuPerFrameMs ?? {};
+    const parts = Object.entries(cpu).map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`);
+    lines.push(`CPU per frame round trip at N=${at50(run)?.sessions}, ${label}: ${parts.join(", ")}`);
+  }
+  lines.push(
+    `gateway memory per session (workerd RSS over ${memory.sessions} sessions): idle ${mib(memory.idleBytesPerSession)}, streaming ${mib(memory.activeBytesPerSession)}`,
+  );
+  return lines;
+}

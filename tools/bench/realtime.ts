@@ -1,0 +1,185 @@
+/**
+ * `realtime`: what the Realtime relay costs. The same probes go straight to the simulator and through
+ * the gateway, in one run: round trips of 35-byte events and of 100 ms audio frames, real-time audio
+ * fan-out over N sessions, CPU per frame of every process, and the gateway's memory per session.
+ * The gateway is measured through wrangler's URL (its proxy worker in front) and through Miniflare's
+ * own URL (workerd directly).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { bootstrapTenant, freePort, launchGateway } from "../launch";
+import { PROJECT_ROOT } from "../launch/wrangler-env";
+import type { LatencySummary } from "./measure";
+import type { Target } from "./realtime-client";
+import { type FanOutResult, fanOut, memoryPerSession, sequentialRtt } from "./realtime-load";
+import { listeningPorts, workerdProcesses } from "./realtime-procs";
+import { poolFanOut, rows, summaryLines, type TargetRun } from "./realtime-report";
+import type { BenchContext, BenchSuite, SuiteResult } from "./suite";
+
+const SIM_KEY = "sk-sim-edgegate";
+const FANOUT_SESSIONS = (process.env.REALTIME_BENCH_SESSIONS ?? "1,10,25,50,100,150,200")
+  .split(",")
+  .map(Number);
+const PARAMETERS = {
+  rttCount: 2000,
+  rttWarmup: 300,
+  rttBlock: 100,
+  fanOutWarmupMs: 1000,
+  fanOutDurationMs: 2500,
+  fanOutRepetitions: 2,
+  frameMs: 20,
+  memorySessions: 100,
+  fanOutSessions: FANOUT_SESSIONS.join(" "),
+};
+
+/** The simulator in its own process, so its CPU is measured apart from the benchmark client's. */
+async function startSimulatorProcess(): Promise<{ child: ChildProcess; origin: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "tools/openai-sim/main.ts")], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: "ignore",
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await answers(`${origin}/__sim/health`)) return { child, origin };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error("The simulator process did not start.");
+}
+
+const answers = (url: string) =>
+  fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
+
+/** Of the gateway workerd's ports, the one that serves the Worker (Miniflare's entry). */
+async function miniflarePort(pid: number): Promise<number> {
+  for (const port of listeningPorts(pid)) if (await answers(`http://127.0.0.1:${port}/healthz`)) return port;
+  throw new Error("No port of the gateway's workerd answers /healthz.");
+}
+
+interface Runner {
+  target: Target;
+  processes: Record<string, number>;
+}
+
+/**
+ * Every measurement for every target. Targets take turns (round trips in blocks, fan-out per
+ * repetition), never overlapping, so a busy moment of the shared machine hits them alike.
+ */
+async function measureAll(runners: Runner[], ctx: BenchContext): Promise<TargetRun[]> {
+  const targets = runners.map((r) => r.target);
+  const rtt = { count: PARAMETERS.rttCount, warmup: PARAMETERS.rttWarmup, block: PARAMETERS.rttBlock };
+  ctx.progress(`  ${PARAMETERS.rttCount} round trips of 35 B events per target`);
+  const small = await sequentialRtt(targets, "small", rtt);
+  ctx.progress(`  ${PARAMETERS.rttCount} round trips of 100 ms audio frames per target`);
+  const audio = await sequentialRtt(targets, "audio", rtt);
+  const timing = { warmupMs: PARAMETERS.fanOutWarmupMs, durationMs: PARAMETERS.fanOutDurationMs };
+  const fan: FanOutResult[][][] = runners.map(() => FANOUT_SESSIONS.map(() => []));
+  for (const [k, n] of FANOUT_SESSIONS.entries()) {
+    ctx.progress(`  fan-out: ${n} sessions at 50 frames/s, ${PARAMETERS.fanOutRepetitions} turns per target`);
+    for (let rep = 0; rep < PARAMETERS.fanOutRepetitions; rep++) {
+      for (const [i, runner] of runners.entries()) {
+        fan[i]?.[k]?.push(await fanOut(runner.target, n, timing, runner.processes));
+      }
+    }
+  }
+  return runners.map((_, i) => ({
+    small: small[i] as LatencySummary,
+    audio: audio[i] as LatencySummary,
+    fanOut: (fan[i] ?? []).map(poolFanOut),
+  }));
+}
+
+async function environment(): Promise<Record<string, string>> {
+  const wrangler = JSON.parse(
+    await readFile(join(PROJECT_ROOT, "node_modules", "wrangler", "package.json"), "utf8"),
+  ) as { version: string };
+  return {
+    gateway: "local workerd via unstable_startWorker, inspector off",
+    "wrangler URL": "through wrangler's proxy worker (its own workerd process), as `wrangler dev` serves it",
+    "Miniflare URL": "straight to the workerd running the gateway",
+    upstream: "bundled OpenAI simulator in its own Node process",
+    probes:
+      "35 B: input_audio_buffer.clear → cleared; audio: append + conversation.item.retrieve → retrieved (the same audio size back)",
+    node: process.version,
+    wrangler: wrangler.version,
+    "load average at start (1, 5, 15 min)": loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", "),
+    machine: `${process.platform}/${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"})`,
+  };
+}
+
+/** Runs the whole comparison; also usable on its own (`runRealtimeBench()`). */
+export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> {
+  ctx.progress("Starting the simulator process and the gateway…");
+  const env = await environment();
+  const sim = await startSimulatorProcess();
+  const gateway = await launchGateway({
+    upstream: { baseUrl: `${sim.origin}/v1`, apiKey: SIM_KEY },
+    vars: { LOG_LEVEL: "warn" },
+  });
+  try {
+    const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench-realtime");
+    const workerd = workerdProcesses(gateway.port);
+    const mfPort = await miniflarePort(workerd.gateway.pid);
+    const viaGateway = (label: string, port: number): Target => ({
+      label,
+      origin: `ws://127.0.0.1:${port}`,
+      headers: (user) => ({ authorization: `Bearer ${apiKey}`, "x-user-id": user }),
+    });
+    const simulator = { simulator: sim.child.pid ?? 0 };
+    const gatewayProcesses = {
+      ...simulator,
+      "workerd (gateway)": workerd.gateway.pid,
+      "workerd (wrangler proxy)": workerd.proxy.pid,
+    };
+    const direct: Target = {
+      label: "direct",
+      origin: sim.origin.replace(/^http/, "ws"),
+      headers: () => ({ authorization: `Bearer ${SIM_KEY}` }),
+    };
+    const [directRun, miniflare, wranglerRun] = (await measureAll(
+      [
+        { target: direct, processes: simulator },
+        { target: viaGateway("gateway, Miniflare URL", mfPort), processes: gatewayProcesses },
+        { target: viaGateway("gateway, wrangler URL", gateway.port), processes: gatewayProcesses },
+      ],
+      ctx,
+    )) as [TargetRun, TargetRun, TargetRun];
+    ctx.progress(`  memory: ${PARAMETERS.memorySessions} sessions idle, then streaming`);
+    const memory = await memoryPerSession(
+      viaGateway("memory", mfPort),
+      workerd.gateway.pid,
+      PARAMETERS.memorySessions,
+    );
+    const gateways: [string, TargetRun][] = [
+      ["Miniflare URL", miniflare],
+      ["wrangler URL", wranglerRun],
+    ];
+    const summary = summaryLines(directRun, gateways, memory);
+    for (const line of summary) ctx.progress(line);
+    return {
+      labels: { baseline: "direct", candidate: "gateway" },
+      environment: { ...env, "load average at end": loadavg()[0]?.toFixed(2) ?? "?" },
+      parameters: PARAMETERS,
+      rows: rows(directRun, gateways, FANOUT_SESSIONS),
+      details: { summary, direct: directRun, miniflare, wrangler: wranglerRun, memory },
+    };
+  } finally {
+    await gateway.close();
+    sim.child.kill();
+  }
+}
+
+export const realtimeSuite: BenchSuite = {
+  name: "realtime",
+  description:
+    "Realtime relay: RTT of small events and audio frames, real-time fan-out, CPU and memory per session",
+  run: runRealtimeBench,
+};

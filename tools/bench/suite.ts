@@ -1,0 +1,34 @@
+/** What a benchmark suite is: registered by name in `suites.ts`, run by `main.ts`. */
+
+/** One measured quantity, for the baseline (e.g. straight to the simulator) and the candidate (the gateway). */
+export interface BenchRow {
+  metric: string;
+  unit: "ms" | "req/s";
+  /** Which direction is an improvement; decides how the difference is phrased. */
+  better: "lower" | "higher";
+  baseline: number;
+  candidate: number;
+}
+
+export interface SuiteResult {
+  /** Column titles for the baseline and the candidate, e.g. `direct` and `gateway`. */
+  labels: { baseline: string; candidate: string };
+  /** How the numbers were produced (runtime, versions, machine), printed above the table. */
+  environment: Record<string, string>;
+  /** The knobs of this run (concurrency, durations, counts). */
+  parameters: Record<string, number | string>;
+  rows: BenchRow[];
+  /** Anything else worth keeping in the JSON (full latency summaries). */
+  details?: Record<string, unknown>;
+}
+
+export interface BenchContext {
+  /** Progress output (stderr), kept apart from the result table. */
+  progress(message: string): void;
+}
+
+export interface BenchSuite {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<SuiteResult>;
+}

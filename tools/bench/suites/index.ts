@@ -1,0 +1,12 @@
+/**
+ * The benchmark suites by name, in the order `npm run bench` runs them. A new suite (`cache`,
+ * `realtime`, `datasets`, `vision`) is a module exporting a `BenchSuite`, added here.
+ */
+
+import { datasetsSuite } from "../datasets";
+import { realtimeSuite } from "../realtime";
+import type { BenchSuite } from "../suite";
+import { cacheSuite } from "./cache";
+import { proxySuite } from "./proxy";
+
+export const SUITES: readonly BenchSuite[] = [proxySuite, cacheSuite, realtimeSuite, datasetsSuite];
