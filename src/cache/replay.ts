@@ -10,10 +10,22 @@ export interface Framing {
   includeUsage: boolean;
 }
 
+/** Serialised bodies of entries replayed as JSON, so a hot entry is stringified once. */
+const jsonText = new WeakMap<CacheEntry, string>();
+
+function bodyText(entry: CacheEntry): string {
+  let text = jsonText.get(entry);
+  if (text === undefined) {
+    text = JSON.stringify(entry.body);
+    jsonText.set(entry, text);
+  }
+  return text;
+}
+
 /** Answers from a stored entry in the framing the request asked for, whatever the original was. */
 export function replay(entry: CacheEntry, framing: Framing, headers: Record<string, string>): Response {
   if (!framing.stream || entry.kind === "embeddings") {
-    return new Response(JSON.stringify(entry.body), {
+    return new Response(bodyText(entry), {
       headers: { "content-type": "application/json", ...headers },
     });
   }

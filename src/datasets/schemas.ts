@@ -121,7 +121,9 @@ export const ImportRequestSchema = z
     realtime_session_ids: z.array(z.string().min(1)).min(1).max(100).optional().openapi({
       description: "Import these finished Realtime sessions instead of captured completions.",
     }),
-    limit: z.number().int().min(1).max(100_000).default(10_000),
+    limit: z.number().int().min(1).max(20_000).default(10_000).openapi({
+      description: "Completions scanned per call (at most 20,000, to stay within one request's limits).",
+    }),
     redact_pii: z.boolean().default(false),
   })
   .openapi("ImportCompletionsRequest");

@@ -193,6 +193,36 @@ describe("streaming fidelity", () => {
     expect(json.choices[0]?.finish_reason).toBe("tool_calls");
   });
 
+  it("replays tool calls and refusals as SSE that the SDK's stream helper assembles like the original", async () => {
+    const { key } = await createTenant(exact);
+    const client = sdk(key);
+    const tools = [
+      {
+        type: "function" as const,
+        function: {
+          name: "lookup_order",
+          parameters: { type: "object", properties: { id: { type: "string" } } },
+        },
+      },
+    ];
+    const originals = [];
+    for (const content of ["Please call lookup_order for order 42", "I want you to refuse this request"]) {
+      const body = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content }], tools };
+      const plain = await client.chat.completions.create(body);
+      originals.push(plain.choices[0]?.message);
+      const replayed = await client.chat.completions.stream(body).finalChatCompletion();
+      expect(replayed.choices[0]?.message.tool_calls ?? []).toEqual(
+        plain.choices[0]?.message.tool_calls ?? [],
+      );
+      expect(replayed.choices[0]?.message.refusal ?? null).toBe(plain.choices[0]?.message.refusal ?? null);
+      expect(replayed.choices[0]?.message.content ?? null).toBe(plain.choices[0]?.message.content ?? null);
+      expect(replayed.choices[0]?.finish_reason).toBe(plain.choices[0]?.finish_reason);
+    }
+    expect(originals[0]?.tool_calls).toHaveLength(1);
+    expect(originals[1]?.refusal).toBeTruthy();
+    expect(await sim.requests(ROUTE)).toBe(2);
+  });
+
   it("leaves out the usage chunk it asked for when the client did not", async () => {
     const { key } = await createTenant(exact);
     const res = await postChat(key, ask("usage chunk", { stream: true }));

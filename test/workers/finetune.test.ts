@@ -75,6 +75,41 @@ describe("fine-tuning from datasets", () => {
     expect(answer.choices[0]?.message.content).toBe("The secret code 3 is ZEBRA-21.");
   });
 
+  it("trains DPO on preference pairs made from feedback corrections", async () => {
+    const { key } = await createTenant({ distillation: { capture_all: true } });
+    const client = sdk(key);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const done = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: `Summarise ticket ${i}` }],
+      });
+      ids.push(done.id);
+    }
+    const deadline = Date.now() + 3_000;
+    while ((await client.chat.completions.list({ limit: 100 })).data.length < 12 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const [i, id] of ids.entries()) {
+      const res = await gw(
+        `/v1/chat/completions/${id}/feedback`,
+        jsonInit("POST", { score: -1, correction: `Ticket ${i}: resolved.` }, auth(key)),
+      );
+      expect(res.status).toBe(200);
+    }
+    const ds = (await (
+      await gw("/v1/datasets", jsonInit("POST", { name: "dpo", validation_ratio: 0 }, auth(key)))
+    ).json()) as { id: string };
+    await gw(`/v1/datasets/${ds.id}/import`, jsonInit("POST", { filter: {} }, auth(key)));
+    const res = await startJob(key, ds.id, {
+      method: { type: "dpo", dpo: { hyperparameters: { beta: 0.1 } } },
+    });
+    expect(res.status).toBe(200);
+    const job = (await res.json()) as Job & { method?: { type: string } };
+    expect(job.method?.type).toBe("dpo");
+    expect(await providerFinished(job.id)).toBe("succeeded");
+  });
+
   it("follows the provider's signed webhook, once per webhook-id", async () => {
     const { key } = await createTenant();
     const job = (await (await startJob(key, await datasetWith(key, 10))).json()) as Job;

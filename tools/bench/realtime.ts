@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from "../launch/wrangler-env";
 import type { LatencySummary } from "./measure";
 import type { Target } from "./realtime-client";
 import { type FanOutResult, fanOut, memoryPerSession, sequentialRtt } from "./realtime-load";
-import { listeningPorts, workerdProcesses } from "./realtime-procs";
+import { listeningPorts, type WorkerdProcesses, workerdProcesses } from "./realtime-procs";
 import { poolFanOut, rows, summaryLines, type TargetRun } from "./realtime-report";
 import type { BenchContext, BenchSuite, SuiteResult } from "./suite";
 
@@ -62,29 +62,85 @@ async function miniflarePort(pid: number): Promise<number> {
   throw new Error("No port of the gateway's workerd answers /healthz.");
 }
 
+function currentWorkerd(proxyPort: number): WorkerdProcesses | null {
+  try {
+    return workerdProcesses(proxyPort);
+  } catch {
+    return null;
+  }
+}
+
+/** The gateway's workerd processes, waiting out a reload in progress. */
+async function settledWorkerd(proxyPort: number): Promise<WorkerdProcesses> {
+  for (let i = 0; i < 100; i++) {
+    const found = currentWorkerd(proxyPort);
+    if (found && (await answers(`http://127.0.0.1:${proxyPort}/healthz`))) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return workerdProcesses(proxyPort);
+}
+
 interface Runner {
-  target: Target;
-  processes: Record<string, number>;
+  /** Resolved again for every attempt: a reloaded gateway listens on a new port. */
+  resolve(): Promise<{ target: Target; processes: Record<string, number> }>;
+}
+
+/** How often a measurement is repeated because the gateway reloaded in the middle of it. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs a measurement again when the gateway's workerd was replaced while it ran: wrangler reloads
+ * the Worker whenever a source file changes, which on a shared machine can happen at any time.
+ */
+async function stable<T>(gatewayPid: () => number, run: () => Promise<T>, ctx: BenchContext): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const before = gatewayPid();
+    let failure: unknown = null;
+    try {
+      const result = await run();
+      if (gatewayPid() === before) return result;
+    } catch (err) {
+      if (gatewayPid() === before) throw err;
+      failure = err;
+    }
+    if (attempt >= MAX_ATTEMPTS)
+      throw new Error("The gateway kept reloading during the benchmark.", { cause: failure });
+    ctx.progress(
+      "  the gateway reloaded (a source file changed) during this measurement; measuring it again",
+    );
+  }
 }
 
 /**
  * Every measurement for every target. Targets take turns (round trips in blocks, fan-out per
  * repetition), never overlapping, so a busy moment of the shared machine hits them alike.
  */
-async function measureAll(runners: Runner[], ctx: BenchContext): Promise<TargetRun[]> {
-  const targets = runners.map((r) => r.target);
+async function measureAll(
+  runners: Runner[],
+  gatewayPid: () => number,
+  ctx: BenchContext,
+): Promise<TargetRun[]> {
   const rtt = { count: PARAMETERS.rttCount, warmup: PARAMETERS.rttWarmup, block: PARAMETERS.rttBlock };
+  const targets = async () => Promise.all(runners.map(async (r) => (await r.resolve()).target));
   ctx.progress(`  ${PARAMETERS.rttCount} round trips of 35 B events per target`);
-  const small = await sequentialRtt(targets, "small", rtt);
+  const small = await stable(gatewayPid, async () => sequentialRtt(await targets(), "small", rtt), ctx);
   ctx.progress(`  ${PARAMETERS.rttCount} round trips of 100 ms audio frames per target`);
-  const audio = await sequentialRtt(targets, "audio", rtt);
+  const audio = await stable(gatewayPid, async () => sequentialRtt(await targets(), "audio", rtt), ctx);
   const timing = { warmupMs: PARAMETERS.fanOutWarmupMs, durationMs: PARAMETERS.fanOutDurationMs };
   const fan: FanOutResult[][][] = runners.map(() => FANOUT_SESSIONS.map(() => []));
   for (const [k, n] of FANOUT_SESSIONS.entries()) {
     ctx.progress(`  fan-out: ${n} sessions at 50 frames/s, ${PARAMETERS.fanOutRepetitions} turns per target`);
     for (let rep = 0; rep < PARAMETERS.fanOutRepetitions; rep++) {
       for (const [i, runner] of runners.entries()) {
-        fan[i]?.[k]?.push(await fanOut(runner.target, n, timing, runner.processes));
+        const result = await stable(
+          gatewayPid,
+          async () => {
+            const { target, processes } = await runner.resolve();
+            return fanOut(target, n, timing, processes);
+          },
+          ctx,
+        );
+        fan[i]?.[k]?.push(result);
       }
     }
   }
@@ -126,18 +182,23 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
   });
   try {
     const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench-realtime");
-    const workerd = workerdProcesses(gateway.port);
-    const mfPort = await miniflarePort(workerd.gateway.pid);
-    const viaGateway = (label: string, port: number): Target => ({
-      label,
-      origin: `ws://127.0.0.1:${port}`,
-      headers: (user) => ({ authorization: `Bearer ${apiKey}`, "x-user-id": user }),
-    });
+    const gatewayPid = () => currentWorkerd(gateway.port)?.gateway.pid ?? -1;
     const simulator = { simulator: sim.child.pid ?? 0 };
-    const gatewayProcesses = {
-      ...simulator,
-      "workerd (gateway)": workerd.gateway.pid,
-      "workerd (wrangler proxy)": workerd.proxy.pid,
+    /** The gateway as it runs now: its workerd processes and Miniflare's port. */
+    const viaGateway = async (label: string, miniflare: boolean) => {
+      const workerd = await settledWorkerd(gateway.port);
+      const port = miniflare ? await miniflarePort(workerd.gateway.pid) : gateway.port;
+      const target: Target = {
+        label,
+        origin: `ws://127.0.0.1:${port}`,
+        headers: (user) => ({ authorization: `Bearer ${apiKey}`, "x-user-id": user }),
+      };
+      const processes = {
+        ...simulator,
+        "workerd (gateway)": workerd.gateway.pid,
+        "workerd (wrangler proxy)": workerd.proxy.pid,
+      };
+      return { target, processes, gatewayPid: workerd.gateway.pid };
     };
     const direct: Target = {
       label: "direct",
@@ -146,17 +207,21 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
     };
     const [directRun, miniflare, wranglerRun] = (await measureAll(
       [
-        { target: direct, processes: simulator },
-        { target: viaGateway("gateway, Miniflare URL", mfPort), processes: gatewayProcesses },
-        { target: viaGateway("gateway, wrangler URL", gateway.port), processes: gatewayProcesses },
+        { resolve: async () => ({ target: direct, processes: simulator }) },
+        { resolve: () => viaGateway("gateway, Miniflare URL", true) },
+        { resolve: () => viaGateway("gateway, wrangler URL", false) },
       ],
+      gatewayPid,
       ctx,
     )) as [TargetRun, TargetRun, TargetRun];
     ctx.progress(`  memory: ${PARAMETERS.memorySessions} sessions idle, then streaming`);
-    const memory = await memoryPerSession(
-      viaGateway("memory", mfPort),
-      workerd.gateway.pid,
-      PARAMETERS.memorySessions,
+    const memory = await stable(
+      gatewayPid,
+      async () => {
+        const now = await viaGateway("memory", true);
+        return memoryPerSession(now.target, now.gatewayPid, PARAMETERS.memorySessions);
+      },
+      ctx,
     );
     const gateways: [string, TargetRun][] = [
       ["Miniflare URL", miniflare],
