@@ -12,6 +12,7 @@
  *
  * @see https://developers.cloudflare.com/workers/wrangler/api/#unstable_startworker
  */
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -151,10 +152,18 @@ function startInput(
   };
 }
 
-/** A fresh folder under the OS temp dir, removed by the gateway's `close()`. */
+/**
+ * A fresh folder under the OS temp dir, removed by the gateway's `close()`, or when the process
+ * exits without calling it (a test runner tearing down, wrangler's own Ctrl-C handler).
+ */
 async function makeTempDir(cleanup: (() => Promise<void>)[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "edgegate-"));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const onExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", onExit);
+  cleanup.push(async () => {
+    process.off("exit", onExit);
+    await rm(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 
