@@ -1,0 +1,93 @@
+import { relayResponse } from "../upstream";
+import { observeStream, type StreamOutcome } from "./observe";
+import { usageOf } from "./prices";
+import { answerText } from "./semantic";
+import { notify, record } from "./serve";
+import type { StatsDelta } from "./stats";
+import { type CacheEntry, writeEntry } from "./store";
+import type { Flow, Miss } from "./types";
+
+/**
+ * Calls the provider and relays its answer (streams chunk by chunk). After the answer ends, the
+ * assembled answer is stored (only if it was a 2xx that ended cleanly), handed to coalesced
+ * waiters, added to the semantic index and counted — all outside the response path.
+ */
+export async function fetchAndRecord(
+  flow: Flow,
+  upstreamBody: Record<string, unknown>,
+  miss: Miss,
+): Promise<Response> {
+  const { c, call, framing } = flow;
+  const { status, lead } = miss;
+  c.set("cacheStatus", status);
+  let upstream: Response;
+  try {
+    upstream = await call.send(upstreamBody);
+  } catch (err) {
+    if (lead) c.executionCtx.waitUntil(lead.stub.abandon(lead.token));
+    throw err;
+  }
+  const after = (outcome: StreamOutcome) => c.executionCtx.waitUntil(afterAnswer(flow, miss, outcome));
+  const headers = { "x-cache": status };
+  if (!upstream.ok || !upstream.body) {
+    after(null);
+    return relayResponse(upstream, headers);
+  }
+  const isStream = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
+  if (isStream) {
+    const dropUsage = call.kind === "chat" && !framing.includeUsage;
+    const body = observeStream(upstream.body, call.kind, dropUsage, after);
+    return relayResponse(new Response(body, upstream), headers);
+  }
+  const text = await upstream.text();
+  let parsed: Record<string, unknown> | null = null;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = null;
+  }
+  after(parsed);
+  return relayResponse(new Response(text, upstream), headers);
+}
+
+async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Promise<void> {
+  const { c, call, policy } = flow;
+  const { status, key, lead, semantic } = miss;
+  notify(c, call, outcome, status);
+  const usage = outcome ? usageOf(outcome) : null;
+  const delta: StatsDelta = {
+    [status === "MISS" ? "misses" : "bypasses"]: 1,
+    upstreamCachedTokens: usage?.cachedInput ?? 0,
+    upstreamInputTokens: usage?.input ?? 0,
+  };
+  if (!outcome || !key) {
+    if (lead) await lead.stub.abandon(lead.token);
+    record(c, delta);
+    return;
+  }
+  const entry: CacheEntry = {
+    v: 1,
+    kind: call.kind,
+    createdAt: Date.now(),
+    ttlSeconds: policy.ttlSeconds,
+    model: typeof outcome.model === "string" ? outcome.model : String(call.body.model),
+    body: outcome,
+    ...(semantic ? { question: semantic.question } : {}),
+  };
+  if (semantic?.shadow) {
+    delta.shadowChecks = 1;
+    const same = answerText(call.kind, semantic.shadow.body) === answerText(call.kind, outcome);
+    delta.shadowFalseHits = same ? 0 : 1;
+  }
+  record(c, delta);
+  const work: Promise<unknown>[] = [];
+  if (policy.write) {
+    work.push(writeEntry(c.env.CACHE, key, entry));
+    if (semantic) {
+      const expiresAt = entry.createdAt + entry.ttlSeconds * 1000;
+      work.push(semantic.index.add(semantic.vector, semantic.question, key, expiresAt));
+    }
+  }
+  if (lead) work.push(lead.stub.complete(lead.token, entry));
+  await Promise.all(work);
+}
