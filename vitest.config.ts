@@ -47,7 +47,10 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts", "src/**/*.test.ts"],
-          globalSetup: ["./test/helpers-node/sim-global-setup.ts"],
+          globalSetup: [
+            "./test/helpers-node/sim-global-setup.ts",
+            "./test/helpers-node/image-server-global-setup.ts",
+          ],
           setupFiles: ["./test/workers/apply-migrations.ts"],
         },
       },

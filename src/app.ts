@@ -14,12 +14,15 @@ import { requestContext } from "./platform/request-context";
 import { proxy } from "./proxy";
 import { realtime, realtimeAdmin } from "./realtime";
 import { VERSION } from "./version";
+import { images } from "./vision";
 
 /** The gateway: middleware first, then the table of mounts. */
 export const app = createApp();
 
 app.use("*", requestContext);
 app.use("*", bodyLimit);
+// Before authentication: a signed image URL is its own credential (fetched by the provider).
+app.route("/v1/images", images);
 app.use("/v1/*", authenticate);
 
 app.route("/v1", proxy);

@@ -9,6 +9,7 @@ import type { AnsweredCall } from "../cache";
 import { newId } from "../identity/crypto";
 import type { AppEnv, Bindings } from "../platform/env";
 import { log } from "../platform/log";
+import { dehydrateRequest } from "../vision/captured";
 import { type CaptureRecord, insertCompletions } from "./completions-repository";
 import { parseMetadata } from "./metadata";
 
@@ -94,6 +95,11 @@ export function captureHook(
     const record = captureRecord(tenantId, answered);
     if (!record) return;
     try {
+      // Images go to the content-addressed store; the row keeps references (issue 6).
+      const original = record.request;
+      record.request = await dehydrateRequest({ kv: env.CACHE, tenant: tenantId }, original).catch(
+        () => original,
+      );
       await persistCapture(env, record);
     } catch (err) {
       log(env, "error", "capture lost", { id: record.id, tenant_id: tenantId, error: String(err) });

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
+import { hydrateRequest } from "../vision/captured";
 import * as repo from "./completions-repository";
 import {
   CompletionIdParams,
@@ -171,7 +172,9 @@ storedCompletions.openapi(
     const { completion_id } = c.req.valid("param");
     const q = c.req.valid("query");
     const row = await mustGet(c, completion_id);
-    const request = JSON.parse(row.request) as { messages?: Record<string, unknown>[] };
+    const images = { kv: c.env.CACHE, tenant: c.get("principal").tenant.id };
+    const stored = await hydrateRequest(images, row.request);
+    const request = JSON.parse(stored) as { messages?: Record<string, unknown>[] };
     let messages = (request.messages ?? []).map((m, i) => ({
       ...m,
       id: `${completion_id}-${i}`,

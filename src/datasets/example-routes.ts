@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { createApp, errorResponses } from "../platform/openapi";
+import { invalidVisionDatasetResponse, visionExportStream, visionLimits, visionValidation } from "../vision";
 import { exampleError, mustGetDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
 import { exportStream } from "./export";
@@ -38,7 +39,8 @@ const examplesBody = {
 async function addExamples(c: Context<AppEnv>, datasetId: string) {
   const dataset = await mustGetDataset(c, datasetId);
   const { candidates, redactPii, lineWord } = await readCandidates(c, "api");
-  const first = checkCandidates(dataset, candidates)[0];
+  const maxImages = visionLimits(c.get("principal").tenant.settings.vision).maxImagesPerExample;
+  const first = checkCandidates(dataset, candidates, maxImages)[0];
   if (first) throw exampleError(first, lineWord);
   const result = await ingest(c.env.DB, dataset, candidates, { redactPii });
   const counts = await repo.countExamples(c.env.DB, dataset.id);
@@ -74,6 +76,7 @@ exampleRoutes.openapi(
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    if (dataset.kind === "vision") return c.json(await visionValidation(c, dataset), 200);
     const { candidates } = await readCandidates(c, "api");
     const errors = checkCandidates(dataset, candidates);
     const report = {
@@ -164,12 +167,26 @@ exampleRoutes.openapi(
     responses: {
       200: { description: "`application/jsonl`: one training line per line" },
       ...errorResponses,
+      422: invalidVisionDatasetResponse,
     },
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
-    const { split, format } = c.req.valid("query");
-    const body = exportStream(c.env.DB, dataset.id, split, format);
+    const { split, format, images, skip_invalid } = c.req.valid("query");
+    const body =
+      dataset.kind === "vision" && format === "chat"
+        ? await visionExportStream(
+            c.env,
+            dataset,
+            split,
+            visionLimits(c.get("principal").tenant.settings.vision),
+            {
+              images,
+              skipInvalid: skip_invalid === "true",
+              origin: new URL(c.req.url).origin,
+            },
+          )
+        : exportStream(c.env.DB, dataset.id, split, format);
     const filename = `${dataset.id}-${split}-${format}.jsonl`;
     return c.body(body, 200, {
       "content-type": "application/jsonl",

@@ -18,7 +18,9 @@ export interface ExampleError {
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 /** Images per example OpenAI accepts for vision fine-tuning. */
 export const MAX_IMAGES_PER_EXAMPLE = 10;
-const IMAGE_URL = /^(https?:\/\/\S+|data:image\/(jpeg|png|webp);base64,[A-Za-z0-9+/=]+)$/;
+/** Also `edgegate-image:sha256:…`, a captured image kept in the vision image store (issue 6). */
+const IMAGE_URL =
+  /^(https?:\/\/\S+|data:image\/(jpeg|png|webp);base64,[A-Za-z0-9+/=]+|edgegate-image:sha256:[0-9a-f]{64})$/;
 
 class Invalid extends Error {
   constructor(
@@ -35,6 +37,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 interface Walk {
   kind: DatasetKind;
   images: number;
+  maxImages: number;
   /** Tool calls not yet answered by a `tool` message. */
   openCalls: Set<string>;
 }
@@ -55,8 +58,8 @@ function checkPart(part: unknown, at: string, role: string, w: Walk): void {
       "must be an http(s) URL or a base64 data URL of a JPEG, PNG or WEBP image",
     );
   }
-  if (++w.images > MAX_IMAGES_PER_EXAMPLE) {
-    throw new Invalid(at, `at most ${MAX_IMAGES_PER_EXAMPLE} images are allowed per example`);
+  if (++w.images > w.maxImages) {
+    throw new Invalid(at, `at most ${w.maxImages} images are allowed per example`);
   }
 }
 
@@ -113,12 +116,12 @@ function checkMessage(m: unknown, at: string, isLast: boolean, w: Walk): void {
     throw new Invalid(`${at}.role`, "the last message must be from the assistant");
 }
 
-function checkExample(value: unknown, kind: DatasetKind): void {
+function checkExample(value: unknown, kind: DatasetKind, maxImages: number): void {
   if (!isObject(value)) throw new Invalid("", "each example must be a JSON object");
   const messages = value.messages;
   if (!Array.isArray(messages) || messages.length === 0)
     throw new Invalid("messages", "must be a non-empty array");
-  const w: Walk = { kind, images: 0, openCalls: new Set() };
+  const w: Walk = { kind, images: 0, maxImages, openCalls: new Set() };
   messages.forEach((m, i) => {
     const isLast = i === messages.length - 1;
     checkMessage(m, `messages[${i}]`, isLast, w);
@@ -133,9 +136,15 @@ function checkExample(value: unknown, kind: DatasetKind): void {
 }
 
 /** Null when `value` is a valid training line, else the first problem with its field. */
-export function validateExample(value: unknown, kind: DatasetKind, line: number): ExampleError | null {
+export function validateExample(
+  value: unknown,
+  kind: DatasetKind,
+  line: number,
+  /** The tenant's `vision.max_images_per_example` (OpenAI: 10, Azure: 64). */
+  maxImages = MAX_IMAGES_PER_EXAMPLE,
+): ExampleError | null {
   try {
-    checkExample(value, kind);
+    checkExample(value, kind, maxImages);
     return null;
   } catch (err) {
     if (err instanceof Invalid) return { line, field: err.field, message: err.message };

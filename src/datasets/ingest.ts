@@ -24,10 +24,14 @@ export interface IngestResult {
 }
 
 /** Every problem in the batch, in line order (nothing is stored when there is one). */
-export function checkCandidates(dataset: DatasetRow, candidates: readonly Candidate[]): ExampleError[] {
+export function checkCandidates(
+  dataset: DatasetRow,
+  candidates: readonly Candidate[],
+  maxImages?: number,
+): ExampleError[] {
   const errors: ExampleError[] = [];
   for (const c of candidates) {
-    const error = validateExample(c.value, dataset.kind, c.line);
+    const error = validateExample(c.value, dataset.kind, c.line, maxImages);
     if (error) errors.push(error);
   }
   return errors;

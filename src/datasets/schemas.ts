@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { VisionExampleReportSchema, VisionSummarySchema } from "../vision/schemas";
 import { MetadataSchema } from "./completions-schemas";
 
 export const DatasetIdParams = z.object({ dataset_id: z.string().min(1) });
@@ -87,6 +88,11 @@ export const ValidationReportSchema = z
     valid: z.boolean(),
     total: z.number().int(),
     errors: z.array(ExampleErrorSchema),
+    examples: z
+      .array(VisionExampleReportSchema)
+      .optional()
+      .openapi({ description: "Vision datasets: one report per example, every problem with its path." }),
+    summary: VisionSummarySchema.optional(),
   })
   .openapi("DatasetValidationReport");
 
@@ -142,4 +148,12 @@ export const ImportReportSchema = z
 export const ExportQuery = z.object({
   split: z.enum(["train", "validation", "all"]).default("all"),
   format: z.enum(["chat", "dpo"]).default("chat"),
+  images: z.enum(["inline", "url"]).default("inline").openapi({
+    description:
+      "Vision datasets: images as data URLs from the store, or as signed expiring Edgegate URLs (`GET /v1/images/:sha256`).",
+  }),
+  skip_invalid: z.enum(["true", "false"]).default("false").openapi({
+    description:
+      "Vision datasets: leave invalid examples out instead of refusing the export with the report.",
+  }),
 });

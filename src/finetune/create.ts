@@ -9,6 +9,8 @@ import { type DatasetRow, pageExamples } from "../datasets/repository";
 import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import type { VisionLimits } from "../vision";
+import { visionTrainingFile } from "../vision/training-file";
 import { createUpstreamJob, type Json, uploadJsonl } from "./provider";
 import { insertJob, type JobRow } from "./repository";
 import type { CreateDatasetJob } from "./schemas";
@@ -84,9 +86,15 @@ export async function startDatasetJob(
   baseUrl: string,
   dataset: DatasetRow,
   req: CreateDatasetJob,
+  vision?: VisionLimits,
 ): Promise<JobRow> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
-  const train = await collect(env.DB, dataset, "train", format);
+  // Vision datasets: every image checked and inlined first (issue 6).
+  const splitFile = (split: Split) =>
+    vision && format === "chat"
+      ? visionTrainingFile(env, dataset, split, vision)
+      : collect(env.DB, dataset, split, format);
+  const train = await splitFile("train");
   if (train.lines < MIN_TRAINING_EXAMPLES) {
     const what = format === "dpo" ? "preference pairs (examples with a correction)" : "examples";
     throw new GatewayError(
@@ -98,7 +106,7 @@ export async function startDatasetJob(
       },
     );
   }
-  const validation = await collect(env.DB, dataset, "validation", format);
+  const validation = await splitFile("validation");
   const trainingFile = await uploadJsonl(env, baseUrl, `${dataset.id}-train.jsonl`, train.jsonl);
   const validationFile =
     validation.lines > 0

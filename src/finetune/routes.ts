@@ -10,6 +10,8 @@ import { DatasetIdParams } from "../datasets/schemas";
 import { verifyWebhook } from "../datasets/webhook-verify";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
+import { visionLimits } from "../vision";
+import { defaultBaseModel } from "../vision/training-file";
 import { startDatasetJob } from "./create";
 import { fineTuningBaseUrl } from "./provider";
 import { refreshJob } from "./refresh";
@@ -56,7 +58,11 @@ datasetJobs.openapi(
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
     const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
-    const row = await startDatasetJob(c.env, baseUrl, dataset, c.req.valid("json"));
+    const body = c.req.valid("json");
+    const settings = c.get("principal").tenant.settings;
+    const vision = dataset.kind === "vision" ? visionLimits(settings.vision) : undefined;
+    const req = { ...body, model: defaultBaseModel(dataset.kind, body.model) };
+    const row = await startDatasetJob(c.env, baseUrl, dataset, req, vision);
     await recordOwner(c.env.DB, dataset.tenant_id, row.id, "fine_tuning.job");
     return c.json(jobJson(row), 200);
   },

@@ -10,10 +10,10 @@ const Hyperparameters = z
 
 export const CreateDatasetJobSchema = z
   .strictObject({
-    model: z
-      .string()
-      .min(1)
-      .openapi({ description: "The base model to fine-tune, e.g. gpt-4o-mini-2024-07-18." }),
+    model: z.string().min(1).optional().openapi({
+      description:
+        "The base model to fine-tune, e.g. gpt-4o-mini-2024-07-18. Required, except for vision datasets (default gpt-4o-2024-08-06).",
+    }),
     suffix: z.string().min(1).max(64).optional(),
     seed: z.number().int().min(0).max(2147483647).optional(),
     method: z
@@ -34,7 +34,8 @@ export const CreateDatasetJobSchema = z
   })
   .openapi("CreateDatasetFineTuningJobRequest");
 
-export type CreateDatasetJob = z.infer<typeof CreateDatasetJobSchema>;
+/** A job request whose model is settled (named, or the vision default). */
+export type CreateDatasetJob = z.infer<typeof CreateDatasetJobSchema> & { model: string };
 
 export const DatasetJobSchema = z
   .looseObject({

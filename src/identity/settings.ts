@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CacheSettingsSchema } from "../cache/settings";
 import { DistillationSettingsSchema } from "../datasets/settings";
 import { RealtimeSettingsSchema } from "../realtime/settings";
+import { VisionSettingsSchema } from "../vision/settings";
 
 /**
  * Tenant settings, validated on every write. Each capability owns one section; unknown keys are
@@ -19,6 +20,7 @@ export const TenantSettingsSchema = z
     cache: CacheSettingsSchema.optional(),
     realtime: RealtimeSettingsSchema.optional(),
     distillation: DistillationSettingsSchema.optional(),
+    vision: VisionSettingsSchema.optional(),
   })
   .openapi("TenantSettings");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ATTACHED_TAIL_BYTES, ReplayBuffer } from "./replay-buffer";
+import { ReplayBuffer } from "./replay-buffer";
 
 const frame = (id: string, size = 10) => `${id}:${"x".repeat(size)}`;
 
@@ -23,15 +23,26 @@ describe("replay buffer", () => {
     expect(buffer.reattach(null).frames).toEqual([frame("e2")]);
   });
 
-  it("keeps only a bounded tail while attached and says when the asked-for event is gone", () => {
-    const buffer = new ReplayBuffer(10_000_000);
+  it("keeps a bounded tail while attached and says when the asked-for event is gone", () => {
+    const limit = 200 * 1024;
+    const buffer = new ReplayBuffer(limit);
     const size = 64 * 1024;
     for (let i = 0; i < 10; i++) buffer.push(`e${i}`, frame(`e${i}`, size));
-    expect(buffer.bytes).toBeLessThanOrEqual(ATTACHED_TAIL_BYTES);
+    expect(buffer.bytes).toBeLessThanOrEqual(limit);
     buffer.detach();
     const replay = buffer.reattach("e0");
     expect(replay.complete).toBe(false);
-    expect(replay.frames.length).toBe(Math.floor(ATTACHED_TAIL_BYTES / (size + 3)));
+    expect(replay.frames).toEqual([frame("e7", size), frame("e8", size), frame("e9", size)]);
+    expect(buffer.reattach("e8")).toEqual({ frames: [frame("e9", size)], complete: true });
+  });
+
+  it("makes room for a detached session's new events by dropping the oldest ones from before the drop", () => {
+    const buffer = new ReplayBuffer(100);
+    for (let i = 0; i < 5; i++) buffer.push(`old${i}`, "x".repeat(20));
+    buffer.detach();
+    expect(buffer.push("new0", "y".repeat(50))).toBe(true);
+    expect(buffer.push("new1", "y".repeat(50))).toBe(true);
+    expect(buffer.reattach(null).frames).toEqual(["y".repeat(50), "y".repeat(50)]);
   });
 
   it("reports overflow once a detached session outgrows its bound", () => {

@@ -1,7 +1,9 @@
 /**
  * The server events a session keeps so a client that dropped can reattach with `last_event_id` and
- * receive what it missed, in order. While a client is attached only a short tail is kept (frames a
- * dying socket may have swallowed); while detached everything is kept up to the session's bound.
+ * receive what it missed, in order. The most recent `limitBytes` of events are always kept: a phone
+ * that changed networks often reconnects before the server notices its old socket is dead, so the
+ * events "sent" to that socket must still be here. While detached nothing may be evicted: once the
+ * missed events outgrow the bound, the session cannot be resumed faithfully.
  */
 
 interface Entry {
@@ -17,9 +19,6 @@ export interface Replay {
   complete: boolean;
 }
 
-/** Bytes of tail kept while a client is attached. */
-export const ATTACHED_TAIL_BYTES = 256 * 1024;
-
 export class ReplayBuffer {
   private entries: Entry[] = [];
   private head = 0;
@@ -29,7 +28,7 @@ export class ReplayBuffer {
   private detachedFrom: number | null = null;
   bytes = 0;
 
-  constructor(private readonly detachedLimitBytes: number) {}
+  constructor(private readonly limitBytes: number) {}
 
   /**
    * Keeps one frame. Returns false when a detached session has outgrown its bound (the caller ends
@@ -38,11 +37,14 @@ export class ReplayBuffer {
   push(eventId: string | null, frame: string): boolean {
     this.entries.push({ seq: this.nextSeq++, eventId, frame });
     this.bytes += frame.length;
-    if (this.detachedFrom !== null) return this.bytes <= this.detachedLimitBytes;
-    const limit = Math.min(ATTACHED_TAIL_BYTES, this.detachedLimitBytes);
-    while (this.bytes > limit && this.entries.length - this.head > 1) this.evictOne();
-    this.compact();
-    return true;
+    if (this.detachedFrom === null) {
+      this.trim();
+      return true;
+    }
+    // Detached: events from before the drop go first; the ones the client never saw must all stay.
+    const from = this.detachedFrom;
+    while (this.bytes > this.limitBytes && (this.entries[this.head]?.seq ?? from) < from) this.evictOne();
+    return this.bytes <= this.limitBytes;
   }
 
   detach(): void {
@@ -67,12 +69,7 @@ export class ReplayBuffer {
       if (entry.seq >= from) frames.push(entry.frame);
     }
     this.detachedFrom = null;
-    while (
-      this.bytes > Math.min(ATTACHED_TAIL_BYTES, this.detachedLimitBytes) &&
-      this.entries.length - this.head > 1
-    )
-      this.evictOne();
-    this.compact();
+    this.trim();
     return { frames, complete };
   }
 
@@ -92,6 +89,12 @@ export class ReplayBuffer {
 
   private firstSeq(): number {
     return this.entries[this.head]?.seq ?? this.nextSeq;
+  }
+
+  /** Evicts the oldest events beyond the bound (the newest one always stays). */
+  private trim(): void {
+    while (this.bytes > this.limitBytes && this.entries.length - this.head > 1) this.evictOne();
+    this.compact();
   }
 
   private evictOne(): void {

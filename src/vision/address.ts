@@ -34,7 +34,8 @@ function privateIpv6(host: string): boolean {
     const v4 = ipv4Parts(mapped);
     if (v4) return privateIpv4(v4);
     const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(mapped);
-    if (hex) return privateIpv4([Number.parseInt(hex[1] ?? "0", 16) >> 8, Number.parseInt(hex[1] ?? "0", 16) & 255]);
+    if (hex)
+      return privateIpv4([Number.parseInt(hex[1] ?? "0", 16) >> 8, Number.parseInt(hex[1] ?? "0", 16) & 255]);
     return true;
   }
   return /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || /^ff/.test(h);
@@ -44,7 +45,10 @@ const INTERNAL_NAMES = /(^|\.)(localhost|internal|local|localdomain|home\.arpa)$
 
 /** Why a URL's host is refused, or null when it may be fetched. */
 export function refusedHost(url: URL): string | null {
-  const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   const v4 = ipv4Parts(host);
   if (v4) return privateIpv4(v4) ? `${host} is a private, loopback or link-local address` : null;
   if (host.includes(":")) return privateIpv6(host) ? `${host} is a private or loopback IPv6 address` : null;

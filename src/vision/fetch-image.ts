@@ -86,7 +86,11 @@ function checkUrl(raw: string, limits: VisionLimits): URL | LoadFailure {
   return url;
 }
 
-async function fetchHops(raw: string, limits: VisionLimits, signal: AbortSignal): Promise<Loaded | LoadFailure> {
+async function fetchHops(
+  raw: string,
+  limits: VisionLimits,
+  signal: AbortSignal,
+): Promise<Loaded | LoadFailure> {
   let next = raw;
   for (let hop = 0; ; hop++) {
     const url = checkUrl(next, limits);
@@ -116,7 +120,11 @@ export async function loadImage(raw: string, limits: VisionLimits): Promise<Load
   try {
     return await fetchHops(raw, limits, signal);
   } catch (err) {
-    if (signal.aborted) return fail("timeout", `the image took longer than ${limits.fetchTimeoutMs} ms to download`);
-    return fail("fetch_failed", `the image could not be downloaded (${err instanceof Error ? err.message : "network error"})`);
+    if (signal.aborted)
+      return fail("timeout", `the image took longer than ${limits.fetchTimeoutMs} ms to download`);
+    return fail(
+      "fetch_failed",
+      `the image could not be downloaded (${err instanceof Error ? err.message : "network error"})`,
+    );
   }
 }

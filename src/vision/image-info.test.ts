@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { gif, jpeg, png, webpExtended, webpLossless, webpLossy } from "../../test/workers/helpers/vision-images";
+import {
+  gif,
+  jpeg,
+  png,
+  webpExtended,
+  webpLossless,
+  webpLossy,
+} from "../../test/workers/helpers/vision-images";
 import { readImageInfo } from "./image-info";
 
 describe("readImageInfo", () => {
@@ -14,15 +21,30 @@ describe("readImageInfo", () => {
   });
 
   it("reads JPEG frames: RGB, grayscale, CMYK and Adobe YCCK", () => {
-    expect(readImageInfo(jpeg(640, 480, 3))).toEqual({ format: "jpeg", width: 640, height: 480, mode: "rgb" });
+    expect(readImageInfo(jpeg(640, 480, 3))).toEqual({
+      format: "jpeg",
+      width: 640,
+      height: 480,
+      mode: "rgb",
+    });
     expect(readImageInfo(jpeg(10, 20, 1))).toMatchObject({ mode: "grayscale" });
     expect(readImageInfo(jpeg(10, 20, 4, 0))).toMatchObject({ mode: "cmyk" });
     expect(readImageInfo(jpeg(10, 20, 4, 2))).toMatchObject({ mode: "ycck" });
   });
 
   it("reads WEBP lossy, lossless and extended headers with the alpha flag", () => {
-    expect(readImageInfo(webpLossy(300, 200))).toEqual({ format: "webp", width: 300, height: 200, mode: "rgb" });
-    expect(readImageInfo(webpLossless(33, 44, true))).toEqual({ format: "webp", width: 33, height: 44, mode: "rgba" });
+    expect(readImageInfo(webpLossy(300, 200))).toEqual({
+      format: "webp",
+      width: 300,
+      height: 200,
+      mode: "rgb",
+    });
+    expect(readImageInfo(webpLossless(33, 44, true))).toEqual({
+      format: "webp",
+      width: 33,
+      height: 44,
+      mode: "rgba",
+    });
     expect(readImageInfo(webpLossless(33, 44, false))).toMatchObject({ mode: "rgb" });
     expect(readImageInfo(webpExtended(5000, 4000, true))).toEqual({
       format: "webp",

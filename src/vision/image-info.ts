@@ -22,7 +22,7 @@ export type ImageProblem = { problem: "truncated" | "corrupt" | "unsupported"; f
 const MIME: Record<string, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
 
 /** The media type of an accepted format. */
-export function mimeOf(format: ImageFormat): string {
+export function mimeOf(format: string): string {
   return MIME[format] ?? "application/octet-stream";
 }
 

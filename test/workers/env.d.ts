@@ -27,5 +27,6 @@ declare global {
 declare module "vitest" {
   export interface ProvidedContext {
     simOrigin: string;
+    imageOrigin: string;
   }
 }

@@ -171,6 +171,29 @@ async function environment(): Promise<Record<string, string>> {
   };
 }
 
+/** The gateway as it runs now (after any reload): a target on one of its URLs, and its processes. */
+async function gatewayTarget(opts: {
+  label: string;
+  proxyPort: number;
+  miniflare: boolean;
+  apiKey: string;
+  simulatorPid: number;
+}) {
+  const workerd = await settledWorkerd(opts.proxyPort);
+  const port = opts.miniflare ? await miniflarePort(workerd.gateway.pid) : opts.proxyPort;
+  const target: Target = {
+    label: opts.label,
+    origin: `ws://127.0.0.1:${port}`,
+    headers: (user) => ({ authorization: `Bearer ${opts.apiKey}`, "x-user-id": user }),
+  };
+  const processes = {
+    simulator: opts.simulatorPid,
+    "workerd (gateway)": workerd.gateway.pid,
+    "workerd (wrangler proxy)": workerd.proxy.pid,
+  };
+  return { target, processes, gatewayPid: workerd.gateway.pid };
+}
+
 /** Runs the whole comparison; also usable on its own (`runRealtimeBench()`). */
 export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> {
   ctx.progress("Starting the simulator process and the gateway…");
@@ -184,22 +207,8 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
     const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench-realtime");
     const gatewayPid = () => currentWorkerd(gateway.port)?.gateway.pid ?? -1;
     const simulator = { simulator: sim.child.pid ?? 0 };
-    /** The gateway as it runs now: its workerd processes and Miniflare's port. */
-    const viaGateway = async (label: string, miniflare: boolean) => {
-      const workerd = await settledWorkerd(gateway.port);
-      const port = miniflare ? await miniflarePort(workerd.gateway.pid) : gateway.port;
-      const target: Target = {
-        label,
-        origin: `ws://127.0.0.1:${port}`,
-        headers: (user) => ({ authorization: `Bearer ${apiKey}`, "x-user-id": user }),
-      };
-      const processes = {
-        ...simulator,
-        "workerd (gateway)": workerd.gateway.pid,
-        "workerd (wrangler proxy)": workerd.proxy.pid,
-      };
-      return { target, processes, gatewayPid: workerd.gateway.pid };
-    };
+    const viaGateway = (label: string, miniflare: boolean) =>
+      gatewayTarget({ label, proxyPort: gateway.port, miniflare, apiKey, simulatorPid: simulator.simulator });
     const direct: Target = {
       label: "direct",
       origin: sim.origin.replace(/^http/, "ws"),

@@ -55,6 +55,9 @@ export function png(width: number, height: number, colour: PngColour = "rgb", se
   const small = rowBytes * height <= 60_000;
   const raw = new Uint8Array(small ? rowBytes * height : 1);
   for (let i = 0; i < raw.length; i++) raw[i] = i % rowBytes === 0 ? 0 : (i * 31 + seed) & 0xff;
+  // The whole seed in the first pixels, so every seed gives distinct bytes.
+  if (small && rowBytes >= 5)
+    raw.set([seed >>> 24, (seed >>> 16) & 0xff, (seed >>> 8) & 0xff, seed & 0xff], 1);
   const plte = colour === "palette" ? chunk("PLTE", [0, 0, 0, 255, 255, 255]) : [];
   return new Uint8Array([
     0x89,
@@ -73,14 +76,41 @@ export function png(width: number, height: number, colour: PngColour = "rgb", se
 }
 
 /** A JPEG header: SOI, optional Adobe APP14 (transform 0 = CMYK, 2 = YCCK), SOF0, EOI. */
-export function jpeg(width: number, height: number, components: 1 | 3 | 4 = 3, adobe?: 0 | 1 | 2): Uint8Array {
-  const app14 =
-    adobe === undefined ? [] : [0xff, 0xee, 0, 14, ...text("Adobe"), 0, 100, 0, 0, 0, 0, adobe];
+export function jpeg(
+  width: number,
+  height: number,
+  components: 1 | 3 | 4 = 3,
+  adobe?: 0 | 1 | 2,
+): Uint8Array {
+  const app14 = adobe === undefined ? [] : [0xff, 0xee, 0, 14, ...text("Adobe"), 0, 100, 0, 0, 0, 0, adobe];
   const comps: number[] = [];
   for (let i = 1; i <= components; i++) comps.push(i, 0x11, 0);
   const sofLength = 8 + 3 * components;
   const sof = [0xff, 0xc0, 0, sofLength, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, components];
-  return new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, ...text("JFIF"), 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, ...app14, ...sof, ...comps, 0xff, 0xd9]);
+  return new Uint8Array([
+    0xff,
+    0xd8,
+    0xff,
+    0xe0,
+    0,
+    16,
+    ...text("JFIF"),
+    0,
+    1,
+    1,
+    0,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0,
+    ...app14,
+    ...sof,
+    ...comps,
+    0xff,
+    0xd9,
+  ]);
 }
 
 function riff(chunkType: string, data: number[]): Uint8Array {

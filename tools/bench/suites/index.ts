@@ -6,7 +6,14 @@
 import { datasetsSuite } from "../datasets";
 import { realtimeSuite } from "../realtime";
 import type { BenchSuite } from "../suite";
+import { visionSuite } from "../vision";
 import { cacheSuite } from "./cache";
 import { proxySuite } from "./proxy";
 
-export const SUITES: readonly BenchSuite[] = [proxySuite, cacheSuite, realtimeSuite, datasetsSuite];
+export const SUITES: readonly BenchSuite[] = [
+  proxySuite,
+  cacheSuite,
+  realtimeSuite,
+  datasetsSuite,
+  visionSuite,
+];

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { refusedHost } from "./address";
+
+const refused = (url: string) => refusedHost(new URL(url)) !== null;
+
+describe("refusedHost", () => {
+  it.each([
+    "http://127.0.0.1/a.png",
+    "http://2130706433/a.png",
+    "http://0x7f.1/a.png",
+    "http://10.1.2.3/",
+    "http://172.16.0.1/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://100.64.0.1/",
+    "http://0.0.0.0/",
+    "http://[::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[fd00::1]/",
+    "http://[fe80::1]/",
+    "http://localhost:8080/",
+    "http://api.localhost/",
+    "http://metadata.google.internal/",
+    "http://intranet/",
+  ])("refuses %s", (url) => {
+    expect(refused(url)).toBe(true);
+  });
+
+  it.each([
+    "https://example.com/a.png",
+    "http://8.8.8.8/",
+    "http://172.32.0.1/",
+    "http://[2606:4700::1111]/",
+  ])("allows %s", (url) => {
+    expect(refused(url)).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+/** The image parts of a training example, with their paths, and the example without them. */
+import type { Detail } from "./tokens";
+
+export interface ImagePart {
+  /** e.g. `messages[1].content[2]`. */
+  path: string;
+  role: string;
+  url: unknown;
+  detail: unknown;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function messagesOf(example: unknown): unknown[] {
+  return isObject(example) && Array.isArray(example.messages) ? example.messages : [];
+}
+
+/** Every `image_url` part in message order. */
+export function imageParts(example: unknown): ImagePart[] {
+  const out: ImagePart[] = [];
+  messagesOf(example).forEach((m, i) => {
+    if (!isObject(m) || !Array.isArray(m.content)) return;
+    m.content.forEach((part, j) => {
+      if (!isObject(part) || part.type !== "image_url") return;
+      const image = isObject(part.image_url) ? part.image_url : {};
+      out.push({
+        path: `messages[${i}].content[${j}]`,
+        role: String(m.role),
+        url: image.url,
+        detail: image.detail,
+      });
+    });
+  });
+  return out;
+}
+
+/** A copy with each image part replaced by an empty text part, for the text-only line checks. */
+export function withoutImages(example: unknown): unknown {
+  if (!isObject(example) || !Array.isArray(example.messages)) return example;
+  const messages = example.messages.map((m) => {
+    if (!isObject(m) || !Array.isArray(m.content)) return m;
+    const content = m.content.map((p) =>
+      isObject(p) && p.type === "image_url" ? { type: "text", text: "" } : p,
+    );
+    return { ...m, content };
+  });
+  return { ...example, messages };
+}
+
+/** Characters of text in all messages (content strings and text parts). */
+export function textChars(example: unknown): number {
+  let n = 0;
+  for (const m of messagesOf(example)) {
+    if (!isObject(m)) continue;
+    if (typeof m.content === "string") n += m.content.length;
+    else if (Array.isArray(m.content)) {
+      for (const p of m.content) if (isObject(p) && typeof p.text === "string") n += p.text.length;
+    }
+  }
+  return n;
+}
+
+export function detailOf(value: unknown): Detail | null {
+  if (value === undefined) return "auto";
+  return value === "auto" || value === "low" || value === "high" ? value : null;
+}
+
+/** Replaces each image URL with `rewrite(url)` (same shape otherwise). */
+export async function mapImageUrls(example: Json, rewrite: (url: string) => Promise<string>): Promise<Json> {
+  if (!Array.isArray(example.messages)) return example;
+  const messages = await Promise.all(
+    example.messages.map(async (m) => {
+      if (!isObject(m) || !Array.isArray(m.content)) return m;
+      const content = await Promise.all(
+        m.content.map(async (p) => {
+          if (!isObject(p) || p.type !== "image_url" || !isObject(p.image_url)) return p;
+          const url = p.image_url.url;
+          if (typeof url !== "string") return p;
+          return { ...p, image_url: { ...p.image_url, url: await rewrite(url) } };
+        }),
+      );
+      return { ...m, content };
+    }),
+  );
+  return { ...example, messages };
+}

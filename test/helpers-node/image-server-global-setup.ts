@@ -1,0 +1,15 @@
+import type { TestProject } from "vitest/node";
+import { startImageServer } from "./image-server";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    imageOrigin: string;
+  }
+}
+
+/** Serves the vision tests' images from Node (workerd reaches 127.0.0.1 servers started here). */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startImageServer();
+  project.provide("imageOrigin", server.origin);
+  return () => server.close();
+}

@@ -1,0 +1,105 @@
+/**
+ * A local HTTP server of test images, for the vision tests (started in vitest globalSetup, since
+ * workerd can only reach Node servers started there) and the vision benchmark.
+ *
+ * Routes: `/img/<name>` (fixtures, served with a misleading content type), `/gen/<n>.png` (a distinct
+ * PNG per n), `/redirect/<hops>/<name>`, `/redirect-to?location=`, `/slow/<name>`, `/stream-big`
+ * (11 MB, chunked, no length), `/status/<code>`, `/hits/<path>` (how often a path was served).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  bigPng,
+  gif,
+  jpeg,
+  png,
+  webpExtended,
+  webpLossless,
+  webpLossy,
+} from "../workers/helpers/vision-images";
+
+export const IMAGE_FIXTURES: Record<string, Uint8Array> = {
+  "rgb.png": png(64, 48, "rgb"),
+  "rgba.png": png(32, 32, "rgba"),
+  "gray.png": png(16, 16, "gray"),
+  "palette.png": png(16, 16, "palette"),
+  "rgb.jpg": jpeg(1024, 768, 3),
+  "cmyk.jpg": jpeg(100, 100, 4, 0),
+  "gray.jpg": jpeg(100, 100, 1),
+  "lossy.webp": webpLossy(300, 200),
+  "lossless.webp": webpLossless(128, 128, false),
+  "alpha.webp": webpExtended(200, 100, true),
+  "anim.gif": gif(10, 10),
+  "truncated.png": png(64, 48, "rgb").subarray(0, 20),
+  "huge.png": png(40_000, 30_000, "rgb"),
+  "big.png": bigPng(11 * 1024 * 1024),
+};
+
+export interface ImageServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function send(res: ServerResponse, bytes: Uint8Array, type = "image/gif"): void {
+  // Deliberately wrong content type: the gateway must read the format from the bytes.
+  res.writeHead(200, { "content-type": type, "content-length": String(bytes.byteLength) });
+  res.end(bytes);
+}
+
+async function streamBig(res: ServerResponse): Promise<void> {
+  const bytes = IMAGE_FIXTURES["big.png"] ?? new Uint8Array(0);
+  res.writeHead(200, { "content-type": "image/png" });
+  for (let at = 0; at < bytes.length && !res.destroyed; at += 65_536) {
+    res.write(bytes.subarray(at, at + 65_536));
+    await sleep(0);
+  }
+  res.end();
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, hits: Map<string, number>): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const path = url.pathname;
+  hits.set(path, (hits.get(path) ?? 0) + 1);
+  const [, head, ...rest] = path.split("/");
+  const tail = rest.join("/");
+  if (head === "img" && IMAGE_FIXTURES[tail]) return send(res, IMAGE_FIXTURES[tail]);
+  if (head === "gen") return send(res, png(24, 24, "rgb", Number.parseInt(tail, 10) || 0), "image/png");
+  if (head === "redirect") {
+    const hops = Number(rest[0]);
+    const next =
+      hops > 1 ? `/redirect/${hops - 1}/${rest.slice(1).join("/")}` : `/img/${rest.slice(1).join("/")}`;
+    res.writeHead(302, { location: next }).end();
+    return;
+  }
+  if (head === "redirect-to") {
+    res.writeHead(302, { location: url.searchParams.get("location") ?? "/" }).end();
+    return;
+  }
+  if (head === "slow") {
+    await sleep(3_000);
+    return IMAGE_FIXTURES[tail] ? send(res, IMAGE_FIXTURES[tail]) : void res.writeHead(404).end();
+  }
+  if (head === "stream-big") return streamBig(res);
+  if (head === "status") return void res.writeHead(Number(tail) || 500).end();
+  if (head === "hits") return void res.end(JSON.stringify({ hits: hits.get(`/${tail}`) ?? 0 }));
+  res.writeHead(404).end();
+}
+
+export async function startImageServer(port = 0): Promise<ImageServer> {
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    route(req, res, hits).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,75 @@
+import { inject } from "vitest";
+import { gw, jsonInit } from "./gateway";
+
+export const imageOrigin = inject("imageOrigin");
+export const img = (name: string) => `${imageOrigin}/img/${name}`;
+export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export interface Issue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface VisionReport {
+  valid: boolean;
+  total: number;
+  errors: { line: number; field: string; message: string }[];
+  examples: {
+    index: number;
+    valid: boolean;
+    errors: Issue[];
+    warnings: Issue[];
+    images: number;
+    estimated_tokens: number;
+    estimated_cost_usd: number;
+  }[];
+  summary: {
+    examples: number;
+    valid_examples: number;
+    invalid_examples: number;
+    examples_with_images: number;
+    images: number;
+    unique_images: number;
+    estimated_tokens: number;
+    estimated_cost_usd: number;
+    errors: Issue[];
+  };
+}
+
+type Detail = "auto" | "low" | "high";
+
+/** A user turn with a question and images, answered by the assistant. */
+export function visionExample(urls: string[], detail?: Detail, answer = "a picture") {
+  const parts = urls.map((url) => ({ type: "image_url", image_url: detail ? { url, detail } : { url } }));
+  return {
+    messages: [
+      { role: "user", content: [{ type: "text", text: "What is in this image?" }, ...parts] },
+      { role: "assistant", content: answer },
+    ],
+  };
+}
+
+export async function createVisionDataset(key: string): Promise<string> {
+  const res = await gw("/v1/datasets", jsonInit("POST", { name: "vision", kind: "vision" }, auth(key)));
+  if (res.status !== 200) throw new Error(`dataset: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+export async function validate(key: string, datasetId: string, examples: unknown[]): Promise<VisionReport> {
+  const res = await gw(`/v1/datasets/${datasetId}/validate`, jsonInit("POST", { examples }, auth(key)));
+  if (res.status !== 200) throw new Error(`validate: ${res.status} ${await res.text()}`);
+  return (await res.json()) as VisionReport;
+}
+
+/** The report of one example holding `urls`, padded with valid examples to the dataset minimum. */
+export async function validateOne(
+  key: string,
+  datasetId: string,
+  example: unknown,
+): Promise<VisionReport["examples"][0]> {
+  const report = await validate(key, datasetId, [example]);
+  const first = report.examples[0];
+  if (!first) throw new Error("no example report");
+  return first;
+}
