@@ -46,6 +46,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // One shared simulator: its faults and request counters are global, so files run one at a time.
+          fileParallelism: false,
           include: ["test/workers/**/*.test.ts", "src/**/*.test.ts"],
           globalSetup: [
             "./test/helpers-node/sim-global-setup.ts",
