@@ -3,12 +3,13 @@
  * D1 migrations applied, and the bundled OpenAI simulator as upstream unless `OPENAI_BASE_URL` is
  * set. Prints the URL, the admin token and a ready API key for the `default` tenant.
  *
- * Environment: PORT (8787), OPENAI_BASE_URL, OPENAI_API_KEY, ADMIN_TOKEN and TOKEN_SECRET (generated
+ * Environment: PORT (8787), HTTPS=1 (https/wss with a self-signed certificate), OPENAI_BASE_URL, OPENAI_API_KEY, ADMIN_TOKEN and TOKEN_SECRET (generated
  * once into .edgegate/local.json when unset), OPENAI_WEBHOOK_SECRET, WRANGLER_LOG (wrangler's log
  * level, default `info`: one line per request). For tests: EDGEGATE_PERSIST_DIR (.wrangler/state)
  * and EDGEGATE_LOCAL_CONFIG (.edgegate/local.json).
  */
-import { join, relative } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { startBanner } from "./launch/banner";
 import { bootstrapTenant, type Gateway, launchGateway, type WranglerLogLevel } from "./launch/index";
 import { loadLocalSecrets } from "./launch/local-secrets";
@@ -87,16 +88,26 @@ async function main(): Promise<void> {
     tokenSecret: secrets.tokenSecret,
     webhookSecret: process.env.OPENAI_WEBHOOK_SECRET || undefined,
     logLevel,
+    // HTTPS=1 serves https/wss with a fresh self-signed certificate (the Node Realtime SDK dials wss only).
+    https: process.env.HTTPS === "1",
   });
   stopOnSignals(gateway);
-  const key = await bootstrapTenant(gateway.url, gateway.adminToken, TENANT, { keyName: "npm start" }).catch(
-    async (err: unknown) => {
-      await gateway.close();
-      throw err;
-    },
-  );
+  const key = await bootstrapTenant(gateway.url, gateway.adminToken, TENANT, {
+    keyName: "npm start",
+    ca: gateway.ca,
+  }).catch(async (err: unknown) => {
+    await gateway.close();
+    throw err;
+  });
   const generated = process.env.ADMIN_TOKEN ? undefined : relative(process.cwd(), secretsFile) || secretsFile;
   console.log(startBanner({ gateway, key, tenantName: TENANT, secretsFile: generated }));
+  if (gateway.ca) {
+    const caFile = join(dirname(secretsFile), "ca.pem");
+    await writeFile(caFile, gateway.ca);
+    console.log(
+      `HTTPS: trust the certificate with NODE_EXTRA_CA_CERTS=${relative(process.cwd(), caFile) || caFile}\n`,
+    );
+  }
 }
 
 main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
