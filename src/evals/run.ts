@@ -5,8 +5,11 @@
  */
 import { costUsd, priceOf, usageOf } from "../cache/prices";
 import { type ExampleRow, pageExamples } from "../datasets/repository";
+import { getTenant } from "../identity/repository";
+import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
 import { callUpstream } from "../upstream";
+import { providerForModel, withProvider } from "../upstream/providers";
 import { type Grader, gradeOutput } from "./graders";
 import { judge } from "./judge";
 import { type EvalRow, finishEval, getEval, lastItemSeq, listItems, saveItems } from "./repository";
@@ -46,19 +49,26 @@ async function answer(env: Bindings, model: string, example: Json, requestId: st
   return { output, score: 0, passed: false, latency_ms, cost_usd: costUsd(usageOf(json), priceOf(model)) };
 }
 
-async function gradeItem(env: Bindings, run: EvalRow, row: ExampleRow): Promise<ItemResult> {
+async function gradeItem(
+  env: Bindings,
+  run: EvalRow,
+  row: ExampleRow,
+  settings: TenantSettings,
+): Promise<ItemResult> {
   const example = JSON.parse(row.example) as Json & { messages: Json[] };
   const reference = textOf(example.messages[example.messages.length - 1]);
   const models = JSON.parse(run.models) as string[];
   const grader = JSON.parse(run.grader) as Grader;
   const requestId = `${run.id}:${row.seq}`;
-  const results = await Promise.all(models.map((m) => answer(env, m, example, requestId)));
+  const results = await Promise.all(
+    models.map((m) => answer(withProvider(env, providerForModel(env, settings, m)), m, example, requestId)),
+  );
   const item: ItemResult = { example_id: row.id, reference, results };
   if (grader.type === "llm_judge") {
     const question = textOf(example.messages[example.messages.length - 2]);
     const outputs: [string, string] = [results[0]?.output ?? "", results[1]?.output ?? ""];
     const verdict = await judge(
-      env,
+      withProvider(env, providerForModel(env, settings, grader.model)),
       grader.model,
       { rubric: grader.rubric, question, reference, outputs },
       grader.pass_threshold,
@@ -83,7 +93,9 @@ export async function runStep(env: Bindings, evalId: string, batch: number): Pro
       ? await pageExamples(env.DB, run.dataset_id, "validation", afterSeq, Math.min(batch, remaining))
       : [];
   if (rows.length > 0) {
-    const items = await Promise.all(rows.map((row) => gradeItem(env, run, row)));
+    // Models fine-tuned on the tenant's own API are evaluated there (see providerForModel).
+    const settings = (await getTenant(env.DB, run.tenant_id))?.settings ?? {};
+    const items = await Promise.all(rows.map((row) => gradeItem(env, run, row, settings)));
     await saveItems(
       env.DB,
       evalId,

@@ -7,6 +7,7 @@ import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { callUpstream, type UpstreamRequest } from "../upstream";
+import { providerKey, withProvider } from "../upstream/providers";
 
 export type Json = Record<string, unknown>;
 
@@ -20,7 +21,8 @@ export function call(
   baseUrl: string,
   req: Omit<UpstreamRequest, "requestId"> & { requestId?: string },
 ) {
-  return callUpstream({ ...env, OPENAI_BASE_URL: baseUrl }, { requestId: crypto.randomUUID(), ...req });
+  const target = withProvider(env, { baseUrl, apiKey: providerKey(env, baseUrl) });
+  return callUpstream(target, { requestId: crypto.randomUUID(), ...req });
 }
 
 /** The provider's JSON answer, or its error re-raised in OpenAI's shape (5xx become 502). */

@@ -12,6 +12,8 @@ export interface Bindings {
   EVAL_RUNNER: DurableObjectNamespace<import("../../durable-objects/eval-runner").EvalRunner>;
   OPENAI_BASE_URL: string;
   OPENAI_API_KEY?: string;
+  /** Key sent to a tenant's own fine-tuning API (`distillation.fine_tuning.base_url`); never OPENAI_API_KEY. */
+  FINE_TUNING_API_KEY?: string;
   ADMIN_TOKEN?: string;
   TOKEN_SECRET?: string;
   OPENAI_WEBHOOK_SECRET?: string;

@@ -9,6 +9,7 @@ import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
 import { callUpstream, relayResponse } from "../upstream";
+import { providerForModel, withProvider } from "../upstream/providers";
 import {
   ChatCompletionRequestSchema,
   EmbeddingRequestSchema,
@@ -72,8 +73,9 @@ async function forward(
   assertModelAllowed(c, body.model);
   const onAnswer = captureHook(c, kind, body);
   await enforceRateLimit(c.env, c.get("principal"), endUser);
+  const settings = principal.tenant.settings;
   const send = (upstreamBody: Record<string, unknown>) =>
-    callUpstream(c.env, {
+    callUpstream(withProvider(c.env, providerForModel(c.env, settings, upstreamBody.model)), {
       method: "POST",
       path,
       body: JSON.stringify(upstreamBody),

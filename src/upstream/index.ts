@@ -61,11 +61,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise<Response> {
   const s = settingsOf(env);
   const url = `${s.baseUrl}${req.path}`;
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${s.apiKey}`,
-    "x-request-id": req.requestId,
-    ...req.headers,
-  };
+  const headers: Record<string, string> = { "x-request-id": req.requestId, ...req.headers };
+  // No key configured for this provider: send none rather than an empty bearer.
+  if (s.apiKey) headers.authorization = `Bearer ${s.apiKey}`;
   if (req.contentType) headers["content-type"] = req.contentType;
   for (let attempt = 0; ; attempt++) {
     const last = attempt >= s.maxRetries;

@@ -123,6 +123,9 @@ function workerBindings(
     TOKEN_SECRET: { type: "secret_text", value: tokenSecret },
   };
   if (opts.webhookSecret) bindings.OPENAI_WEBHOOK_SECRET = { type: "secret_text", value: opts.webhookSecret };
+  // The key for tenants' own fine-tuning APIs comes from the environment, like the provider key.
+  const fineTuningKey = process.env.FINE_TUNING_API_KEY;
+  if (fineTuningKey) bindings.FINE_TUNING_API_KEY = { type: "secret_text", value: fineTuningKey };
   for (const [name, value] of Object.entries(opts.vars ?? {})) bindings[name] = { type: "plain_text", value };
   return bindings;
 }
