@@ -10,33 +10,23 @@ type JsonObject = { [key: string]: Json };
  * Fields that never change the output: transport framing, storage, routing and billing hints.
  * @see OPENAI-REFERENCE.md C.1 ("Affects output?" column)
  */
+const GENERATION_HINTS = [
+  "stream",
+  "stream_options",
+  "store",
+  "metadata",
+  "user",
+  "safety_identifier",
+  "prompt_cache_key",
+  "prompt_cache_retention",
+  "prompt_cache_options",
+  "service_tier",
+] as const;
+
 const NOT_OUTPUT: Record<CacheKind, readonly string[]> = {
-  chat: [
-    "stream",
-    "stream_options",
-    "store",
-    "metadata",
-    "user",
-    "safety_identifier",
-    "prompt_cache_key",
-    "prompt_cache_retention",
-    "prompt_cache_options",
-    "service_tier",
-  ],
+  chat: GENERATION_HINTS,
   embeddings: ["user"],
-  responses: [
-    "stream",
-    "stream_options",
-    "store",
-    "metadata",
-    "user",
-    "safety_identifier",
-    "prompt_cache_key",
-    "prompt_cache_retention",
-    "prompt_cache_options",
-    "service_tier",
-    "background",
-  ],
+  responses: [...GENERATION_HINTS, "background"],
 };
 
 /** Explicit values equal to the provider's defaults are dropped so `temperature: 1` keys like no temperature. */

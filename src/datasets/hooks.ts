@@ -6,11 +6,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
+import { verifyWebhook } from "../platform/standard-webhooks";
 import { exampleError } from "./access";
 import { type Candidate, checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
 import { DatasetIdParams } from "./schemas";
-import { verifyWebhook } from "./webhook-verify";
 
 const ReceiptSchema = z
   .object({

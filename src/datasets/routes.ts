@@ -5,6 +5,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { newId } from "../identity/crypto";
 import { createApp, errorResponses } from "../platform/openapi";
+import { newWebhookSecret } from "../platform/standard-webhooks";
 import { datasetJson, datasetWithCounts, mustGetDataset } from "./access";
 import * as repo from "./repository";
 import {
@@ -15,7 +16,6 @@ import {
   DeletedDatasetSchema,
   PageQuery,
 } from "./schemas";
-import { newWebhookSecret } from "./webhook-verify";
 
 export const security = [{ bearer: [] }];
 export const tags = ["Datasets"];

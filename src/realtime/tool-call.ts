@@ -4,8 +4,9 @@
  * failure) into the `output` string of a `function_call_output` item for the model.
  * @see https://platform.openai.com/docs/guides/realtime-conversations#function-calling
  */
+
+import { signWebhook } from "../platform/standard-webhooks";
 import type { ServerTool } from "./policy";
-import { signWebhook } from "./webhook-signature";
 
 /** Longest tool answer passed to the model; longer ones are cut (the model sees that they were). */
 export const MAX_TOOL_OUTPUT_CHARS = 64 * 1024;

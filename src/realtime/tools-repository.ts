@@ -2,8 +2,9 @@
  * D1 storage of each tenant's server-side tool registry and the Standard Webhooks secret that signs
  * its calls.
  */
+
+import { newWebhookSecret } from "../platform/standard-webhooks";
 import type { ServerTool } from "./policy";
-import { newWebhookSecret } from "./webhook-signature";
 
 interface ToolRow {
   name: string;

@@ -1,11 +1,11 @@
 /**
- * Standard Webhooks verification (the scheme OpenAI's webhooks use): HMAC-SHA256 over
- * `${webhook-id}.${webhook-timestamp}.${raw body}`, keyed with the base64 bytes after `whsec_`,
- * compared in constant time by `crypto.subtle.verify`, with a 5-minute timestamp tolerance.
+ * Standard Webhooks (the scheme OpenAI's webhooks use), both ways: HMAC-SHA256 over
+ * `${webhook-id}.${webhook-timestamp}.${raw body}`, keyed with the base64 bytes after `whsec_`.
+ * Verification compares in constant time (`crypto.subtle.verify`) with a 5-minute tolerance.
  * @see https://www.standardwebhooks.com/
  * @see OPENAI-REFERENCE.md section F
  */
-import { GatewayError } from "../platform/errors";
+import { GatewayError } from "./errors";
 
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 const SECRET_PREFIX = "whsec_";
@@ -33,6 +33,26 @@ export function newWebhookSecret(): string {
 function keyBytes(secret: string): Uint8Array {
   if (!secret.startsWith(SECRET_PREFIX)) return encoder.encode(secret);
   return fromBase64(secret.slice(SECRET_PREFIX.length)) ?? encoder.encode(secret);
+}
+
+function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", keyBytes(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+}
+
+/** The three Standard Webhooks headers for one delivery of `body`. */
+export async function signWebhook(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): Promise<Record<string, string>> {
+  const key = await hmacKey(secret, "sign");
+  const signed = await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestampSeconds}.${body}`));
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(timestampSeconds),
+    "webhook-signature": `v1,${base64(new Uint8Array(signed))}`,
+  };
 }
 
 function header(headers: Headers, name: string): string {
@@ -70,13 +90,7 @@ export async function verifyWebhook(
       },
     );
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    keyBytes(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
+  const key = await hmacKey(secret, "verify");
   const signed = encoder.encode(`${id}.${timestamp}.${rawBody}`);
   for (const entry of signatures.split(" ")) {
     const [version, value] = entry.split(",", 2);
