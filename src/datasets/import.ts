@@ -47,6 +47,15 @@ export function candidateOf(row: CompletionRow, line: number): Candidate | null 
   return { line, value: example, rejected: correction ? captured : null, source: "import", sourceId: row.id };
 }
 
+const emptyReport = (): ImportReport => ({
+  object: "dataset.import",
+  scanned: 0,
+  imported: 0,
+  duplicates: 0,
+  skipped: 0,
+  errors: [],
+});
+
 /** Pages through the tenant's captured chat completions matching `filter` and adds them to the dataset. */
 export async function importCompletions(
   db: D1Database,
@@ -54,14 +63,7 @@ export async function importCompletions(
   filter: CompletionFilter,
   options: { limit: number; redactPii: boolean },
 ): Promise<ImportReport> {
-  const report: ImportReport = {
-    object: "dataset.import",
-    scanned: 0,
-    imported: 0,
-    duplicates: 0,
-    skipped: 0,
-    errors: [],
-  };
+  const report = emptyReport();
   let afterSeq = 0;
   while (report.scanned < options.limit) {
     const take = Math.min(PAGE, options.limit - report.scanned);
@@ -87,15 +89,6 @@ export async function importCompletions(
   }
   return report;
 }
-
-const emptyReport = (): ImportReport => ({
-  object: "dataset.import",
-  scanned: 0,
-  imported: 0,
-  duplicates: 0,
-  skipped: 0,
-  errors: [],
-});
 
 /** Imports finished Realtime sessions of the dataset's tenant as chat examples (typed text and transcripts). */
 export async function importRealtimeSessions(

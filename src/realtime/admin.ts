@@ -227,6 +227,18 @@ realtimeAdmin.openapi(
   },
 );
 
+/** A tenant's session with its usage and items, or a 404 naming it. */
+async function mustGetSessionDetail(db: D1Database, tenantId: string, sessionId: string) {
+  const detail = await getSessionDetail(db, tenantId, sessionId);
+  if (!detail) {
+    throw new GatewayError(404, `No Realtime session '${sessionId}' for tenant '${tenantId}'.`, {
+      param: "session_id",
+      code: "session_not_found",
+    });
+  }
+  return detail;
+}
+
 realtimeAdmin.openapi(
   createRoute({
     method: "get",
@@ -239,13 +251,7 @@ realtimeAdmin.openapi(
   }),
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await getSessionDetail(c.env.DB, id, sessionId);
-    if (!detail) {
-      throw new GatewayError(404, `No Realtime session '${sessionId}' for tenant '${id}'.`, {
-        param: "session_id",
-        code: "session_not_found",
-      });
-    }
+    const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
     const items = detail.items.map(({ server_tool, ...item }) => ({
       ...item,
       server_tool: server_tool === 1,
@@ -266,13 +272,7 @@ realtimeAdmin.openapi(
   }),
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await getSessionDetail(c.env.DB, id, sessionId);
-    if (!detail) {
-      throw new GatewayError(404, `No Realtime session '${sessionId}' for tenant '${id}'.`, {
-        param: "session_id",
-        code: "session_not_found",
-      });
-    }
+    const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
     return c.json(sessionToChatExample(detail), 200);
   },
 );
