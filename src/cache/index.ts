@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { JoinResult } from "../../durable-objects/coalescer";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { log } from "../platform/log";
 import { type CacheScope, canonicalRequest, exactKey } from "./key";
 import { fetchAndRecord } from "./miss";
 import { cachePolicy } from "./policy";
@@ -52,7 +53,14 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   }
   let semantic: SemanticState | null = null;
   if (policy.mode === "semantic") {
-    const found = await semanticLookup(flow, scope, canonical);
+    // The semantic layer is an optimisation: if embeddings or the index fail, this is a plain miss.
+    const found = await semanticLookup(flow, scope, canonical).catch((err: unknown) => {
+      log(c.env, "warn", "semantic cache unavailable", {
+        request_id: c.get("requestId"),
+        error: String(err),
+      });
+      return null;
+    });
     if (found?.hit) return found.hit;
     semantic = found?.state ?? null;
   }
@@ -60,7 +68,10 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   let lead: Lead = null;
   if (policy.coalesce && policy.write) {
     const stub = c.env.COALESCER.getByName(key);
-    const joined = (await stub.join(leaderDeadlineMs(c))) as JoinResult;
+    // Coalescing is an optimisation too: a failed join means calling the provider alone.
+    const joined = await (stub.join(leaderDeadlineMs(c)) as Promise<JoinResult>).catch(
+      (): JoinResult => ({ role: "retry" }),
+    );
     if (joined.role === "follower") return serveEntry(flow, joined.entry, "COALESCED");
     if (joined.role === "leader") lead = { stub, token: joined.token };
   }

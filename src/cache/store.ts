@@ -41,7 +41,12 @@ export async function readEntry(
   if (hot) return fresh(hot, maxAgeSeconds) ? hot : null;
   const text = await kv.get(`${prefix}${key}`, "text");
   if (!text) return null;
-  const entry = JSON.parse(text) as CacheEntry;
+  let entry: CacheEntry;
+  try {
+    entry = JSON.parse(text) as CacheEntry;
+  } catch {
+    return null; // an unreadable entry is a miss, and the fresh answer overwrites it
+  }
   if (entry.v !== 1) return null;
   hotEntries.set(key, entry, text.length);
   return fresh(entry, maxAgeSeconds) ? entry : null;

@@ -57,6 +57,14 @@ describe("semantic cache", () => {
     ).toBe("SEMANTIC_HIT");
   });
 
+  it("answers as a plain miss when the embeddings API cannot be reached", async () => {
+    const { key } = await createTenant(semantic);
+    await sim.fault({ route: "POST /v1/embeddings", refuseConnection: true, count: 10 });
+    const res = await postChat(key, ask("Will this still be answered?"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-cache")).toBe("MISS");
+  });
+
   it("embeds identical question texts once", async () => {
     const { key } = await createTenant(semantic);
     await postChat(key, ask("Embed me once please"));
