@@ -17,6 +17,9 @@ async function freePort(): Promise<number> {
 
 const simPort = Number(process.env.EDGEGATE_SIM_PORT) || (await freePort());
 process.env.EDGEGATE_SIM_PORT = String(simPort);
+/** The vision tests' image server, whose `/dns-query` is the gateway's DNS-over-HTTPS resolver in tests. */
+const imagePort = Number(process.env.EDGEGATE_IMAGE_PORT) || (await freePort());
+process.env.EDGEGATE_IMAGE_PORT = String(imagePort);
 const migrations = await readD1Migrations("./migrations");
 
 export default defineConfig({
@@ -39,6 +42,7 @@ export default defineConfig({
                 UPSTREAM_TIMEOUT_MS: "2000",
                 MAX_BODY_BYTES: "1048576",
                 STATS_FLUSH_MS: "0",
+                VISION_DOH_URL: `http://127.0.0.1:${imagePort}/dns-query`,
                 TEST_MIGRATIONS: migrations,
               },
             },

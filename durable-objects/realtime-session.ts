@@ -13,6 +13,7 @@ import {
 } from "../src/realtime/policy";
 import type { RealtimeRecord } from "../src/realtime/records";
 import { type RelayHost, RelaySession } from "../src/realtime/relay-session";
+import type { UpstreamTarget } from "../src/realtime/upstream-socket";
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
 const SCHEMA: readonly (readonly string[])[] = [[LEDGER_DDL, ...OUTBOX_DDL]];
@@ -95,7 +96,8 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     try {
       const policy = this.policyOf(request);
       if (sessionId) return this.reattach(policy, sessionId, url.searchParams.get("last_event_id"), protocol);
-      return this.open(policy, protocol);
+      const transcription = url.searchParams.get("intent") === "transcription";
+      return this.open(policy, transcription ? { kind: "transcription" } : null, protocol);
     } catch (err) {
       if (err instanceof GatewayError) return err.getResponse();
       throw err;
@@ -108,35 +110,60 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     return kind === null ? null : quotaMessage(kind, policy);
   }
 
-  private open(policy: RealtimePolicy, protocol: string | null): Response {
-    if (!policy.model)
-      throw new GatewayError(400, "Missing required parameter: 'model'.", { param: "model" });
+  /**
+   * Why the user may not start another session now (the concurrent-session limit or a daily quota),
+   * as a 429's code and message; null when a session may start. Also asked by RPC before a WebRTC call.
+   */
+  refusal(policy: RealtimePolicy): { code: string; message: string } | null {
     const active = [...this.sessions].filter((s) => s.phase !== "ended").length;
     if (active >= policy.maxConcurrentSessions) {
-      throw new GatewayError(
-        429,
-        `This user already has ${active} Realtime sessions open, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a dropped one expire) first.`,
-        { type: "rate_limit_error", code: "too_many_sessions" },
-      );
+      return {
+        code: "too_many_sessions",
+        message: `This user already has ${active} Realtime sessions open, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a dropped one expire) first.`,
+      };
     }
     const exceeded = this.ledger.exceeded(policy, Date.now());
-    if (exceeded !== null) {
-      throw new GatewayError(429, quotaMessage(exceeded, policy), {
-        type: "rate_limit_error",
-        code: "quota_exceeded",
-      });
-    }
+    return exceeded === null ? null : { code: "quota_exceeded", message: quotaMessage(exceeded, policy) };
+  }
+
+  /**
+   * Joins a WebRTC call the Worker set up through the gateway (`POST /v1/realtime/calls`): a sideband
+   * socket runs its server tools, enforces its length and quotas, and records it.
+   */
+  async startCall(policy: RealtimePolicy, callId: string, model: string): Promise<{ joined: boolean }> {
+    const session = new RelaySession(this, policy, { kind: "call", callId, model }, null);
+    this.sessions.add(session);
+    this.deadlinesChanged();
+    await session.start();
+    return { joined: session.phase === "open" };
+  }
+
+  /** A new session for `policy.model`, or for the given target (a transcription session). */
+  private open(policy: RealtimePolicy, target: UpstreamTarget | null, protocol: string | null): Response {
+    if (!target && !policy.model)
+      throw new GatewayError(400, "Missing required parameter: 'model'.", { param: "model" });
+    const refused = this.refusal(policy);
+    if (refused)
+      throw new GatewayError(429, refused.message, { type: "rate_limit_error", code: refused.code });
     const { 0: client, 1: server } = new WebSocketPair();
     server.accept();
-    const session = new RelaySession(this, policy, policy.model, server);
+    const session = new RelaySession(
+      this,
+      policy,
+      target ?? { kind: "realtime", model: policy.model ?? "" },
+      server,
+    );
     this.sessions.add(session);
-    session.start();
+    void session.start();
     this.deadlinesChanged();
     return upgraded(client, protocol);
   }
 
   private reattach(policy: RealtimePolicy, id: string, lastEventId: string | null, protocol: string | null) {
-    const session = [...this.sessions].find((s) => s.id === id && s.phase !== "ended");
+    // A WebRTC call's sideband has no client to take over.
+    const session = [...this.sessions].find(
+      (s) => s.id === id && s.phase !== "ended" && s.target.kind !== "call",
+    );
     // The object is per tenant+user already; the policy check keeps that true if names ever collide.
     if (!session || session.policy.tenantId !== policy.tenantId || session.policy.userId !== policy.userId) {
       throw new GatewayError(

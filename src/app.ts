@@ -43,6 +43,17 @@ app.route("/admin", realtimeAdmin);
 app.openapi(
   createRoute({
     method: "get",
+    path: "/",
+    tags: ["Platform"],
+    summary: "Redirects to the web console (static files in public/console, served by Workers assets)",
+    responses: { 302: { description: "To `/console/`" } },
+  }),
+  (c) => c.redirect("/console/", 302),
+);
+
+app.openapi(
+  createRoute({
+    method: "get",
     path: "/healthz",
     tags: ["Platform"],
     summary: "Liveness",
@@ -64,7 +75,14 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
   type: "http",
   scheme: "bearer",
-  description: "The gateway's ADMIN_TOKEN.",
+  description:
+    "The gateway's ADMIN_TOKEN. On `/admin/tenants/{id}/…` and `/admin/whoami`, a console key of that tenant is accepted too. On `/v1`, ADMIN_TOKEN with `X-Edgegate-Tenant: <tenant id>` acts as that tenant.",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "consoleKey", {
+  type: "http",
+  scheme: "bearer",
+  description:
+    'An Edgegate API key created with `"console": true`: the web console and `/admin/tenants/{id}/…` of its own tenant.',
 });
 
 const documentConfig = {

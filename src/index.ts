@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { pruneTraffic } from "./cache/traffic";
 import { pollUnfinishedJobs } from "./finetune";
 
 export { CaptureBuffer } from "../durable-objects/capture-buffer";
@@ -7,11 +8,13 @@ export { EvalRunner } from "../durable-objects/eval-runner";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { RealtimeSession } from "../durable-objects/realtime-session";
 export { SemanticIndex } from "../durable-objects/semantic-index";
+export { VisionValidatorObject } from "../durable-objects/vision-validator";
 
 export default {
   fetch: app.fetch,
-  /** Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current. */
-  scheduled(_controller, env, ctx) {
+  /** Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current, prunes old traffic. */
+  scheduled(controller, env, ctx) {
     ctx.waitUntil(pollUnfinishedJobs(env));
+    ctx.waitUntil(pruneTraffic(env.DB, controller.scheduledTime));
   },
 } satisfies ExportedHandler<import("./platform/env").Bindings>;

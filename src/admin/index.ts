@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { cacheAdmin } from "../cache/admin";
-import { forgetCachedIdentity, requireAdmin } from "../identity/authenticate";
+import { adminCallerOf, requireAdminAccess } from "../identity/admin-access";
+import { forgetCachedIdentity } from "../identity/authenticate";
 import type { Tenant } from "../identity/principal";
 import * as repo from "../identity/repository";
 import { mergePatch, TenantSettingsSchema } from "../identity/settings";
@@ -12,12 +13,16 @@ import {
   CreateKeySchema,
   CreateTenantSchema,
   listOf,
+  PrincipalSchema,
   TenantIdParams,
+  TenantKeyParams,
   TenantSchema,
   UpdateTenantSchema,
 } from "./schemas";
 
 const security = [{ adminToken: [] }];
+/** Tenant routes also accept a console key of that tenant. */
+const tenantSecurity: Record<string, string[]>[] = [{ adminToken: [] }, { consoleKey: [] }];
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
@@ -38,6 +43,7 @@ function keyJson(k: repo.ApiKeyInfo) {
     tenant_id: k.tenantId,
     name: k.name,
     prefix: k.prefix,
+    console: k.console,
     created_at: k.createdAt,
     revoked_at: k.revokedAt,
   };
@@ -50,10 +56,53 @@ async function mustGetTenant(db: D1Database, id: string): Promise<Tenant> {
   return tenant;
 }
 
-/** `/admin`: tenants, their settings and API keys, behind `ADMIN_TOKEN`. */
+/** Where the gateway's FINE_TUNING_API_KEY is sent: only the operator (ADMIN_TOKEN) may change it. */
+const OPERATOR_SETTING = ["distillation", "fine_tuning", "base_url"] as const;
+
+function settingAt(settings: unknown, path: readonly string[]): unknown {
+  let value: unknown = settings;
+  for (const part of path) value = (value as Record<string, unknown> | undefined)?.[part];
+  return value;
+}
+
+/**
+ * `/admin`: tenants, their settings and API keys. ADMIN_TOKEN everywhere; a console key on its own
+ * tenant's routes (src/identity/admin-access.ts).
+ */
 export const admin = createApp();
-admin.use("*", requireAdmin);
+admin.use("*", requireAdminAccess);
 admin.route("/", cacheAdmin);
+
+admin.openapi(
+  createRoute({
+    method: "get",
+    path: "/whoami",
+    tags: ["Admin"],
+    summary: "Who the credential is: the admin, or a tenant's console key",
+    description:
+      'Accepts ADMIN_TOKEN or a console key. A key without console access gets 403 `console_access_required` (create one with `"console": true`).',
+    security: tenantSecurity,
+    responses: {
+      200: json(PrincipalSchema, "The caller"),
+      ...errorResponses,
+      403: errorResponses[401],
+    },
+  }),
+  async (c) => {
+    const caller = await adminCallerOf(c);
+    if (caller.kind === "admin") return c.json({ object: "principal" as const, kind: "admin" as const }, 200);
+    const { tenant, keyId, name, prefix } = caller.key;
+    return c.json(
+      {
+        object: "principal" as const,
+        kind: "tenant" as const,
+        tenant: { id: tenant.id, name: tenant.name },
+        key: { id: keyId, name, prefix },
+      },
+      200,
+    );
+  },
+);
 
 admin.openapi(
   createRoute({
@@ -90,7 +139,7 @@ admin.openapi(
     path: "/tenants/{id}",
     tags: ["Admin"],
     summary: "Get a tenant",
-    security,
+    security: tenantSecurity,
     request: { params: TenantIdParams },
     responses: { 200: json(TenantSchema, "The tenant"), ...errorResponses },
   }),
@@ -103,7 +152,7 @@ admin.openapi(
     path: "/tenants/{id}",
     tags: ["Admin"],
     summary: "Rename a tenant or change its settings (JSON Merge Patch)",
-    security,
+    security: tenantSecurity,
     request: { params: TenantIdParams, body: body(UpdateTenantSchema) },
     responses: { 200: json(TenantSchema, "The updated tenant"), ...errorResponses },
   }),
@@ -116,6 +165,15 @@ admin.openapi(
       throw validationError(
         merged.error.issues.map((i) => ({ ...i, path: ["settings", ...i.path] })),
         "request body",
+      );
+    }
+    const changesOperatorSetting =
+      settingAt(merged.data, OPERATOR_SETTING) !== settingAt(current.settings, OPERATOR_SETTING);
+    if (changesOperatorSetting && (await adminCallerOf(c)).kind !== "admin") {
+      throw new GatewayError(
+        403,
+        "Only ADMIN_TOKEN may change 'settings.distillation.fine_tuning.base_url': the gateway sends its FINE_TUNING_API_KEY there.",
+        { param: `settings.${OPERATOR_SETTING.join(".")}`, code: "admin_token_required" },
       );
     }
     const updated = await repo.updateTenant(c.env.DB, id, patch.name ?? current.name, merged.data);
@@ -132,13 +190,14 @@ admin.openapi(
     path: "/tenants/{id}/keys",
     tags: ["Admin"],
     summary: "Create an API key (the secret is shown once)",
-    security,
+    security: tenantSecurity,
     request: { params: TenantIdParams, body: body(CreateKeySchema) },
     responses: { 201: json(CreatedApiKeySchema, "The key with its secret"), ...errorResponses },
   }),
   async (c) => {
     const tenant = await mustGetTenant(c.env.DB, c.req.valid("param").id);
-    const { key, info } = await repo.createKey(c.env.DB, tenant.id, c.req.valid("json").name);
+    const { name, console: consoleAccess } = c.req.valid("json");
+    const { key, info } = await repo.createKey(c.env.DB, tenant.id, name, consoleAccess);
     return c.json({ ...keyJson(info), key }, 201);
   },
 );
@@ -149,7 +208,7 @@ admin.openapi(
     path: "/tenants/{id}/keys",
     tags: ["Admin"],
     summary: "List a tenant's API keys (without secrets)",
-    security,
+    security: tenantSecurity,
     request: { params: TenantIdParams },
     responses: { 200: json(listOf(ApiKeySchema), "The keys"), ...errorResponses },
   }),
@@ -178,6 +237,30 @@ admin.openapi(
     if (!revoked)
       throw new GatewayError(404, `No API key with id '${id}'.`, { param: "id", code: "key_not_found" });
     forgetCachedIdentity({ keyId: id });
+    return c.json(keyJson(revoked), 200);
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: "delete",
+    path: "/tenants/{id}/keys/{key_id}",
+    tags: ["Admin"],
+    summary: "Revoke an API key of the tenant, effective at once",
+    security: tenantSecurity,
+    request: { params: TenantKeyParams },
+    responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id, key_id } = c.req.valid("param");
+    const revoked = await repo.revokeKey(c.env.DB, key_id, id);
+    if (!revoked) {
+      throw new GatewayError(404, `No API key with id '${key_id}' in tenant '${id}'.`, {
+        param: "key_id",
+        code: "key_not_found",
+      });
+    }
+    forgetCachedIdentity({ keyId: key_id });
     return c.json(keyJson(revoked), 200);
   },
 );

@@ -39,6 +39,9 @@ export const ApiKeySchema = z
     tenant_id: z.string(),
     name: z.string(),
     prefix: z.string().openapi({ description: "The first characters of the key, to recognise it." }),
+    console: z
+      .boolean()
+      .openapi({ description: "May open the web console and the admin routes of its own tenant." }),
     created_at: z.number().int(),
     revoked_at: z.number().int().nullable(),
   })
@@ -51,8 +54,33 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
 }).openapi("CreatedApiKey");
 
 export const CreateKeySchema = z
-  .strictObject({ name: z.string().min(1).max(200) })
+  .strictObject({
+    name: z.string().min(1).max(200),
+    console: z.boolean().default(false).openapi({
+      description:
+        "Let this key open the web console and call `/admin/tenants/{id}/…` for its own tenant. Default false.",
+    }),
+  })
   .openapi("CreateKeyRequest");
+
+export const TenantKeyParams = TenantIdParams.extend({
+  key_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "key_id", in: "path" } }),
+});
+
+export const PrincipalSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ object: z.literal("principal"), kind: z.literal("admin") }),
+    z.object({
+      object: z.literal("principal"),
+      kind: z.literal("tenant"),
+      tenant: z.object({ id: z.string(), name: z.string() }),
+      key: z.object({ id: z.string(), name: z.string(), prefix: z.string() }),
+    }),
+  ])
+  .openapi("Principal");
 
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ object: z.literal("list"), data: z.array(item) });

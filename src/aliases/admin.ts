@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getEval } from "../evals/repository";
 import type { ModelSummary } from "../evals/summary";
-import { requireAdmin } from "../identity/authenticate";
+import { requireAdminAccess } from "../identity/admin-access";
 import { getTenant } from "../identity/repository";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
@@ -55,7 +55,7 @@ async function mustGetAlias(c: Context<AppEnv>, tenantId: string, alias: string)
 }
 
 export const aliasAdmin = createApp();
-aliasAdmin.use("/tenants/*", requireAdmin);
+aliasAdmin.use("/tenants/*", requireAdminAccess);
 
 aliasAdmin.openapi(
   createRoute({

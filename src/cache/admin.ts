@@ -1,19 +1,26 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { forgetCachedIdentity } from "../identity/authenticate";
-import { bumpCacheGeneration } from "../identity/repository";
+import { bumpCacheGeneration, getTenant } from "../identity/repository";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
+import { CacheEventListSchema, CacheEventsQuery, TrafficQuery, TrafficSchema } from "./admin-schemas";
+import { listCacheEvents, parseEventId } from "./events";
 import { readStats } from "./stats";
+import { BUCKET_SECONDS, readTraffic, TRAFFIC_MAX_BUCKETS } from "./traffic";
 
 const params = z.object({ id: z.string().min(1) });
-const security = [{ adminToken: [] }];
+const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleKey: [] }];
 
 const StatsSchema = z
   .object({
     object: z.literal("cache.stats"),
     tenant_id: z.string(),
     since: z.string().nullable(),
-    requests: z.number().int(),
+    requests: z.number().int().openapi({ description: "Requests that went through the prompt cache." }),
+    errors: z
+      .number()
+      .int()
+      .openapi({ description: "Model calls (chat, responses, embeddings) answered with status >= 400." }),
     hits: z.number().int(),
     semantic_hits: z.number().int(),
     coalesced: z.number().int(),
@@ -37,7 +44,13 @@ const StatsSchema = z
   })
   .openapi("CacheStats");
 
-/** `/admin/tenants/:id/stats` and `/admin/tenants/:id/cache`. */
+async function assertTenant(db: D1Database, id: string): Promise<void> {
+  if (!(await getTenant(db, id))) {
+    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+  }
+}
+
+/** `/admin/tenants/:id/stats`, `…/traffic`, `…/cache` and `…/cache/events`. */
 export const cacheAdmin = createApp();
 
 cacheAdmin.openapi(
@@ -70,6 +83,7 @@ cacheAdmin.openapi(
         tenant_id: id,
         since: since ?? null,
         requests,
+        errors: s.errors,
         hits: s.hits,
         semantic_hits: s.semantic_hits,
         coalesced: s.coalesced,
@@ -122,5 +136,65 @@ cacheAdmin.openapi(
     }
     forgetCachedIdentity({ tenantId: id });
     return c.json({ object: "cache.purge" as const, tenant_id: id, generation }, 200);
+  },
+);
+
+cacheAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/traffic",
+    tags: ["Cache"],
+    summary: "Requests, errors and cache counters of a tenant over time",
+    description: `Minute, hour or day buckets (UTC) between \`since\` and \`until\`; at most ${TRAFFIC_MAX_BUCKETS} buckets per call. Only buckets with data are listed.`,
+    security,
+    request: { params, query: TrafficQuery },
+    responses: {
+      200: { description: "The series", content: { "application/json": { schema: TrafficSchema } } },
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { bucket } = c.req.valid("query");
+    const until = c.req.valid("query").until ?? Math.floor(Date.now() / 1000);
+    const since = c.req.valid("query").since ?? until - 86_400;
+    if (since >= until) {
+      throw new GatewayError(400, "'since' must be before 'until'.", {
+        param: "since",
+        code: "invalid_value",
+      });
+    }
+    if (Math.ceil((until - since) / BUCKET_SECONDS[bucket]) > TRAFFIC_MAX_BUCKETS) {
+      throw new GatewayError(
+        400,
+        `The range from 'since' to 'until' holds more than ${TRAFFIC_MAX_BUCKETS} ${bucket} buckets: move 'since' closer or use a larger bucket.`,
+        { param: "since", code: "too_many_buckets" },
+      );
+    }
+    await assertTenant(c.env.DB, id);
+    const data = await readTraffic(c.env.DB, id, bucket, since, until);
+    return c.json({ object: "list" as const, bucket, since, until, data }, 200);
+  },
+);
+
+cacheAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/cache/events",
+    tags: ["Cache"],
+    summary: "Recent answers of the prompt cache (hits, misses, …), newest first",
+    security,
+    request: { params, query: CacheEventsQuery },
+    responses: {
+      200: { description: "A page", content: { "application/json": { schema: CacheEventListSchema } } },
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { limit, before } = c.req.valid("query");
+    await assertTenant(c.env.DB, id);
+    const page = await listCacheEvents(c.env.DB, id, limit, before ? parseEventId(before) : null);
+    return c.json({ object: "list" as const, has_more: page.hasMore, data: page.data }, 200);
   },
 );

@@ -49,7 +49,7 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   const key = await exactKey(call.kind, scope, canonical);
   if (policy.read) {
     const entry = await readEntry(c.env.CACHE, key, policy.maxAgeSeconds);
-    if (entry) return serveEntry(flow, entry, "HIT");
+    if (entry) return serveEntry(flow, entry, "HIT", { key });
   }
   let semantic: SemanticState | null = null;
   if (policy.mode === "semantic") {
@@ -72,7 +72,7 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
     const joined = await (stub.join(leaderDeadlineMs(c)) as Promise<JoinResult>).catch(
       (): JoinResult => ({ role: "retry" }),
     );
-    if (joined.role === "follower") return serveEntry(flow, joined.entry, "COALESCED");
+    if (joined.role === "follower") return serveEntry(flow, joined.entry, "COALESCED", { key });
     if (joined.role === "leader") lead = { stub, token: joined.token };
   }
   const upstreamBody = await prepareUpstreamBody(c, call, framing);
@@ -123,10 +123,11 @@ async function semanticLookup(
   if (!match || refuseSemanticHit(split.question, match.question)) return { state };
   const entry = await readEntry(c.env.CACHE, match.cacheKey, policy.maxAgeSeconds);
   if (!entry) return { state };
-  if (settings.semantic?.shadow) return { state: { ...state, shadow: entry } };
-  const similarity = { "x-cache-similarity": match.similarity.toFixed(4) };
+  if (settings.semantic?.shadow) {
+    return { state: { ...state, shadow: { entry, similarity: match.similarity } } };
+  }
   return {
-    hit: serveEntry(flow, entry, "SEMANTIC_HIT", similarity),
+    hit: serveEntry(flow, entry, "SEMANTIC_HIT", { key: match.cacheKey, similarity: match.similarity }),
     state,
   };
 }

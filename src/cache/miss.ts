@@ -2,7 +2,7 @@ import { relayResponse } from "../upstream";
 import { observeStream, type StreamOutcome } from "./observe";
 import { usageOf } from "./prices";
 import { answerText } from "./semantic";
-import { notify, record } from "./serve";
+import { cacheEvent, notify, record } from "./serve";
 import type { StatsDelta } from "./stats";
 import { type CacheEntry, writeEntry } from "./store";
 import type { Flow, Miss } from "./types";
@@ -60,9 +60,11 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
     upstreamCachedTokens: usage?.cachedInput ?? 0,
     upstreamInputTokens: usage?.input ?? 0,
   };
+  const outcomeName = status === "MISS" ? "miss" : "bypass";
+  const event = cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0 });
   if (!outcome || !key) {
     if (lead) await lead.stub.abandon(lead.token);
-    record(c, delta);
+    record(c, delta, event);
     return;
   }
   const entry: CacheEntry = {
@@ -76,10 +78,12 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
   };
   if (semantic?.shadow) {
     delta.shadowChecks = 1;
-    const same = answerText(call.kind, semantic.shadow.body) === answerText(call.kind, outcome);
+    const same = answerText(call.kind, semantic.shadow.entry.body) === answerText(call.kind, outcome);
     delta.shadowFalseHits = same ? 0 : 1;
+    event.shadow = { falseHit: !same, similarity: semantic.shadow.similarity };
   }
-  record(c, delta);
+  event.stored = policy.write;
+  record(c, delta, event);
   const work: Promise<unknown>[] = [];
   if (policy.write) {
     work.push(writeEntry(c.env.CACHE, key, entry));

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
+import { type CacheEvent, type CacheOutcome, previewOf } from "./events";
 import { costUsd, priceOf, usageOf } from "./prices";
 import { replay } from "./replay";
 import { queueStats, type StatsDelta } from "./stats";
@@ -19,11 +20,35 @@ export function notify(
   c.executionCtx.waitUntil(call.onAnswer(answered));
 }
 
-/** Adds to the tenant's cache counters (summed in the isolate, flushed to D1 later). */
-export function record(c: Context<AppEnv>, delta: StatsDelta): void {
+/** Adds to the tenant's counters and events log (kept in the isolate, flushed to D1 later). */
+export function record(c: Context<AppEnv>, delta: StatsDelta, event?: CacheEvent): void {
   const flushAfterMs = Number(c.env.STATS_FLUSH_MS ?? 1_000);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  queueStats(c.env.DB, waitUntil, c.get("principal").tenant.id, delta, flushAfterMs);
+  queueStats(c.env.DB, waitUntil, c.get("principal").tenant.id, delta, flushAfterMs, event);
+}
+
+/** The events-log entry of one answer; `fields` adds what only the outcome's step knows. */
+export function cacheEvent(
+  { c, call, framing }: Flow,
+  outcome: CacheOutcome,
+  fields: Partial<Pick<CacheEvent, "stored" | "similarity" | "key" | "shadow" | "model">> &
+    Pick<CacheEvent, "inputTokensSaved" | "outputTokensSaved">,
+): CacheEvent {
+  return {
+    tenantId: c.get("principal").tenant.id,
+    at: Date.now(),
+    endpoint: new URL(c.req.url).pathname,
+    model: String(call.body.model),
+    outcome,
+    stored: false,
+    stream: framing.stream,
+    similarity: null,
+    key: null,
+    latencyMs: Math.round((performance.now() - call.startedAt) * 100) / 100,
+    shadow: null,
+    preview: previewOf(call.body),
+    ...fields,
+  };
 }
 
 function savedBy(c: Context<AppEnv>, entry: CacheEntry): StatsDelta {
@@ -38,16 +63,26 @@ function savedBy(c: Context<AppEnv>, entry: CacheEntry): StatsDelta {
 
 /** Answers from a stored (or coalesced) entry, in the request's framing, and counts what it saved. */
 export function serveEntry(
-  { c, call, framing }: Flow,
+  flow: Flow,
   entry: CacheEntry,
   status: "HIT" | "SEMANTIC_HIT" | "COALESCED",
-  extra: Record<string, string> = {},
+  extra: { key: string; similarity?: number },
 ): Response {
+  const { c, call, framing } = flow;
   c.set("cacheStatus", status);
   const counter = status === "HIT" ? "hits" : status === "SEMANTIC_HIT" ? "semanticHits" : "coalesced";
-  record(c, { [counter]: 1, ...savedBy(c, entry) });
+  const saved = savedBy(c, entry);
+  const outcome = status === "HIT" ? "hit" : status === "SEMANTIC_HIT" ? "semantic_hit" : "coalesced";
+  const event = cacheEvent(flow, outcome, {
+    key: extra.key,
+    similarity: extra.similarity ?? null,
+    inputTokensSaved: saved.inputTokensSaved ?? 0,
+    outputTokensSaved: saved.outputTokensSaved ?? 0,
+  });
+  record(c, { [counter]: 1, ...saved }, event);
   notify(c, call, entry.body, status);
-  const headers: Record<string, string> = { "x-cache": status, ...extra };
+  const headers: Record<string, string> = { "x-cache": status };
+  if (extra.similarity !== undefined) headers["x-cache-similarity"] = extra.similarity.toFixed(4);
   if (status !== "COALESCED") headers.age = String(ageSeconds(entry));
   return replay(entry, framing, headers);
 }

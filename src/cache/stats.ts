@@ -1,5 +1,12 @@
-/** What one response adds to a tenant's cache counters. */
+import { log } from "../platform/log";
+import { CACHE_EVENTS_KEPT, type CacheEvent, eventStatements } from "./events";
+
+/** What one response adds to a tenant's counters. */
 export interface StatsDelta {
+  /** Model calls (`/v1` chat, responses, embeddings) answered, whatever their status. */
+  requests?: number;
+  /** Model calls answered with status >= 400. */
+  errors?: number;
   hits?: number;
   semanticHits?: number;
   coalesced?: number;
@@ -14,7 +21,10 @@ export interface StatsDelta {
   shadowFalseHits?: number;
 }
 
-const COLUMNS = [
+/** The counters, as `StatsDelta` field and column of `cache_stats` (per day) and `traffic_minutes`. */
+export const COLUMNS = [
+  ["requests", "requests"],
+  ["errors", "errors"],
   ["hits", "hits"],
   ["semanticHits", "semantic_hits"],
   ["coalesced", "coalesced"],
@@ -29,11 +39,14 @@ const COLUMNS = [
   ["shadowFalseHits", "shadow_false_hits"],
 ] as const satisfies readonly (readonly [keyof StatsDelta, string])[];
 
-const UPSERT = `INSERT INTO cache_stats (tenant_id, day, ${COLUMNS.map(([, c]) => c).join(", ")})
-  VALUES (?, ?, ${COLUMNS.map(() => "?").join(", ")})
-  ON CONFLICT (tenant_id, day) DO UPDATE SET ${COLUMNS.map(([, c]) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
-
 export type StatsTotals = Record<(typeof COLUMNS)[number][1], number>;
+
+const upsert = (table: string, period: string) =>
+  `INSERT INTO ${table} (tenant_id, ${period}, ${COLUMNS.map(([, c]) => c).join(", ")})
+  VALUES (?, ?, ${COLUMNS.map(() => "?").join(", ")})
+  ON CONFLICT (tenant_id, ${period}) DO UPDATE SET ${COLUMNS.map(([, c]) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+const UPSERT_DAY = upsert("cache_stats", "day");
+const UPSERT_MINUTE = upsert("traffic_minutes", "minute");
 
 /** Totals over all days, optionally from a day (`YYYY-MM-DD`) on. */
 export async function readStats(db: D1Database, tenantId: string, since?: string): Promise<StatsTotals> {
@@ -45,38 +58,79 @@ export async function readStats(db: D1Database, tenantId: string, since?: string
   return row ?? (Object.fromEntries(COLUMNS.map(([, c]) => [c, 0])) as StatsTotals);
 }
 
-const pending = new Map<string, StatsDelta>();
+/** A batch failing this many times in a row is dropped (logged), so one bad row never blocks the rest. */
+const MAX_ATTEMPTS = 3;
+/** Events waiting in an isolate beyond this are dropped: the log is a recent-history view, not an audit. */
+const MAX_PENDING_EVENTS = 2 * CACHE_EVENTS_KEPT;
+
+interface PendingCounters {
+  tenantId: string;
+  /** Unix seconds of the UTC minute the deltas were counted in. */
+  minute: number;
+  delta: StatsDelta;
+  attempts: number;
+}
+
+const pending = new Map<string, PendingCounters>();
+let pendingEvents: { event: CacheEvent; attempts: number }[] = [];
 let flushScheduled = false;
 
 function merge(into: StatsDelta, delta: StatsDelta): void {
   for (const [k] of COLUMNS) into[k] = (into[k] ?? 0) + (delta[k] ?? 0);
 }
 
+function addCounters(tenantId: string, minute: number, delta: StatsDelta, attempts: number): void {
+  const key = `${tenantId}\n${minute}`;
+  const current = pending.get(key) ?? { tenantId, minute, delta: {}, attempts };
+  merge(current.delta, delta);
+  current.attempts = Math.max(current.attempts, attempts);
+  pending.set(key, current);
+}
+
+function counterStatements(db: D1Database, p: PendingCounters): D1PreparedStatement[] {
+  const values = COLUMNS.map(([k]) => p.delta[k] ?? 0);
+  const day = new Date(p.minute * 1000).toISOString().slice(0, 10);
+  return [
+    db.prepare(UPSERT_DAY).bind(p.tenantId, day, ...values),
+    db.prepare(UPSERT_MINUTE).bind(p.tenantId, p.minute, ...values),
+  ];
+}
+
 async function flush(db: D1Database): Promise<void> {
   flushScheduled = false;
-  const batch = [...pending.entries()];
+  const counters = [...pending.values()];
+  const events = pendingEvents;
   pending.clear();
-  if (batch.length === 0) return;
+  pendingEvents = [];
+  if (counters.length === 0 && events.length === 0) return;
   try {
-    const day = new Date().toISOString().slice(0, 10);
-    await db.batch(
-      batch.map(([tenantId, delta]) =>
-        db.prepare(UPSERT).bind(tenantId, day, ...COLUMNS.map(([k]) => delta[k] ?? 0)),
+    await db.batch([
+      ...counters.flatMap((p) => counterStatements(db, p)),
+      ...eventStatements(
+        db,
+        events.map((e) => e.event),
       ),
-    );
-  } catch {
-    // Counters are kept for the next flush rather than lost.
-    for (const [tenantId, delta] of batch) {
-      const current = pending.get(tenantId) ?? {};
-      merge(current, delta);
-      pending.set(tenantId, current);
-    }
+    ]);
+  } catch (err) {
+    // Kept for the next flush rather than lost, a few times.
+    const retried = counters.filter((p) => p.attempts + 1 < MAX_ATTEMPTS);
+    for (const p of retried) addCounters(p.tenantId, p.minute, p.delta, p.attempts + 1);
+    for (const e of events)
+      if (e.attempts + 1 < MAX_ATTEMPTS) pendingEvents.push({ ...e, attempts: e.attempts + 1 });
+    if (retried.length < counters.length) log({}, "error", "cache stats dropped", { error: String(err) });
   }
 }
 
+function schedule(db: D1Database, waitUntil: (p: Promise<unknown>) => void, flushAfterMs: number): void {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  waitUntil(new Promise((resolve) => setTimeout(resolve, flushAfterMs)).then(() => flush(db)));
+}
+
 /**
- * Adds to a tenant's counters without a D1 write per request: deltas are summed in the isolate and
- * written together `flushAfterMs` later (one batch for every tenant seen meanwhile).
+ * Adds to a tenant's counters without a D1 write per request: deltas are summed in the isolate per
+ * UTC minute and written together `flushAfterMs` later (one batch for every tenant seen meanwhile),
+ * to the daily totals and to the per-minute series.
  */
 export function queueStats(
   db: D1Database,
@@ -84,11 +138,9 @@ export function queueStats(
   tenantId: string,
   delta: StatsDelta,
   flushAfterMs: number,
+  event?: CacheEvent,
 ): void {
-  const current = pending.get(tenantId) ?? {};
-  merge(current, delta);
-  pending.set(tenantId, current);
-  if (flushScheduled) return;
-  flushScheduled = true;
-  waitUntil(new Promise((resolve) => setTimeout(resolve, flushAfterMs)).then(() => flush(db)));
+  addCounters(tenantId, Math.floor(Date.now() / 60_000) * 60, delta, 0);
+  if (event && pendingEvents.length < MAX_PENDING_EVENTS) pendingEvents.push({ event, attempts: 0 });
+  schedule(db, waitUntil, flushAfterMs);
 }

@@ -40,7 +40,8 @@ export interface SemanticState {
   index: DurableObjectStub<SemanticIndex>;
   question: string;
   vector: Float32Array;
-  shadow: CacheEntry | null;
+  /** Shadow mode: the entry a semantic hit would have served, and its similarity. */
+  shadow: { entry: CacheEntry; similarity: number } | null;
 }
 
 /** One request going through the cache: what every step needs. */

@@ -2,8 +2,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
-import { invalidVisionDatasetResponse, visionExportStream, visionLimits, visionValidation } from "../vision";
+import {
+  invalidVisionDatasetResponse,
+  ValidationRunSchema,
+  visionExportStream,
+  visionLimits,
+  visionValidation,
+} from "../vision";
 import { exampleError, mustGetDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
 import { exportStream } from "./export";
@@ -21,6 +28,7 @@ import {
   ImportRequestSchema,
   ListExamplesQuery,
   RedactQuery,
+  ValidateQuery,
   ValidationReportSchema,
 } from "./schemas";
 
@@ -70,13 +78,38 @@ exampleRoutes.openapi(
     path: "/{dataset_id}/validate",
     tags,
     security,
-    summary: "Validate examples against the fine-tuning line format without storing them",
-    request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
-    responses: ok(ValidationReportSchema, "A per-example report"),
+    summary:
+      "Validate examples against the fine-tuning line format without storing them (vision datasets: also the stored examples, with stored=true)",
+    request: {
+      params: DatasetIdParams,
+      query: RedactQuery.extend(ValidateQuery.shape),
+      body: { ...examplesBody, required: false },
+    },
+    responses: {
+      ...ok(ValidationReportSchema, "A per-example report"),
+      202: {
+        description:
+          "Vision datasets whose images need more operations than one request may spend: a background validation; poll `GET /v1/datasets/{dataset_id}/validations/{id}`",
+        content: { "application/json": { schema: ValidationRunSchema } },
+      },
+    },
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
-    if (dataset.kind === "vision") return c.json(await visionValidation(c, dataset), 200);
+    const { stored, split } = c.req.valid("query");
+    if (dataset.kind === "vision") {
+      const outcome = await visionValidation(c, dataset, { stored: stored === "true", split });
+      if (outcome.status === 200) return c.json(outcome.report, 200);
+      c.header("location", `/v1/datasets/${dataset.id}/validations/${outcome.run.id}`);
+      return c.json(outcome.run, 202);
+    }
+    if (stored === "true") {
+      throw new GatewayError(
+        400,
+        "stored=true validates the stored examples of vision datasets; for a chat dataset, send the examples to validate in the body.",
+        { param: "stored", code: "invalid_value" },
+      );
+    }
     const { candidates } = await readCandidates(c, "api");
     const errors = checkCandidates(dataset, candidates);
     const report = {
@@ -105,12 +138,10 @@ exampleRoutes.openapi(
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
-    const { filter, limit, redact_pii, realtime_session_ids } = c.req.valid("json");
+    const { filter, limit, redact_pii, realtime_session_ids, dry_run } = c.req.valid("json");
+    const options = { redactPii: redact_pii, dryRun: dry_run };
     if (realtime_session_ids) {
-      return c.json(
-        await importRealtimeSessions(c.env.DB, dataset, realtime_session_ids, { redactPii: redact_pii }),
-        200,
-      );
+      return c.json(await importRealtimeSessions(c.env.DB, dataset, realtime_session_ids, options), 200);
     }
     const f: CompletionFilter = {};
     if (filter.model) f.model = filter.model;
@@ -118,7 +149,7 @@ exampleRoutes.openapi(
     if (filter.created_after !== undefined) f.createdAfterMs = filter.created_after * 1000;
     if (filter.created_before !== undefined) f.createdBeforeMs = filter.created_before * 1000;
     if (filter.min_score !== undefined) f.minScore = filter.min_score;
-    return c.json(await importCompletions(c.env.DB, dataset, f, { limit, redactPii: redact_pii }), 200);
+    return c.json(await importCompletions(c.env.DB, dataset, f, { ...options, limit }), 200);
   },
 );
 
@@ -179,7 +210,7 @@ exampleRoutes.openapi(
             c.env,
             dataset,
             split,
-            visionLimits(c.get("principal").tenant.settings.vision),
+            visionLimits(c.get("principal").tenant.settings.vision, c.env),
             {
               images,
               skipInvalid: skip_invalid === "true",

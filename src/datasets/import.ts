@@ -3,24 +3,86 @@
  * or the app's correction in its place (the captured answer is then kept as the rejected one, for DPO).
  */
 
+import { previewOf } from "../cache/events";
 import { sessionToChatExample } from "../realtime/chat-example";
 import { getSessionDetail } from "../realtime/sessions-repository";
 import type { CompletionFilter, CompletionRow } from "./completions-repository";
 import { scanCompletions } from "./completions-repository";
 import type { ExampleError } from "./examples";
-import { type Candidate, checkCandidates, ingest } from "./ingest";
-import type { DatasetRow } from "./repository";
+import { type Candidate, checkCandidates, type IngestResult, ingest, toRows } from "./ingest";
+import { type DatasetRow, existingHashes } from "./repository";
 
 const PAGE = 100;
+const SAMPLE_SIZE = 20;
+
+/** One source a dry run would import, for a preview. */
+export interface ImportSample {
+  completion_id: string;
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  preview: string;
+}
 
 export interface ImportReport {
   object: "dataset.import";
+  dry_run: boolean;
   scanned: number;
+  /** Examples added; in a dry run, how many would be added. */
   imported: number;
   duplicates: number;
   skipped: number;
   /** The first few captured completions that were not valid training lines. */
   errors: (ExampleError & { source_id: string })[];
+  /** Dry runs: the first sources that would be added. */
+  sample?: ImportSample[];
+}
+
+export interface ImportOptions {
+  redactPii: boolean;
+  /** Count and sample what would be added, and add nothing. */
+  dryRun: boolean;
+}
+
+/** A dry run's memory across pages: content already counted, and the sample so far. */
+interface DryRun {
+  seen: Set<string>;
+  sample: ImportSample[];
+}
+
+/**
+ * Adds valid candidates to the dataset, or in a dry run counts those whose content is neither in the
+ * dataset nor counted already, sampling them with `describe`.
+ */
+async function addOrCount(
+  db: D1Database,
+  dataset: DatasetRow,
+  valid: readonly Candidate[],
+  options: ImportOptions,
+  dry: DryRun,
+  describe: (candidate: Candidate) => ImportSample | null,
+): Promise<IngestResult> {
+  if (!options.dryRun) return ingest(db, dataset, valid, options);
+  const rows = await toRows(dataset, valid, options);
+  const existing = await existingHashes(
+    db,
+    dataset.id,
+    rows.map((r) => r.content_hash),
+  );
+  let added = 0;
+  rows.forEach((row, i) => {
+    if (existing.has(row.content_hash) || dry.seen.has(row.content_hash)) return;
+    dry.seen.add(row.content_hash);
+    added++;
+    const candidate = valid[i];
+    const sample = candidate && dry.sample.length < SAMPLE_SIZE ? describe(candidate) : null;
+    if (sample) dry.sample.push(sample);
+  });
+  return { added, duplicates: rows.length - added };
+}
+
+function finish(report: ImportReport, options: ImportOptions, dry: DryRun): ImportReport {
+  return options.dryRun ? { ...report, dry_run: true, sample: dry.sample } : report;
 }
 
 type Json = Record<string, unknown>;
@@ -49,6 +111,7 @@ export function candidateOf(row: CompletionRow, line: number): Candidate | null 
 
 const emptyReport = (): ImportReport => ({
   object: "dataset.import",
+  dry_run: false,
   scanned: 0,
   imported: 0,
   duplicates: 0,
@@ -61,9 +124,10 @@ export async function importCompletions(
   db: D1Database,
   dataset: DatasetRow,
   filter: CompletionFilter,
-  options: { limit: number; redactPii: boolean },
+  options: ImportOptions & { limit: number },
 ): Promise<ImportReport> {
   const report = emptyReport();
+  const dry: DryRun = { seen: new Set(), sample: [] };
   let afterSeq = 0;
   while (report.scanned < options.limit) {
     const take = Math.min(PAGE, options.limit - report.scanned);
@@ -83,11 +147,22 @@ export async function importCompletions(
         if (error && report.errors.length < 10) report.errors.push({ ...error, source_id: row.id });
       }
     }
-    const result = await ingest(db, dataset, valid, options);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const result = await addOrCount(db, dataset, valid, options, dry, (candidate) => {
+      const row = byId.get(candidate.sourceId ?? "");
+      if (!row) return null;
+      const request = JSON.parse(row.request) as Json;
+      return {
+        completion_id: row.id,
+        model: row.model,
+        created: Math.floor(row.created_ms / 1000),
+        preview: previewOf(request),
+      };
+    });
     report.imported += result.added;
     report.duplicates += result.duplicates;
   }
-  return report;
+  return finish(report, options, dry);
 }
 
 /** Imports finished Realtime sessions of the dataset's tenant as chat examples (typed text and transcripts). */
@@ -95,9 +170,11 @@ export async function importRealtimeSessions(
   db: D1Database,
   dataset: DatasetRow,
   sessionIds: readonly string[],
-  options: { redactPii: boolean },
+  options: ImportOptions,
 ): Promise<ImportReport> {
   const report = emptyReport();
+  const dry: DryRun = { seen: new Set(), sample: [] };
+  const samples = new Map<string, ImportSample>();
   const valid: Candidate[] = [];
   for (const id of sessionIds) {
     const line = ++report.scanned;
@@ -111,6 +188,14 @@ export async function importRealtimeSessions(
       detail && !problem
         ? { line, value: sessionToChatExample(detail), source: "import", sourceId: id }
         : null;
+    if (detail && candidate) {
+      samples.set(id, {
+        completion_id: id,
+        model: detail.session.model,
+        created: detail.session.started_at,
+        preview: previewOf(candidate.value as Json),
+      });
+    }
     const error = candidate
       ? checkCandidates(dataset, [candidate])[0]
       : { line, field: "", message: problem ?? "invalid" };
@@ -120,8 +205,15 @@ export async function importRealtimeSessions(
       if (error && report.errors.length < 10) report.errors.push({ ...error, source_id: id });
     }
   }
-  const result = await ingest(db, dataset, valid, options);
+  const result = await addOrCount(
+    db,
+    dataset,
+    valid,
+    options,
+    dry,
+    (c) => samples.get(c.sourceId ?? "") ?? null,
+  );
   report.imported = result.added;
   report.duplicates = result.duplicates;
-  return report;
+  return finish(report, options, dry);
 }

@@ -1,5 +1,6 @@
 /** Distillation data: captured traffic (stored completions, feedback) and curated datasets. */
 import { createApp } from "../platform/openapi";
+import { validationRuns } from "../vision";
 import { exampleRoutes } from "./example-routes";
 import { datasetRoutes } from "./routes";
 
@@ -11,3 +12,4 @@ export { datasetHooks } from "./hooks";
 export const datasets = createApp();
 datasets.route("/", datasetRoutes);
 datasets.route("/", exampleRoutes);
+datasets.route("/", validationRuns);

@@ -37,13 +37,12 @@ export function checkCandidates(
   return errors;
 }
 
-/** Stores valid candidates (call `checkCandidates` first); content already present counts as a duplicate. */
-export async function ingest(
-  db: D1Database,
+/** The rows valid candidates become (redacted, hashed, split), without storing them. */
+export async function toRows(
   dataset: DatasetRow,
   candidates: readonly Candidate[],
   options: { redactPii: boolean },
-): Promise<IngestResult> {
+): Promise<NewExample[]> {
   const rows: NewExample[] = [];
   const now = Math.floor(Date.now() / 1000);
   for (const c of candidates) {
@@ -64,6 +63,17 @@ export async function ingest(
       created_at: now,
     });
   }
+  return rows;
+}
+
+/** Stores valid candidates (call `checkCandidates` first); content already present counts as a duplicate. */
+export async function ingest(
+  db: D1Database,
+  dataset: DatasetRow,
+  candidates: readonly Candidate[],
+  options: { redactPii: boolean },
+): Promise<IngestResult> {
+  const rows = await toRows(dataset, candidates, options);
   let added = 0;
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     added += await insertExamples(db, rows.slice(i, i + INSERT_CHUNK));

@@ -107,6 +107,27 @@ export async function insertExamples(db: D1Database, examples: readonly NewExamp
   return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
 }
 
+/** Which of `hashes` the dataset already holds (for an import's dry run). */
+export async function existingHashes(
+  db: D1Database,
+  datasetId: string,
+  hashes: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < hashes.length; i += 90) {
+    const chunk = hashes.slice(i, i + 90);
+    const { results } = await db
+      .prepare(
+        `SELECT content_hash FROM dataset_examples WHERE dataset_id = ? AND content_hash IN (${chunk.map(() => "?").join(", ")})`,
+      )
+      .bind(datasetId, ...chunk)
+      .all<{ content_hash: string }>();
+    for (const r of results) found.add(r.content_hash);
+  }
+  return found;
+}
+
 /** One page of examples in insertion order, optionally of one split, after a `seq`. */
 export async function pageExamples(
   db: D1Database,

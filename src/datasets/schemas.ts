@@ -131,19 +131,48 @@ export const ImportRequestSchema = z
       description: "Completions scanned per call (at most 20,000, to stay within one request's limits).",
     }),
     redact_pii: z.boolean().default(false),
+    dry_run: z.boolean().default(false).openapi({
+      description:
+        "Add nothing: report how many examples would be added (`imported`) with a `sample` of their sources.",
+    }),
   })
   .openapi("ImportCompletionsRequest");
+
+export const ImportSampleSchema = z
+  .object({
+    completion_id: z.string().openapi({ description: "The captured completion (or Realtime session) id." }),
+    model: z.string(),
+    created: z.number().int().openapi({ description: "Unix seconds." }),
+    preview: z.string().openapi({ description: "At most 120 characters of the last user message." }),
+  })
+  .openapi("DatasetImportSample");
 
 export const ImportReportSchema = z
   .object({
     object: z.literal("dataset.import"),
+    dry_run: z.boolean(),
     scanned: z.number().int(),
-    imported: z.number().int(),
+    imported: z.number().int().openapi({ description: "Examples added; in a dry run, how many would be." }),
     duplicates: z.number().int(),
     skipped: z.number().int(),
     errors: z.array(ExampleErrorSchema.extend({ source_id: z.string() })),
+    sample: z
+      .array(ImportSampleSchema)
+      .optional()
+      .openapi({ description: "Dry runs only: up to 20 sources that would be added." }),
   })
   .openapi("DatasetImportReport");
+
+export const ValidateQuery = z.object({
+  stored: z.enum(["true", "false"]).default("false").openapi({
+    description:
+      "Vision datasets: validate the examples already stored (no body) instead of the request's; large ones run in the background (202).",
+  }),
+  split: z
+    .enum(["train", "validation", "all"])
+    .default("all")
+    .openapi({ description: "With stored=true: the split to validate." }),
+});
 
 export const ExportQuery = z.object({
   split: z.enum(["train", "validation", "all"]).default("all"),

@@ -9,8 +9,7 @@ import { type DatasetRow, pageExamples } from "../datasets/repository";
 import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import type { VisionLimits } from "../vision";
-import { visionTrainingFile } from "../vision/training-file";
+import { type VisionTrainingOptions, visionTrainingFile } from "../vision/training-file";
 import { createUpstreamJob, type Json, uploadJsonl } from "./provider";
 import { insertJob, type JobRow } from "./repository";
 import type { CreateDatasetJob } from "./schemas";
@@ -86,10 +85,10 @@ export async function startDatasetJob(
   baseUrl: string,
   dataset: DatasetRow,
   req: CreateDatasetJob,
-  vision?: VisionLimits,
+  vision?: VisionTrainingOptions,
 ): Promise<JobRow> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
-  // Vision datasets: every image checked and inlined first (issue 6).
+  // Vision datasets: every image checked first, then inlined or behind signed URLs (issue 6).
   const splitFile = (split: Split) =>
     vision && format === "chat"
       ? visionTrainingFile(env, dataset, split, vision)

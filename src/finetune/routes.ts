@@ -60,7 +60,14 @@ datasetJobs.openapi(
     const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
     const body = c.req.valid("json");
     const settings = c.get("principal").tenant.settings;
-    const vision = dataset.kind === "vision" ? visionLimits(settings.vision) : undefined;
+    const vision =
+      dataset.kind === "vision"
+        ? {
+            limits: visionLimits(settings.vision, c.env),
+            images: body.images,
+            origin: new URL(c.req.url).origin,
+          }
+        : undefined;
     const req = { ...body, model: defaultBaseModel(dataset.kind, body.model) };
     const row = await startDatasetJob(c.env, baseUrl, dataset, req, vision);
     await recordOwner(c.env.DB, dataset.tenant_id, row.id, "fine_tuning.job");

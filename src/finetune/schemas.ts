@@ -31,6 +31,10 @@ export const CreateDatasetJobSchema = z
     hyperparameters: Hyperparameters.optional().openapi({
       description: "Deprecated upstream in favour of `method`.",
     }),
+    images: z.enum(["inline", "url"]).default("inline").openapi({
+      description:
+        "Vision datasets: images inline as data URLs (training never depends on a URL), or as signed expiring Edgegate URLs the provider downloads (for datasets with more images than one request can inline; the gateway must be reachable from the provider).",
+    }),
   })
   .openapi("CreateDatasetFineTuningJobRequest");
 

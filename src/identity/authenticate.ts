@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../platform/env";
+import type { AppEnv, Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { factory } from "../platform/factory";
 import { sha256Hex, timingSafeEqual } from "./crypto";
 import type { Principal } from "./principal";
-import { type ActiveKey, findActiveKey, isApiKey } from "./repository";
+import { type ActiveKey, findActiveKey, getTenant, isApiKey } from "./repository";
 import { verifyUserToken } from "./user-tokens";
 
 /**
@@ -16,17 +16,19 @@ const KEY_CACHE_MAX_ENTRIES = 10_000;
 const keyCache = new Map<string, { value: ActiveKey; expires: number }>();
 
 const SUBPROTOCOL_KEY_PREFIX = "openai-insecure-api-key.";
+/** The key id of the admin acting as a tenant (ADMIN_TOKEN with `X-Edgegate-Tenant`); never a real key's. */
+export const ADMIN_KEY_ID = "admin";
+export const TENANT_HEADER = "X-Edgegate-Tenant";
 const MAX_USER_ID_LENGTH = 256;
 
-async function cachedKey(
-  db: D1Database,
+async function cachedIdentity(
   cacheKey: string,
-  by: () => Promise<{ hash: string } | { id: string }>,
+  load: () => Promise<ActiveKey | null>,
 ): Promise<ActiveKey | null> {
   const now = Date.now();
   const hit = keyCache.get(cacheKey);
   if (hit && hit.expires > now) return hit.value;
-  const value = await findActiveKey(db, await by());
+  const value = await load();
   if (!value) {
     keyCache.delete(cacheKey);
     return null;
@@ -34,6 +36,25 @@ async function cachedKey(
   if (keyCache.size >= KEY_CACHE_MAX_ENTRIES) keyCache.clear();
   keyCache.set(cacheKey, { value, expires: now + KEY_CACHE_TTL_MS });
   return value;
+}
+
+/** The active key behind an `egk_…` secret. Keyed by the secret: a cached lookup costs no hashing. */
+export function keyBySecret(db: D1Database, secret: string): Promise<ActiveKey | null> {
+  return cachedIdentity(`s:${secret}`, async () => findActiveKey(db, { hash: await sha256Hex(secret) }));
+}
+
+/** A tenant as the admin acting for it sees it (key id `admin`). */
+function tenantForAdmin(db: D1Database, tenantId: string): Promise<ActiveKey | null> {
+  return cachedIdentity(`t:${tenantId}`, async () => {
+    const tenant = await getTenant(db, tenantId);
+    return tenant ? { keyId: ADMIN_KEY_ID, tenant, name: "ADMIN_TOKEN", prefix: "", console: true } : null;
+  });
+}
+
+/** Whether `secret` is the gateway's ADMIN_TOKEN (constant time; false when none is configured). */
+export async function isAdminToken(env: Bindings, secret: string): Promise<boolean> {
+  const expected = env.ADMIN_TOKEN;
+  return expected !== undefined && expected !== "" && (await timingSafeEqual(secret, expected));
 }
 
 /** Drops every cached lookup of a key or tenant in this isolate (after revocation or a settings change). */
@@ -81,8 +102,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     );
   }
   if (isApiKey(secret)) {
-    // Keyed by the secret itself: a cached lookup costs no hashing; D1 is only ever asked by hash.
-    const found = await cachedKey(c.env.DB, `s:${secret}`, async () => ({ hash: await sha256Hex(secret) }));
+    const found = await keyBySecret(c.env.DB, secret);
     if (!found) {
       throw new GatewayError(
         401,
@@ -92,8 +112,18 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     }
     return { kind: "api_key", tenant: found.tenant, keyId: found.keyId, userId: headerUser(c) };
   }
+  if (await isAdminToken(c.env, secret)) {
+    const found = await adminActingAs(c);
+    return { kind: "api_key", tenant: found.tenant, keyId: ADMIN_KEY_ID, userId: headerUser(c) };
+  }
   const claims = await verifyUserToken(c.env.TOKEN_SECRET, secret);
-  const found = await cachedKey(c.env.DB, `k:${claims.keyId}`, async () => ({ id: claims.keyId }));
+  // Tokens minted by the admin acting as a tenant stay valid while ADMIN_TOKEN is configured.
+  const found =
+    claims.keyId === ADMIN_KEY_ID
+      ? c.env.ADMIN_TOKEN
+        ? await tenantForAdmin(c.env.DB, claims.tenantId)
+        : null
+      : await cachedIdentity(`k:${claims.keyId}`, () => findActiveKey(c.env.DB, { id: claims.keyId }));
   if (!found || found.tenant.id !== claims.tenantId) {
     throw new GatewayError(401, "The end-user token was minted with a key that has been revoked.", {
       code: "invalid_api_key",
@@ -102,26 +132,28 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
   return { kind: "user_token", tenant: found.tenant, keyId: found.keyId, userId: claims.userId };
 }
 
+/** ADMIN_TOKEN on `/v1` acts as the tenant named by `X-Edgegate-Tenant` (the console's admin mode). */
+async function adminActingAs(c: Context<AppEnv>): Promise<ActiveKey> {
+  const tenantId = c.req.header(TENANT_HEADER);
+  if (!tenantId) {
+    throw new GatewayError(
+      400,
+      `ADMIN_TOKEN on /v1 acts as a tenant: send '${TENANT_HEADER}: <tenant id>', or use an API key of the tenant.`,
+      { param: TENANT_HEADER, code: "tenant_required" },
+    );
+  }
+  const found = await tenantForAdmin(c.env.DB, tenantId);
+  if (!found) {
+    throw new GatewayError(404, `No tenant with id '${tenantId}'.`, {
+      param: TENANT_HEADER,
+      code: "tenant_not_found",
+    });
+  }
+  return found;
+}
+
 /** Authenticates `/v1/*` callers and sets the request's `principal`. */
 export const authenticate = factory.createMiddleware(async (c, next) => {
   c.set("principal", await resolvePrincipal(c));
-  await next();
-});
-
-/** Guards `/admin/*` with `ADMIN_TOKEN`, compared in constant time. */
-export const requireAdmin = factory.createMiddleware(async (c, next) => {
-  const expected = c.env.ADMIN_TOKEN;
-  if (!expected) {
-    throw new GatewayError(503, "The admin API is disabled: set the ADMIN_TOKEN secret on the gateway.", {
-      type: "server_error",
-      code: "admin_disabled",
-    });
-  }
-  const given = credentialOf(c.req.raw);
-  if (!given || !(await timingSafeEqual(given, expected))) {
-    throw new GatewayError(401, "The admin API needs 'Authorization: Bearer <ADMIN_TOKEN>'.", {
-      code: "invalid_admin_token",
-    });
-  }
   await next();
 });

@@ -15,6 +15,7 @@ interface KeyRow {
   tenant_id: string;
   name: string;
   key_prefix: string;
+  console: number;
   created_at: number;
   revoked_at: number | null;
 }
@@ -24,6 +25,8 @@ export interface ApiKeyInfo {
   tenantId: string;
   name: string;
   prefix: string;
+  /** May open the web console and the admin routes of its own tenant. */
+  console: boolean;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -32,9 +35,13 @@ export interface ApiKeyInfo {
 export interface ActiveKey {
   keyId: string;
   tenant: Tenant;
+  name: string;
+  prefix: string;
+  console: boolean;
 }
 
 const KEY_PREFIX = "egk_";
+const KEY_COLUMNS = "id, tenant_id, name, key_prefix, console, created_at, revoked_at";
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 function toTenant(row: TenantRow): Tenant {
@@ -53,6 +60,7 @@ function toKey(row: KeyRow): ApiKeyInfo {
     tenantId: row.tenant_id,
     name: row.name,
     prefix: row.key_prefix,
+    console: row.console === 1,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
@@ -107,6 +115,7 @@ export async function createKey(
   db: D1Database,
   tenantId: string,
   name: string,
+  consoleAccess = false,
 ): Promise<{ key: string; info: ApiKeyInfo }> {
   const secret = `${KEY_PREFIX}${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
   const id = newId("key");
@@ -114,35 +123,41 @@ export async function createKey(
   const prefix = secret.slice(0, 12);
   await db
     .prepare(
-      "INSERT INTO api_keys (id, tenant_id, name, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO api_keys (id, tenant_id, name, key_hash, key_prefix, console, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(id, tenantId, name, await sha256Hex(secret), prefix, now)
+    .bind(id, tenantId, name, await sha256Hex(secret), prefix, consoleAccess ? 1 : 0, now)
     .run();
-  return { key: secret, info: { id, tenantId, name, prefix, createdAt: now, revokedAt: null } };
+  return {
+    key: secret,
+    info: { id, tenantId, name, prefix, console: consoleAccess, createdAt: now, revokedAt: null },
+  };
 }
 
 export async function listKeys(db: D1Database, tenantId: string): Promise<ApiKeyInfo[]> {
   const { results } = await db
-    .prepare(
-      "SELECT id, tenant_id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
-    )
+    .prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id`)
     .bind(tenantId)
     .all<KeyRow>();
   return results.map(toKey);
 }
 
-/** Revokes a key (idempotent); null when no such key exists. */
-export async function revokeKey(db: D1Database, id: string): Promise<ApiKeyInfo | null> {
+/**
+ * Revokes a key (idempotent); null when no such key exists, or when `tenantId` is given and the key
+ * belongs to another tenant.
+ */
+export async function revokeKey(db: D1Database, id: string, tenantId?: string): Promise<ApiKeyInfo | null> {
   const row = await db
     .prepare(
-      "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING id, tenant_id, name, key_prefix, created_at, revoked_at",
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2 AND (?3 IS NULL OR tenant_id = ?3)
+       RETURNING ${KEY_COLUMNS}`,
     )
-    .bind(nowSeconds(), id)
+    .bind(nowSeconds(), id, tenantId ?? null)
     .first<KeyRow>();
   return row ? toKey(row) : null;
 }
 
-const ACTIVE_KEY_SQL = `SELECT k.id AS key_id, t.id, t.name, t.settings, t.created_at, t.cache_generation
+const ACTIVE_KEY_SQL = `SELECT k.id AS key_id, k.name AS key_name, k.key_prefix, k.console,
+    t.id, t.name, t.settings, t.created_at, t.cache_generation
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
   WHERE k.revoked_at IS NULL AND `;
 
@@ -154,8 +169,15 @@ export async function findActiveKey(
   const row = await db
     .prepare(`${ACTIVE_KEY_SQL}${column} = ?`)
     .bind(value)
-    .first<TenantRow & { key_id: string }>();
-  return row ? { keyId: row.key_id, tenant: toTenant(row) } : null;
+    .first<TenantRow & { key_id: string; key_name: string; key_prefix: string; console: number }>();
+  if (!row) return null;
+  return {
+    keyId: row.key_id,
+    tenant: toTenant(row),
+    name: row.key_name,
+    prefix: row.key_prefix,
+    console: row.console === 1,
+  };
 }
 
 /** Starts a new cache generation for the tenant: every earlier entry becomes unreachable at once. */

@@ -10,6 +10,9 @@ export interface Bindings {
   SEMANTIC_INDEX: DurableObjectNamespace<import("../../durable-objects/semantic-index").SemanticIndex>;
   CAPTURE_BUFFER: DurableObjectNamespace<import("../../durable-objects/capture-buffer").CaptureBuffer>;
   EVAL_RUNNER: DurableObjectNamespace<import("../../durable-objects/eval-runner").EvalRunner>;
+  VISION_VALIDATOR: DurableObjectNamespace<
+    import("../../durable-objects/vision-validator").VisionValidatorObject
+  >;
   OPENAI_BASE_URL: string;
   OPENAI_API_KEY?: string;
   /** Key sent to a tenant's own fine-tuning API (`distillation.fine_tuning.base_url`); never OPENAI_API_KEY. */
@@ -22,6 +25,10 @@ export interface Bindings {
   UPSTREAM_MAX_RETRIES?: string;
   UPSTREAM_RETRY_BASE_MS?: string;
   LOG_LEVEL?: string;
+  /** Image operations one request may spend on vision checks (default 500; see src/vision/settings.ts). */
+  VISION_REQUEST_BUDGET?: string;
+  /** DNS-over-HTTPS JSON endpoint used to refuse image hosts that resolve to private addresses. */
+  VISION_DOH_URL?: string;
   /** How long cache counters are summed in an isolate before one D1 write (default 1000). */
   STATS_FLUSH_MS?: string;
 }

@@ -17,6 +17,7 @@ import {
   ResponseRequestSchema,
   UpstreamObjectSchema,
 } from "./schemas";
+import { countModelCall } from "./traffic";
 
 const security = [{ bearer: [] }];
 const relayed = {
@@ -91,6 +92,7 @@ async function forward(
 }
 
 export const proxy = createApp();
+for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
 proxy.openapi(
   createRoute({

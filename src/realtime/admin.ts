@@ -3,7 +3,7 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdmin } from "../identity/authenticate";
+import { requireAdminAccess } from "../identity/admin-access";
 import { getTenant } from "../identity/repository";
 import { GatewayError } from "../platform/errors";
 import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
@@ -63,6 +63,7 @@ function sessionJson(row: SessionRow) {
     user: row.user_id,
     key_id: row.key_id,
     model: row.model,
+    type: row.type === "transcription" ? ("transcription" as const) : ("realtime" as const),
     status: row.status === "active" ? ("active" as const) : ("ended" as const),
     end_reason: row.end_reason,
     instructions: row.instructions,
@@ -83,7 +84,7 @@ function sessionJson(row: SessionRow) {
 }
 
 export const realtimeAdmin = createApp();
-realtimeAdmin.use("/tenants/*", requireAdmin);
+realtimeAdmin.use("/tenants/*", requireAdminAccess);
 
 realtimeAdmin.openapi(
   createRoute({
@@ -252,9 +253,11 @@ realtimeAdmin.openapi(
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
     const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
-    const items = detail.items.map(({ server_tool, ...item }) => ({
+    const items = detail.items.map(({ server_tool, tool_error, tool_duration_ms, ...item }) => ({
       ...item,
       server_tool: server_tool === 1,
+      error: tool_error,
+      duration_ms: tool_duration_ms,
     }));
     return c.json({ ...sessionJson(detail.session), responses: detail.usage, items }, 200);
   },

@@ -13,6 +13,8 @@ const item = (ordinal: number, fields: Partial<ItemRow>): ItemRow => ({
   arguments: null,
   output: null,
   server_tool: 0,
+  tool_error: null,
+  tool_duration_ms: null,
   ...fields,
 });
 

@@ -81,6 +81,6 @@ export function onClientFrame(session: RelaySession, data: string | ArrayBuffer)
   } else if (type === "response.create" && responseCreateNeedsPolicy(session.policy, data)) {
     frame = withPolicy(session, data, applyToResponseCreate);
   }
-  if (frame !== null) session.sendUpstream(frame);
+  if (frame !== null) session.fromClient(frame, type);
   session.enforceQuota();
 }

@@ -3,7 +3,17 @@
  * typed text, audio transcripts, function calls and outputs) and each `response.done` usage.
  * @see OPENAI-REFERENCE.md A.9, A.11
  */
-import { itemText, type RealtimeRecord, usageCounts } from "./records";
+import { type ItemRecord, itemText, type RealtimeRecord, usageCounts } from "./records";
+
+/** How one server-side tool call went. */
+export interface ServerToolOutcome {
+  name: string;
+  callId: string;
+  arguments: string;
+  output: string;
+  error: string | null;
+  durationMs: number;
+}
 
 type Json = Record<string, unknown>;
 
@@ -54,27 +64,55 @@ export class SessionRecorder {
     });
   }
 
-  /** A transcript or text that completes an item already in the conversation. */
-  text(itemId: unknown, role: "user" | "assistant", text: unknown): void {
+  /**
+   * A transcript or text that completes an item already in the conversation; `joins` places an item
+   * not seen yet (an input transcript always belongs to the conversation).
+   */
+  text(itemId: unknown, role: "user" | "assistant", text: unknown, joins = false): void {
+    if (typeof text !== "string") return;
+    if (joins && typeof itemId === "string") this.ordinal(itemId);
+    this.complete(itemId, { type: "message", role, text, serverTool: false });
+  }
+
+  /** A server-side tool call's outcome, kept on its `function_call` item. */
+  toolCall(itemId: string, call: ServerToolOutcome): void {
+    this.complete(itemId, {
+      type: "function_call",
+      name: call.name,
+      callId: call.callId,
+      arguments: call.arguments,
+      output: call.output,
+      serverTool: true,
+      toolError: call.error,
+      toolDurationMs: call.durationMs,
+    });
+  }
+
+  /**
+   * Adds to an item already in the conversation. Out-of-band responses never join the conversation:
+   * they are not part of its transcript.
+   */
+  private complete(
+    itemId: unknown,
+    fields: Partial<ItemRecord> & Pick<ItemRecord, "type" | "serverTool">,
+  ): void {
     const sessionId = this.sessionId();
-    if (typeof itemId !== "string" || typeof text !== "string" || sessionId === null) return;
+    if (typeof itemId !== "string" || sessionId === null) return;
     const ordinal = this.ordinals.get(itemId);
-    // Out-of-band responses never join the conversation: they are not part of its transcript.
     if (ordinal === undefined) return;
     this.write({
       kind: "item",
       sessionId,
       itemId,
       ordinal,
-      type: "message",
-      role,
-      text,
+      role: null,
+      text: null,
       name: null,
       callId: null,
       arguments: null,
       output: null,
-      serverTool: false,
       at: Date.now(),
+      ...fields,
     });
   }
 

@@ -33,6 +33,10 @@ export interface ItemRecord {
   arguments: string | null;
   output: string | null;
   serverTool: boolean;
+  /** A server-side call that failed (timeout, HTTP error, unreachable): why. Absent in older records. */
+  toolError?: string | null;
+  /** How long a server-side call took, from the model's arguments to the tool's answer. */
+  toolDurationMs?: number | null;
   at: number;
 }
 
@@ -44,11 +48,20 @@ export type RealtimeRecord =
       userId: string;
       keyId: string;
       model: string;
+      /** `transcription` for `?intent=transcription` sessions; absent (realtime) in older records. */
+      type?: "realtime" | "transcription";
       startedAt: number;
       instructions: string | null;
       voice: string | null;
     }
-  | { kind: "session_config"; id: string; instructions: string | null; voice: string | null }
+  | {
+      kind: "session_config";
+      id: string;
+      instructions: string | null;
+      voice: string | null;
+      /** The model now in use (absent in older records). */
+      model?: string | null;
+    }
   | {
       kind: "session_end";
       id: string;

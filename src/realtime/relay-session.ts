@@ -2,12 +2,22 @@
  * One Realtime session inside the user's Durable Object: the client socket (which may drop and
  * reattach), the upstream socket opened with the provider key, the queue of client events sent
  * before the upstream is ready, the replay buffer, and the session's deadlines.
+ *
+ * Memory: what the relay buffers itself is bounded per session: the replay buffer (the tenant's
+ * `replay_buffer_bytes`, at most 16 MiB; a detached session that outgrows it ends) and the queue of
+ * client events (`PendingClientEvents`; an event beyond its bound is refused with `client_queue_full`).
+ * A client that cannot keep up cannot be detected: workerd's WebSocket has no `bufferedAmount` and
+ * `send()` neither blocks nor fails while the peer is connected, so frames a slow client has not read
+ * wait in workerd's own outgoing queue (measured: 50 MiB queued to a paused Node client, all
+ * delivered once it read again). Only a dropped connection ends that, through the reconnect path.
+ * @see https://github.com/cloudflare/workerd/issues/988
  * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
  */
 import type { Bindings } from "../platform/env";
 import { onClientFrame } from "./client-events";
 import { CLOSE, errorEvent, type GatewayEventError, safeClose, safeSend } from "./events";
 import type { DailyLedger } from "./ledger";
+import { PendingClientEvents } from "./pending-events";
 import type { RealtimePolicy } from "./policy";
 import { SessionRecorder } from "./recorder";
 import type { RealtimeRecord } from "./records";
@@ -16,10 +26,7 @@ import { onServerFrame } from "./server-events";
 import { ServerToolRunner } from "./server-tools";
 import { type Ending, endings } from "./session-endings";
 import { initialSessionUpdate } from "./session-policy";
-import { isRefusal, openUpstream } from "./upstream-socket";
-
-/** Client events queued while the upstream connects, at most (one 16 MiB frame fits). */
-export const MAX_QUEUED_CLIENT_BYTES = 17 * 1024 * 1024;
+import { hangUpCall, isRefusal, openUpstream, type UpstreamTarget } from "./upstream-socket";
 
 /** What a session needs from the Durable Object that holds it. */
 export interface RelayHost {
@@ -51,14 +58,13 @@ export class RelaySession {
   /** Bytes per millisecond of the session's audio formats (PCM16 at 24 kHz by default). */
   readonly audioBytesPerMs = { input: 48, output: 48 };
   readonly stats = { inputAudioMs: 0, outputAudioMs: 0, reconnects: 0 };
-  private queue: string[] = [];
-  private queuedBytes = 0;
+  private readonly pending = new PendingClientEvents();
 
   constructor(
     readonly host: RelayHost,
     readonly policy: RealtimePolicy,
-    readonly model: string,
-    client: WebSocket,
+    readonly target: UpstreamTarget,
+    client: WebSocket | null,
   ) {
     this.client = client;
     this.endsAt = this.startedAt + policy.maxSessionSeconds * 1000;
@@ -72,13 +78,29 @@ export class RelaySession {
       sessionId: () => this.id ?? "",
       sendUpstream: (frame) => this.sendUpstream(frame),
       isEnded: () => this.phase === "ended",
+      holdsClientContinuation: () => this.pending.holding,
+      releaseClientContinuation: () => {
+        this.pending.holding = false;
+        this.flushQueue();
+      },
+      called: (itemId, outcome) => this.recorder.toolCall(itemId, outcome),
     });
   }
 
-  /** Starts relaying: listens to the client and opens the upstream in the background. */
-  start(): void {
-    this.listenToClient(this.client as WebSocket);
-    void this.connect();
+  /**
+   * Starts relaying: listens to the client and opens the upstream in the background. A WebRTC call's
+   * sideband has no client (the media and events go to the caller directly) and is known by its call id.
+   */
+  start(): Promise<void> {
+    if (this.client) this.listenToClient(this.client);
+    if (this.target.kind === "call") {
+      this.onSessionCreated(this.target.callId, {
+        instructions: null,
+        voice: null,
+        model: this.target.model,
+      });
+    }
+    return this.connect();
   }
 
   /** Earliest time the alarm must look at this session. */
@@ -95,7 +117,7 @@ export class RelaySession {
   }
 
   private async connect(): Promise<void> {
-    const result = await openUpstream(this.host.bindings, this.model);
+    const result = await openUpstream(this.host.bindings, this.target);
     if (this.phase === "ended") {
       if (!isRefusal(result)) safeClose(result, CLOSE.normal, "session ended");
       return;
@@ -111,34 +133,40 @@ export class RelaySession {
     result.addEventListener("close", (event) => this.onUpstreamGone(event.code, event.reason));
     result.addEventListener("error", () => this.onUpstreamGone(1006, "error"));
     this.phase = "open";
-    const initial = initialSessionUpdate(this.policy);
+    const initial = this.target.kind === "realtime" ? initialSessionUpdate(this.policy) : null;
     if (initial !== null) safeSend(result, initial);
-    for (const frame of this.queue) safeSend(result, frame);
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.flushQueue();
   }
 
-  /** Sends a client event upstream, or queues it (in order) until the upstream is open. */
+  /** The gateway's own events (tool outputs and continuations) for the open upstream. */
   sendUpstream(frame: string): void {
-    if (this.phase === "open") {
-      safeSend(this.upstream, frame);
-      return;
-    }
+    if (this.phase === "open") safeSend(this.upstream, frame);
+  }
+
+  /**
+   * A client event: sent upstream at once, or queued in order while the upstream connects or while a
+   * `response.create` waits for the outputs of server tool calls (so it cannot overtake them).
+   */
+  fromClient(frame: string, type: string): void {
     if (this.phase === "ended") return;
-    if (this.queuedBytes + frame.length > MAX_QUEUED_CLIENT_BYTES) {
-      this.clientError({
-        code: "client_queue_full",
-        message: `The upstream is still connecting and ${this.queuedBytes} bytes of events are already queued; this event was dropped. Wait for session.created before streaming audio.`,
-      });
-      return;
+    if (this.phase === "open" && !this.pending.holding) {
+      if (type !== "response.create" || !this.tools.continuationPending) {
+        safeSend(this.upstream, frame);
+        return;
+      }
+      this.pending.holding = true;
     }
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    const refused = this.pending.push(frame);
+    if (refused !== null) this.clientError({ code: "client_queue_full", message: refused });
+  }
+
+  private flushQueue(): void {
+    for (const frame of this.pending.take()) safeSend(this.upstream, frame);
   }
 
   /** Delivers a server event to the client and keeps it for replay. */
   deliver(frame: string, eventId: string | null): void {
-    if (this.phase === "ended") return;
+    if (this.phase === "ended" || this.target.kind === "call") return;
     if (!this.replay.push(eventId, frame)) {
       this.end(endings.replayOverflow());
       return;
@@ -180,17 +208,25 @@ export class RelaySession {
     this.end(endings.quota(exceeded, this.policy));
   }
 
-  /** The upstream announced the session: it can now be resumed and recorded. */
-  onSessionCreated(id: string, instructions: string | null, voice: string | null): void {
+  /**
+   * The upstream announced the session: it can now be resumed and recorded. A transcription
+   * session's model is its transcription model, once one is configured.
+   */
+  onSessionCreated(
+    id: string,
+    config: { instructions: string | null; voice: string | null; model: string | null },
+  ): void {
     if (this.id !== null) return;
     this.id = id;
+    const { instructions, voice } = config;
     this.host.record({
       kind: "session_start",
       id,
       tenantId: this.policy.tenantId,
       userId: this.policy.userId,
       keyId: this.policy.keyId,
-      model: this.model,
+      model: this.target.kind === "transcription" ? (config.model ?? "") : this.target.model,
+      type: this.target.kind === "transcription" ? "transcription" : "realtime",
       startedAt: this.startedAt,
       instructions,
       voice,
@@ -254,9 +290,13 @@ export class RelaySession {
     if (ending.error && this.client) safeSend(this.client, errorEvent(ending.error));
     safeClose(this.client, ending.closeCode, ending.closeReason);
     safeClose(this.upstream, CLOSE.normal, "session ended");
+    // The gateway ended a call (its length, a quota): the caller's connection must end too.
+    if (this.target.kind === "call" && !ending.reason.startsWith("upstream")) {
+      void hangUpCall(this.host.bindings, this.target.callId);
+    }
     this.client = null;
     this.upstream = null;
-    this.queue = [];
+    this.pending.clear();
     this.replay.clear();
     if (this.id !== null) {
       this.host.record({

@@ -1,18 +1,16 @@
 /**
- * `/v1/realtime`: the WebSocket upgrade handed to the user's `RealtimeSession` Durable Object, and
- * `POST /v1/realtime/client_secrets` for WebRTC clients.
+ * `/v1/realtime`: the WebSocket upgrade handed to the user's `RealtimeSession` Durable Object,
+ * `POST /v1/realtime/calls` for WebRTC calls through the gateway, and `POST /v1/realtime/client_secrets`
+ * for WebRTC clients that connect to the provider directly.
  * @see https://platform.openai.com/docs/guides/realtime-websocket
  * @see https://platform.openai.com/docs/api-reference/realtime-sessions/create-realtime-client-secret
  */
-import { createRoute, type z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Principal } from "../identity/principal";
-import type { AppEnv } from "../platform/env";
+import { createRoute, z } from "@hono/zod-openapi";
 import { GatewayError } from "../platform/errors";
 import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
 import { callUpstream } from "../upstream";
+import { createCall } from "./calls";
 import {
   allowedModelsOf,
   assertRealtimeModel,
@@ -20,35 +18,24 @@ import {
   INLINE_POLICY_MAX_CHARS,
   POLICY_HEADER,
   POLICY_TICKET_HEADER,
-  type RealtimePolicy,
   resolvePolicy,
   SUBPROTOCOL_HEADER,
 } from "./policy";
 import { ClientSecretRequestSchema, ClientSecretSchema, RealtimeQuerySchema } from "./schemas";
-import { forcePolicy } from "./session-policy";
-import { loadToolRegistry } from "./tools-repository";
+import {
+  assertQuotaLeft,
+  assertTarget,
+  forcedSession,
+  policyFor,
+  requireUser,
+  upstreamError,
+} from "./session-access";
 
 const security = [{ bearer: [] }];
 const errorJson = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorSchema } },
 });
-
-/** The end user a Realtime session belongs to: required, since sessions, quotas and resume are per user. */
-function requireUser(principal: Principal): string {
-  if (principal.userId !== null) return principal.userId;
-  throw new GatewayError(
-    400,
-    "Realtime sessions belong to an end user: send 'X-User-Id' with an API key, or connect with an end-user token.",
-    { param: "X-User-Id", code: "missing_user" },
-  );
-}
-
-async function policyFor(c: Context<AppEnv>, userId: string, model: string | null): Promise<RealtimePolicy> {
-  const principal = c.get("principal");
-  const registry = await loadToolRegistry(c.env.DB, principal.tenant.id);
-  return resolvePolicy(principal, userId, model, registry.tools, registry.secret);
-}
 
 function offersRealtimeProtocol(req: Request): boolean {
   const offered = req.headers.get("sec-websocket-protocol") ?? "";
@@ -64,7 +51,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Open a Realtime WebSocket session (GA protocol)",
     description:
-      "Upgrade with `Upgrade: websocket`. Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Reattach to a dropped session with `session_id` and `last_event_id`.",
+      "Upgrade with `Upgrade: websocket`. Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`.",
     security,
     request: { query: RealtimeQuerySchema },
     responses: {
@@ -84,15 +71,8 @@ realtime.openapi(
     }
     const principal = c.get("principal");
     const userId = requireUser(principal);
-    const { model, session_id: sessionId } = c.req.valid("query");
-    if (!sessionId) {
-      if (!model)
-        throw new GatewayError(400, "Missing required parameter: 'model'.", {
-          param: "model",
-          code: "missing_required_parameter",
-        });
-      assertRealtimeModel(allowedModelsOf(principal), model);
-    }
+    const { model, intent, session_id: sessionId } = c.req.valid("query");
+    if (!sessionId) assertTarget(principal, model, intent);
     await enforceRateLimit(c.env, principal, userId);
     // A reattaching session keeps the policy it started with: no registry read needed.
     const policy = sessionId
@@ -122,7 +102,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Mint an ephemeral client secret with the tenant's session policy forced in",
     description:
-      "For WebRTC clients that connect to the provider directly: the session's model must be allowed, and the tenant's enforced instructions, voice and tools are set. The gateway does not relay (or run tools for) WebRTC sessions.",
+      "For WebRTC clients that connect to the provider directly: the session's model must be allowed, and the tenant's enforced instructions and voice are set. The tenant's server-side tools are left out: the gateway does not relay a direct WebRTC session, so nobody would run them.",
     security,
     request: {
       body: { required: true, content: { "application/json": { schema: ClientSecretRequestSchema } } },
@@ -148,12 +128,8 @@ realtime.openapi(
       assertRealtimeModel(allowedModelsOf(principal), model, "session.model");
       const policy = await policyFor(c, principal.userId ?? "", model);
       if (principal.userId !== null) await assertQuotaLeft(c, policy);
-      const forced = forcePolicy(policy, { ...requested, type: "realtime", model });
-      if ("violation" in forced) {
-        const { code, message, param } = forced.violation;
-        throw new GatewayError(code === "invalid_event" ? 400 : 403, message, { code, param });
-      }
-      session = forced.session;
+      // Server-side tools only run in sessions the gateway relays (or joins, for calls it set up).
+      session = forcedSession({ ...policy, tools: [] }, { ...requested, type: "realtime", model });
     }
     await enforceRateLimit(c.env, principal, principal.userId);
     const upstream = await callUpstream(c.env, {
@@ -167,27 +143,36 @@ realtime.openapi(
   },
 );
 
-/** The upstream's JSON answer, or its error (status, message and code kept) as a GatewayError. */
-async function upstreamJson(res: Response): Promise<z.infer<typeof ClientSecretSchema>> {
-  const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-  if (res.ok && body) return body as z.infer<typeof ClientSecretSchema>;
-  const error = (body?.error ?? {}) as { message?: unknown; type?: unknown; code?: unknown; param?: unknown };
-  const status = (res.ok ? 502 : res.status) as ContentfulStatusCode;
-  throw new GatewayError(
-    status,
-    typeof error.message === "string" ? error.message : `The upstream answered HTTP ${res.status}.`,
-    {
-      type: typeof error.type === "string" ? error.type : undefined,
-      code: typeof error.code === "string" ? error.code : null,
-      param: typeof error.param === "string" ? error.param : null,
+realtime.openapi(
+  createRoute({
+    method: "post",
+    path: "/calls",
+    tags: ["Realtime"],
+    summary: "Start a WebRTC call through the gateway (SDP offer in, SDP answer out)",
+    description:
+      'The body is the SDP offer, either as `application/sdp` (with an optional `?model=`) or as `multipart/form-data` with an `sdp` part and an optional `session` part (a GA session config, `type: "realtime"`). Authenticate like the WebSocket: an API key with `X-User-Id`, or an end-user token. The tenant\'s policy is forced into the session, its server-side tools included: the gateway joins the call over a sideband WebSocket to run them and to record usage and transcripts. Answers 201 with the SDP answer and `Location: /v1/realtime/calls/{call_id}`.',
+    security,
+    responses: {
+      201: {
+        description: "The SDP answer; `Location` names the call",
+        content: { "application/sdp": { schema: z.string() } },
+      },
+      ...errorResponses,
+      403: errorJson("Model or voice not allowed for the tenant"),
+      415: errorJson("Not an SDP offer"),
+      429: errorJson("Too many sessions, rate limit or daily quota reached"),
+      502: errorJson("The upstream failed; its error is passed on"),
     },
-  );
-}
+  }),
+  (c) => createCall(c),
+);
 
-async function assertQuotaLeft(c: Context<AppEnv>, policy: RealtimePolicy): Promise<void> {
-  if (policy.dailyAudioSeconds === null && policy.dailyTokens === null) return;
-  const stub = c.env.REALTIME.getByName(`${policy.tenantId}:${policy.userId}`);
-  const message = await stub.quotaExceeded(policy);
-  if (message !== null)
-    throw new GatewayError(429, message, { type: "rate_limit_error", code: "quota_exceeded" });
+/** The upstream's JSON answer, or its error as a GatewayError. */
+async function upstreamJson(res: Response): Promise<z.infer<typeof ClientSecretSchema>> {
+  if (!res.ok) throw await upstreamError(res);
+  const body = (await res.json().catch(() => null)) as z.infer<typeof ClientSecretSchema> | null;
+  if (body) return body;
+  throw new GatewayError(502, "The upstream answered with a body that is not JSON.", {
+    type: "server_error",
+  });
 }

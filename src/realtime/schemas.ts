@@ -13,6 +13,10 @@ export const RealtimeQuerySchema = z.object({
     .min(1)
     .optional()
     .openapi({ description: "The Realtime model of a new session, e.g. `gpt-realtime`." }),
+  intent: z.enum(["transcription"]).optional().openapi({
+    description:
+      "`transcription` opens a transcription-only session (no `model`): input audio is transcribed, no responses.",
+  }),
   session_id: z
     .string()
     .min(1)
@@ -90,6 +94,9 @@ const SessionFields = {
   user: z.string(),
   key_id: z.string(),
   model: z.string(),
+  type: z.enum(["realtime", "transcription"]).openapi({
+    description: "`transcription` for a session opened with `?intent=transcription`.",
+  }),
   status: z.enum(["active", "ended"]),
   end_reason: z.string().nullable(),
   instructions: z.string().nullable(),
@@ -133,11 +140,35 @@ export const SessionParams = z.object({
 
 const ChatMessageSchema = z.record(z.string(), z.unknown());
 
+export const SessionItemSchema = z
+  .object({
+    item_id: z.string(),
+    ordinal: z.number().int().openapi({ description: "Position in the conversation." }),
+    type: z.string().openapi({ description: "`message`, `function_call` or `function_call_output`." }),
+    role: z.string().nullable(),
+    text: z.string().nullable().openapi({ description: "Typed text, or the transcript of audio." }),
+    name: z.string().nullable(),
+    call_id: z.string().nullable(),
+    arguments: z.string().nullable(),
+    output: z.string().nullable().openapi({
+      description: "A call's output; on a server-side `function_call` item, what the tool answered.",
+    }),
+    server_tool: z.boolean().openapi({ description: "Part of a call the gateway ran (a tenant tool)." }),
+    error: z.string().nullable().openapi({
+      description:
+        "On a server-side `function_call` item: why the tool failed (timeout, HTTP error, unreachable).",
+    }),
+    duration_ms: z.number().int().nullable().openapi({
+      description: "On a server-side `function_call` item: how long the tool took to answer.",
+    }),
+  })
+  .openapi("RealtimeSessionItem");
+
 export const SessionDetailSchema = z
   .object({
     ...SessionFields,
     responses: z.array(z.record(z.string(), z.unknown())),
-    items: z.array(z.record(z.string(), z.unknown())),
+    items: z.array(SessionItemSchema),
   })
   .openapi("RealtimeSessionDetail");
 

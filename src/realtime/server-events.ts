@@ -34,9 +34,25 @@ function onSession(session: RelaySession, event: Json | null, created: boolean):
       : typeof (output.voice as Json | undefined)?.id === "string"
         ? String((output.voice as Json).id)
         : null;
-  if (created && typeof config.id === "string") session.onSessionCreated(config.id, instructions, voice);
-  else if (session.id !== null)
-    session.host.record({ kind: "session_config", id: session.id, instructions, voice });
+  // A transcription session's model is the one that transcribes its input.
+  const model =
+    session.target.kind === "transcription" ? (input.transcription as Json | null)?.model : config.model;
+  const described = { instructions, voice, model: typeof model === "string" ? model : null };
+  // A call's session is known by its call id from the start.
+  if (created && session.id === null && typeof config.id === "string")
+    session.onSessionCreated(config.id, described);
+  else if (session.id !== null) session.host.record({ kind: "session_config", id: session.id, ...described });
+}
+
+/** An input transcript: recorded, and in a transcription session its usage too. */
+function onInputTranscript(session: RelaySession, frame: string): void {
+  const event = parseEvent(frame);
+  session.recorder.text(event?.item_id, "user", event?.transcript, true);
+  if (session.target.kind === "transcription" && event?.usage) {
+    session.addTokens(
+      session.recorder.usage({ response: { id: event.item_id, status: "completed", usage: event.usage } }),
+    );
+  }
 }
 
 /** A conversation item event: recorded; hidden when it belongs to a server-side tool call. */
@@ -80,11 +96,9 @@ function route(session: RelaySession, frame: string, type: string | null): strin
     case "conversation.item.done":
     case "conversation.item.created":
       return onItem(session, frame, true) ? frame : null;
-    case "conversation.item.input_audio_transcription.completed": {
-      const event = parseEvent(frame);
-      session.recorder.text(event?.item_id, "user", event?.transcript);
+    case "conversation.item.input_audio_transcription.completed":
+      onInputTranscript(session, frame);
       return frame;
-    }
     case "response.output_audio_transcript.done":
     case "response.output_text.done": {
       const event = parseEvent(frame);

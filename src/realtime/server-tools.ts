@@ -2,11 +2,16 @@
  * Server-side tools inside one session: recognises the model's calls of the tenant's tools, hides
  * them from the client (so no SDK tries to run them), runs them, and continues the conversation with
  * `conversation.item.create` (`function_call_output`) and, once the response that made the calls is
- * done, `response.create`.
+ * done, exactly one `response.create`.
+ *
+ * A response may call server tools and client tools at once. Then the client continues it: its
+ * `response.create` (sent after its own outputs) is held by the session until every server output
+ * is upstream, and the gateway sends none of its own.
  * @see OPENAI-REFERENCE.md A.12
  */
 import { topLevelString } from "./frame";
 import type { RealtimePolicy, ServerTool } from "./policy";
+import type { ServerToolOutcome } from "./recorder";
 import { callServerTool } from "./tool-call";
 
 /** What the runner needs from its session. */
@@ -15,6 +20,22 @@ export interface ToolHost {
   sessionId(): string;
   sendUpstream(frame: string): void;
   isEnded(): boolean;
+  /** Whether the client sent a `response.create` that the session holds for this runner. */
+  holdsClientContinuation(): boolean;
+  /** Sends the held `response.create` (and the client events queued behind it) upstream. */
+  releaseClientContinuation(): void;
+  /** A server call finished: for the session's record. */
+  called(itemId: string, outcome: ServerToolOutcome): void;
+}
+
+/** A response that made server calls, until its continuation is sent. */
+interface PendingResponse {
+  /** Server calls still running. */
+  running: number;
+  /** Whether its `response.done` came. */
+  done: boolean;
+  /** Client-side calls in the same response: the client then sends the `response.create`. */
+  clientCalls: number;
 }
 
 type Json = Record<string, unknown>;
@@ -26,8 +47,7 @@ export class ServerToolRunner {
   private readonly byName: Map<string, ServerTool>;
   private readonly items = new Set<string>();
   private readonly callIds = new Set<string>();
-  /** Responses that made server calls: calls still running, and whether `response.done` came. */
-  private readonly responses = new Map<string, { running: number; done: boolean }>();
+  private readonly responses = new Map<string, PendingResponse>();
   calls = 0;
 
   constructor(private readonly host: ToolHost) {
@@ -63,12 +83,21 @@ export class ServerToolRunner {
     const callId = String(event.call_id);
     this.remember(String(event.item_id), callId);
     const responseId = String(event.response_id);
-    const state = this.responses.get(responseId) ?? { running: 0, done: false };
+    const state = this.responses.get(responseId) ?? { running: 0, done: false, clientCalls: 0 };
     state.running++;
     this.responses.set(responseId, state);
     this.calls++;
-    void this.run(tool, callId, String(event.arguments ?? ""), responseId);
+    void this.run(
+      tool,
+      { itemId: String(event.item_id), callId, args: String(event.arguments ?? "") },
+      responseId,
+    );
     return true;
+  }
+
+  /** True while a response's server calls have not all been answered: a client `response.create` must wait. */
+  get continuationPending(): boolean {
+    return this.responses.size > 0;
   }
 
   /** True for conversation items (the call and its output) that belong to a server call. */
@@ -83,14 +112,18 @@ export class ServerToolRunner {
   onResponseDone(event: Json): boolean {
     const response = event.response as Json | undefined;
     const id = String(response?.id);
+    const output = Array.isArray(response?.output) ? (response.output as Json[]) : [];
     const state = this.responses.get(id);
     if (state) {
       state.done = true;
+      state.clientCalls = output.filter(
+        (item) => item?.type === "function_call" && !this.isServerItem(item),
+      ).length;
       this.continueIfReady(id);
     }
-    if (!response || !Array.isArray(response.output) || this.callIds.size === 0) return false;
-    const kept = response.output.filter((item) => !this.isServerItem(item as Json));
-    if (kept.length === response.output.length) return false;
+    if (!response || output.length === 0 || this.callIds.size === 0) return false;
+    const kept = output.filter((item) => !this.isServerItem(item));
+    if (kept.length === output.length) return false;
     response.output = kept;
     return true;
   }
@@ -104,22 +137,35 @@ export class ServerToolRunner {
     this.callIds.add(callId);
   }
 
-  private async run(tool: ServerTool, callId: string, args: string, responseId: string): Promise<void> {
+  private async run(
+    tool: ServerTool,
+    call: { itemId: string; callId: string; args: string },
+    responseId: string,
+  ): Promise<void> {
     const { policy } = this.host;
-    const output = await callServerTool(tool, policy.toolSecret, {
+    const started = Date.now();
+    const result = await callServerTool(tool, policy.toolSecret, {
       tenant: policy.tenantId,
       user: policy.userId,
       session_id: this.host.sessionId(),
-      call_id: callId,
+      call_id: call.callId,
       name: tool.name,
-      arguments: args,
+      arguments: call.args,
     });
     if (this.host.isEnded()) return;
+    this.host.called(call.itemId, {
+      name: tool.name,
+      callId: call.callId,
+      arguments: call.args,
+      output: result.output,
+      error: result.error,
+      durationMs: Date.now() - started,
+    });
     this.host.sendUpstream(
       JSON.stringify({
         type: "conversation.item.create",
-        event_id: `event_tool_${callId}`.slice(0, 64),
-        item: { type: "function_call_output", call_id: callId, output },
+        event_id: `event_tool_${call.callId}`.slice(0, 64),
+        item: { type: "function_call_output", call_id: call.callId, output: result.output },
       }),
     );
     const state = this.responses.get(responseId);
@@ -127,10 +173,20 @@ export class ServerToolRunner {
     this.continueIfReady(responseId);
   }
 
+  /**
+   * Once a response is done and all its server outputs are upstream, exactly one `response.create`
+   * follows: the client's own if it sent one meanwhile (or if the response also called client tools,
+   * whose outputs only the client has), else the gateway's.
+   */
   private continueIfReady(responseId: string): void {
     const state = this.responses.get(responseId);
     if (!state?.done || state.running > 0) return;
     this.responses.delete(responseId);
+    if (this.host.holdsClientContinuation()) {
+      if (this.responses.size === 0) this.host.releaseClientContinuation();
+      return;
+    }
+    if (state.clientCalls > 0) return;
     this.host.sendUpstream(
       JSON.stringify({ type: "response.create", event_id: `event_tool_${responseId}`.slice(0, 64) }),
     );

@@ -11,6 +11,7 @@ export interface SessionRow {
   user_id: string;
   key_id: string;
   model: string;
+  type: "realtime" | "transcription";
   status: string;
   end_reason: string | null;
   instructions: string | null;
@@ -40,6 +41,8 @@ export interface ItemRow {
   arguments: string | null;
   output: string | null;
   server_tool: number;
+  tool_error: string | null;
+  tool_duration_ms: number | null;
 }
 
 const USAGE_COLUMNS = [
@@ -60,13 +63,17 @@ const USAGE_COLUMNS = [
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 const ITEM_UPSERT = `INSERT INTO realtime_items
-  (session_id, item_id, ordinal, type, role, text, name, call_id, arguments, output, server_tool, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  (session_id, item_id, ordinal, type, role, text, name, call_id, arguments, output, server_tool,
+   tool_error, tool_duration_ms, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (session_id, item_id) DO UPDATE SET
     role = COALESCE(excluded.role, role), text = COALESCE(excluded.text, text),
     name = COALESCE(excluded.name, name), call_id = COALESCE(excluded.call_id, call_id),
     arguments = COALESCE(excluded.arguments, arguments), output = COALESCE(excluded.output, output),
-    server_tool = MAX(server_tool, excluded.server_tool), updated_at = excluded.updated_at`;
+    server_tool = MAX(server_tool, excluded.server_tool),
+    tool_error = COALESCE(excluded.tool_error, tool_error),
+    tool_duration_ms = COALESCE(excluded.tool_duration_ms, tool_duration_ms),
+    updated_at = excluded.updated_at`;
 
 function itemStatement(db: D1Database, r: ItemRecord): D1PreparedStatement {
   return db
@@ -83,6 +90,8 @@ function itemStatement(db: D1Database, r: ItemRecord): D1PreparedStatement {
       r.arguments,
       r.output,
       r.serverTool ? 1 : 0,
+      r.toolError ?? null,
+      r.toolDurationMs === undefined || r.toolDurationMs === null ? null : Math.round(r.toolDurationMs),
       seconds(r.at),
     );
 }
@@ -94,18 +103,29 @@ export function statementsFor(db: D1Database, r: RealtimeRecord): D1PreparedStat
       return [
         db
           .prepare(
-            `INSERT OR IGNORE INTO realtime_sessions (id, tenant_id, user_id, key_id, model, status, instructions, voice, started_at)
-             VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
+            `INSERT OR IGNORE INTO realtime_sessions (id, tenant_id, user_id, key_id, model, type, status, instructions, voice, started_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
           )
-          .bind(r.id, r.tenantId, r.userId, r.keyId, r.model, r.instructions, r.voice, seconds(r.startedAt)),
+          .bind(
+            r.id,
+            r.tenantId,
+            r.userId,
+            r.keyId,
+            r.model,
+            r.type ?? "realtime",
+            r.instructions,
+            r.voice,
+            seconds(r.startedAt),
+          ),
       ];
     case "session_config":
       return [
         db
           .prepare(
-            "UPDATE realtime_sessions SET instructions = COALESCE(?, instructions), voice = COALESCE(?, voice) WHERE id = ?",
+            `UPDATE realtime_sessions SET instructions = COALESCE(?, instructions), voice = COALESCE(?, voice),
+             model = COALESCE(?, model) WHERE id = ?`,
           )
-          .bind(r.instructions, r.voice, r.id),
+          .bind(r.instructions, r.voice, r.model ?? null, r.id),
       ];
     case "session_end":
       return [
@@ -199,8 +219,8 @@ export async function getSessionDetail(
       .bind(id),
     db
       .prepare(
-        `SELECT item_id, ordinal, type, role, text, name, call_id, arguments, output, server_tool
-         FROM realtime_items WHERE session_id = ? ORDER BY ordinal`,
+        `SELECT item_id, ordinal, type, role, text, name, call_id, arguments, output, server_tool,
+         tool_error, tool_duration_ms FROM realtime_items WHERE session_id = ? ORDER BY ordinal`,
       )
       .bind(id),
   ]);

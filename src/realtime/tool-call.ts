@@ -21,16 +21,25 @@ export interface ToolCallPayload {
   arguments: string;
 }
 
-const failure = (name: string, message: string) => JSON.stringify({ error: { tool: name, message } });
+/** What a call produced: the `output` for the model, and the failure (null when the tool answered). */
+export interface ToolCallResult {
+  output: string;
+  error: string | null;
+}
 
-async function readOutput(res: Response, name: string): Promise<string> {
+function failure(name: string, message: string): ToolCallResult {
+  return { output: JSON.stringify({ error: { tool: name, message } }), error: message };
+}
+
+async function readOutput(res: Response, name: string): Promise<ToolCallResult> {
   const text = await res.text();
   if (!res.ok) {
     const detail = text.length > 0 ? `: ${text.slice(0, 500)}` : "";
     return failure(name, `The tool server answered HTTP ${res.status}${detail}`);
   }
-  if (text.length <= MAX_TOOL_OUTPUT_CHARS) return text;
-  return `${text.slice(0, MAX_TOOL_OUTPUT_CHARS)}… [cut: the tool answered ${text.length} characters]`;
+  if (text.length <= MAX_TOOL_OUTPUT_CHARS) return { output: text, error: null };
+  const cut = `${text.slice(0, MAX_TOOL_OUTPUT_CHARS)}… [cut: the tool answered ${text.length} characters]`;
+  return { output: cut, error: null };
 }
 
 /** Calls the tool and resolves with the output for the model; never rejects. */
@@ -38,7 +47,7 @@ export async function callServerTool(
   tool: ServerTool,
   secret: string | null,
   payload: ToolCallPayload,
-): Promise<string> {
+): Promise<ToolCallResult> {
   const body = JSON.stringify(payload);
   const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
   const signature = secret ? await signWebhook(secret, id, Math.floor(Date.now() / 1000), body) : {};

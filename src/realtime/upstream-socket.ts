@@ -6,6 +6,22 @@
  * @see OPENAI-REFERENCE.md A.1, A.2
  */
 import type { Bindings } from "../platform/env";
+import { callUpstream } from "../upstream";
+
+/**
+ * What a session connects to: a model, a transcription-only session (`?intent=transcription`), or
+ * the sideband of a WebRTC call the gateway set up (`?call_id=`).
+ */
+export type UpstreamTarget =
+  | { kind: "realtime"; model: string }
+  | { kind: "transcription" }
+  | { kind: "call"; callId: string; model: string };
+
+function targetQuery(target: UpstreamTarget): string {
+  if (target.kind === "transcription") return "intent=transcription";
+  if (target.kind === "call") return `call_id=${encodeURIComponent(target.callId)}`;
+  return `model=${encodeURIComponent(target.model)}`;
+}
 
 export interface UpstreamRefusal {
   /** HTTP status of the refused handshake; 0 when the upstream could not be reached at all. */
@@ -37,10 +53,13 @@ async function refusalOf(res: Response): Promise<UpstreamRefusal> {
   return { status: res.status, code, message };
 }
 
-/** Opens and accepts the upstream socket for `model`, or says why it could not. */
-export async function openUpstream(env: Bindings, model: string): Promise<WebSocket | UpstreamRefusal> {
+/** Opens and accepts the upstream socket for `target`, or says why it could not. */
+export async function openUpstream(
+  env: Bindings,
+  target: UpstreamTarget,
+): Promise<WebSocket | UpstreamRefusal> {
   const base = env.OPENAI_BASE_URL.replace(/\/+$/, "");
-  const url = `${base}/realtime?model=${encodeURIComponent(model)}`;
+  const url = `${base}/realtime?${targetQuery(target)}`;
   const timeoutMs = connectTimeoutMs(env);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -71,4 +90,23 @@ export async function openUpstream(env: Bindings, model: string): Promise<WebSoc
 
 export function isRefusal(value: WebSocket | UpstreamRefusal): value is UpstreamRefusal {
   return "status" in value && "code" in value;
+}
+
+/**
+ * Ends a WebRTC call at the provider (`POST /realtime/calls/{id}/hangup`): closing the sideband
+ * alone would leave the call, and its bill, running. Never throws.
+ * @see OPENAI-REFERENCE.md A.1, A.4
+ */
+export async function hangUpCall(env: Bindings, callId: string): Promise<void> {
+  try {
+    const res = await callUpstream(env, {
+      method: "POST",
+      path: `/realtime/calls/${encodeURIComponent(callId)}/hangup`,
+      requestId: `req_gw_${crypto.randomUUID().replaceAll("-", "")}`,
+      headers: { accept: "*/*" },
+    });
+    await res.body?.cancel();
+  } catch {
+    // The call may be over already; nothing else to do.
+  }
 }

@@ -43,15 +43,28 @@ function privateIpv6(host: string): boolean {
 
 const INTERNAL_NAMES = /(^|\.)(localhost|internal|local|localdomain|home\.arpa)$/;
 
+/** Why an IP address (v4 dotted or v6, no brackets) is refused, or null when it is public. */
+export function refusedAddress(address: string): string | null {
+  const ip = address.toLowerCase();
+  const v4 = ipv4Parts(ip);
+  if (v4) return privateIpv4(v4) ? `${ip} is a private, loopback or link-local address` : null;
+  if (ip.includes(":")) return privateIpv6(ip) ? `${ip} is a private or loopback IPv6 address` : null;
+  return `${ip} is not an IP address`;
+}
+
+/** True for an IPv4 or IPv6 literal host (which needs no DNS lookup). */
+export function isIpLiteral(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return ipv4Parts(host) !== null || host.includes(":");
+}
+
 /** Why a URL's host is refused, or null when it may be fetched. */
 export function refusedHost(url: URL): string | null {
   const host = url.hostname
     .replace(/^\[|\]$/g, "")
     .replace(/\.$/, "")
     .toLowerCase();
-  const v4 = ipv4Parts(host);
-  if (v4) return privateIpv4(v4) ? `${host} is a private, loopback or link-local address` : null;
-  if (host.includes(":")) return privateIpv6(host) ? `${host} is a private or loopback IPv6 address` : null;
+  if (ipv4Parts(host) || host.includes(":")) return refusedAddress(host);
   if (INTERNAL_NAMES.test(host) || !host.includes(".")) return `${host} is an internal host name`;
   return null;
 }

@@ -1,11 +1,11 @@
 /**
- * Captured vision requests keep their images in the content-addressed store: a `data:` image URL in a
- * stored request becomes a reference `edgegate-image:sha256:<hex>` (D1 rows stay small, each image is
+ * Captured vision requests (Chat Completions `image_url` parts and Responses `input_image` parts)
+ * keep their images in the content-addressed store: a `data:` image URL in a stored request becomes a reference `edgegate-image:sha256:<hex>` (D1 rows stay small, each image is
  * stored once however often it is sent), and is expanded back whenever the request is read.
  * @see OPENAI-REFERENCE.md D.1, E
  */
 import { readImageInfo } from "./image-info";
-import { mapImageUrls } from "./parts";
+import { mapImageUrls, mapInputImageUrls } from "./parts";
 import { getImage, type ImageStore, putImage, sha256Bytes } from "./store";
 
 export const IMAGE_REF_PREFIX = "edgegate-image:sha256:";
@@ -40,11 +40,16 @@ export async function refToDataUrl(store: ImageStore, url: string): Promise<stri
   return `data:image/${image.meta.format};base64,${base64(new Uint8Array(image.bytes))}`;
 }
 
+/** Rewrites the image URLs of a Chat Completions request (`image_url` parts) or a Responses one (`input_image`). */
+async function mapRequestImages(request: Json, rewrite: (url: string) => Promise<string>): Promise<Json> {
+  return mapInputImageUrls(await mapImageUrls(request, rewrite), rewrite);
+}
+
 /** The request JSON with each readable `data:` image replaced by a reference to the store. */
 export async function dehydrateRequest(store: ImageStore, requestJson: string): Promise<string> {
   if (!requestJson.includes('"data:image/')) return requestJson;
   const request = JSON.parse(requestJson) as Json;
-  const out = await mapImageUrls(request, async (url) => {
+  const out = await mapRequestImages(request, async (url) => {
     const bytes = url.startsWith("data:") ? decode(url) : null;
     const info = bytes ? readImageInfo(bytes) : null;
     if (!bytes || !info || "problem" in info) return url;
@@ -59,7 +64,7 @@ export async function dehydrateRequest(store: ImageStore, requestJson: string): 
 export async function hydrateRequest(store: ImageStore, requestJson: string): Promise<string> {
   if (!requestJson.includes(IMAGE_REF_PREFIX)) return requestJson;
   const request = JSON.parse(requestJson) as Json;
-  const out = await mapImageUrls(request, async (url) =>
+  const out = await mapRequestImages(request, async (url) =>
     url.startsWith(IMAGE_REF_PREFIX) ? ((await refToDataUrl(store, url)) ?? url) : url,
   );
   return JSON.stringify(out);

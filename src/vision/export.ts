@@ -8,15 +8,16 @@ import { type DatasetRow, type ExampleRow, pageExamples } from "../datasets/repo
 import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { saveChecks } from "./check-cache";
 import { loadImage } from "./fetch-image";
+import type { ImageResult } from "./image-check";
 import { mimeOf, readImageInfo } from "./image-info";
 import { mapImageUrls } from "./parts";
-import type { VisionLimits } from "./settings";
+import { PAGE_ROWS, planChecks, storedImageUrls } from "./plan";
+import { operationBudget, type VisionLimits } from "./settings";
 import { getImage, type ImageStore, putImage, signedImageUrl } from "./store";
 import { type ExampleReport, type VisionSummary, VisionValidator } from "./validate";
 
-/** Rows validated and streamed per page. */
-const PAGE_ROWS = 100;
 /** Lifetime of `images=url` links: long enough for a provider to validate and train. */
 export const SIGNED_URL_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -46,6 +47,38 @@ export class InvalidDatasetError extends GatewayError {
       { status: this.status, headers: this.headers },
     );
   }
+}
+
+/**
+ * The remembered checks of a split's images, when what is left to do fits one request: images not
+ * checked yet (a background validation does those), plus one image-store read per image inlined.
+ */
+async function checkBudget(
+  env: Bindings,
+  dataset: DatasetRow,
+  split: Split | "all",
+  limits: VisionLimits,
+  images: VisionExportOptions["images"],
+): Promise<Map<string, ImageResult>> {
+  const urls = await storedImageUrls(env.DB, dataset.id, split, limits);
+  const plan = await planChecks(env.DB, dataset.tenant_id, urls, limits, 0);
+  const budget = operationBudget(limits, env);
+  if (plan.operations > budget) {
+    throw new GatewayError(
+      409,
+      `${plan.unchecked.length} image(s) of this vision dataset have not been validated yet (up to ${plan.operations} image operations, more than the ${budget} one request may spend). Validate the dataset first with POST /v1/datasets/${dataset.id}/validate?stored=true, poll GET /v1/datasets/${dataset.id}/validations/{id} until its status is completed, then try again.`,
+      { param: "dataset_id", code: "validation_required" },
+    );
+  }
+  const reads = images === "inline" ? [...urls].filter((u) => !u.startsWith("data:")).length : 0;
+  if (plan.operations + reads > budget) {
+    throw new GatewayError(
+      409,
+      `Inlining ${reads} stored image(s) needs more image-store reads than the ${budget} one request may spend; use images=url instead (signed Edgegate URLs; "images": "url" when starting a fine-tuning job).`,
+      { param: "images", code: "too_many_images_inline" },
+    );
+  }
+  return plan.known;
 }
 
 async function validateAll(
@@ -85,14 +118,12 @@ function base64(bytes: Uint8Array): string {
 /** The stored image a checked URL gave; stored again if KV no longer has it, so no image is dropped. */
 async function storedImage(
   store: ImageStore,
-  validator: VisionValidator,
+  sha: string,
   url: string,
   limits: VisionLimits,
-): Promise<{ sha: string; bytes: Uint8Array; format: string } | null> {
-  const sha = await validator.shaOf(url);
-  if (!sha) return null;
+): Promise<{ bytes: Uint8Array; format: string }> {
   const image = await getImage(store, sha);
-  if (image) return { sha, bytes: new Uint8Array(image.bytes), format: image.meta.format };
+  if (image) return { bytes: new Uint8Array(image.bytes), format: image.meta.format };
   const loaded = await loadImage(url, limits);
   const info = loaded.ok ? readImageInfo(loaded.bytes) : null;
   if (!loaded.ok || !info || "problem" in info) {
@@ -106,7 +137,7 @@ async function storedImage(
     );
   }
   await putImage(store, sha, loaded.bytes, info, { force: true });
-  return { sha, bytes: loaded.bytes, format: info.format };
+  return { bytes: loaded.bytes, format: info.format };
 }
 
 function rewriter(
@@ -116,13 +147,25 @@ function rewriter(
   opts: VisionExportOptions,
   secret: string,
 ) {
+  // One image-store read per image, however many examples repeat it.
+  const inlined = new Map<string, Promise<string>>();
   return async (url: string): Promise<string> => {
-    const image = await storedImage(store, validator, url, limits);
-    if (!image) return url;
+    const result = await validator.resultOf(url);
+    if (!result?.ok) return url;
     if (opts.images === "url") {
-      return signedImageUrl(opts.origin, secret, store, image.sha, SIGNED_URL_TTL_SECONDS);
+      return signedImageUrl(opts.origin, secret, store, result.sha, SIGNED_URL_TTL_SECONDS);
     }
-    return `data:${mimeOf(image.format)};base64,${base64(image.bytes)}`;
+    // A data URL already holds the checked bytes: only its media type is set right.
+    const b64 = /^data:[^,]*;base64,/.exec(url);
+    if (b64) return `data:${mimeOf(result.info.format)};base64,${url.slice(b64[0].length)}`;
+    let line = inlined.get(result.sha);
+    if (!line) {
+      line = storedImage(store, result.sha, url, limits).then(
+        (image) => `data:${mimeOf(image.format)};base64,${base64(image.bytes)}`,
+      );
+      inlined.set(result.sha, line);
+    }
+    return line;
   };
 }
 
@@ -151,8 +194,10 @@ export async function visionExportStream(
   }
   const store: ImageStore = { kv: env.CACHE, tenant: dataset.tenant_id };
   const datasetId = dataset.id;
-  const validator = new VisionValidator(limits, store);
+  const known = await checkBudget(env, dataset, split, limits, opts.images);
+  const validator = new VisionValidator(limits, store, known);
   const { invalid, reports } = await validateAll(env, datasetId, split, validator);
+  await saveChecks(env.DB, dataset.tenant_id, await validator.freshResults());
   if (invalid.size > 0 && !opts.skipInvalid) {
     throw new InvalidDatasetError({ examples: reports, summary: validator.summary() });
   }

@@ -1,14 +1,22 @@
 /**
  * Loading an image for validation: `data:` URLs decoded, `http(s)` URLs fetched with manual
- * redirects (each hop checked by the SSRF guard), a timeout, and the size cap enforced while the
+ * redirects (each hop checked by the SSRF guard, its host name resolved first; see dns.ts), a timeout, and the size cap enforced while the
  * body streams in, so an oversized or endless response is cut off early.
  */
-import { refusedHost } from "./address";
+import { isIpLiteral, refusedHost } from "./address";
+import { checkResolvedHost } from "./dns";
 import type { VisionLimits } from "./settings";
 
 export type LoadFailure = {
   ok: false;
-  code: "unsupported_url" | "blocked_host" | "fetch_failed" | "too_large" | "timeout" | "too_many_redirects";
+  code:
+    | "unsupported_url"
+    | "blocked_host"
+    | "unresolved_host"
+    | "fetch_failed"
+    | "too_large"
+    | "timeout"
+    | "too_many_redirects";
   message: string;
 };
 export type Loaded = { ok: true; bytes: Uint8Array };
@@ -95,6 +103,10 @@ async function fetchHops(
   for (let hop = 0; ; hop++) {
     const url = checkUrl(next, limits);
     if (!(url instanceof URL)) return url;
+    if (!limits.allowPrivateHosts && !isIpLiteral(url)) {
+      const host = await checkResolvedHost(url.hostname, limits.dohUrl, signal);
+      if (!host.ok) return fail(host.code, host.message);
+    }
     const res = await fetch(url, { redirect: "manual", signal, headers: { accept: "image/*" } });
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location) {

@@ -85,3 +85,29 @@ export async function mapImageUrls(example: Json, rewrite: (url: string) => Prom
   );
   return { ...example, messages };
 }
+
+/**
+ * Replaces each `input_image` URL of a Responses API request (`input` items' content parts, whose
+ * `image_url` is a plain string), same shape otherwise.
+ * @see https://platform.openai.com/docs/api-reference/responses/create
+ */
+export async function mapInputImageUrls(
+  request: Json,
+  rewrite: (url: string) => Promise<string>,
+): Promise<Json> {
+  if (!Array.isArray(request.input)) return request;
+  const input = await Promise.all(
+    request.input.map(async (item) => {
+      if (!isObject(item) || !Array.isArray(item.content)) return item;
+      const content = await Promise.all(
+        item.content.map(async (p) =>
+          isObject(p) && p.type === "input_image" && typeof p.image_url === "string"
+            ? { ...p, image_url: await rewrite(p.image_url) }
+            : p,
+        ),
+      );
+      return { ...item, content };
+    }),
+  );
+  return { ...request, input };
+}

@@ -1,10 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { DEFAULT_DOH_URL } from "./dns";
 
 /** The `vision` section of tenant settings: the provider's limits, kept per tenant (OpenAI's by default). */
 export const VisionSettingsSchema = z
   .strictObject({
     allow_private_image_hosts: z.boolean().optional().openapi({
-      description: "Fetch images from private, loopback and link-local addresses. Default false.",
+      description:
+        "Fetch images from private, loopback and link-local addresses, and from host names that resolve to them (checked over DNS-over-HTTPS before each download). Default false.",
     }),
     max_images_per_example: z.number().int().min(1).max(1000).optional().openapi({
       description: "Images allowed per example. Default 10 (OpenAI); Azure accepts 64.",
@@ -21,8 +23,31 @@ export const VisionSettingsSchema = z
     max_redirects: z.number().int().min(0).max(10).optional().openapi({
       description: "Redirects followed per image (each hop is checked again). Default 3.",
     }),
+    request_budget: z.number().int().min(4).max(1000).optional().openapi({
+      description:
+        "Image operations (downloads, redirect hops, DNS lookups, image-store reads and writes) one request may spend. Larger validations run in the background in chunks of this size (an image whose worst case alone exceeds it is checked alone); export and fine-tuning jobs over it ask for a validation first. Default: the VISION_REQUEST_BUDGET variable, else 500 (Workers allow 1,000 KV operations per invocation, and 50 subrequests on the Free plan).",
+    }),
+    max_tokens_per_example: z.number().int().min(1).optional().openapi({
+      description: "Training tokens allowed per example, images included. Default 65,536.",
+    }),
   })
   .openapi("VisionSettings");
+
+/** Training tokens per example of the fine-tunable models (the chat limit in src/finetune/create.ts). */
+export const MAX_TOKENS_PER_EXAMPLE = 65_536;
+/** Image operations per request when neither the tenant nor VISION_REQUEST_BUDGET says otherwise. */
+export const DEFAULT_REQUEST_BUDGET = 500;
+
+/**
+ * Image operations one invocation may spend: the tenant's `request_budget`, else VISION_REQUEST_BUDGET,
+ * else 500 — under the 1,000 KV operations a Worker invocation may make.
+ * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
+ * @see https://developers.cloudflare.com/kv/platform/limits/
+ */
+export function operationBudget(limits: VisionLimits, env: { VISION_REQUEST_BUDGET?: string }): number {
+  const fromEnv = Number(env.VISION_REQUEST_BUDGET);
+  return limits.requestBudget ?? (fromEnv > 0 ? fromEnv : DEFAULT_REQUEST_BUDGET);
+}
 
 export type VisionSettings = z.infer<typeof VisionSettingsSchema>;
 
@@ -34,11 +59,21 @@ export interface VisionLimits {
   maxExamplesWithImages: number;
   fetchTimeoutMs: number;
   maxRedirects: number;
+  /** The tenant's `request_budget`, when set (else the deployment's; see `operationBudget`). */
+  requestBudget: number | undefined;
+  /** DNS-over-HTTPS resolver that checks image host names (VISION_DOH_URL). */
+  dohUrl: string;
+  /** Training tokens allowed per example (text and images). */
+  maxTokensPerExample: number;
   /** Examples a dataset needs before it can train (OpenAI: 10). */
   minExamples: number;
 }
 
-export function visionLimits(s: VisionSettings | undefined): VisionLimits {
+/** The tenant's limits; `env` supplies the deployment's DNS-over-HTTPS resolver (Cloudflare's when unset). */
+export function visionLimits(
+  s: VisionSettings | undefined,
+  env: { VISION_DOH_URL?: string } = {},
+): VisionLimits {
   return {
     allowPrivateHosts: s?.allow_private_image_hosts ?? false,
     maxImagesPerExample: s?.max_images_per_example ?? 10,
@@ -46,6 +81,9 @@ export function visionLimits(s: VisionSettings | undefined): VisionLimits {
     maxExamplesWithImages: s?.max_examples_with_images ?? 50_000,
     fetchTimeoutMs: s?.fetch_timeout_ms ?? 10_000,
     maxRedirects: s?.max_redirects ?? 3,
+    requestBudget: s?.request_budget,
+    dohUrl: env.VISION_DOH_URL || DEFAULT_DOH_URL,
+    maxTokensPerExample: s?.max_tokens_per_example ?? MAX_TOKENS_PER_EXAMPLE,
     minExamples: 10,
   };
 }

@@ -43,13 +43,22 @@ export class VisionValidator {
   private readonly seen = new Map<string, string>();
   private readonly run = limiter(FETCH_SLOTS);
   private readonly reports: Omit<ExampleReport, "errors" | "warnings">[] = [];
+  /** URLs this run loaded itself (not known beforehand), for the check cache. */
+  private readonly checked: string[] = [];
   private withImages = 0;
   private images = 0;
 
+  /** `known`: results remembered from earlier checks, reused instead of loading the image again. */
   constructor(
     private readonly limits: VisionLimits,
     private readonly store: ImageStore,
+    private readonly known: ReadonlyMap<string, ImageResult> = new Map(),
   ) {}
+
+  /** The result of a URL already checked in this run. */
+  resultOf(url: string): Promise<ImageResult> | undefined {
+    return this.results.get(url);
+  }
 
   /** The stored image behind a URL already checked in this run, if it was acceptable. */
   async shaOf(url: string): Promise<string | null> {
@@ -57,10 +66,22 @@ export class VisionValidator {
     return result?.ok ? result.sha : null;
   }
 
+  /** Results of the images this run loaded itself, to remember (`saveChecks`). */
+  async freshResults(): Promise<[string, ImageResult][]> {
+    return Promise.all(
+      this.checked.map(async (url): Promise<[string, ImageResult]> => [url, await this.image(url)]),
+    );
+  }
+
   private image(url: string): Promise<ImageResult> {
     let result = this.results.get(url);
     if (!result) {
-      result = this.run(() => checkImage(url, this.limits, this.store));
+      const known = this.known.get(url);
+      if (known) result = Promise.resolve(known);
+      else {
+        result = this.run(() => checkImage(url, this.limits, this.store));
+        this.checked.push(url);
+      }
       this.results.set(url, result);
     }
     return result;
@@ -97,6 +118,13 @@ export class VisionValidator {
     parts.forEach((part, n) => {
       tokens += this.checkPart(part, n, parts.length, results[n] ?? null, index, { errors, warnings });
     });
+    if (tokens > this.limits.maxTokensPerExample) {
+      errors.push({
+        path: "",
+        code: "example_too_long",
+        message: `the example is about ${tokens} training tokens (images counted from their size and detail), more than the ${this.limits.maxTokensPerExample} allowed; use detail 'low', fewer or smaller images, or shorter text`,
+      });
+    }
     if (parts.length > 0) this.withImages++;
     this.images += parts.length;
     const base = { index, valid: errors.length === 0, images: parts.length, estimated_tokens: tokens };

@@ -4,7 +4,8 @@
  *
  * Routes: `/img/<name>` (fixtures, served with a misleading content type), `/gen/<n>.png` (a distinct
  * PNG per n), `/redirect/<hops>/<name>`, `/redirect-to?location=`, `/slow/<name>`, `/stream-big`
- * (11 MB, chunked, no length), `/status/<code>`, `/hits/<path>` (how often a path was served).
+ * (11 MB, chunked, no length), `/status/<code>`, `/hits/<path>` (how often a path was served), and
+ * `/dns-query?name=&type=`: a DNS-over-HTTPS JSON responder with a few fixed names (`DNS_RECORDS`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -34,6 +35,31 @@ export const IMAGE_FIXTURES: Record<string, Uint8Array> = {
   "huge.png": png(40_000, 30_000, "rgb"),
   "big.png": bigPng(11 * 1024 * 1024),
 };
+
+/** Names the test resolver knows (everything else is NXDOMAIN); `broken.edgegate.test` answers HTTP 500. */
+export const DNS_RECORDS: Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string }> = {
+  "private.edgegate.test": { A: ["127.0.0.1"] },
+  "metadata.edgegate.test": { CNAME: "instance-data.edgegate.test", A: ["169.254.169.254"] },
+  "v6-loopback.edgegate.test": { A: ["192.0.2.10"], AAAA: ["::1"] },
+  "public.edgegate.test": { A: ["192.0.2.10"], AAAA: ["2001:db8::10"] },
+};
+
+const DNS_TYPES = { A: 1, AAAA: 28, CNAME: 5 } as const;
+
+function dnsAnswer(res: ServerResponse, url: URL): void {
+  const name = (url.searchParams.get("name") ?? "").replace(/\.$/, "");
+  const type = url.searchParams.get("type") === "AAAA" ? "AAAA" : "A";
+  if (name === "broken.edgegate.test") return void res.writeHead(500).end();
+  const records = DNS_RECORDS[name];
+  const answer = [
+    ...(records?.CNAME ? [{ name, type: DNS_TYPES.CNAME, TTL: 60, data: `${records.CNAME}.` }] : []),
+    ...(records?.[type] ?? []).map((data) => ({ name, type: DNS_TYPES[type], TTL: 60, data })),
+  ];
+  res.writeHead(200, { "content-type": "application/dns-json" });
+  res.end(
+    JSON.stringify({ Status: records ? 0 : 3, Question: [{ name, type: DNS_TYPES[type] }], Answer: answer }),
+  );
+}
 
 export interface ImageServer {
   origin: string;
@@ -83,6 +109,7 @@ async function route(req: IncomingMessage, res: ServerResponse, hits: Map<string
   }
   if (head === "stream-big") return streamBig(res);
   if (head === "status") return void res.writeHead(Number(tail) || 500).end();
+  if (head === "dns-query") return dnsAnswer(res, url);
   if (head === "hits") return void res.end(JSON.stringify({ hits: hits.get(`/${tail}`) ?? 0 }));
   res.writeHead(404).end();
 }

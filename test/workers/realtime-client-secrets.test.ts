@@ -20,7 +20,7 @@ const mint = (key: string, body: unknown, user?: string) =>
   );
 
 describe("realtime client secrets", () => {
-  it("mints an upstream ephemeral secret with the tenant's model, voice, instructions and tools forced in", async () => {
+  it("mints an upstream ephemeral secret with the tenant's model, voice and instructions forced in, and no server tools", async () => {
     const tenant = await createTenant({
       allowed_models: ["gpt-realtime", "gpt-4o-mini"],
       realtime: { instructions: "Never give medical advice.", allowed_voices: ["cedar", "marin"] },
@@ -45,7 +45,8 @@ describe("realtime client secrets", () => {
     expect(secret.session.model).toBe("gpt-realtime");
     expect(secret.session.instructions).toBe("Never give medical advice.\n\nBe brief.");
     expect(secret.session.audio.output.voice).toBe("cedar");
-    expect(secret.session.tools.map((t) => t.name)).toEqual(["show_map", "lookup_order"]);
+    // Nobody would run a server tool in a WebRTC session the gateway does not relay.
+    expect(secret.session.tools.map((t) => t.name)).toEqual(["show_map"]);
   });
 
   it("refuses a model or voice the tenant does not allow", async () => {

@@ -101,15 +101,23 @@ describe("realtime handshake", () => {
   });
 
   it("lists the realtime routes in the OpenAPI document", async () => {
-    const doc = (await (await gw("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await gw("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         "/v1/realtime",
+        "/v1/realtime/calls",
         "/v1/realtime/client_secrets",
         "/admin/tenants/{id}/tools/{name}",
         "/admin/tenants/{id}/realtime/sessions",
         "/admin/tenants/{id}/realtime/sessions/{session_id}",
       ]),
+    );
+    expect(doc.paths["/v1/realtime"]?.get?.parameters?.map((p) => p.name)).toContain("intent");
+    expect(Object.keys(doc.components.schemas.RealtimeSessionItem?.properties ?? {})).toEqual(
+      expect.arrayContaining(["name", "arguments", "output", "error", "duration_ms", "server_tool"]),
     );
   });
 });

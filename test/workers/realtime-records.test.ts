@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { admin, createTenant } from "./helpers/gateway";
-import { audioFrame, eventually, putTool, type RtEvent, sayText, startSession } from "./helpers/realtime";
-import { startToolServer, TOOL_ORIGIN, type ToolServer } from "./helpers/realtime-tools";
+import { audioFrame, eventually, type RtEvent, sayText, startSession } from "./helpers/realtime";
+import { serveLookupOrder, type ToolServer } from "./helpers/realtime-tools";
 
 interface Usage {
   input_tokens: number;
@@ -50,13 +50,7 @@ const getJson = async <T>(path: string): Promise<{ status: number; body: T }> =>
 describe("realtime usage and transcripts", () => {
   it("records usage and the conversation of a session in D1 and shows it to the admin", async () => {
     const tenant = await createTenant({ realtime: { instructions: "Be helpful." } });
-    const { webhook_secret } = await putTool(tenant.id, "lookup_order", {
-      description: "Looks up an order",
-      parameters: { type: "object", properties: { customer: { type: "string" } } },
-      url: `${TOOL_ORIGIN}/lookup`,
-    });
-    toolServer = startToolServer(() => Response.json({ status: "shipped" }));
-    toolServer.secret = webhook_secret ?? "";
+    toolServer = await serveLookupOrder(tenant.id, () => Response.json({ status: "shipped" }));
     const { client, sessionId } = await startSession({ key: tenant.key, user: "recorded" });
     client.send({
       type: "session.update",

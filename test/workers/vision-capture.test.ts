@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { hydrateRequest } from "../../src/vision/captured";
 import { createTenant, gw, jsonInit, sdk } from "./helpers/gateway";
 import { auth, createVisionDataset, validate, visionExample } from "./helpers/vision";
 import { dataUrl, png } from "./helpers/vision-images";
@@ -59,5 +60,27 @@ describe("captured vision completions", () => {
     const report = await validate(other.key, otherDs, [example]);
     expect(report.examples[0]?.errors[0]).toMatchObject({ code: "image_fetch_failed" });
     expect(report.examples[0]?.errors[0]?.message).toMatch(/no longer exists/);
+  });
+
+  it("keep Responses API input_image data in the store by reference too, expanded back on read", async () => {
+    const { key, id: tenant } = await createTenant();
+    const image = dataUrl(png(18, 12, "rgb", 11));
+    const input = [
+      {
+        role: "user" as const,
+        content: [
+          { type: "input_text" as const, text: "Describe this." },
+          { type: "input_image" as const, image_url: image, detail: "low" as const },
+        ],
+      },
+    ];
+    const done = await sdk(key).responses.create({ model: "gpt-4o-mini", store: true, input });
+    const row = await storedRequest(done.id);
+    expect(row).toMatch(/"image_url":"edgegate-image:sha256:[0-9a-f]{64}"/);
+    expect(row).not.toContain("base64");
+    const restored = JSON.parse(await hydrateRequest({ kv: env.CACHE, tenant }, row ?? "{}")) as {
+      input: typeof input;
+    };
+    expect(restored.input).toEqual(input);
   });
 });

@@ -90,26 +90,32 @@ function prune(state: SimState): void {
   }
 }
 
-export function createClientSecret(state: SimState, body: JsonObject): ClientSecretCreateResponse {
-  const seconds = parseExpiry(body);
+/**
+ * The full session config a client secret (or a WebRTC call) starts with: `body.session` over the GA
+ * defaults, with a new `sess_` id.
+ */
+export function sessionConfig(body: JsonObject): JsonObject {
   const requested = parseSession(body);
   const id = randomId("sess_", 24);
-  let session: JsonObject;
   if (requested.type === "transcription") {
-    session = merge(
+    return merge(
       { id, object: "realtime.transcription_session", type: "transcription", expires_at: 0 },
       requested,
     );
-  } else {
-    const model = typeof requested.model === "string" ? requested.model : "gpt-realtime";
-    if (!isRealtimeModel(model))
-      throw badRequest(
-        `Invalid value: '${model}'. This is not a Realtime model.`,
-        "session.model",
-        "invalid_value",
-      );
-    session = merge({ id, ...defaultSession(model) }, { ...requested, id, type: "realtime" });
   }
+  const model = typeof requested.model === "string" ? requested.model : "gpt-realtime";
+  if (!isRealtimeModel(model))
+    throw badRequest(
+      `Invalid value: '${model}'. This is not a Realtime model.`,
+      "session.model",
+      "invalid_value",
+    );
+  return merge({ id, ...defaultSession(model) }, { ...requested, id, type: "realtime" });
+}
+
+export function createClientSecret(state: SimState, body: JsonObject): ClientSecretCreateResponse {
+  const seconds = parseExpiry(body);
+  const session = sessionConfig(body);
   const expiresAt = nowSeconds() + seconds;
   const value = randomId("ek_", 32, "0123456789abcdef");
   prune(state);

@@ -7,9 +7,15 @@ import type { RealtimeFunctionTool, RealtimeToolChoiceConfig } from "openai/reso
 import type { SimItem } from "./realtime-types";
 import { isRecord } from "./realtime-validate";
 
+export interface FunctionCallAnswer {
+  name: string;
+  arguments: string;
+}
+
+/** A message, or one or more function calls in one response (parallel calls, as the API makes them). */
 export type Answer =
   | { kind: "message"; text: string }
-  | { kind: "function_call"; name: string; arguments: string };
+  | { kind: "function_calls"; calls: FunctionCallAnswer[] };
 
 /** Resolves the transcript the model "hears" for an audio part without one. */
 export type HearAudio = (itemId: string | undefined) => string;
@@ -60,22 +66,32 @@ function functionTools(tools: readonly unknown[]): RealtimeFunctionTool[] {
   );
 }
 
-function pickTool(
+/** Where `tool` is named in `lower` (its name, or the name with spaces), or -1. */
+function mentionAt(tool: RealtimeFunctionTool, lower: string): number {
+  const name = (tool.name ?? "").toLowerCase();
+  if (name.length === 0) return -1;
+  const at = lower.indexOf(name);
+  return at >= 0 ? at : lower.indexOf(name.replaceAll("_", " "));
+}
+
+/** The tools to call: a forced one, else every tool the text names (in the order named). */
+function pickTools(
   tools: RealtimeFunctionTool[],
   choice: RealtimeToolChoiceConfig,
   text: string,
-): RealtimeFunctionTool | null {
-  if (choice === "none") return null;
+): RealtimeFunctionTool[] {
+  if (choice === "none") return [];
   if (typeof choice === "object" && choice.type === "function") {
-    return tools.find((t) => t.name === choice.name) ?? { type: "function", name: choice.name };
+    return [tools.find((t) => t.name === choice.name) ?? { type: "function", name: choice.name }];
   }
   const lower = text.toLowerCase();
-  const named = tools.find((t) => {
-    const name = (t.name ?? "").toLowerCase();
-    return name.length > 0 && (lower.includes(name) || lower.includes(name.replaceAll("_", " ")));
-  });
-  if (named) return named;
-  return choice === "required" ? (tools[0] ?? null) : null;
+  const named = tools
+    .map((tool) => ({ tool, at: mentionAt(tool, lower) }))
+    .filter((entry) => entry.at >= 0)
+    .sort((a, b) => a.at - b.at)
+    .map((entry) => entry.tool);
+  if (named.length > 0) return named;
+  return choice === "required" && tools[0] ? [tools[0]] : [];
 }
 
 interface Words {
@@ -123,6 +139,19 @@ export function fillArguments(tool: RealtimeFunctionTool, text: string): string 
   return JSON.stringify(fillValue({ ...schema, type: "object" }, "value", { strings, numbers }, text));
 }
 
+/** "The <fn> result is …." for each output in the trailing run of `function_call_output` items ending at `last`. */
+function describeOutputs(context: readonly SimItem[], last: number): string {
+  let first = last;
+  while (first > 0 && context[first - 1]?.type === "function_call_output") first--;
+  const sentences = context.slice(first, last + 1).map((output) => {
+    if (output.type !== "function_call_output") return "";
+    const call = context.find((item) => item.type === "function_call" && item.call_id === output.call_id);
+    const name = call?.type === "function_call" ? call.name : "function";
+    return `The ${name} result is ${describeOutput(output.output)}.`;
+  });
+  return limitWords(sentences.join(" "));
+}
+
 /** The answer for `context` (the conversation, or a response's own `input`). */
 export function decideAnswer(
   context: readonly SimItem[],
@@ -130,16 +159,16 @@ export function decideAnswer(
   toolChoice: RealtimeToolChoiceConfig,
   hear: HearAudio,
 ): Answer {
-  const last = context.findLast(
+  const lastIndex = context.findLastIndex(
     (item) => item.type === "function_call_output" || (item.type === "message" && item.role === "user"),
   );
-  if (last?.type === "function_call_output") {
-    const call = context.find((item) => item.type === "function_call" && item.call_id === last.call_id);
-    const name = call?.type === "function_call" ? call.name : "function";
-    return { kind: "message", text: limitWords(`The ${name} result is ${describeOutput(last.output)}.`) };
-  }
+  const last = context[lastIndex];
+  if (last?.type === "function_call_output")
+    return { kind: "message", text: describeOutputs(context, lastIndex) };
   const text = last ? userText(last, hear) : "";
-  const tool = pickTool(functionTools(tools), toolChoice, text);
-  if (tool?.name) return { kind: "function_call", name: tool.name, arguments: fillArguments(tool, text) };
+  const calls = pickTools(functionTools(tools), toolChoice, text).flatMap((tool) =>
+    tool.name ? [{ name: tool.name, arguments: fillArguments(tool, text) }] : [],
+  );
+  if (calls.length > 0) return { kind: "function_calls", calls };
   return { kind: "message", text: text.length > 0 ? limitWords(`You said: ${text}`) : GREETING };
 }

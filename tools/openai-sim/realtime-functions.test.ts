@@ -117,6 +117,46 @@ describe("realtime function calling", () => {
   });
 });
 
+describe("parallel function calls", () => {
+  const TIME_TOOL = {
+    type: "function",
+    name: "get_time",
+    description: "Local time in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } } },
+  } as const;
+
+  it("makes one call per named tool in one response, and answers from all their outputs", async () => {
+    client.send({
+      type: "session.update",
+      session: { type: "realtime", output_modalities: ["text"], tools: [WEATHER_TOOL, TIME_TOOL] },
+    });
+    await client.next("session.updated");
+    ask("Please get_time and get_weather for Oslo");
+    const events = await client.through("response.done");
+    const argsDone = events.flatMap((e) => (e.type === "response.function_call_arguments.done" ? [e] : []));
+    expect(argsDone.map((e) => [e.name, e.output_index])).toEqual([
+      ["get_time", 0],
+      ["get_weather", 1],
+    ]);
+    const done = events.at(-1) as Extract<SimServerEvent, { type: "response.done" }>;
+    expect(done.response.output.map((item) => item.type === "function_call" && item.call_id)).toEqual(
+      argsDone.map((e) => e.call_id),
+    );
+    expect(new Set(argsDone.map((e) => e.response_id))).toEqual(new Set([done.response.id]));
+
+    for (const [index, call] of argsDone.entries()) {
+      client.send({
+        type: "conversation.item.create",
+        item: { type: "function_call_output", call_id: call.call_id, output: JSON.stringify({ n: index }) },
+      });
+      await client.next("conversation.item.done");
+    }
+    client.send({ type: "response.create" });
+    const answer = await client.next("response.output_text.done");
+    expect(answer.text).toBe("The get_time result is n 0. The get_weather result is n 1.");
+  });
+});
+
 describe("fillArguments", () => {
   it("fills strings from proper nouns, enums from the text and numbers from digits", () => {
     const args = fillArguments(WEATHER_TOOL, "what's the weather in Lisbon in celsius for 5 days?");

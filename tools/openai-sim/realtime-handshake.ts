@@ -30,6 +30,8 @@ export interface HandshakeRejection {
 export interface RealtimeTarget {
   type: "realtime" | "transcription";
   model: string | null;
+  /** A sideband connection to this WebRTC call (`?call_id=`). */
+  callId?: string;
 }
 
 export interface Credentials {
@@ -51,10 +53,12 @@ export function isRejection(value: unknown): value is HandshakeRejection {
   return typeof value === "object" && value !== null && "status" in value && "error" in value;
 }
 
-/** `?model=<realtime model>` or `?intent=transcription`; any other path is a 404. */
+/** `?model=<realtime model>`, `?intent=transcription` or `?call_id=rtc_…`; any other path is a 404. */
 export function resolveTarget(url: URL): RealtimeTarget | HandshakeRejection {
   if (url.pathname !== REALTIME_PATH) return reject(404, `Invalid URL (GET ${url.pathname})`, null);
   if (url.searchParams.get("intent") === "transcription") return { type: "transcription", model: null };
+  const callId = url.searchParams.get("call_id");
+  if (callId) return { type: "realtime", model: null, callId };
   const model = url.searchParams.get("model");
   if (model === null || model === "") return { type: "realtime", model: null };
   if (!isRealtimeModel(model)) {

@@ -64,8 +64,9 @@ function openItem(
   run: ResponseRun,
   settings: ResponseSettings,
   item: SimItem,
+  outputIndex = 0,
 ): string | null {
-  conn.send({ type: "response.output_item.added", response_id: run.id, output_index: 0, item });
+  conn.send({ type: "response.output_item.added", response_id: run.id, output_index: outputIndex, item });
   if (!settings.inConversation) return null;
   const placed = conn.conversation.insert(item);
   const previousItemId = placed.ok ? placed.previousItemId : null;
@@ -80,9 +81,10 @@ function closeItem(
   run: ResponseRun,
   settings: ResponseSettings,
   item: OutputItem,
+  outputIndex = 0,
 ): void {
   item.status = run.stopped ? "incomplete" : "completed";
-  conn.send({ type: "response.output_item.done", response_id: run.id, output_index: 0, item });
+  conn.send({ type: "response.output_item.done", response_id: run.id, output_index: outputIndex, item });
   if (settings.inConversation) {
     conn.send({
       type: "conversation.item.done",
@@ -172,12 +174,16 @@ export async function streamMessage(
   return { item, output, truncated: fitted.truncated };
 }
 
-/** A `function_call` item whose arguments stream as `response.function_call_arguments.delta`. */
+/**
+ * A `function_call` item whose arguments stream as `response.function_call_arguments.delta`; the
+ * `outputIndex`-th output of its response (a response may make several calls).
+ */
 export async function streamFunctionCall(
   conn: RealtimeConnection,
   run: ResponseRun,
   settings: ResponseSettings,
   call: { name: string; arguments: string },
+  outputIndex = 0,
 ): Promise<StreamResult> {
   const callId = newId("call");
   const item: RealtimeConversationItemFunctionCall = {
@@ -189,8 +195,8 @@ export async function streamFunctionCall(
     call_id: callId,
     arguments: "",
   };
-  openItem(conn, run, settings, item);
-  const ids = { response_id: run.id, item_id: item.id ?? "", output_index: 0, call_id: callId };
+  openItem(conn, run, settings, item, outputIndex);
+  const ids = { response_id: run.id, item_id: item.id ?? "", output_index: outputIndex, call_id: callId };
   let sent = 0;
   while (sent < call.arguments.length) {
     await conn.pause();
@@ -208,7 +214,7 @@ export async function streamFunctionCall(
       arguments: item.arguments,
     });
   }
-  closeItem(conn, run, settings, item);
+  closeItem(conn, run, settings, item, outputIndex);
   return {
     item,
     output: { text: textTokens(call.name + item.arguments), audio: 0, image: 0 },

@@ -4,13 +4,13 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-client-events/response/create
  */
 import type { RealtimeAudioFormats, RealtimeToolChoiceConfig } from "openai/resources/realtime/realtime";
-import { decideAnswer, type HearAudio } from "./realtime-answer";
+import { decideAnswer, type FunctionCallAnswer, type HearAudio } from "./realtime-answer";
 import { describeSpeech } from "./realtime-audio";
 import type { RealtimeConnection } from "./realtime-connection";
 import { type StreamResult, streamFunctionCall, streamMessage } from "./realtime-response-stream";
 import type { SimAudioOutput, SimError, SimItem, SimResponse } from "./realtime-types";
 import { newId } from "./realtime-types";
-import { buildUsage, countInput, rateLimits } from "./realtime-usage";
+import { buildUsage, countInput, rateLimits, type TokenCounts } from "./realtime-usage";
 
 export interface ResponseSettings {
   modalities: Array<"text" | "audio">;
@@ -97,8 +97,8 @@ function responseObject(conn: RealtimeConnection, run: ResponseRun, settings: Re
   };
 }
 
-function finish(response: SimResponse, run: ResponseRun, result: StreamResult): void {
-  response.output = [result.item];
+function finish(response: SimResponse, run: ResponseRun, result: ResponseResult): void {
+  response.output = result.items;
   const reason = run.cancelReason;
   if (reason !== null) {
     response.status = "cancelled";
@@ -109,6 +109,38 @@ function finish(response: SimResponse, run: ResponseRun, result: StreamResult): 
   } else {
     response.status = "completed";
   }
+}
+
+/** What all of a response's output items add up to. */
+interface ResponseResult {
+  items: SimItem[];
+  output: TokenCounts;
+  truncated: boolean;
+}
+
+function outputs(results: StreamResult[]): ResponseResult {
+  const output = { text: 0, audio: 0, image: 0 };
+  for (const r of results) {
+    output.text += r.output.text;
+    output.audio += r.output.audio;
+    output.image += r.output.image;
+  }
+  return { items: results.map((r) => r.item), output, truncated: results.some((r) => r.truncated) };
+}
+
+/** One or more function calls, each its own output item, one after the other. */
+async function streamCalls(
+  conn: RealtimeConnection,
+  run: ResponseRun,
+  settings: ResponseSettings,
+  calls: FunctionCallAnswer[],
+): Promise<ResponseResult> {
+  const results: StreamResult[] = [];
+  for (const [index, call] of calls.entries()) {
+    if (run.stopped) break;
+    results.push(await streamFunctionCall(conn, run, settings, call, index));
+  }
+  return outputs(results);
 }
 
 async function runResponse(
@@ -129,8 +161,8 @@ async function runResponse(
   const answer = decideAnswer(context, settings.tools, settings.toolChoice, hearer(conn));
   const result =
     answer.kind === "message"
-      ? await streamMessage(conn, run, settings, answer.text)
-      : await streamFunctionCall(conn, run, settings, answer);
+      ? outputs([await streamMessage(conn, run, settings, answer.text)])
+      : await streamCalls(conn, run, settings, answer.calls);
   if (!conn.isOpen) return;
   finish(response, run, result);
   response.usage = buildUsage(input, result.output, conn.lastTurnTokens);

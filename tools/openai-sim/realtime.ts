@@ -9,11 +9,11 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type WebSocket, WebSocketServer } from "ws";
+import { callSession, joinCall } from "./realtime-calls";
 import { handleClientFrame } from "./realtime-client-events";
 import { RealtimeConnection } from "./realtime-connection";
 import {
   authenticate,
-  type Credentials,
   faultRejection,
   isBetaHandshake,
   isRejection,
@@ -68,13 +68,12 @@ export function openRealtimeConnections(state: SimState): number {
   return connectionsByState.get(state)?.size ?? 0;
 }
 
-/** The session a new connection starts with: GA defaults, then the ephemeral key's config. */
+/** The session a new connection starts with: GA defaults, then the config of its ephemeral key or call. */
 function initialSession(
   state: SimState,
   target: RealtimeTarget,
-  credentials: Credentials,
+  stored: Record<string, unknown>,
 ): SimSession | null {
-  const stored = credentials.ephemeral?.session ?? {};
   const type =
     target.type === "transcription" || stored.type === "transcription" ? "transcription" : "realtime";
   const model = target.model ?? (typeof stored.model === "string" ? stored.model : null);
@@ -104,7 +103,7 @@ function startSession(
   state: SimState,
   session: SimSession,
   fault: FaultSpec | undefined,
-): void {
+): RealtimeConnection {
   const conn = new RealtimeConnection(ws, session, {
     chunkDelayMs: state.config.streamChunkDelayMs || REALTIME_CHUNK_DELAY_MS,
     dropAfterEvents: fault?.dropWebSocketAfterEvents,
@@ -115,7 +114,7 @@ function startSession(
   ws.once("close", () => conn.dispose());
   if (fault?.dropWebSocketAfterEvents === 0) {
     ws.terminate();
-    return;
+    return conn;
   }
   const maxSeconds = state.config.realtimeMaxSessionSeconds;
   conn.schedule(maxSeconds * 1000, () => {
@@ -124,6 +123,7 @@ function startSession(
     conn.close(1000, "session_expired");
   });
   conn.send({ type: "session.created", session: sessionView(session) });
+  return conn;
 }
 
 async function upgrade(state: SimState, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -139,7 +139,17 @@ async function upgrade(state: SimState, req: IncomingMessage, socket: Duplex, he
   if (isRejection(target)) return writeRejection(socket, target);
   const credentials = authenticate(state, req);
   if (isRejection(credentials)) return writeRejection(socket, credentials);
-  const session = initialSession(state, target, credentials);
+  const call = target.callId === undefined ? undefined : callSession(state, target.callId);
+  if (call === null) {
+    const error = {
+      message: `Call '${target.callId}' not found.`,
+      type: "invalid_request_error",
+      param: "call_id",
+      code: "call_not_found",
+    };
+    return writeRejection(socket, { status: 404, error });
+  }
+  const session = initialSession(state, target, call ?? credentials.ephemeral?.session ?? {});
   if (session === null) {
     const error = {
       message: "Missing required parameter: 'model'.",
@@ -152,7 +162,10 @@ async function upgrade(state: SimState, req: IncomingMessage, socket: Duplex, he
   const beta = isBetaHandshake(req);
   wss.handleUpgrade(req, socket, head, (ws) => {
     if (beta) rejectBeta(ws, session);
-    else startSession(ws, state, session, fault);
+    else {
+      const conn = startSession(ws, state, session, fault);
+      if (target.callId !== undefined) joinCall(state, target.callId, conn);
+    }
   });
 }
 

@@ -15,6 +15,7 @@ import { fineTuningRoutes } from "./fine-tuning";
 import { parseJsonObject, type Reply, type RequestContext, type Route, readBody } from "./http";
 import { modelRoutes } from "./models";
 import { handleRealtimeUpgrade } from "./realtime";
+import { realtimeCallControlRoutes, realtimeCallRoutes } from "./realtime-calls";
 import { responseRoutes } from "./responses";
 import { countRequest, type FaultSpec, type SimState, takeFault } from "./state";
 import { LIMITS, type SimStore, sleep } from "./store";
@@ -28,7 +29,9 @@ const API_ROUTES: readonly Route[] = [
   ...fileRoutes,
   ...fineTuningRoutes,
   ...clientSecretRoutes,
+  ...realtimeCallRoutes,
 ];
+const CONTROL_ROUTES: readonly Route[] = [...controlRoutes, ...realtimeCallControlRoutes];
 
 export function createSimServer(state: SimState, store: SimStore): Server {
   const server = createServer((req, res) => {
@@ -71,7 +74,7 @@ async function handle(
     }
     if (fault?.latencyMs) await sleep(store, fault.latencyMs);
   }
-  const routes = path.startsWith("/__sim/") ? controlRoutes : API_ROUTES;
+  const routes = path.startsWith("/__sim/") ? CONTROL_ROUTES : API_ROUTES;
   let reply: Reply;
   try {
     if (fault?.errorStatus) throw injectedError(fault);

@@ -55,6 +55,13 @@ export interface EphemeralKey {
   session: Record<string, unknown>;
 }
 
+/** A WebRTC call started with `POST /v1/realtime/calls`, until it is hung up. */
+export interface RealtimeCall {
+  id: string;
+  /** The GA session config the call runs with; a sideband socket (`?call_id=`) starts from it. */
+  session: Record<string, unknown>;
+}
+
 export interface SimState {
   config: SimConfig;
   faults: ActiveFault[];
@@ -62,6 +69,8 @@ export interface SimState {
   requests: Map<string, number>;
   /** `ek_…` values accepted by the Realtime WebSocket in place of the API key. */
   ephemeralKeys: Map<string, EphemeralKey>;
+  /** WebRTC calls by `rtc_…` id. */
+  realtimeCalls: Map<string, RealtimeCall>;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -79,6 +88,7 @@ export function createState(config: Partial<SimConfig> = {}): SimState {
     faults: [],
     requests: new Map(),
     ephemeralKeys: new Map(),
+    realtimeCalls: new Map(),
   };
 }
 

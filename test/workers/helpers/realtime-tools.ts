@@ -5,6 +5,8 @@
  * gateway's code, the way a tool author would with any Standard Webhooks library.
  */
 
+import { putTool } from "./realtime";
+
 export const TOOL_ORIGIN = "https://tools.example.test";
 
 export interface ToolRequest {
@@ -78,5 +80,23 @@ export function startToolServer(respond: (request: ToolRequest) => Response | Pr
       Promise.resolve(respond(recorded)).then(resolve, reject);
     });
   };
+  return server;
+}
+
+/** The server-side tool most realtime tests register. */
+export const LOOKUP_ORDER = {
+  description: "Looks up an order by customer name",
+  parameters: { type: "object", properties: { customer: { type: "string" } }, required: ["customer"] },
+  url: `${TOOL_ORIGIN}/lookup`,
+};
+
+/** Registers `lookup_order` for the tenant and answers its calls with `respond`, checking signatures. */
+export async function serveLookupOrder(
+  tenantId: string,
+  respond: (request: ToolRequest) => Response | Promise<Response>,
+): Promise<ToolServer> {
+  const { webhook_secret } = await putTool(tenantId, "lookup_order", LOOKUP_ORDER);
+  const server = startToolServer(respond);
+  server.secret = webhook_secret ?? "";
   return server;
 }

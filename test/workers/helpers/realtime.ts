@@ -178,3 +178,38 @@ export async function putTool(
   const json = (await res.json()) as { webhook_secret?: string };
   return { status: res.status, ...json };
 }
+
+/** An item of a recorded session, as `GET /admin/tenants/:id/realtime/sessions/:session_id` shows it. */
+export interface RecordedItem {
+  item_id: string;
+  type: string;
+  role: string | null;
+  text: string | null;
+  name: string | null;
+  call_id: string | null;
+  arguments: string | null;
+  output: string | null;
+  server_tool: boolean;
+  error: string | null;
+  duration_ms: number | null;
+}
+
+/** A recorded session with its usage rows and items. */
+export interface RecordedSession {
+  id: string;
+  type: "realtime" | "transcription";
+  model: string;
+  status: string;
+  end_reason: string | null;
+  instructions: string | null;
+  usage: { responses: number; input_tokens: number; output_tokens: number; input_audio_seconds: number };
+  tool_calls: number;
+  responses: { response_id: string; input_tokens: number; output_tokens: number; total_tokens: number }[];
+  items: RecordedItem[];
+}
+
+/** The admin view of one recorded session (or its OpenAI-shaped 404 body). */
+export async function recordedSession(tenantId: string, sessionId: string): Promise<RecordedSession> {
+  const res = await admin(`/tenants/${tenantId}/realtime/sessions/${sessionId}`);
+  return (await res.json()) as RecordedSession;
+}

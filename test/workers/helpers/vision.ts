@@ -50,8 +50,10 @@ export function visionExample(urls: string[], detail?: Detail, answer = "a pictu
   };
 }
 
-export async function createVisionDataset(key: string): Promise<string> {
-  const res = await gw("/v1/datasets", jsonInit("POST", { name: "vision", kind: "vision" }, auth(key)));
+/** A vision dataset; `validationRatio: 0` keeps every example in the train split. */
+export async function createVisionDataset(key: string, validationRatio?: number): Promise<string> {
+  const body = { name: "vision", kind: "vision", validation_ratio: validationRatio };
+  const res = await gw("/v1/datasets", jsonInit("POST", body, auth(key)));
   if (res.status !== 200) throw new Error(`dataset: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
@@ -72,4 +74,32 @@ export async function validateOne(
   const first = report.examples[0];
   if (!first) throw new Error("no example report");
   return first;
+}
+
+export interface ValidationRun {
+  id: string;
+  object: "dataset.validation_run";
+  status: "in_progress" | "completed" | "failed";
+  progress: { images_total: number; images_checked: number; chunks: number };
+  request_budget: number;
+  max_chunk_operations: number;
+  report: VisionReport | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Polls a background validation until it is no longer in progress. */
+export async function finishedRun(key: string, datasetId: string, id: string): Promise<ValidationRun> {
+  for (;;) {
+    const res = await gw(`/v1/datasets/${datasetId}/validations/${id}`, { headers: auth(key) });
+    if (res.status !== 200) throw new Error(`validation: ${res.status} ${await res.text()}`);
+    const run = (await res.json()) as ValidationRun;
+    if (run.status !== "in_progress") return run;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** How often the image server has served `url`. */
+export async function hitsOf(url: string): Promise<number> {
+  const res = await fetch(`${imageOrigin}/hits${new URL(url).pathname}`);
+  return ((await res.json()) as { hits: number }).hits;
 }

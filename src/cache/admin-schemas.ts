@@ -1,0 +1,92 @@
+import { z } from "@hono/zod-openapi";
+import { CACHE_EVENTS_KEPT } from "./events";
+import { TRAFFIC_MAX_BUCKETS, TRAFFIC_RETENTION_DAYS } from "./traffic";
+
+const int = () => z.number().int();
+
+export const TrafficQuery = z.object({
+  bucket: z.enum(["minute", "hour", "day"]).default("hour"),
+  since: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .openapi({ description: "Unix seconds (inclusive); default 24 hours before `until`." }),
+  until: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .openapi({ description: "Unix seconds (exclusive); default now." }),
+});
+
+export const TrafficBucketSchema = z
+  .object({
+    start: int().openapi({ description: "Unix seconds of the bucket's start (UTC)." }),
+    requests: int().openapi({ description: "Model calls (chat, responses, embeddings) answered." }),
+    errors: int().openapi({ description: "Model calls answered with status >= 400." }),
+    hits: int(),
+    semantic_hits: int(),
+    coalesced: int(),
+    misses: int(),
+    bypasses: int(),
+    input_tokens_saved: int(),
+    output_tokens_saved: int(),
+    cost_saved_usd: z.number(),
+    upstream_input_tokens: int(),
+    upstream_cached_tokens: int(),
+    shadow_checks: int(),
+    shadow_false_hits: int(),
+  })
+  .openapi("TrafficBucket");
+
+export const TrafficSchema = z
+  .object({
+    object: z.literal("list"),
+    bucket: z.enum(["minute", "hour", "day"]),
+    since: int(),
+    until: int(),
+    data: z.array(TrafficBucketSchema).openapi({
+      description: `Ascending; only buckets with data. At most ${TRAFFIC_MAX_BUCKETS} buckets per call; kept ${TRAFFIC_RETENTION_DAYS} days.`,
+    }),
+  })
+  .openapi("Traffic");
+
+export const CacheEventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z
+    .string()
+    .regex(/^cev_[1-9][0-9]{0,15}$/, "an event id such as 'cev_42'")
+    .optional()
+    .openapi({ description: "Only events older than this event id (paging)." }),
+});
+
+export const CacheEventSchema = z
+  .object({
+    object: z.literal("cache.event"),
+    id: z.string().openapi({ description: "Monotonic: a later event has a larger id." }),
+    at: int().openapi({ description: "Unix milliseconds." }),
+    endpoint: z.string(),
+    model: z.string().openapi({ description: "The model the request named (after alias routing)." }),
+    outcome: z.enum(["hit", "semantic_hit", "coalesced", "miss", "bypass"]),
+    stored: z.boolean().openapi({ description: "A miss whose answer was stored." }),
+    stream: z.boolean(),
+    similarity: z.number().nullable(),
+    key: z.string().nullable().openapi({ description: "The first 16 hex digits of the exact cache key." }),
+    input_tokens_saved: int(),
+    output_tokens_saved: int(),
+    latency_ms: z.number(),
+    shadow: z.object({ false_hit: z.boolean(), similarity: z.number() }).nullable(),
+    preview: z.string().openapi({ description: "At most 120 characters of the last user message." }),
+  })
+  .openapi("CacheEvent");
+
+export const CacheEventListSchema = z
+  .object({
+    object: z.literal("list"),
+    has_more: z.boolean(),
+    data: z.array(CacheEventSchema).openapi({
+      description: `Newest first; the last ${CACHE_EVENTS_KEPT} events of the tenant are kept.`,
+    }),
+  })
+  .openapi("CacheEventList");

@@ -1,0 +1,161 @@
+/**
+ * The cache events log: one row per answer that went through the prompt cache, for the console's
+ * cache page. Rows are queued with the stats (src/cache/stats.ts) and written in its batch; the
+ * newest `CACHE_EVENTS_KEPT` per tenant are kept.
+ */
+
+export const CACHE_EVENTS_KEPT = 1_000;
+const ID_PREFIX = "cev_";
+
+export type CacheOutcome = "hit" | "semantic_hit" | "coalesced" | "miss" | "bypass";
+
+/** One event as queued by the cache. */
+export interface CacheEvent {
+  tenantId: string;
+  /** Unix milliseconds. */
+  at: number;
+  endpoint: string;
+  model: string;
+  outcome: CacheOutcome;
+  stored: boolean;
+  stream: boolean;
+  similarity: number | null;
+  /** The exact cache key (only its first 16 hex digits are kept). */
+  key: string | null;
+  inputTokensSaved: number;
+  outputTokensSaved: number;
+  latencyMs: number;
+  shadow: { falseHit: boolean; similarity: number } | null;
+  preview: string;
+}
+
+interface EventRow {
+  id: number;
+  at: number;
+  endpoint: string;
+  model: string;
+  outcome: CacheOutcome;
+  stored: number;
+  stream: number;
+  similarity: number | null;
+  cache_key: string | null;
+  input_tokens_saved: number;
+  output_tokens_saved: number;
+  latency_ms: number;
+  shadow_false_hit: number | null;
+  shadow_similarity: number | null;
+  preview: string;
+}
+
+const INSERT = `INSERT INTO cache_events (tenant_id, at, endpoint, model, outcome, stored, stream, similarity,
+  cache_key, input_tokens_saved, output_tokens_saved, latency_ms, shadow_false_hit, shadow_similarity, preview)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Removes a tenant's events older than its newest `CACHE_EVENTS_KEPT`. */
+const TRIM = `DELETE FROM cache_events WHERE tenant_id = ?1 AND id <= (
+  SELECT id FROM cache_events WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ${CACHE_EVENTS_KEPT})`;
+
+/** The statements that store `events` and trim the log of every tenant they belong to. */
+export function eventStatements(db: D1Database, events: readonly CacheEvent[]): D1PreparedStatement[] {
+  const inserts = events.map((e) =>
+    db
+      .prepare(INSERT)
+      .bind(
+        e.tenantId,
+        e.at,
+        e.endpoint,
+        e.model,
+        e.outcome,
+        e.stored ? 1 : 0,
+        e.stream ? 1 : 0,
+        e.similarity,
+        e.key?.slice(0, 16) ?? null,
+        e.inputTokensSaved,
+        e.outputTokensSaved,
+        e.latencyMs,
+        e.shadow ? (e.shadow.falseHit ? 1 : 0) : null,
+        e.shadow?.similarity ?? null,
+        e.preview,
+      ),
+  );
+  const tenants = new Set(events.map((e) => e.tenantId));
+  return [...inserts, ...[...tenants].map((t) => db.prepare(TRIM).bind(t))];
+}
+
+/** `cev_42` → 42; null for anything else. */
+export function parseEventId(id: string): number | null {
+  if (!id.startsWith(ID_PREFIX)) return null;
+  const n = Number(id.slice(ID_PREFIX.length));
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+function eventJson(row: EventRow) {
+  return {
+    object: "cache.event" as const,
+    id: `${ID_PREFIX}${row.id}`,
+    at: row.at,
+    endpoint: row.endpoint,
+    model: row.model,
+    outcome: row.outcome,
+    stored: row.stored === 1,
+    stream: row.stream === 1,
+    similarity: row.similarity,
+    key: row.cache_key,
+    input_tokens_saved: row.input_tokens_saved,
+    output_tokens_saved: row.output_tokens_saved,
+    latency_ms: row.latency_ms,
+    shadow:
+      row.shadow_false_hit === null
+        ? null
+        : { false_hit: row.shadow_false_hit === 1, similarity: row.shadow_similarity ?? 0 },
+    preview: row.preview,
+  };
+}
+
+export type CacheEventJson = ReturnType<typeof eventJson>;
+
+/** A page of a tenant's events, newest first, optionally older than the event `beforeId`. */
+export async function listCacheEvents(
+  db: D1Database,
+  tenantId: string,
+  limit: number,
+  beforeId: number | null,
+): Promise<{ data: CacheEventJson[]; hasMore: boolean }> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, at, endpoint, model, outcome, stored, stream, similarity, cache_key, input_tokens_saved,
+        output_tokens_saved, latency_ms, shadow_false_hit, shadow_similarity, preview
+       FROM cache_events WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    )
+    .bind(tenantId, beforeId ?? Number.MAX_SAFE_INTEGER, limit + 1)
+    .all<EventRow>();
+  return { data: results.slice(0, limit).map(eventJson), hasMore: results.length > limit };
+}
+
+const PREVIEW_CHARS = 120;
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((part) => {
+      const p = part as { text?: unknown; type?: unknown };
+      return typeof p.text === "string" ? p.text : p.type === "image_url" ? "[image]" : "";
+    })
+    .filter(Boolean)
+    .join(" ");
+}
+
+/** The last user message of a chat, responses or embeddings request, cut to 120 characters. */
+export function previewOf(body: Record<string, unknown>): string {
+  const list = Array.isArray(body.messages) ? body.messages : Array.isArray(body.input) ? body.input : null;
+  let text = "";
+  if (list) {
+    const last = [...list].reverse().find((m) => (m as { role?: unknown }).role === "user") as
+      | { content?: unknown }
+      | undefined;
+    text = last ? textOf(last.content) : typeof list[0] === "string" ? list[0] : "";
+  } else if (typeof body.input === "string") text = body.input;
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1)}…` : flat;
+}

@@ -1,0 +1,168 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTenant, errorOf, gw } from "./helpers/gateway";
+import { eventually, recordedSession, upgrade } from "./helpers/realtime";
+import { serveLookupOrder, type ToolServer } from "./helpers/realtime-tools";
+import { sim } from "./helpers/sim";
+
+const OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+
+let toolServer: ToolServer | null = null;
+afterEach(() => {
+  toolServer?.stop();
+  toolServer = null;
+});
+
+function startCall(key: string, session: Record<string, unknown>, user: string | null = "caller") {
+  const form = new FormData();
+  form.set("sdp", new File([OFFER], "offer.sdp", { type: "application/sdp" }));
+  form.set("session", JSON.stringify(session));
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (user !== null) headers["x-user-id"] = user;
+  return gw("/v1/realtime/calls", { method: "POST", headers, body: form });
+}
+
+/** The simulator's view of a call: how many sideband sockets joined it (404 once hung up). */
+const simCall = (callId: string) => fetch(`${sim.origin()}/__sim/realtime/calls/${callId}`);
+
+/** Plays the WebRTC caller: events its data channel would carry to the provider. */
+async function callerSends(callId: string, events: Record<string, unknown>[]): Promise<void> {
+  const res = await fetch(`${sim.origin()}/__sim/realtime/calls/${callId}/events`, {
+    method: "POST",
+    body: JSON.stringify(events),
+  });
+  expect(res.status).toBe(200);
+}
+
+describe("WebRTC calls through the gateway", () => {
+  it("answers the SDP offer and runs the tenant's tools for the call over a sideband socket", async () => {
+    const tenant = await createTenant({ realtime: { instructions: "Be brief." } });
+    const tools = await serveLookupOrder(tenant.id, () => Response.json({ status: "shipped" }));
+    toolServer = tools;
+
+    const res = await startCall(tenant.key, { type: "realtime", model: "gpt-realtime" });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("content-type")).toBe("application/sdp");
+    expect(await res.text()).toMatch(/^v=0\r\n/);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toMatch(/^\/v1\/realtime\/calls\/rtc_[0-9a-f]+$/);
+    const callId = location.split("/").pop() ?? "";
+    const joined = await eventually(
+      async () => ((await (await simCall(callId)).json()) as { sidebands: number }).sidebands,
+      (n) => n === 1,
+    );
+    expect(joined).toBe(1);
+
+    await callerSends(callId, [
+      {
+        type: "conversation.item.create",
+        item: {
+          type: "message",
+          role: "user",
+          content: [{ type: "input_text", text: "lookup_order for Alice" }],
+        },
+      },
+      { type: "response.create" },
+    ]);
+    const detail = await eventually(
+      () => recordedSession(tenant.id, callId),
+      (d) => d.items?.some((i) => i.role === "assistant") === true,
+    );
+    expect(detail).toMatchObject({ id: callId, status: "active", instructions: "Be brief." });
+    expect(detail.items.map((i) => [i.type, i.role, i.text, i.server_tool])).toEqual([
+      ["message", "user", "lookup_order for Alice", false],
+      ["function_call", null, null, true],
+      ["function_call_output", null, null, true],
+      ["message", "assistant", "The lookup_order result is status shipped.", false],
+    ]);
+    expect(tools.requests).toHaveLength(1);
+    expect(tools.requests[0]?.signatureValid).toBe(true);
+    expect(tools.requests[0]?.payload).toMatchObject({
+      session_id: callId,
+      user: "caller",
+      name: "lookup_order",
+    });
+
+    // The sideband is the gateway's own: no WebSocket client can take it over.
+    const reattach = await upgrade({ key: tenant.key, user: "caller", query: `session_id=${callId}` });
+    expect(reattach.status).toBe(404);
+
+    // The caller hangs up: the sideband closes and the session ends.
+    const hangup = await fetch(`${env.OPENAI_BASE_URL}/realtime/calls/${callId}/hangup`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` },
+    });
+    expect(hangup.status).toBe(200);
+    const ended = await eventually(
+      () => recordedSession(tenant.id, callId),
+      (d) => d.status === "ended",
+    );
+    expect(ended).toMatchObject({ status: "ended", end_reason: "upstream_closed", tool_calls: 1 });
+    expect(ended.usage.responses).toBe(2);
+  });
+
+  it("hangs the call up when the gateway ends its session (the tenant's maximum length)", async () => {
+    const tenant = await createTenant({ realtime: { max_session_seconds: 1 } });
+    const res = await startCall(tenant.key, { type: "realtime" });
+    expect(res.status).toBe(201);
+    const callId = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+    const gone = await eventually(
+      async () => (await simCall(callId)).status,
+      (status) => status === 404,
+      4000,
+    );
+    expect(gone).toBe(404);
+    const detail = await eventually(
+      () => recordedSession(tenant.id, callId),
+      (d) => d.status === "ended",
+    );
+    expect(detail.end_reason).toBe("max_duration");
+  });
+
+  it("hangs up and answers 502 when it cannot join the call to run its tools", async () => {
+    const hangups = async () => {
+      const res = await fetch(`${sim.origin()}/__sim/stats`);
+      const { requests } = (await res.json()) as { requests: Record<string, number> };
+      return Object.keys(requests).filter((key) => /^POST \/v1\/realtime\/calls\/rtc_\w+\/hangup$/.test(key));
+    };
+    const before = await hangups();
+    const tenant = await createTenant();
+    await sim.fault({ route: "GET /v1/realtime", errorStatus: 503 });
+    const res = await startCall(tenant.key, { type: "realtime" });
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).code).toBe("upstream_unavailable");
+    const hungUp = (await hangups()).filter((key) => !before.includes(key));
+    expect(hungUp).toHaveLength(1);
+    const callId = hungUp[0]?.split("/")[4] ?? "";
+    expect((await simCall(callId)).status).toBe(404);
+  });
+
+  it("refuses a call without an end user, with a model the tenant does not allow, or without an offer", async () => {
+    const tenant = await createTenant({ allowed_models: ["gpt-realtime"] });
+    const before = await sim.requests("POST /v1/realtime/calls");
+    const noUser = await startCall(tenant.key, { type: "realtime" }, null);
+    expect(noUser.status).toBe(400);
+    expect((await errorOf(noUser)).code).toBe("missing_user");
+    const model = await startCall(tenant.key, { type: "realtime", model: "gpt-realtime-mini" });
+    expect(model.status).toBe(403);
+    expect(await errorOf(model)).toMatchObject({ code: "model_not_allowed", param: "session.model" });
+    const json = await gw("/v1/realtime/calls", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${tenant.key}`,
+        "x-user-id": "u",
+        "content-type": "application/json",
+      },
+      body: "{}",
+    });
+    expect(json.status).toBe(415);
+    const notSdp = await gw("/v1/realtime/calls", {
+      method: "POST",
+      headers: { authorization: `Bearer ${tenant.key}`, "x-user-id": "u", "content-type": "application/sdp" },
+      body: "hello",
+    });
+    expect(notSdp.status).toBe(400);
+    expect((await errorOf(notSdp)).param).toBe("sdp");
+    expect(await sim.requests("POST /v1/realtime/calls")).toBe(before);
+  });
+});
