@@ -97,7 +97,10 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
       const policy = this.policyOf(request);
       if (sessionId) return this.reattach(policy, sessionId, url.searchParams.get("last_event_id"), protocol);
       const transcription = url.searchParams.get("intent") === "transcription";
-      return this.open(policy, transcription ? { kind: "transcription" } : null, protocol);
+      const toolCallEvents = url.searchParams.get("edgegate_events") === "tool_calls";
+      return this.open(policy, transcription ? { kind: "transcription" } : null, protocol, {
+        toolCallEvents,
+      });
     } catch (err) {
       if (err instanceof GatewayError) return err.getResponse();
       throw err;
@@ -139,7 +142,12 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   }
 
   /** A new session for `policy.model`, or for the given target (a transcription session). */
-  private open(policy: RealtimePolicy, target: UpstreamTarget | null, protocol: string | null): Response {
+  private open(
+    policy: RealtimePolicy,
+    target: UpstreamTarget | null,
+    protocol: string | null,
+    options: { toolCallEvents: boolean },
+  ): Response {
     if (!target && !policy.model)
       throw new GatewayError(400, "Missing required parameter: 'model'.", { param: "model" });
     const refused = this.refusal(policy);
@@ -152,6 +160,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
       policy,
       target ?? { kind: "realtime", model: policy.model ?? "" },
       server,
+      options,
     );
     this.sessions.add(session);
     void session.start();

@@ -50,6 +50,22 @@ export async function insertEval(db: D1Database, e: EvalRow): Promise<void> {
     .run();
 }
 
+/** A dataset's evaluations, newest first. */
+export async function listEvals(
+  db: D1Database,
+  tenantId: string,
+  datasetId: string,
+  limit: number,
+): Promise<EvalRow[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT * FROM evals WHERE tenant_id = ? AND dataset_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+    )
+    .bind(tenantId, datasetId, limit)
+    .all<EvalRow>();
+  return results;
+}
+
 export async function getEval(db: D1Database, id: string): Promise<EvalRow | null> {
   return db.prepare("SELECT * FROM evals WHERE id = ?").bind(id).first<EvalRow>();
 }

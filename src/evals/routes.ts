@@ -2,7 +2,7 @@
  * Evaluations: `POST /v1/datasets/:id/evals` compares two models on the validation split in the
  * background; `GET /v1/evals/:id` reports progress, per-item results and the summary.
  */
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { mustGetDataset } from "../datasets/access";
 import { countExamples } from "../datasets/repository";
@@ -12,7 +12,7 @@ import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
 import { assertModelAllowed } from "../proxy";
-import { type EvalRow, getEval, insertEval, listItems } from "./repository";
+import { type EvalRow, getEval, insertEval, listEvals, listItems } from "./repository";
 import { CreateEvalSchema, EvalIdParams, EvalSchema } from "./schemas";
 import type { ItemResult } from "./summary";
 
@@ -100,6 +100,28 @@ datasetEvals.openapi(
     await insertEval(c.env.DB, row);
     await c.env.EVAL_RUNNER.getByName(row.id).start(row.id);
     return c.json(evalJson(row), 200);
+  },
+);
+
+datasetEvals.openapi(
+  createRoute({
+    method: "get",
+    path: "/{dataset_id}/evals",
+    tags,
+    security,
+    summary: "A dataset's evaluations, newest first (without per-item results)",
+    request: {
+      params: DatasetIdParams,
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "At most 100." }),
+      }),
+    },
+    responses: ok(z.object({ object: z.literal("list"), data: z.array(EvalSchema) }), "The evaluations"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const rows = await listEvals(c.env.DB, dataset.tenant_id, dataset.id, c.req.valid("query").limit);
+    return c.json({ object: "list" as const, data: rows.map((row) => evalJson(row)) }, 200);
   },
 );
 

@@ -65,6 +65,8 @@ export class RelaySession {
     readonly policy: RealtimePolicy,
     readonly target: UpstreamTarget,
     client: WebSocket | null,
+    /** Gateway events the client asked for (`?edgegate_events=tool_calls`). */
+    readonly options: { toolCallEvents: boolean } = { toolCallEvents: false },
   ) {
     this.client = client;
     this.endsAt = this.startedAt + policy.maxSessionSeconds * 1000;
@@ -84,6 +86,9 @@ export class RelaySession {
         this.flushQueue();
       },
       called: (itemId, outcome) => this.recorder.toolCall(itemId, outcome),
+      notify: (notice) => {
+        if (this.options.toolCallEvents) this.deliver(JSON.stringify(notice), notice.event_id);
+      },
     });
   }
 

@@ -51,7 +51,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Open a Realtime WebSocket session (GA protocol)",
     description:
-      "Upgrade with `Upgrade: websocket`. Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`.",
+      "Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`.",
     security,
     request: { query: RealtimeQuerySchema },
     responses: {
@@ -63,12 +63,7 @@ realtime.openapi(
     },
   }),
   async (c) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new GatewayError(426, "This endpoint speaks WebSocket: send 'Upgrade: websocket'.", {
-        code: "upgrade_required",
-        headers: { upgrade: "websocket" },
-      });
-    }
+    const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
     const principal = c.get("principal");
     const userId = requireUser(principal);
     const { model, intent, session_id: sessionId } = c.req.valid("query");
@@ -79,6 +74,18 @@ realtime.openapi(
       ? resolvePolicy(principal, userId, null, [], null)
       : await policyFor(c, userId, model ?? null);
     const stub = c.env.REALTIME.getByName(`${principal.tenant.id}:${userId}`);
+    if (!isUpgrade) {
+      // A plain GET runs the upgrade's checks: a browser, which cannot read why a handshake was
+      // refused, can ask with it. 426 means they all pass.
+      const refused = sessionId ? null : await stub.refusal(policy);
+      if (refused)
+        throw new GatewayError(429, refused.message, { type: "rate_limit_error", code: refused.code });
+      throw new GatewayError(
+        426,
+        "This endpoint speaks WebSocket: send 'Upgrade: websocket'. (This request passed the session's checks: credentials, model, rate limit, concurrent sessions and quotas.)",
+        { code: "upgrade_required", headers: { upgrade: "websocket" } },
+      );
+    }
     // An upgrade request carries no body: the policy travels in a header, or is staged by RPC when large.
     const encoded = encodePolicy(policy);
     const headers: Record<string, string> = { upgrade: "websocket" };

@@ -17,6 +17,10 @@ export const RealtimeQuerySchema = z.object({
     description:
       "`transcription` opens a transcription-only session (no `model`): input audio is transcribed, no responses.",
   }),
+  edgegate_events: z.enum(["tool_calls"]).optional().openapi({
+    description:
+      "`tool_calls`: also send the gateway's own `edgegate.tool_call` events (`status` `running`, then `completed` or `failed`, with `call_id`, `name`, `arguments`, `output`, `error`, `duration_ms`) while server-side tools run, e.g. to show them in a UI. Off by default: OpenAI clients never see them.",
+  }),
   session_id: z
     .string()
     .min(1)

@@ -26,6 +26,26 @@ export interface ToolHost {
   releaseClientContinuation(): void;
   /** A server call finished: for the session's record. */
   called(itemId: string, outcome: ServerToolOutcome): void;
+  /** Tells the client about a server call when it asked for it (`edgegate_events=tool_calls`). */
+  notify(notice: ToolCallNotice): void;
+}
+
+/**
+ * `edgegate.tool_call`: the gateway's own event telling an opted-in client that a server-side tool
+ * runs (`running`) and how it ended (`completed` or `failed`), so a UI can show it. Not an OpenAI
+ * event: it is only sent to clients that connect with `?edgegate_events=tool_calls`.
+ */
+export interface ToolCallNotice {
+  type: "edgegate.tool_call";
+  event_id: string;
+  call_id: string;
+  item_id: string;
+  name: string;
+  arguments: string;
+  status: "running" | "completed" | "failed";
+  output?: string;
+  error?: string | null;
+  duration_ms?: number;
 }
 
 /** A response that made server calls, until its continuation is sent. */
@@ -39,6 +59,9 @@ interface PendingResponse {
 }
 
 type Json = Record<string, unknown>;
+
+/** The `event_id` of a notice (≤ 64 characters, as OpenAI's event ids). */
+const noticeId = (callId: string, phase: string) => `event_eg_${phase}_${callId}`.slice(0, 64);
 
 /** Call ids remembered per session, beyond which the oldest are forgotten. */
 const MAX_REMEMBERED_CALLS = 1000;
@@ -87,6 +110,15 @@ export class ServerToolRunner {
     state.running++;
     this.responses.set(responseId, state);
     this.calls++;
+    this.host.notify({
+      type: "edgegate.tool_call",
+      event_id: noticeId(callId, "running"),
+      call_id: callId,
+      item_id: String(event.item_id),
+      name,
+      arguments: String(event.arguments ?? ""),
+      status: "running",
+    });
     void this.run(
       tool,
       { itemId: String(event.item_id), callId, args: String(event.arguments ?? "") },
@@ -160,6 +192,18 @@ export class ServerToolRunner {
       output: result.output,
       error: result.error,
       durationMs: Date.now() - started,
+    });
+    this.host.notify({
+      type: "edgegate.tool_call",
+      event_id: noticeId(call.callId, "done"),
+      call_id: call.callId,
+      item_id: call.itemId,
+      name: tool.name,
+      arguments: call.args,
+      status: result.error ? "failed" : "completed",
+      output: result.output,
+      error: result.error,
+      duration_ms: Date.now() - started,
     });
     this.host.sendUpstream(
       JSON.stringify({

@@ -133,4 +133,29 @@ describe("evaluations", () => {
     expect((await gw(`/v1/evals/${started.id}`, { headers: auth(other.key) })).status).toBe(404);
     await finished(key, started.id);
   });
+
+  it("lists a dataset's evaluations newest first, without items, only to its tenant", async () => {
+    const { key } = await createTenant();
+    const ds = await teacherDataset(key, 4);
+    const list = async (datasetId: string, query = "", as = key) =>
+      gw(`/v1/datasets/${datasetId}/evals${query}`, { headers: auth(as) });
+    expect(((await (await list(ds)).json()) as { data: Eval[] }).data).toEqual([]);
+    const ids: string[] = [];
+    for (const grader of ["exact", "json_equal"]) {
+      const res = await startEval(key, ds, { models: ["gpt-4o-mini", "gpt-4o"], grader: { type: grader } });
+      ids.push(((await res.json()) as Eval).id);
+    }
+    for (const id of ids) await finished(key, id);
+    const page = (await (await list(ds)).json()) as { object: string; data: Eval[] };
+    expect(page.object).toBe("list");
+    expect(page.data.map((e) => e.id)).toEqual([...ids].reverse());
+    expect(page.data.every((e) => e.status === "completed" && e.items === undefined)).toBe(true);
+    const one = (await (await list(ds, "?limit=1")).json()) as { data: Eval[] };
+    expect(one.data.map((e) => e.id)).toEqual([ids[1]]);
+    const badLimit = await list(ds, "?limit=0");
+    expect(badLimit.status).toBe(400);
+    expect((await errorOf(badLimit)).param).toBe("limit");
+    const other = await createTenant();
+    expect((await list(ds, "", other.key)).status).toBe(404);
+  });
 });

@@ -86,6 +86,27 @@ describe("realtime handshake", () => {
     expect((await errorOf(plain)).code).toBe("upgrade_required");
   });
 
+  it("runs the upgrade's checks on a plain GET, so a browser can ask why it was refused", async () => {
+    const tenant = await createTenant({
+      realtime: { allowed_models: ["gpt-realtime"], max_concurrent_sessions_per_user: 1 },
+    });
+    const ask = (model: string, user: string) =>
+      gw(`/v1/realtime?model=${model}`, {
+        headers: { authorization: `Bearer ${tenant.key}`, "x-user-id": user },
+      });
+    const notAllowed = await ask("gpt-realtime-mini", "u");
+    expect(notAllowed.status).toBe(403);
+    expect((await errorOf(notAllowed)).message).toContain("gpt-realtime-mini");
+    const open = await connect({ key: tenant.key, user: "busy" });
+    await open.next("session.created");
+    const busy = await ask("gpt-realtime", "busy");
+    expect(busy.status).toBe(429);
+    expect((await errorOf(busy)).code).toBe("too_many_sessions");
+    expect((await ask("gpt-realtime", "free")).status).toBe(426);
+    open.close();
+    await open.waitClosed();
+  });
+
   it("refuses a user over the concurrent-session limit with 429 before upgrading", async () => {
     const tenant = await createTenant({ realtime: { max_concurrent_sessions_per_user: 1 } });
     const first = await connect({ key: tenant.key, user: "busy" });

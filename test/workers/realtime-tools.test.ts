@@ -115,6 +115,8 @@ describe("server-side tools in a session", () => {
     const types = client.types();
     expect(types).not.toContain("response.function_call_arguments.delta");
     expect(types).not.toContain("response.function_call_arguments.done");
+    // The gateway's own tool events are only for clients that ask for them.
+    expect(types).not.toContain("edgegate.tool_call");
     const outputs = client.events.filter((e) => e.type === "response.done") as ResponseDone[];
     expect(outputs.flatMap((e) => e.response.output.map((o) => o.type))).not.toContain("function_call");
     const items = client.events.filter((e) => e.type.startsWith("conversation.item")) as (RtEvent & {
@@ -140,6 +142,51 @@ describe("server-side tools in a session", () => {
     expect(failed).toContain("HTTP 503");
     const slow = await turn(client, "call slow_tool now");
     expect(slow).toContain("did not answer within 100 ms");
+    client.close();
+  });
+
+  it("tells a client that asked (edgegate_events=tool_calls) when a server tool runs and how it ended", async () => {
+    const tenant = await createTenant();
+    const { webhook_secret } = await putTool(tenant.id, "lookup_order", LOOKUP);
+    await putTool(tenant.id, "slow_tool", { ...LOOKUP, url: `${TOOL_ORIGIN}/slow`, timeout_ms: 100 });
+    toolServer = startToolServer(async (req) => {
+      if (req.url.endsWith("/slow")) await new Promise((resolve) => setTimeout(resolve, 1000));
+      return Response.json({ status: "shipped" });
+    });
+    toolServer.secret = webhook_secret ?? "";
+    const { client } = await startSession({
+      key: tenant.key,
+      user: "u",
+      query: "model=gpt-realtime&edgegate_events=tool_calls",
+    });
+    type Notice = RtEvent & {
+      call_id: string;
+      name: string;
+      arguments: string;
+      status: string;
+      output?: string;
+      error?: string | null;
+      duration_ms?: number;
+    };
+    await turn(client, "please lookup_order for Alice");
+    const notices = client.events.filter((e) => e.type === "edgegate.tool_call") as Notice[];
+    expect(notices.map((n) => [n.name, n.status])).toEqual([
+      ["lookup_order", "running"],
+      ["lookup_order", "completed"],
+    ]);
+    const [running, completed] = notices;
+    expect(completed?.call_id).toBe(running?.call_id);
+    expect(JSON.parse(running?.arguments ?? "")).toEqual({ customer: "Alice" });
+    expect(JSON.parse(completed?.output ?? "")).toEqual({ status: "shipped" });
+    expect(completed?.error).toBeNull();
+    expect(completed?.duration_ms).toBeGreaterThanOrEqual(0);
+    // Still nothing that would make an SDK run the tool.
+    expect(client.types()).not.toContain("response.function_call_arguments.done");
+
+    await turn(client, "call slow_tool now");
+    const failed = (client.events.filter((e) => e.type === "edgegate.tool_call") as Notice[]).at(-1);
+    expect(failed).toMatchObject({ name: "slow_tool", status: "failed" });
+    expect(failed?.error).toContain("did not answer within 100 ms");
     client.close();
   });
 

@@ -20,6 +20,7 @@ export function startBanner({ gateway, key, tenantName, secretsFile }: BannerInp
     "",
     `Edgegate is running at ${gateway.url}`,
     "",
+    `  Console       ${gateway.url}/console/  (sign in with the admin token)`,
     `  Docs          ${gateway.url}/docs`,
     `  Upstream      ${upstream}`,
     `  Admin token   ${gateway.adminToken}${kept}`,
