@@ -61,7 +61,13 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
     upstreamInputTokens: usage?.input ?? 0,
   };
   const outcomeName = status === "MISS" ? "miss" : "bypass";
-  const event = cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0 });
+  // A tenant without a cache has no cache events (its calls still count in the traffic series): a
+  // bypass is logged only when the request turned the tenant's cache off.
+  const cacheOn = (c.get("principal").tenant.settings.cache?.mode ?? "off") !== "off";
+  const event =
+    status === "MISS" || cacheOn
+      ? cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0 })
+      : undefined;
   if (!outcome || !key) {
     if (lead) await lead.stub.abandon(lead.token);
     record(c, delta, event);
@@ -80,9 +86,9 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
     delta.shadowChecks = 1;
     const same = answerText(call.kind, semantic.shadow.entry.body) === answerText(call.kind, outcome);
     delta.shadowFalseHits = same ? 0 : 1;
-    event.shadow = { falseHit: !same, similarity: semantic.shadow.similarity };
+    if (event) event.shadow = { falseHit: !same, similarity: semantic.shadow.similarity };
   }
-  event.stored = policy.write;
+  if (event) event.stored = policy.write;
   record(c, delta, event);
   const work: Promise<unknown>[] = [];
   if (policy.write) {

@@ -78,6 +78,19 @@ describe("GET /admin/tenants/{id}/cache/events", () => {
     expect(list.data.map((e) => e.at)).toEqual([...list.data.map((e) => e.at)].sort((a, b) => b - a));
   });
 
+  it("logs no events for a tenant whose cache is off, unless a request turns it on", async () => {
+    const t = await createConsoleTenant();
+    for (const q of ["first", "second"])
+      expect((await postChat(t.key, ask(q))).headers.get("x-cache")).toBe("BYPASS");
+    const asked = await postChat(t.key, ask("third"), { "x-cache-mode": "exact" });
+    expect(asked.headers.get("x-cache")).toBe("MISS");
+    const list = await eventually(
+      () => events(t.consoleKey, t.id),
+      (v) => v.data.length >= 1,
+    );
+    expect(list.data.map((e) => [e.outcome, e.preview])).toEqual([["miss", "third"]]);
+  });
+
   it("pages with limit and before", async () => {
     const t = await createConsoleTenant({ cache: { mode: "exact" } });
     for (const q of ["one", "two", "three"]) await postChat(t.key, ask(q));
