@@ -57,7 +57,25 @@ async function mustGetTenant(db: D1Database, id: string): Promise<Tenant> {
 }
 
 /** Where the gateway's FINE_TUNING_API_KEY is sent: only the operator (ADMIN_TOKEN) may change it. */
-const OPERATOR_SETTING = ["distillation", "fine_tuning", "base_url"] as const;
+/**
+ * Settings only the gateway's operator (ADMIN_TOKEN) may change, because they bound what a tenant may
+ * spend or reach: limits and quotas, model allow-lists, private image hosts, and the fine-tuning API
+ * that receives FINE_TUNING_API_KEY. A tenant's console key may change every other setting.
+ */
+export const OPERATOR_SETTINGS: readonly (readonly string[])[] = [
+  ["rate_limits"],
+  ["allowed_models"],
+  ["realtime", "allowed_models"],
+  ["realtime", "max_session_seconds"],
+  ["realtime", "max_concurrent_sessions_per_user"],
+  ["realtime", "daily_audio_seconds_per_user"],
+  ["realtime", "daily_tokens_per_user"],
+  ["realtime", "reconnect_grace_seconds"],
+  ["realtime", "replay_buffer_bytes"],
+  ["vision", "allow_private_image_hosts"],
+  ["vision", "request_budget"],
+  ["distillation", "fine_tuning", "base_url"],
+];
 
 function settingAt(settings: unknown, path: readonly string[]): unknown {
   let value: unknown = settings;
@@ -167,13 +185,16 @@ admin.openapi(
         "request body",
       );
     }
-    const changesOperatorSetting =
-      settingAt(merged.data, OPERATOR_SETTING) !== settingAt(current.settings, OPERATOR_SETTING);
-    if (changesOperatorSetting && (await adminCallerOf(c)).kind !== "admin") {
+    const changed = OPERATOR_SETTINGS.find(
+      (path) =>
+        JSON.stringify(settingAt(merged.data, path)) !== JSON.stringify(settingAt(current.settings, path)),
+    );
+    if (changed && (await adminCallerOf(c)).kind !== "admin") {
+      const param = `settings.${changed.join(".")}`;
       throw new GatewayError(
         403,
-        "Only ADMIN_TOKEN may change 'settings.distillation.fine_tuning.base_url': the gateway sends its FINE_TUNING_API_KEY there.",
-        { param: `settings.${OPERATOR_SETTING.join(".")}`, code: "admin_token_required" },
+        `Only the gateway's ADMIN_TOKEN may change '${param}': limits, quotas, model allow-lists, private image hosts and the fine-tuning API are set by the operator. Leave it out of the patch.`,
+        { param, code: "admin_token_required" },
       );
     }
     const updated = await repo.updateTenant(c.env.DB, id, patch.name ?? current.name, merged.data);

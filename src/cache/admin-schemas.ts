@@ -56,7 +56,7 @@ export const CacheEventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z
     .string()
-    .regex(/^cev_[1-9][0-9]{0,15}$/, "an event id such as 'cev_42'")
+    .regex(/^cev_[1-9][0-9]{0,14}$/, "an event id such as 'cev_42'")
     .optional()
     .openapi({ description: "Only events older than this event id (paging)." }),
 });

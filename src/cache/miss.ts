@@ -68,6 +68,8 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
     status === "MISS" || cacheOn
       ? cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0 })
       : undefined;
+  // A request that kept itself out of the cache (`no-store`, `X-Cache-Mode: off`) leaves no prompt text.
+  if (event && status === "BYPASS") event.preview = "";
   if (!outcome || !key) {
     if (lead) await lead.stub.abandon(lead.token);
     record(c, delta, event);

@@ -96,29 +96,55 @@ function counterStatements(db: D1Database, p: PendingCounters): D1PreparedStatem
   ];
 }
 
+/** Statements per D1 batch: a flush is split so one bad or oversized batch cannot sink the others. */
+const STATEMENTS_PER_BATCH = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 async function flush(db: D1Database): Promise<void> {
   flushScheduled = false;
   const counters = [...pending.values()];
   const events = pendingEvents;
   pending.clear();
   pendingEvents = [];
-  if (counters.length === 0 && events.length === 0) return;
-  try {
-    await db.batch([
-      ...counters.flatMap((p) => counterStatements(db, p)),
-      ...eventStatements(
-        db,
-        events.map((e) => e.event),
-      ),
-    ]);
-  } catch (err) {
-    // Kept for the next flush rather than lost, a few times.
-    const retried = counters.filter((p) => p.attempts + 1 < MAX_ATTEMPTS);
-    for (const p of retried) addCounters(p.tenantId, p.minute, p.delta, p.attempts + 1);
-    for (const e of events)
-      if (e.attempts + 1 < MAX_ATTEMPTS) pendingEvents.push({ ...e, attempts: e.attempts + 1 });
-    if (retried.length < counters.length) log({}, "error", "cache stats dropped", { error: String(err) });
+  let dropped = { counters: 0, events: 0 };
+  let lastError: unknown = null;
+  // Counters first (two statements each), then events (an insert each, plus a trim per tenant).
+  for (const part of chunks(counters, STATEMENTS_PER_BATCH / 2)) {
+    try {
+      await db.batch(part.flatMap((p) => counterStatements(db, p)));
+    } catch (err) {
+      lastError = err;
+      for (const p of part) {
+        if (p.attempts + 1 < MAX_ATTEMPTS) addCounters(p.tenantId, p.minute, p.delta, p.attempts + 1);
+        else dropped = { ...dropped, counters: dropped.counters + 1 };
+      }
+    }
   }
+  for (const part of chunks(events, STATEMENTS_PER_BATCH - 10)) {
+    try {
+      await db.batch(
+        eventStatements(
+          db,
+          part.map((e) => e.event),
+        ),
+      );
+    } catch (err) {
+      lastError = err;
+      for (const e of part) {
+        if (e.attempts + 1 < MAX_ATTEMPTS) pendingEvents.push({ ...e, attempts: e.attempts + 1 });
+        else dropped = { ...dropped, events: dropped.events + 1 };
+      }
+    }
+  }
+  if (dropped.counters + dropped.events > 0) {
+    log({}, "error", "cache stats dropped", { ...dropped, error: String(lastError) });
+  }
+  // What failed waits in `pending` for the flush that the next request schedules.
 }
 
 function schedule(db: D1Database, waitUntil: (p: Promise<unknown>) => void, flushAfterMs: number): void {

@@ -16,8 +16,23 @@ const KEY_CACHE_MAX_ENTRIES = 10_000;
 const keyCache = new Map<string, { value: ActiveKey; expires: number }>();
 
 const SUBPROTOCOL_KEY_PREFIX = "openai-insecure-api-key.";
-/** The key id of the admin acting as a tenant (ADMIN_TOKEN with `X-Edgegate-Tenant`); never a real key's. */
-export const ADMIN_KEY_ID = "admin";
+/**
+ * The key id of the admin acting as a tenant (ADMIN_TOKEN with `X-Edgegate-Tenant`): `admin:` and a
+ * fingerprint of the token, so end-user tokens minted that way end when ADMIN_TOKEN is rotated. Never
+ * a real key's id (those are `key_…`).
+ */
+const ADMIN_KEY_PREFIX = "admin:";
+let adminKeyIdMemo: { token: string; id: string } | null = null;
+
+export async function adminKeyId(adminToken: string): Promise<string> {
+  if (adminKeyIdMemo?.token !== adminToken) {
+    adminKeyIdMemo = {
+      token: adminToken,
+      id: `${ADMIN_KEY_PREFIX}${(await sha256Hex(adminToken)).slice(0, 16)}`,
+    };
+  }
+  return adminKeyIdMemo.id;
+}
 export const TENANT_HEADER = "X-Edgegate-Tenant";
 const MAX_USER_ID_LENGTH = 256;
 
@@ -43,11 +58,11 @@ export function keyBySecret(db: D1Database, secret: string): Promise<ActiveKey |
   return cachedIdentity(`s:${secret}`, async () => findActiveKey(db, { hash: await sha256Hex(secret) }));
 }
 
-/** A tenant as the admin acting for it sees it (key id `admin`). */
-function tenantForAdmin(db: D1Database, tenantId: string): Promise<ActiveKey | null> {
-  return cachedIdentity(`t:${tenantId}`, async () => {
+/** A tenant as the admin acting for it sees it (key id `admin:<fingerprint>`). */
+function tenantForAdmin(db: D1Database, tenantId: string, keyId: string): Promise<ActiveKey | null> {
+  return cachedIdentity(`t:${keyId}:${tenantId}`, async () => {
     const tenant = await getTenant(db, tenantId);
-    return tenant ? { keyId: ADMIN_KEY_ID, tenant, name: "ADMIN_TOKEN", prefix: "", console: true } : null;
+    return tenant ? { keyId, tenant, name: "ADMIN_TOKEN", prefix: "", console: true } : null;
   });
 }
 
@@ -114,16 +129,16 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
   }
   if (await isAdminToken(c.env, secret)) {
     const found = await adminActingAs(c);
-    return { kind: "api_key", tenant: found.tenant, keyId: ADMIN_KEY_ID, userId: headerUser(c) };
+    return { kind: "api_key", tenant: found.tenant, keyId: found.keyId, userId: headerUser(c) };
   }
   const claims = await verifyUserToken(c.env.TOKEN_SECRET, secret);
-  // Tokens minted by the admin acting as a tenant stay valid while ADMIN_TOKEN is configured.
-  const found =
-    claims.keyId === ADMIN_KEY_ID
-      ? c.env.ADMIN_TOKEN
-        ? await tenantForAdmin(c.env.DB, claims.tenantId)
-        : null
-      : await cachedIdentity(`k:${claims.keyId}`, () => findActiveKey(c.env.DB, { id: claims.keyId }));
+  // Tokens minted by the admin acting as a tenant stay valid while the same ADMIN_TOKEN is configured.
+  const adminToken = c.env.ADMIN_TOKEN;
+  const found = claims.keyId.startsWith(ADMIN_KEY_PREFIX)
+    ? adminToken && claims.keyId === (await adminKeyId(adminToken))
+      ? await tenantForAdmin(c.env.DB, claims.tenantId, claims.keyId)
+      : null
+    : await cachedIdentity(`k:${claims.keyId}`, () => findActiveKey(c.env.DB, { id: claims.keyId }));
   if (!found || found.tenant.id !== claims.tenantId) {
     throw new GatewayError(401, "The end-user token was minted with a key that has been revoked.", {
       code: "invalid_api_key",
@@ -142,7 +157,7 @@ async function adminActingAs(c: Context<AppEnv>): Promise<ActiveKey> {
       { param: TENANT_HEADER, code: "tenant_required" },
     );
   }
-  const found = await tenantForAdmin(c.env.DB, tenantId);
+  const found = await tenantForAdmin(c.env.DB, tenantId, await adminKeyId(c.env.ADMIN_TOKEN ?? ""));
   if (!found) {
     throw new GatewayError(404, `No tenant with id '${tenantId}'.`, {
       param: TENANT_HEADER,

@@ -3,10 +3,11 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAdminAccess } from "../identity/admin-access";
+import { adminCallerOf, requireAdminAccess } from "../identity/admin-access";
 import { getTenant } from "../identity/repository";
 import { GatewayError } from "../platform/errors";
 import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
+import { refusedHost } from "../vision/address";
 import { sessionToChatExample } from "./chat-example";
 import {
   ChatExampleSchema,
@@ -110,6 +111,15 @@ realtimeAdmin.openapi(
     const { id, name } = c.req.valid("param");
     const body = c.req.valid("json");
     await assertTenant(c.env.DB, id);
+    // The gateway POSTs to the tool and shows its answer: only the operator may point one inside.
+    const inside = refusedHost(new URL(body.url));
+    if (inside && (await adminCallerOf(c)).kind !== "admin") {
+      throw new GatewayError(
+        403,
+        `Only the gateway's ADMIN_TOKEN may register a tool on a private or internal host (${inside}). Use a public https URL.`,
+        { param: "url", code: "admin_token_required" },
+      );
+    }
     const { tools } = await loadToolRegistry(c.env.DB, id);
     if (tools.length >= MAX_TOOLS_PER_TENANT && !tools.some((tool) => tool.name === name)) {
       throw new GatewayError(

@@ -18,6 +18,15 @@ describe("refusedHost", () => {
     "http://[::ffff:127.0.0.1]/",
     "http://[fd00::1]/",
     "http://[fe80::1]/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[::127.0.0.1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b::10.0.0.1]/",
+    "http://[64:ff9b:1::1]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2002:c0a8:101::1]/",
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+    "http://[ff02::1]/",
     "http://localhost:8080/",
     "http://api.localhost/",
     "http://metadata.google.internal/",
@@ -31,6 +40,9 @@ describe("refusedHost", () => {
     "http://8.8.8.8/",
     "http://172.32.0.1/",
     "http://[2606:4700::1111]/",
+    "http://[64:ff9b::808:808]/",
+    "http://[2002:808:808::1]/",
+    "http://[::ffff:8.8.8.8]/",
   ])("allows %s", (url) => {
     expect(refused(url)).toBe(false);
   });

@@ -26,19 +26,47 @@ function privateIpv4([a = 0, b = 0]: number[]): boolean {
   );
 }
 
-function privateIpv6(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === "::" || h === "::1") return true;
-  const mapped = /^::ffff:(.+)$/.exec(h)?.[1];
-  if (mapped) {
-    const v4 = ipv4Parts(mapped);
-    if (v4) return privateIpv4(v4);
-    const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(mapped);
-    if (hex)
-      return privateIpv4([Number.parseInt(hex[1] ?? "0", 16) >> 8, Number.parseInt(hex[1] ?? "0", 16) & 255]);
-    return true;
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 included), or null if malformed. */
+function ipv6Groups(host: string): number[] | null {
+  let h = host.toLowerCase();
+  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
+  if (dotted) {
+    const v4 = ipv4Parts(dotted[2] ?? "");
+    if (!v4) return null;
+    const [a = 0, b = 0, c = 0, d = 0] = v4;
+    h = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || /^ff/.test(h);
+  const halves = h.split("::");
+  if (halves.length > 2) return null;
+  const parse = (part: string) => (part === "" ? [] : part.split(":"));
+  const head = parse(halves[0] ?? "");
+  const tail = halves.length === 2 ? parse(halves[1] ?? "") : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
+  return groups.map((g) => Number.parseInt(g, 16));
+}
+
+/** The IPv4 address in two 16-bit groups. */
+const v4Of = (hi = 0, lo = 0) => [hi >> 8, hi & 255, lo >> 8, lo & 255];
+
+/**
+ * Private, loopback, link-local, multicast, unique-local, and every form that carries an IPv4 address
+ * inside (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`),
+ * judged by that IPv4 address; Teredo (`2001::/32`) and local-use NAT64 (`64:ff9b:1::/48`) are refused.
+ */
+function privateIpv6(host: string): boolean {
+  const g = ipv6Groups(host);
+  if (!g) return true;
+  const [g0 = 0, g1 = 0, g2 = 0, , , g5 = 0, g6 = 0, g7 = 0] = g;
+  const zeroPrefix = g.slice(0, 5).every((x) => x === 0);
+  if (zeroPrefix && g5 === 0 && g6 === 0) return true; // ::, ::1 and the rest of ::/96's first block
+  if (zeroPrefix && (g5 === 0xffff || g5 === 0)) return privateIpv4(v4Of(g6, g7)); // mapped, compatible
+  if (g0 === 0x64 && g1 === 0xff9b) return g2 === 1 || privateIpv4(v4Of(g6, g7)); // NAT64
+  if (g0 === 0x2002) return privateIpv4(v4Of(g1, g2)); // 6to4
+  if (g0 === 0x2001 && g1 === 0) return true; // Teredo
+  return (g0 & 0xfe00) === 0xfc00 || (g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00;
 }
 
 const INTERNAL_NAMES = /(^|\.)(localhost|internal|local|localdomain|home\.arpa)$/;

@@ -529,6 +529,10 @@ describe("console pages", { timeout: 180_000 }, () => {
       await open(page, "settings", "Settings");
       expect(await page.getByLabel("Cache mode").inputValue()).toBe("exact");
       expect(await page.locator(".state-error").count()).toBe(0);
+      // The operator's limits are read-only for a console key (the API refuses them too); its own settings are not.
+      expect(await page.getByLabel("Requests per minute per key").isDisabled()).toBe(true);
+      expect(await page.getByLabel("Allow private image hosts").isDisabled()).toBe(true);
+      expect(await page.getByLabel("Cache mode").isDisabled()).toBe(false);
       await open(page, "keys", "API keys");
       const row = page.locator('tr[data-key-name="console-session"]');
       expect(await row.textContent()).toContain("this session");

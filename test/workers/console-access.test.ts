@@ -176,4 +176,79 @@ describe("tenant settings through the console", () => {
     expect(other.status).toBe(200);
     expect((await adminAs(ADMIN_TOKEN, `/tenants/${t.id}`, "PATCH", patch)).status).toBe(200);
   });
+
+  it("lets only ADMIN_TOKEN register a server tool on a private or internal host", async () => {
+    const t = await createConsoleTenant();
+    const tool = (url: string) => ({ description: "d", parameters: { type: "object" }, url });
+    for (const url of [
+      "http://127.0.0.1:9/tool",
+      "http://169.254.169.254/latest",
+      "http://tools.internal/x",
+    ]) {
+      const refused = await adminAs(t.consoleKey, `/tenants/${t.id}/tools/inside`, "PUT", tool(url));
+      expect(refused.status, url).toBe(403);
+      expect(await errorOf(refused)).toMatchObject({ code: "admin_token_required", param: "url" });
+    }
+    const outside = await adminAs(
+      t.consoleKey,
+      `/tenants/${t.id}/tools/outside`,
+      "PUT",
+      tool("https://tools.example.test/x"),
+    );
+    expect(outside.status).toBe(201);
+    const byAdmin = await adminAs(
+      ADMIN_TOKEN,
+      `/tenants/${t.id}/tools/inside`,
+      "PUT",
+      tool("http://127.0.0.1:9/tool"),
+    );
+    expect(byAdmin.status).toBe(201);
+  });
+
+  it("keeps limits, quotas, allow-lists and private image hosts for ADMIN_TOKEN", async () => {
+    const t = await createConsoleTenant();
+    const operatorOnly: [string, unknown][] = [
+      ["rate_limits.requests_per_minute_per_key", 100_000],
+      ["allowed_models", ["gpt-4o"]],
+      ["realtime.allowed_models", ["gpt-realtime"]],
+      ["realtime.max_session_seconds", 7_200],
+      ["realtime.max_concurrent_sessions_per_user", 50],
+      ["realtime.daily_audio_seconds_per_user", 86_400],
+      ["realtime.daily_tokens_per_user", 10_000_000],
+      ["realtime.reconnect_grace_seconds", 120],
+      ["realtime.replay_buffer_bytes", 8 * 1024 * 1024],
+      ["vision.allow_private_image_hosts", true],
+      ["vision.request_budget", 1000],
+    ];
+    const patchOf = (path: string, value: unknown) => {
+      const settings: Record<string, unknown> = {};
+      const parts = path.split(".");
+      let at = settings;
+      for (const part of parts.slice(0, -1)) {
+        const next: Record<string, unknown> = {};
+        at[part] = next;
+        at = next;
+      }
+      at[parts.at(-1) ?? ""] = value;
+      return { settings };
+    };
+    for (const [path, value] of operatorOnly) {
+      const refused = await adminAs(t.consoleKey, `/tenants/${t.id}`, "PATCH", patchOf(path, value));
+      expect(refused.status, path).toBe(403);
+      const error = await errorOf(refused);
+      expect(error.code).toBe("admin_token_required");
+      // The operator setting that was touched (all of `rate_limits` is the operator's).
+      expect(error.param).toBe(path.startsWith("rate_limits") ? "settings.rate_limits" : `settings.${path}`);
+    }
+    const limits = patchOf("rate_limits.requests_per_minute_per_user", 30);
+    expect((await adminAs(ADMIN_TOKEN, `/tenants/${t.id}`, "PATCH", limits)).status).toBe(200);
+    // Sending an operator setting's current value unchanged, with a tenant setting, is fine.
+    const same = { settings: { ...limits.settings, cache: { ttl_seconds: 90 } } };
+    expect((await adminAs(t.consoleKey, `/tenants/${t.id}`, "PATCH", same)).status).toBe(200);
+    const tenant = (await (await adminAs(ADMIN_TOKEN, `/tenants/${t.id}`)).json()) as {
+      settings: { rate_limits?: unknown; vision?: unknown };
+    };
+    expect(tenant.settings.rate_limits).toEqual({ requests_per_minute_per_user: 30 });
+    expect(tenant.settings.vision).toBeUndefined();
+  });
 });

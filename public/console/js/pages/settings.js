@@ -29,7 +29,7 @@ export const page = {
       "form",
       { class: "settings-form", novalidate: true, "aria-label": "Tenant settings" },
       h("fieldset", {}, h("legend", {}, "Tenant"), field("Tenant name", nameInput)),
-      fieldsets(settings),
+      fieldsets(settings, { operatorLocked: ctx.principal.kind === "tenant" }),
       h("div", { class: "form-error", role: "alert" }),
       h(
         "div",

@@ -279,10 +279,34 @@ function checkField(spec, el) {
 }
 
 /**
+ * Settings only the gateway's operator (ADMIN_TOKEN) may change; a console key sees them read-only.
+ * The gateway enforces the same list (`OPERATOR_SETTINGS` in src/admin/index.ts).
+ */
+const OPERATOR_PREFIXES = [
+  "rate_limits",
+  "allowed_models",
+  "realtime.allowed_models",
+  "realtime.max_session_seconds",
+  "realtime.max_concurrent_sessions_per_user",
+  "realtime.daily_audio_seconds_per_user",
+  "realtime.daily_tokens_per_user",
+  "realtime.reconnect_grace_seconds",
+  "realtime.replay_buffer_bytes",
+  "vision.allow_private_image_hosts",
+  "vision.request_budget",
+  "distillation.fine_tuning.base_url",
+];
+
+/** @param {string} path */
+export const isOperatorSetting = (path) =>
+  OPERATOR_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
+
+/**
  * The form's fieldsets, filled with the tenant's settings.
  * @param {Record<string, unknown>} settings
+ * @param {{ operatorLocked?: boolean }} [opts] lock the operator's settings (signed in with a console key)
  */
-export function fieldsets(settings) {
+export function fieldsets(settings, opts = {}) {
   return SECTIONS.map((section) =>
     h(
       "fieldset",
@@ -293,7 +317,11 @@ export function fieldsets(settings) {
         { class: "settings-grid" },
         section.fields.map((spec) => {
           const el = control(spec, getPath(settings, spec.path));
-          return spec.kind === "bool" ? checkField(spec, el) : field(spec.label, el, spec.hint);
+          const locked = opts.operatorLocked === true && isOperatorSetting(spec.path);
+          if (locked) el.disabled = true;
+          const hint = locked ? "Set by the gateway's operator (admin token)." : spec.hint;
+          const shown = { ...spec, hint };
+          return spec.kind === "bool" ? checkField(shown, el) : field(spec.label, el, hint);
         }),
       ),
     ),
