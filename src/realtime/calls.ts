@@ -19,6 +19,8 @@ import { hangUpCall } from "./upstream-socket";
 
 /** Largest SDP offer accepted (real offers are a few KiB). */
 const MAX_SDP_CHARS = 64 * 1024;
+/** Largest call request (offer plus session config) read at all. */
+const MAX_CALL_BODY_BYTES = 256 * 1024;
 
 type Json = Record<string, unknown>;
 
@@ -47,6 +49,14 @@ function parseSession(raw: string | null): Json {
 /** The offer and the requested session: multipart (`sdp`, `session`) or a raw `application/sdp` body. */
 async function readCallRequest(c: Context<AppEnv>): Promise<{ sdp: string; session: Json }> {
   const type = c.req.header("content-type") ?? "";
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_CALL_BODY_BYTES) {
+    throw new GatewayError(
+      413,
+      `The call request is ${declared} bytes; at most ${MAX_CALL_BODY_BYTES} are accepted (an SDP offer is a few KiB).`,
+      { param: "sdp", code: "request_too_large" },
+    );
+  }
   if (type.startsWith("multipart/form-data")) {
     const form = await c.req.raw.formData().catch(() => null);
     if (form === null)
@@ -95,6 +105,12 @@ export async function createCall(c: Context<AppEnv>): Promise<Response> {
     throw new GatewayError(400, "A call through the gateway is a 'realtime' session.", {
       param: "session.type",
       code: "invalid_value",
+    });
+  }
+  if (requested.model !== undefined && typeof requested.model !== "string") {
+    throw new GatewayError(400, "'session.model' must be a string such as 'gpt-realtime'.", {
+      param: "session.model",
+      code: "invalid_type",
     });
   }
   const model = typeof requested.model === "string" ? requested.model : "gpt-realtime";

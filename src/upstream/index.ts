@@ -77,6 +77,7 @@ export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise
       await sleep(retryDelayMs(null, attempt, s.retryBaseMs));
       continue;
     }
+    if (res.status === 401) throw await credentialsRefused(env, req, res);
     if (last || !shouldRetry(res)) return res;
     const wait = retryDelayMs(res, attempt, s.retryBaseMs);
     if (wait > MAX_RETRY_WAIT_MS) return res;
@@ -84,6 +85,24 @@ export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise
     await res.body?.cancel();
     await sleep(wait);
   }
+}
+
+/**
+ * The provider refused the gateway's own key: the caller's request is not at fault, and the
+ * provider's message (which names part of the key) stays in the gateway's log.
+ */
+async function credentialsRefused(env: Bindings, req: UpstreamRequest, res: Response): Promise<GatewayError> {
+  const detail = (await res.text().catch(() => "")).slice(0, 500);
+  log(env, "error", "upstream refused the gateway's credentials", {
+    request_id: req.requestId,
+    path: req.path,
+    detail,
+  });
+  return new GatewayError(
+    502,
+    "The provider refused the gateway's own credentials (HTTP 401). Nothing is wrong with your request: the gateway's operator must check its provider key.",
+    { type: "server_error", code: "upstream_auth_failed" },
+  );
 }
 
 function shouldRetry(res: Response): boolean {

@@ -163,6 +163,16 @@ describe("WebRTC calls through the gateway", () => {
     });
     expect(notSdp.status).toBe(400);
     expect((await errorOf(notSdp)).param).toBe("sdp");
+    const numericModel = await startCall(tenant.key, { type: "realtime", model: 42 });
+    expect(numericModel.status).toBe(400);
+    expect((await errorOf(numericModel)).param).toBe("session.model");
+    const huge = await gw("/v1/realtime/calls", {
+      method: "POST",
+      headers: { authorization: `Bearer ${tenant.key}`, "x-user-id": "u", "content-type": "application/sdp" },
+      body: `${OFFER}${"a=x\r\n".repeat(100_000)}`,
+    });
+    expect(huge.status).toBe(413);
+    expect((await errorOf(huge)).param).toBe("sdp");
     expect(await sim.requests("POST /v1/realtime/calls")).toBe(before);
   });
 });

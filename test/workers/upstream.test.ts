@@ -60,6 +60,28 @@ describe("upstream client", () => {
     expect(await sim.requests(ROUTE)).toBe(1);
   });
 
+  it("answers 502 without the provider's message when the provider refuses the gateway's key", async () => {
+    const { key } = await createTenant();
+    const config = (apiKey: string) =>
+      fetch(`${sim.origin()}/__sim/config`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ apiKey }),
+      });
+    await config("sk-some-other-key");
+    try {
+      const res = await chat(key);
+      expect(res.status).toBe(502);
+      const error = await errorOf(res);
+      expect(error.code).toBe("upstream_auth_failed");
+      expect(error.message).toContain("gateway's own credentials");
+      expect(error.message).not.toMatch(/sk-|Incorrect API key/);
+      expect(await sim.requests(ROUTE)).toBe(1);
+    } finally {
+      await config("sk-sim-edgegate");
+    }
+  });
+
   it("answers 502 with a clear message when the upstream cannot be reached", async () => {
     const { key } = await createTenant();
     await sim.fault({ route: ROUTE, refuseConnection: true, count: 10 });
