@@ -11,6 +11,9 @@ import type { RunMeta } from "./run-store";
 import { operationBudget, visionLimits } from "./settings";
 import { type ExampleReport, type VisionSummary, VisionValidator } from "./validate";
 
+/** How long a stored-examples validation counts as the dataset's run in progress (at most). */
+const ACTIVE_RUN_TTL_SECONDS = 3600;
+
 /** Examples checked together (their images download concurrently). */
 export const VALIDATE_BATCH = 50;
 
@@ -95,6 +98,16 @@ export async function visionValidation(
     await saveChecks(c.env.DB, dataset.tenant_id, await validator.freshResults());
     return { status: 200, report };
   }
+  // One background validation of a dataset's stored examples at a time: a repeated request gets the
+  // run in progress instead of starting another that downloads the same images.
+  const activeKey = values ? null : `vval-active:${dataset.tenant_id}:${dataset.id}:${options.split}`;
+  if (activeKey) {
+    const activeId = await c.env.CACHE.get(activeKey);
+    const active = activeId ? await c.env.VISION_VALIDATOR.getByName(activeId).describe() : null;
+    if (active?.meta.status === "in_progress" && active.meta.tenantId === dataset.tenant_id) {
+      return { status: 202, run: runJson(active.meta, null) };
+    }
+  }
   const meta: RunMeta = {
     id: newId("vval"),
     tenantId: dataset.tenant_id,
@@ -116,5 +129,6 @@ export async function visionValidation(
     error: null,
   };
   await c.env.VISION_VALIDATOR.getByName(meta.id).start(meta, values ? JSON.stringify(values) : null);
+  if (activeKey) await c.env.CACHE.put(activeKey, meta.id, { expirationTtl: ACTIVE_RUN_TTL_SECONDS });
   return { status: 202, run: runJson(meta, null) };
 }

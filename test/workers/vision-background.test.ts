@@ -121,6 +121,29 @@ describe("background vision validation", () => {
     for (const url of urls) expect(await hitsOf(url)).toBe(1);
   });
 
+  it("answers a repeated stored validation with the run in progress instead of starting another", async () => {
+    const { key } = await setup();
+    const ds = await createVisionDataset(key, 0);
+    // Slow images (3 s each) keep the run in progress while the second request comes.
+    const slow = Array.from({ length: 8 }, () => `${imageOrigin}/slow/rgb.png?n=${served++}`);
+    const examples = Array.from({ length: 4 }, (_, i) => visionExample(slow.slice(i * 2, i * 2 + 2)));
+    expect((await gw(`/v1/datasets/${ds}/examples`, jsonInit("POST", { examples }, auth(key)))).status).toBe(
+      200,
+    );
+    const first = await postValidate(key, ds, "?stored=true");
+    expect(first.status).toBe(202);
+    const second = await postValidate(key, ds, "?stored=true");
+    expect(second.status).toBe(202);
+    const [a, b] = [(await first.json()) as ValidationRun, (await second.json()) as ValidationRun];
+    expect(b.id).toBe(a.id);
+    const done = await finishedRun(key, ds, a.id);
+    const report = done.report as unknown as { total: number; examples: { valid: boolean }[] };
+    expect(report.total).toBe(4);
+    expect(report.examples.every((e) => e.valid)).toBe(true);
+    // Once it is over, the images' checks are remembered: the next validation answers at once.
+    expect((await postValidate(key, ds, "?stored=true")).status).toBe(200);
+  }, 30_000);
+
   it("validates the stored examples of a dataset within the budget at once (stored=true)", async () => {
     const { key, ds } = await setup();
     const examples = [visionExample(freshUrls(2)), visionExample([img("palette.png")])];
