@@ -20,6 +20,12 @@ const SCHEMA: readonly (readonly string[])[] = [[LEDGER_DDL, ...OUTBOX_DDL]];
 /** Delay before queued records go to D1, so one batch carries a whole burst of events. */
 const FLUSH_DELAY_MS = 1000;
 const FLUSH_RETRY_MS = 10_000;
+/**
+ * While a session is live its sockets keep the object in memory and a timer flushes; the alarm is
+ * then only a backstop this long after the flush was due (should the object die first), so a flush
+ * costs no alarm writes: locally every storage commit is an fsync on the thread all relays share.
+ */
+const FLUSH_BACKSTOP_MS = 60_000;
 const STAGED_POLICY_TTL_MS = 30_000;
 
 /**
@@ -36,6 +42,8 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   private live!: LiveSessions;
   private alarmAt: number | null = null;
   private flushDueAt: number | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> | null = null;
   private inAlarm = false;
   private readonly staged = new Map<string, { policy: RealtimePolicy; expires: number }>();
 
@@ -189,10 +197,28 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
 
   record(record: RealtimeRecord): void {
     this.outbox.add(record);
-    if (this.flushDueAt === null) {
-      this.flushDueAt = Date.now() + FLUSH_DELAY_MS;
-      this.schedule();
+    if (this.flushDueAt === null) this.flushAt(Date.now() + FLUSH_DELAY_MS);
+  }
+
+  /** Flushes at `due` (or earlier, if already due earlier): by timer while a session is live, else by alarm. */
+  private flushAt(due: number): void {
+    if (this.flushDueAt !== null && this.flushDueAt <= due && this.flushTimer !== null) return;
+    this.flushDueAt = Math.min(due, this.flushDueAt ?? due);
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.sessions.size > 0) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        void this.flushNow();
+      }, this.flushDueAt - Date.now());
     }
+    this.schedule();
+  }
+
+  private async flushNow(): Promise<void> {
+    await this.flush(Date.now());
+    if (this.flushDueAt !== null) this.flushAt(this.flushDueAt);
+    else this.schedule();
   }
 
   started(session: RelaySession): void {
@@ -209,8 +235,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
       reason: session.endReason,
       duration_ms: Date.now() - session.startedAt,
     });
-    this.flushDueAt = Date.now();
-    this.schedule();
+    this.flushAt(Date.now());
   }
 
   deadlinesChanged(): void {
@@ -223,7 +248,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     let next = Number.POSITIVE_INFINITY;
     for (const session of this.sessions) next = Math.min(next, session.deadline);
     if (this.flushDueAt !== null && (this.outbox.pending > 0 || this.ledger.dirty)) {
-      next = Math.min(next, this.flushDueAt);
+      next = Math.min(next, this.flushDueAt + (this.flushTimer === null ? 0 : FLUSH_BACKSTOP_MS));
     }
     if (next === Number.POSITIVE_INFINITY || (this.alarmAt !== null && this.alarmAt <= next)) return;
     this.alarmAt = next;
@@ -238,15 +263,26 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
       for (const session of [...this.sessions]) session.tick(now);
       this.ledger.save();
       if (this.flushDueAt !== null && this.flushDueAt <= now) await this.flush(now);
+      if (this.flushDueAt !== null && this.sessions.size > 0) this.flushAt(this.flushDueAt);
     } finally {
       this.inAlarm = false;
       this.schedule();
     }
   }
 
-  private async flush(now: number): Promise<void> {
+  /** Sends the queued records to D1 (one flush at a time: the timer and the alarm may meet). */
+  private flush(now: number): Promise<void> {
+    this.flushing ??= this.sendRecords(now).finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async sendRecords(now: number): Promise<void> {
     try {
       await this.outbox.flush(this.env.DB);
+      // In the same turn as the outbox's last delete: one storage commit for both.
+      this.ledger.save();
       this.flushDueAt = this.outbox.pending > 0 ? now + FLUSH_DELAY_MS : null;
     } catch (err) {
       log(this.env, "error", "realtime records not written to D1, will retry", { error: String(err) });

@@ -10,6 +10,8 @@ import { cpuMs, descendants, rssBytes } from "./realtime-procs";
 /** Ms of audio per fan-out frame: 50 frames per second, as a microphone streams. */
 export const FRAME_MS = 20;
 const ITEM_ID = "item_bench_audio";
+/** Pause after a fan-out run, so the work its closing sessions leave behind does not land in the next one. */
+const SETTLE_MS = 2000;
 
 /**
  * Round trips of one probe kind on one session per target, one probe at a time. After a warm-up the
@@ -46,6 +48,8 @@ export interface FanOutResult {
   sessions: number;
   /** Round trip of every frame sent while measuring, in ms. */
   samples: number[];
+  /** When each of those frames was sent (`performance.now()`), in the same order. */
+  sentAt: number[];
   /** CPU ms each process spent while measuring. */
   cpuMs: Record<string, number>;
 }
@@ -91,6 +95,7 @@ export async function fanOut(
   const sockets = await openMany(target, n, `fan-${n}-${Date.now()}`);
   const probe = probes.audio(FRAME_MS, ITEM_ID);
   const samples: number[] = [];
+  const sentAt: number[] = [];
   let measuring = false;
   let stop = false;
   let failure: unknown = null;
@@ -98,9 +103,12 @@ export async function fanOut(
     await sleep((index * FRAME_MS) / n);
     let next = performance.now();
     while (!stop && failure === null) {
+      const at = performance.now();
       socket.probe(probe.frames, probe.reply).then(
         (rtt) => {
-          if (measuring) samples.push(rtt);
+          if (!measuring) return;
+          samples.push(rtt);
+          sentAt.push(at);
         },
         (err: unknown) => {
           failure ??= err;
@@ -120,10 +128,12 @@ export async function fanOut(
   stop = true;
   await Promise.all(streams);
   await Promise.all(sockets.map((s) => s.close()));
+  // Closed sessions write their ends to D1 right away: let that finish before the next target runs.
+  await sleep(SETTLE_MS);
   if (failure !== null) throw failure;
   const cpu: Record<string, number> = {};
   for (const name of Object.keys(before)) cpu[name] = (after[name] ?? 0) - (before[name] ?? 0);
-  return { sessions: n, samples, cpuMs: cpu };
+  return { sessions: n, samples, sentAt, cpuMs: cpu };
 }
 
 export interface MemoryResult {

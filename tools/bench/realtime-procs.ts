@@ -81,9 +81,15 @@ export interface WorkerdProcesses {
   gateway: { pid: number; port: number };
 }
 
-/** The two workerd processes of a launched gateway, told apart by the port `wrangler dev` serves. */
-export function workerdProcesses(proxyPort: number): WorkerdProcesses {
-  const all = descendants(/workerd(-linux-64)?\/bin\/workerd serve/);
+/**
+ * The two workerd processes of a launched gateway, told apart by the port `wrangler dev` serves;
+ * `ignore` holds the processes of other Workers this process started (the bare relay).
+ */
+export function workerdProcesses(
+  proxyPort: number,
+  ignore: ReadonlySet<number> = new Set(),
+): WorkerdProcesses {
+  const all = descendants(/workerd(-linux-64)?\/bin\/workerd serve/).filter((p) => !ignore.has(p.pid));
   const withPorts = all.map((p) => ({ pid: p.pid, ports: listeningPorts(p.pid) }));
   const proxy = withPorts.find((p) => p.ports.includes(proxyPort));
   const gateway = withPorts.find((p) => p !== proxy && p.ports.length > 0);

@@ -3,19 +3,24 @@
  * the gateway, in one run: round trips of 35-byte events and of 100 ms audio frames, real-time audio
  * fan-out over N sessions, CPU per frame of every process, and the gateway's memory per session.
  * The gateway is measured through wrangler's URL (its proxy worker in front) and through Miniflare's
- * own URL (workerd directly).
+ * own URL (workerd directly), next to a bare pass-through Durable Object relay (`realtime-bare-relay/`)
+ * started the same way, which separates workerd's own WebSocket cost from the gateway's.
+ * `REALTIME_BENCH_TRACE=<file>` appends every fan-out run's raw samples (send time, round trip) to
+ * `<file>` as JSON lines, to find stalls (frames of every session delayed at once).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { bootstrapTenant, freePort, launchGateway } from "../launch";
 import { PROJECT_ROOT } from "../launch/wrangler-env";
 import type { LatencySummary } from "./measure";
+import { bareRelayPids, launchBareRelay, workerdPids } from "./realtime-bare";
 import type { Target } from "./realtime-client";
 import { type FanOutResult, fanOut, memoryPerSession, sequentialRtt } from "./realtime-load";
-import { listeningPorts, type WorkerdProcesses, workerdProcesses } from "./realtime-procs";
 import { poolFanOut, rows, summaryLines, type TargetRun } from "./realtime-report";
+import { answers, currentWorkerd, workerTarget } from "./realtime-targets";
 import type { BenchContext, BenchSuite, SuiteResult } from "./suite";
 
 const SIM_KEY = "sk-sim-edgegate";
@@ -26,7 +31,9 @@ const PARAMETERS = {
   rttCount: 2000,
   rttWarmup: 300,
   rttBlock: 100,
-  fanOutWarmupMs: 1000,
+  // Covers session setup, which includes each session's first D1 flush 1 s after `session.created`
+  // (measured apart: see the README), so the window holds steady streaming only.
+  fanOutWarmupMs: 2000,
   fanOutDurationMs: 2500,
   fanOutRepetitions: 2,
   frameMs: 20,
@@ -48,36 +55,6 @@ async function startSimulatorProcess(): Promise<{ child: ChildProcess; origin: s
   }
   child.kill();
   throw new Error("The simulator process did not start.");
-}
-
-const answers = (url: string) =>
-  fetch(url).then(
-    (r) => r.ok,
-    () => false,
-  );
-
-/** Of the gateway workerd's ports, the one that serves the Worker (Miniflare's entry). */
-async function miniflarePort(pid: number): Promise<number> {
-  for (const port of listeningPorts(pid)) if (await answers(`http://127.0.0.1:${port}/healthz`)) return port;
-  throw new Error("No port of the gateway's workerd answers /healthz.");
-}
-
-function currentWorkerd(proxyPort: number): WorkerdProcesses | null {
-  try {
-    return workerdProcesses(proxyPort);
-  } catch {
-    return null;
-  }
-}
-
-/** The gateway's workerd processes, waiting out a reload in progress. */
-async function settledWorkerd(proxyPort: number): Promise<WorkerdProcesses> {
-  for (let i = 0; i < 100; i++) {
-    const found = currentWorkerd(proxyPort);
-    if (found && (await answers(`http://127.0.0.1:${proxyPort}/healthz`))) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return workerdProcesses(proxyPort);
 }
 
 interface Runner {
@@ -141,6 +118,8 @@ async function measureAll(
           ctx,
         );
         fan[i]?.[k]?.push(result);
+        if (process.env.REALTIME_BENCH_TRACE)
+          appendFileSync(process.env.REALTIME_BENCH_TRACE, `${JSON.stringify({ i, n, rep, ...result })}\n`);
       }
     }
   }
@@ -159,6 +138,8 @@ async function environment(): Promise<Record<string, string>> {
     gateway: "local workerd via unstable_startWorker, inspector off",
     "wrangler URL": "through wrangler's proxy worker (its own workerd process), as `wrangler dev` serves it",
     "Miniflare URL": "straight to the workerd running the gateway",
+    "bare relay":
+      "a Worker and a Durable Object that only pass frames through, same path (Worker → user's Durable Object → upstream socket), Miniflare URL",
     upstream: "bundled OpenAI simulator in its own Node process",
     probes:
       "35 B: input_audio_buffer.clear → cleared; audio: append + conversation.item.retrieve → retrieved (the same audio size back)",
@@ -171,58 +152,65 @@ async function environment(): Promise<Record<string, string>> {
   };
 }
 
-/** The gateway as it runs now (after any reload): a target on one of its URLs, and its processes. */
-async function gatewayTarget(opts: {
-  label: string;
-  proxyPort: number;
-  miniflare: boolean;
-  apiKey: string;
-  simulatorPid: number;
-}) {
-  const workerd = await settledWorkerd(opts.proxyPort);
-  const port = opts.miniflare ? await miniflarePort(workerd.gateway.pid) : opts.proxyPort;
-  const target: Target = {
-    label: opts.label,
-    origin: `ws://127.0.0.1:${port}`,
-    headers: (user) => ({ authorization: `Bearer ${opts.apiKey}`, "x-user-id": user }),
-  };
-  const processes = {
-    simulator: opts.simulatorPid,
-    "workerd (gateway)": workerd.gateway.pid,
-    "workerd (wrangler proxy)": workerd.proxy.pid,
-  };
-  return { target, processes, gatewayPid: workerd.gateway.pid };
-}
-
 /** Runs the whole comparison; also usable on its own (`runRealtimeBench()`). */
 export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> {
   ctx.progress("Starting the simulator process and the gateway…");
   const env = await environment();
   const sim = await startSimulatorProcess();
-  const gateway = await launchGateway({
-    upstream: { baseUrl: `${sim.origin}/v1`, apiKey: SIM_KEY },
-    vars: { LOG_LEVEL: "warn" },
+  const upstream = { baseUrl: `${sim.origin}/v1`, apiKey: SIM_KEY };
+  const gateway = await launchGateway({ upstream, vars: { LOG_LEVEL: "warn" } });
+  const bare = await launchBareRelay(upstream).catch(async (err: unknown) => {
+    await gateway.close();
+    throw err;
   });
   try {
     const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench-realtime");
-    const gatewayPid = () => currentWorkerd(gateway.port)?.gateway.pid ?? -1;
+    // The two Workers' processes, told apart again whenever a target is resolved (wrangler may restart them).
+    let bareOnes = await bareRelayPids(bare);
+    const ofBare = async () => {
+      bareOnes = await bareRelayPids(bare);
+      return bareOnes;
+    };
+    const notBare = () => new Set(workerdPids().filter((pid) => !bareOnes.has(pid)));
+    const gatewayPid = () => currentWorkerd(gateway.port, bareOnes)?.gateway.pid ?? -1;
     const simulator = { simulator: sim.child.pid ?? 0 };
+    const common = { apiKey, simulatorPid: simulator.simulator };
     const viaGateway = (label: string, miniflare: boolean) =>
-      gatewayTarget({ label, proxyPort: gateway.port, miniflare, apiKey, simulatorPid: simulator.simulator });
+      workerTarget({
+        ...common,
+        name: "gateway",
+        label,
+        proxyPort: gateway.port,
+        miniflare,
+        ignore: ofBare,
+      });
+    const viaBare = () =>
+      workerTarget({
+        ...common,
+        name: "bare relay",
+        label: "bare relay",
+        proxyPort: bare.port,
+        miniflare: true,
+        ignore: async () => {
+          await ofBare();
+          return notBare();
+        },
+      });
     const direct: Target = {
       label: "direct",
       origin: sim.origin.replace(/^http/, "ws"),
       headers: () => ({ authorization: `Bearer ${SIM_KEY}` }),
     };
-    const [directRun, miniflare, wranglerRun] = (await measureAll(
+    const [directRun, miniflare, bareRun, wranglerRun] = (await measureAll(
       [
         { resolve: async () => ({ target: direct, processes: simulator }) },
         { resolve: () => viaGateway("gateway, Miniflare URL", true) },
+        { resolve: viaBare },
         { resolve: () => viaGateway("gateway, wrangler URL", false) },
       ],
       gatewayPid,
       ctx,
-    )) as [TargetRun, TargetRun, TargetRun];
+    )) as [TargetRun, TargetRun, TargetRun, TargetRun];
     ctx.progress(`  memory: ${PARAMETERS.memorySessions} sessions idle, then streaming`);
     const memory = await stable(
       gatewayPid,
@@ -234,6 +222,7 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
     );
     const gateways: [string, TargetRun][] = [
       ["Miniflare URL", miniflare],
+      ["bare relay, Miniflare URL", bareRun],
       ["wrangler URL", wranglerRun],
     ];
     const summary = summaryLines(directRun, gateways, memory);
@@ -243,9 +232,10 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
       environment: { ...env, "load average at end": loadavg()[0]?.toFixed(2) ?? "?" },
       parameters: PARAMETERS,
       rows: rows(directRun, gateways, FANOUT_SESSIONS),
-      details: { summary, direct: directRun, miniflare, wrangler: wranglerRun, memory },
+      details: { summary, direct: directRun, miniflare, bare: bareRun, wrangler: wranglerRun, memory },
     };
   } finally {
+    await bare.close();
     await gateway.close();
     sim.child.kill();
   }
