@@ -141,12 +141,19 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
    * Joins a WebRTC call the Worker set up through the gateway (`POST /v1/realtime/calls`): a sideband
    * socket runs its server tools, enforces its length and quotas, and records it.
    */
-  async startCall(policy: RealtimePolicy, callId: string, model: string): Promise<{ joined: boolean }> {
+  async startCall(
+    policy: RealtimePolicy,
+    callId: string,
+    model: string,
+  ): Promise<{ joined: boolean; refused: { code: string; message: string } | null }> {
+    // Asked again here, where sessions are counted: calls set up in parallel all passed the first check.
+    const refused = this.refusal(policy);
+    if (refused) return { joined: false, refused };
     const session = new RelaySession(this, policy, { kind: "call", callId, model }, null);
     this.sessions.add(session);
     this.deadlinesChanged();
     await session.start();
-    return { joined: session.phase === "open" };
+    return { joined: session.phase === "open", refused: null };
   }
 
   /** A new session for `policy.model`, or for the given target (a transcription session). */

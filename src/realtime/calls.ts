@@ -140,7 +140,12 @@ export async function createCall(c: Context<AppEnv>): Promise<Response> {
       code: "upstream_invalid_response",
     });
   }
-  const { joined } = await stub.startCall(policy, callId, model);
+  const { joined, refused: late } = await stub.startCall(policy, callId, model);
+  if (late) {
+    // Another call of this user took the last slot while this one was set up upstream.
+    await hangUpCall(c.env, callId);
+    throw new GatewayError(429, late.message, { type: "rate_limit_error", code: late.code });
+  }
   if (!joined) {
     // Its tools would never run: end the call rather than hand out one that breaks its policy.
     await hangUpCall(c.env, callId);

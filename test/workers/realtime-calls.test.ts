@@ -137,6 +137,37 @@ describe("WebRTC calls through the gateway", () => {
     expect((await simCall(callId)).status).toBe(404);
   });
 
+  it("holds the per-user session limit for calls set up in parallel, hanging up the one over it", async () => {
+    const hangups = async () => {
+      const stats = (await (await fetch(`${sim.origin()}/__sim/stats`)).json()) as {
+        requests: Record<string, number>;
+      };
+      return Object.keys(stats.requests).filter((k) =>
+        /^POST \/v1\/realtime\/calls\/rtc_\w+\/hangup$/.test(k),
+      );
+    };
+    const before = await hangups();
+    const upstreamBefore = await sim.requests("POST /v1/realtime/calls");
+    const tenant = await createTenant({ realtime: { max_concurrent_sessions_per_user: 1 } });
+    // A slow upstream makes both calls pass the first check before either is counted.
+    await sim.fault({ route: "POST /v1/realtime/calls", latencyMs: 300, count: 2 });
+    const [a, b] = await Promise.all([
+      startCall(tenant.key, { type: "realtime" }, "busy"),
+      startCall(tenant.key, { type: "realtime" }, "busy"),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([201, 429]);
+    const refused = a.status === 429 ? a : b;
+    expect((await errorOf(refused)).code).toBe("too_many_sessions");
+    const accepted = a.status === 201 ? a : b;
+    const callId = (accepted.headers.get("location") ?? "").split("/").pop() ?? "";
+    expect((await simCall(callId)).status).toBe(200);
+    // The refused call was set up upstream before the limit caught it: it is hung up, not left open.
+    expect(await sim.requests("POST /v1/realtime/calls")).toBe(upstreamBefore + 2);
+    const hungUp = (await hangups()).filter((k) => !before.includes(k));
+    expect(hungUp).toHaveLength(1);
+    expect(hungUp[0]).not.toContain(callId);
+  });
+
   it("refuses a call without an end user, with a model the tenant does not allow, or without an offer", async () => {
     const tenant = await createTenant({ allowed_models: ["gpt-realtime"] });
     const before = await sim.requests("POST /v1/realtime/calls");
