@@ -35,6 +35,21 @@ const tool = {
 };
 
 describe("session policy", () => {
+  it("holds a transcription session's model to the allow-list, not a model session's input transcription", () => {
+    const p = policy({ allowedModels: ["gpt-realtime", "gpt-4o-transcribe"] });
+    const update = (type: string, model: string) => ({
+      type: "session.update",
+      session: { type, audio: { input: { transcription: { model } } } },
+    });
+    expect(applyToSessionUpdate(p, update("transcription", "gpt-4o-transcribe"))).toBeNull();
+    expect(applyToSessionUpdate(p, update("transcription", "whisper-1"))).toMatchObject({
+      code: "model_not_allowed",
+      param: "session.audio.input.transcription.model",
+    });
+    expect(applyToSessionUpdate(p, update("realtime", "whisper-1"))).toBeNull();
+    expect(applyToSessionUpdate(policy(), update("transcription", "whisper-1"))).toBeNull();
+  });
+
   it("sends nothing at session start when the tenant sets no policy", () => {
     expect(initialSessionUpdate(policy())).toBeNull();
   });

@@ -52,6 +52,22 @@ function checkVoice(policy: RealtimePolicy, audio: unknown, param: string): Poli
 }
 
 /**
+ * In a transcription session the transcription model is the session's model: it must be allowed too.
+ * (A model session's optional input transcription is not policed here.)
+ */
+function checkTranscriptionModel(policy: RealtimePolicy, session: Json): PolicyViolation | null {
+  if (session.type !== "transcription" || policy.allowedModels === null) return null;
+  const input = isObject(session.audio) && isObject(session.audio.input) ? session.audio.input : null;
+  const model = input && isObject(input.transcription) ? input.transcription.model : undefined;
+  if (typeof model !== "string" || policy.allowedModels.includes(model)) return null;
+  return {
+    code: "model_not_allowed",
+    message: `The transcription model '${model}' is not allowed for this tenant. Allowed: ${policy.allowedModels.join(", ")}.`,
+    param: "session.audio.input.transcription.model",
+  };
+}
+
+/**
  * Applies the policy to a client `session.update` event in place; returns the violation that makes
  * the gateway refuse the whole update (nothing is forwarded then, as the API refuses invalid updates).
  */
@@ -71,6 +87,8 @@ export function applyToSessionUpdate(policy: RealtimePolicy, event: Json): Polic
       param: "session.model",
     };
   }
+  const transcription = checkTranscriptionModel(policy, session);
+  if (transcription) return transcription;
   const voice = checkVoice(policy, session.audio, "session.audio.output.voice");
   if (voice) return voice;
   if ("instructions" in session) session.instructions = withEnforced(policy, session.instructions);
