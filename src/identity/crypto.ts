@@ -23,17 +23,27 @@ export async function sha256Hex(text: string): Promise<string> {
   return hex;
 }
 
-/** Compares two secrets in time independent of where they differ (HMAC both, then compare digests). */
-export async function timingSafeEqual(a: string, b: string): Promise<boolean> {
-  const key = (await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
+/** One random HMAC key per isolate: comparing secrets costs no key generation per request. */
+let compareKey: Promise<CryptoKey> | null = null;
+
+async function compareDigest(text: string): Promise<Uint8Array> {
+  compareKey ??= crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
-  ])) as CryptoKey;
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.sign("HMAC", key, encoder.encode(a)),
-    crypto.subtle.sign("HMAC", key, encoder.encode(b)),
-  ]);
-  const x = new Uint8Array(ha);
-  const y = new Uint8Array(hb);
+  ]) as Promise<CryptoKey>;
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await compareKey, encoder.encode(text)));
+}
+
+/** The last expected secret's digest (the admin token on every token request): hashed once per isolate. */
+let expectedMemo: { text: string; digest: Promise<Uint8Array> } | null = null;
+
+/**
+ * Compares a secret with the expected one in time independent of where they differ (HMAC both with
+ * a per-isolate random key, then compare digests). `expected` is the configured value: its digest is
+ * remembered, so a check costs one HMAC.
+ */
+export async function timingSafeEqual(actual: string, expected: string): Promise<boolean> {
+  if (expectedMemo?.text !== expected) expectedMemo = { text: expected, digest: compareDigest(expected) };
+  const [x, y] = await Promise.all([compareDigest(actual), expectedMemo.digest]);
   let diff = 0;
   for (let i = 0; i < x.length; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;

@@ -34,11 +34,22 @@ export const bodyLimit = factory.createMiddleware(async (c, next) => {
 });
 
 async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const bytes = await readCapped(body, limit);
+  if (bytes === null) throw tooLarge(limit);
+  return bytes;
+}
+
+/** Reads a stream whole, or stops (cancelling it) and answers null once it passes `limit` bytes. */
+export async function readCapped(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | null> {
   const chunks: Uint8Array[] = [];
   let seen = 0;
+  // Leaving the loop early cancels the stream.
   for await (const chunk of body) {
     seen += chunk.byteLength;
-    if (seen > limit) throw tooLarge(limit);
+    if (seen > limit) return null;
     chunks.push(chunk);
   }
   const out = new Uint8Array(seen);

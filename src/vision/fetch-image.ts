@@ -3,6 +3,7 @@
  * redirects (each hop checked by the SSRF guard, its host name resolved first; see dns.ts), a timeout, and the size cap enforced while the
  * body streams in, so an oversized or endless response is cut off early.
  */
+import { readCapped } from "../platform/body";
 import { isIpLiteral, refusedHost } from "./address";
 import { checkResolvedHost } from "./dns";
 import type { VisionLimits } from "./settings";
@@ -45,32 +46,15 @@ function decodeDataUrl(url: string, limits: VisionLimits): Loaded | LoadFailure 
   return { ok: true, bytes };
 }
 
-async function readCapped(res: Response, cap: number): Promise<Loaded | LoadFailure> {
+async function readImageBody(res: Response, cap: number): Promise<Loaded | LoadFailure> {
   const declared = Number(res.headers.get("content-length") ?? "0");
   if (declared > cap) {
     await res.body?.cancel();
     return fail("too_large", `the image is ${mb(declared)}, larger than ${mb(cap)}`);
   }
   if (!res.body) return { ok: true, bytes: new Uint8Array(0) };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
-      await reader.cancel();
-      return fail("too_large", `the image is larger than ${mb(cap)}`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
+  const bytes = await readCapped(res.body, cap);
+  if (bytes === null) return fail("too_large", `the image is larger than ${mb(cap)}`);
   return { ok: true, bytes };
 }
 
@@ -121,7 +105,7 @@ async function fetchHops(
       await res.body?.cancel();
       return fail("fetch_failed", `the image URL answered HTTP ${res.status}`);
     }
-    return readCapped(res, limits.maxImageBytes);
+    return readImageBody(res, limits.maxImageBytes);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ErrorSchema } from "../platform/openapi";
 
 const IssueSchema = z
   .object({ path: z.string(), code: z.string(), message: z.string() })
@@ -44,17 +45,9 @@ export const invalidVisionDatasetResponse = {
   description: "A vision dataset with invalid examples (export with skip_invalid=true to leave them out)",
   content: {
     "application/json": {
-      schema: z
-        .object({
-          error: z.object({
-            message: z.string(),
-            type: z.string(),
-            param: z.string().nullable(),
-            code: z.string().nullable(),
-          }),
-          report: z.object({ examples: z.array(VisionExampleReportSchema), summary: VisionSummarySchema }),
-        })
-        .openapi("InvalidVisionDatasetError"),
+      schema: ErrorSchema.extend({
+        report: z.object({ examples: z.array(VisionExampleReportSchema), summary: VisionSummarySchema }),
+      }).openapi("InvalidVisionDatasetError"),
     },
   },
 };
