@@ -116,6 +116,7 @@ admin.openapi(
         kind: "tenant" as const,
         tenant: { id: tenant.id, name: tenant.name },
         key: { id: keyId, name, prefix },
+        operator_settings: OPERATOR_SETTINGS.map((path) => `settings.${path.join(".")}`),
       },
       200,
     );

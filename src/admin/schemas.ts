@@ -78,6 +78,10 @@ export const PrincipalSchema = z
       kind: z.literal("tenant"),
       tenant: z.object({ id: z.string(), name: z.string() }),
       key: z.object({ id: z.string(), name: z.string(), prefix: z.string() }),
+      operator_settings: z.array(z.string()).openapi({
+        description:
+          "Settings paths only ADMIN_TOKEN may change (e.g. `settings.rate_limits`); 403 for this key.",
+      }),
     }),
   ])
   .openapi("Principal");

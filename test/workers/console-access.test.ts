@@ -32,6 +32,12 @@ describe("GET /admin/whoami", () => {
       kind: "tenant",
       tenant: { id: t.id, name: tenant.name },
       key: { id: t.consoleKeyId, name: "console", prefix: t.consoleKey.slice(0, 12) },
+      operator_settings: expect.arrayContaining([
+        "settings.rate_limits",
+        "settings.allowed_models",
+        "settings.vision.allow_private_image_hosts",
+        "settings.distillation.fine_tuning.base_url",
+      ]),
     });
   });
 

@@ -10,6 +10,8 @@ export type Principal =
       kind: "tenant";
       tenant: { id: string; name: string };
       key: { id: string; name: string; prefix: string };
+      /** Settings paths only ADMIN_TOKEN may change, e.g. `settings.rate_limits`. */
+      operator_settings: string[];
     };
 
 export interface OpenAIErrorBody {

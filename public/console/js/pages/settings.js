@@ -29,7 +29,7 @@ export const page = {
       "form",
       { class: "settings-form", novalidate: true, "aria-label": "Tenant settings" },
       h("fieldset", {}, h("legend", {}, "Tenant"), field("Tenant name", nameInput)),
-      fieldsets(settings, { operatorLocked: ctx.principal.kind === "tenant" }),
+      fieldsets(settings, { locked: ctx.principal.kind === "tenant" ? ctx.principal.operator_settings : [] }),
       h("div", { class: "form-error", role: "alert" }),
       h(
         "div",

@@ -279,32 +279,20 @@ function checkField(spec, el) {
 }
 
 /**
- * Settings only the gateway's operator (ADMIN_TOKEN) may change; a console key sees them read-only.
- * The gateway enforces the same list (`OPERATOR_SETTINGS` in src/admin/index.ts).
+ * Whether `path` (e.g. `rate_limits.requests_per_minute_per_key`) is under one of `locked`, the
+ * settings paths only ADMIN_TOKEN may change (`settings.rate_limits`, from `GET /admin/whoami`).
+ * @param {string} path @param {string[]} locked
  */
-const OPERATOR_PREFIXES = [
-  "rate_limits",
-  "allowed_models",
-  "realtime.allowed_models",
-  "realtime.max_session_seconds",
-  "realtime.max_concurrent_sessions_per_user",
-  "realtime.daily_audio_seconds_per_user",
-  "realtime.daily_tokens_per_user",
-  "realtime.reconnect_grace_seconds",
-  "realtime.replay_buffer_bytes",
-  "vision.allow_private_image_hosts",
-  "vision.request_budget",
-  "distillation.fine_tuning.base_url",
-];
-
-/** @param {string} path */
-export const isOperatorSetting = (path) =>
-  OPERATOR_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
+const isLocked = (path, locked) =>
+  locked.some((p) => {
+    const prefix = p.replace(/^settings\./, "");
+    return path === prefix || path.startsWith(`${prefix}.`);
+  });
 
 /**
  * The form's fieldsets, filled with the tenant's settings.
  * @param {Record<string, unknown>} settings
- * @param {{ operatorLocked?: boolean }} [opts] lock the operator's settings (signed in with a console key)
+ * @param {{ locked?: string[] }} [opts] settings paths shown read-only (a console key's operator settings)
  */
 export function fieldsets(settings, opts = {}) {
   return SECTIONS.map((section) =>
@@ -317,7 +305,7 @@ export function fieldsets(settings, opts = {}) {
         { class: "settings-grid" },
         section.fields.map((spec) => {
           const el = control(spec, getPath(settings, spec.path));
-          const locked = opts.operatorLocked === true && isOperatorSetting(spec.path);
+          const locked = isLocked(spec.path, opts.locked ?? []);
           if (locked) el.disabled = true;
           const hint = locked ? "Set by the gateway's operator (admin token)." : spec.hint;
           const shown = { ...spec, hint };
