@@ -63,9 +63,8 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
   const outcomeName = status === "MISS" ? "miss" : "bypass";
   // A tenant without a cache has no cache events (its calls still count in the traffic series): a
   // bypass is logged only when the request turned the tenant's cache off.
-  const cacheOn = (c.get("principal").tenant.settings.cache?.mode ?? "off") !== "off";
   const event =
-    status === "MISS" || cacheOn
+    status === "MISS" || policy.tenantCacheOn
       ? cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0 })
       : undefined;
   // A request that kept itself out of the cache (`no-store`, `X-Cache-Mode: off`) leaves no prompt text.

@@ -19,6 +19,8 @@ export interface CachePolicy {
   maxAgeSeconds: number | null;
   ttlSeconds: number;
   coalesce: boolean;
+  /** Whether the tenant's own setting turns the cache on (whatever this request asks). */
+  tenantCacheOn: boolean;
 }
 
 interface Directives {
@@ -98,5 +100,6 @@ export function cachePolicy(
     maxAgeSeconds: directives.maxAge,
     ttlSeconds: parseTtl(headers("x-cache-ttl")) ?? settings.ttl_seconds ?? DEFAULT_TTL_SECONDS,
     coalesce: settings.coalesce ?? true,
+    tenantCacheOn: (settings.mode ?? "off") !== "off",
   };
 }

@@ -37,7 +37,7 @@ export function cacheEvent(
   return {
     tenantId: c.get("principal").tenant.id,
     at: Date.now(),
-    endpoint: new URL(c.req.url).pathname,
+    endpoint: c.req.path,
     model: String(call.body.model),
     outcome,
     stored: false,

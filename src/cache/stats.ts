@@ -111,7 +111,7 @@ async function flush(db: D1Database): Promise<void> {
   const events = pendingEvents;
   pending.clear();
   pendingEvents = [];
-  let dropped = { counters: 0, events: 0 };
+  const dropped = { counters: 0, events: 0 };
   let lastError: unknown = null;
   // Counters first (two statements each), then events (an insert each, plus a trim per tenant).
   for (const part of chunks(counters, STATEMENTS_PER_BATCH / 2)) {
@@ -121,7 +121,7 @@ async function flush(db: D1Database): Promise<void> {
       lastError = err;
       for (const p of part) {
         if (p.attempts + 1 < MAX_ATTEMPTS) addCounters(p.tenantId, p.minute, p.delta, p.attempts + 1);
-        else dropped = { ...dropped, counters: dropped.counters + 1 };
+        else dropped.counters++;
       }
     }
   }
@@ -137,7 +137,7 @@ async function flush(db: D1Database): Promise<void> {
       lastError = err;
       for (const e of part) {
         if (e.attempts + 1 < MAX_ATTEMPTS) pendingEvents.push({ ...e, attempts: e.attempts + 1 });
-        else dropped = { ...dropped, events: dropped.events + 1 };
+        else dropped.events++;
       }
     }
   }
