@@ -17,6 +17,7 @@ describe("distillation routes in the OpenAPI document", () => {
       ["/v1/datasets/{dataset_id}/export", "get"],
       ["/v1/datasets/{dataset_id}/fine_tuning_jobs", "post"],
       ["/v1/datasets/{dataset_id}/evals", "post"],
+      ["/v1/datasets/{dataset_id}/evals", "get"],
       ["/v1/evals/{eval_id}", "get"],
       ["/v1/files", "post"],
       ["/v1/fine_tuning/jobs/{job_id}/events", "get"],
@@ -28,5 +29,16 @@ describe("distillation routes in the OpenAPI document", () => {
     for (const [path, method] of expected)
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     expect(doc.paths["/v1/chat/completions"]?.post).toBeDefined();
+  });
+
+  it("documents a refused vision export as OpenAI's error plus the validation report", async () => {
+    type Schema = { $ref?: string; properties?: Record<string, unknown>; allOf?: Schema[] };
+    const doc = (await (await gw("/openapi.json")).json()) as {
+      components: { schemas: Record<string, Schema> };
+    };
+    const [base, extra] = doc.components.schemas.InvalidVisionDatasetError?.allOf ?? [];
+    expect(base?.$ref).toBe("#/components/schemas/Error");
+    expect(Object.keys(extra?.properties ?? {})).toEqual(["report"]);
+    expect(Object.keys(doc.components.schemas.Error?.properties ?? {})).toEqual(["error"]);
   });
 });
