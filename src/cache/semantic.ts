@@ -1,7 +1,7 @@
 import { sha256Hex } from "../identity/crypto";
 import type { Bindings } from "../platform/env";
 import { log } from "../platform/log";
-import { callUpstream } from "../upstream";
+import { postJson } from "../upstream";
 import type { CacheKind, CacheScope } from "./key";
 import { DEFAULT_EMBEDDING_MODEL, DEFAULT_THRESHOLD, EMBEDDING_DIMENSIONS } from "./semantic-defaults";
 import type { CacheSettings } from "./settings";
@@ -78,18 +78,12 @@ export async function embedQuestion(
   const kvKey = `emb:${model}:${EMBEDDING_DIMENSIONS}:${await sha256Hex(question)}`;
   const cached = await env.CACHE.get(kvKey);
   if (cached) return decodeBase64Floats(cached);
-  const res = await callUpstream(env, {
-    method: "POST",
-    path: "/embeddings",
-    contentType: "application/json",
+  const res = await postJson(
+    env,
+    "/embeddings",
+    { model, input: question, encoding_format: "base64", dimensions: EMBEDDING_DIMENSIONS },
     requestId,
-    body: JSON.stringify({
-      model,
-      input: question,
-      encoding_format: "base64",
-      dimensions: EMBEDDING_DIMENSIONS,
-    }),
-  });
+  );
   if (!res.ok) {
     log(env, "warn", "semantic cache: embedding failed", { request_id: requestId, status: res.status });
     await res.body?.cancel();

@@ -3,7 +3,7 @@
  * the rubric and the reference; the judge returns a score per answer as structured JSON.
  */
 import type { Bindings } from "../platform/env";
-import { callUpstream } from "../upstream";
+import { postJson } from "../upstream";
 import type { Grade } from "./graders";
 
 const VERDICT_SCHEMA = {
@@ -66,13 +66,7 @@ export async function judge(
       json_schema: { name: "verdict", strict: true, schema: VERDICT_SCHEMA },
     },
   };
-  const res = await callUpstream(env, {
-    method: "POST",
-    path: "/chat/completions",
-    body: JSON.stringify(body),
-    contentType: "application/json",
-    requestId,
-  });
+  const res = await postJson(env, "/chat/completions", body, requestId);
   if (!res.ok) throw new Error(`judge model answered ${res.status}`);
   const answer = (await res.json()) as { choices?: { message?: { content?: string | null } }[] };
   const verdict = JSON.parse(answer.choices?.[0]?.message?.content ?? "{}") as Record<string, unknown>;

@@ -8,7 +8,7 @@ import { type ExampleRow, pageExamples } from "../datasets/repository";
 import { getTenant } from "../identity/repository";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
-import { callUpstream } from "../upstream";
+import { postJson } from "../upstream";
 import { providerForModel, withProvider } from "../upstream/providers";
 import { type Grader, gradeOutput } from "./graders";
 import { judge } from "./judge";
@@ -32,13 +32,7 @@ async function answer(env: Bindings, model: string, example: Json, requestId: st
   const body: Json = { model, messages };
   if (example.tools) body.tools = example.tools;
   const started = performance.now();
-  const res = await callUpstream(env, {
-    method: "POST",
-    path: "/chat/completions",
-    body: JSON.stringify(body),
-    contentType: "application/json",
-    requestId,
-  });
+  const res = await postJson(env, "/chat/completions", body, requestId);
   const latency_ms = Math.round((performance.now() - started) * 100) / 100;
   const json = (await res.json().catch(() => ({}))) as Json & { choices?: { message?: Json }[] };
   if (!res.ok) {

@@ -8,7 +8,7 @@ import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
-import { callUpstream, relayResponse } from "../upstream";
+import { callUpstream, postJson, relayResponse } from "../upstream";
 import { providerForModel, withProvider } from "../upstream/providers";
 import {
   ChatCompletionRequestSchema,
@@ -76,14 +76,13 @@ async function forward(
   await enforceRateLimit(c.env, c.get("principal"), endUser);
   const settings = principal.tenant.settings;
   const send = (upstreamBody: Record<string, unknown>) =>
-    callUpstream(withProvider(c.env, providerForModel(c.env, settings, upstreamBody.model)), {
-      method: "POST",
+    postJson(
+      withProvider(c.env, providerForModel(c.env, settings, upstreamBody.model)),
       path,
-      body: JSON.stringify(upstreamBody),
-      contentType: "application/json",
-      requestId: c.get("requestId"),
-      headers: { accept: upstreamBody.stream ? "text/event-stream" : "application/json" },
-    });
+      upstreamBody,
+      c.get("requestId"),
+      { accept: upstreamBody.stream ? "text/event-stream" : "application/json" },
+    );
   const res = await serveWithCache(c, { kind, body, endUser, send, startedAt: performance.now(), onAnswer });
   if (!route) return res;
   const routed = new Response(res.body, res);

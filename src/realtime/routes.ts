@@ -9,7 +9,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { GatewayError } from "../platform/errors";
 import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
-import { callUpstream } from "../upstream";
+import { postJson } from "../upstream";
 import { createCall } from "./calls";
 import {
   allowedModelsOf,
@@ -139,13 +139,12 @@ realtime.openapi(
       session = forcedSession({ ...policy, tools: [] }, { ...requested, type: "realtime", model });
     }
     await enforceRateLimit(c.env, principal, principal.userId);
-    const upstream = await callUpstream(c.env, {
-      method: "POST",
-      path: "/realtime/client_secrets",
-      body: JSON.stringify({ ...body, session }),
-      contentType: "application/json",
-      requestId: c.get("requestId"),
-    });
+    const upstream = await postJson(
+      c.env,
+      "/realtime/client_secrets",
+      { ...body, session },
+      c.get("requestId"),
+    );
     return c.json(await upstreamJson(upstream), 200);
   },
 );

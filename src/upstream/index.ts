@@ -105,6 +105,24 @@ async function credentialsRefused(env: Bindings, req: UpstreamRequest, res: Resp
   );
 }
 
+/** POSTs `body` as JSON to the provider: `callUpstream` with the JSON framing every model call needs. */
+export function postJson(
+  env: Bindings,
+  path: string,
+  body: unknown,
+  requestId: string,
+  headers?: Record<string, string>,
+): Promise<Response> {
+  return callUpstream(env, {
+    method: "POST",
+    path,
+    body: JSON.stringify(body),
+    contentType: "application/json",
+    requestId,
+    ...(headers ? { headers } : {}),
+  });
+}
+
 function shouldRetry(res: Response): boolean {
   const hint = res.headers.get("x-should-retry");
   if (hint === "false") return false;
