@@ -6,7 +6,7 @@ import type { Tenant } from "../identity/principal";
 import * as repo from "../identity/repository";
 import { mergePatch, TenantSettingsSchema } from "../identity/settings";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, validationError } from "../platform/openapi";
+import { createApp, errorResponses, jsonResponse, validationError } from "../platform/openapi";
 import {
   ApiKeySchema,
   CreatedApiKeySchema,
@@ -23,10 +23,6 @@ import {
 const security = [{ adminToken: [] }];
 /** Tenant routes also accept a console key of that tenant. */
 const tenantSecurity: Record<string, string[]>[] = [{ adminToken: [] }, { consoleKey: [] }];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const body = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
@@ -101,7 +97,7 @@ admin.openapi(
       'Accepts ADMIN_TOKEN or a console key. A key without console access gets 403 `console_access_required` (create one with `"console": true`).',
     security: tenantSecurity,
     responses: {
-      200: json(PrincipalSchema, "The caller"),
+      200: jsonResponse(PrincipalSchema, "The caller"),
       ...errorResponses,
       403: errorResponses[401],
     },
@@ -131,7 +127,7 @@ admin.openapi(
     summary: "Create a tenant",
     security,
     request: { body: body(CreateTenantSchema) },
-    responses: { 201: json(TenantSchema, "The tenant"), ...errorResponses },
+    responses: { 201: jsonResponse(TenantSchema, "The tenant"), ...errorResponses },
   }),
   async (c) => {
     const { name, settings } = c.req.valid("json");
@@ -146,7 +142,7 @@ admin.openapi(
     tags: ["Admin"],
     summary: "List tenants",
     security,
-    responses: { 200: json(listOf(TenantSchema), "The tenants"), ...errorResponses },
+    responses: { 200: jsonResponse(listOf(TenantSchema), "The tenants"), ...errorResponses },
   }),
   async (c) =>
     c.json({ object: "list" as const, data: (await repo.listTenants(c.env.DB)).map(tenantJson) }, 200),
@@ -160,7 +156,7 @@ admin.openapi(
     summary: "Get a tenant",
     security: tenantSecurity,
     request: { params: TenantIdParams },
-    responses: { 200: json(TenantSchema, "The tenant"), ...errorResponses },
+    responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...errorResponses },
   }),
   async (c) => c.json(tenantJson(await mustGetTenant(c.env.DB, c.req.valid("param").id)), 200),
 );
@@ -173,7 +169,7 @@ admin.openapi(
     summary: "Rename a tenant or change its settings (JSON Merge Patch)",
     security: tenantSecurity,
     request: { params: TenantIdParams, body: body(UpdateTenantSchema) },
-    responses: { 200: json(TenantSchema, "The updated tenant"), ...errorResponses },
+    responses: { 200: jsonResponse(TenantSchema, "The updated tenant"), ...errorResponses },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -214,7 +210,7 @@ admin.openapi(
     summary: "Create an API key (the secret is shown once)",
     security: tenantSecurity,
     request: { params: TenantIdParams, body: body(CreateKeySchema) },
-    responses: { 201: json(CreatedApiKeySchema, "The key with its secret"), ...errorResponses },
+    responses: { 201: jsonResponse(CreatedApiKeySchema, "The key with its secret"), ...errorResponses },
   }),
   async (c) => {
     const tenant = await mustGetTenant(c.env.DB, c.req.valid("param").id);
@@ -232,7 +228,7 @@ admin.openapi(
     summary: "List a tenant's API keys (without secrets)",
     security: tenantSecurity,
     request: { params: TenantIdParams },
-    responses: { 200: json(listOf(ApiKeySchema), "The keys"), ...errorResponses },
+    responses: { 200: jsonResponse(listOf(ApiKeySchema), "The keys"), ...errorResponses },
   }),
   async (c) => {
     const tenant = await mustGetTenant(c.env.DB, c.req.valid("param").id);
@@ -251,7 +247,7 @@ admin.openapi(
     summary: "Revoke an API key, effective at once",
     security,
     request: { params: z.object({ id: z.string().min(1) }) },
-    responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses },
+    responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -271,7 +267,7 @@ admin.openapi(
     summary: "Revoke an API key of the tenant, effective at once",
     security: tenantSecurity,
     request: { params: TenantKeyParams },
-    responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses },
+    responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
   }),
   async (c) => {
     const { id, key_id } = c.req.valid("param");

@@ -10,16 +10,15 @@ import { requireAdminAccess } from "../identity/admin-access";
 import { getTenant } from "../identity/repository";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { createApp, errorResponses, ok } from "../platform/openapi";
 import * as repo from "./repository";
 import { forgetAliases } from "./route";
 import { AliasParams, AliasSchema, PromoteSchema, PutAliasSchema, TenantParams } from "./schemas";
 
 const security = [{ adminToken: [] }];
 const tags = ["Admin: aliases"];
-const ok = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-  ...errorResponses,
+const okOr409 = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...ok(schema, description),
   409: errorResponses[400],
 });
 
@@ -68,7 +67,7 @@ aliasAdmin.openapi(
       params: AliasParams,
       body: { required: true, content: { "application/json": { schema: PutAliasSchema } } },
     },
-    responses: ok(AliasSchema, "The alias"),
+    responses: okOr409(AliasSchema, "The alias"),
   }),
   async (c) => {
     const { id, alias } = c.req.valid("param");
@@ -99,7 +98,7 @@ aliasAdmin.openapi(
     security,
     summary: "List a tenant's aliases",
     request: { params: TenantParams },
-    responses: ok(z.object({ object: z.literal("list"), data: z.array(AliasSchema) }), "The aliases"),
+    responses: okOr409(z.object({ object: z.literal("list"), data: z.array(AliasSchema) }), "The aliases"),
   }),
   async (c) => {
     const rows = await repo.listAliases(c.env.DB, c.req.valid("param").id);
@@ -115,7 +114,7 @@ aliasAdmin.openapi(
     security,
     summary: "Delete an alias",
     request: { params: AliasParams },
-    responses: ok(
+    responses: okOr409(
       z.object({ object: z.literal("model_alias.deleted"), alias: z.string(), deleted: z.boolean() }),
       "Deleted",
     ),
@@ -156,7 +155,7 @@ aliasAdmin.openapi(
       params: AliasParams,
       body: { required: true, content: { "application/json": { schema: PromoteSchema } } },
     },
-    responses: ok(AliasSchema, "The promoted alias"),
+    responses: okOr409(AliasSchema, "The promoted alias"),
   }),
   async (c) => {
     const { id, alias } = c.req.valid("param");

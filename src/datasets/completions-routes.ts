@@ -7,7 +7,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { createApp, ok } from "../platform/openapi";
 import { hydrateRequest } from "../vision/captured";
 import * as repo from "./completions-repository";
 import {
@@ -26,10 +26,6 @@ import { metadataQuery } from "./metadata";
 
 const security = [{ bearer: [] }];
 const tags = ["Stored completions"];
-const ok = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-  ...errorResponses,
-});
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },

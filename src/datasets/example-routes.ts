@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { createApp, errorResponses, ok } from "../platform/openapi";
 import {
   invalidVisionDatasetResponse,
   ValidationRunSchema,
@@ -17,7 +17,7 @@ import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
-import { ok, security, tags } from "./routes";
+import { security, tags } from "./routes";
 import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,

@@ -2,9 +2,9 @@
  * `/v1/datasets`: curated fine-tuning datasets built from captured traffic, uploads and webhooks.
  * @see OPENAI-REFERENCE.md D.4 (line format)
  */
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { newId } from "../identity/crypto";
-import { createApp, errorResponses } from "../platform/openapi";
+import { createApp, ok } from "../platform/openapi";
 import { newWebhookSecret } from "../platform/standard-webhooks";
 import { datasetJson, datasetWithCounts, mustGetDataset } from "./access";
 import * as repo from "./repository";
@@ -19,10 +19,6 @@ import {
 
 export const security = [{ bearer: [] }];
 export const tags = ["Datasets"];
-export const ok = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-  ...errorResponses,
-});
 
 export const datasetRoutes = createApp();
 

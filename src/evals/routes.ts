@@ -10,7 +10,7 @@ import { DatasetIdParams } from "../datasets/schemas";
 import { newId } from "../identity/crypto";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { createApp, ok } from "../platform/openapi";
 import { assertModelAllowed } from "../proxy";
 import { type EvalRow, getEval, insertEval, listEvals, listItems } from "./repository";
 import { CreateEvalSchema, EvalIdParams, EvalSchema } from "./schemas";
@@ -18,10 +18,6 @@ import type { ItemResult } from "./summary";
 
 const security = [{ bearer: [] }];
 const tags = ["Evaluations"];
-const ok = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-  ...errorResponses,
-});
 
 export function evalJson(row: EvalRow, items?: ItemResult[]) {
   return {

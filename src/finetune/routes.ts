@@ -8,7 +8,7 @@ import { mustGetDataset } from "../datasets/access";
 import { claimDelivery, releaseDelivery } from "../datasets/repository";
 import { DatasetIdParams } from "../datasets/schemas";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { createApp, ok } from "../platform/openapi";
 import { verifyWebhook } from "../platform/standard-webhooks";
 import { visionLimits } from "../vision";
 import { defaultBaseModel } from "../vision/training-file";
@@ -20,10 +20,6 @@ import { CreateDatasetJobSchema, DatasetJobListSchema, DatasetJobSchema } from "
 
 const security = [{ bearer: [] }];
 const tags = ["Fine-tuning"];
-const ok = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { "application/json": { schema } } },
-  ...errorResponses,
-});
 
 /** The provider's job plus the dataset, and the events and metrics kept when it ended. */
 export function jobJson(row: JobRow) {

@@ -54,6 +54,18 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/** A JSON response of `schema` (an OpenAPI response object). */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** A route's responses: 200 with `schema`, and the OpenAI-shaped errors. */
+export const ok = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: jsonResponse(schema, description),
+  ...errorResponses,
+});
+
 export const errorResponses = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
   401: {

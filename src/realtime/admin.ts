@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { adminCallerOf, requireAdminAccess } from "../identity/admin-access";
 import { getTenant } from "../identity/repository";
 import { GatewayError } from "../platform/errors";
-import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
+import { createApp, ErrorSchema, errorResponses, jsonResponse } from "../platform/openapi";
 import { refusedHost } from "../vision/address";
 import { sessionToChatExample } from "./chat-example";
 import {
@@ -32,10 +32,6 @@ const TenantParams = z.object({
     .string()
     .min(1)
     .openapi({ param: { name: "id", in: "path" } }),
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
 });
 
 async function assertTenant(db: D1Database, id: string): Promise<void> {
@@ -101,10 +97,10 @@ realtimeAdmin.openapi(
       body: { required: true, content: { "application/json": { schema: PutToolSchema } } },
     },
     responses: {
-      200: json(SavedToolSchema, "The replaced tool"),
-      201: json(SavedToolSchema, "The new tool"),
+      200: jsonResponse(SavedToolSchema, "The replaced tool"),
+      201: jsonResponse(SavedToolSchema, "The new tool"),
       ...errorResponses,
-      409: json(ErrorSchema, "The tenant already has the maximum number of tools"),
+      409: jsonResponse(ErrorSchema, "The tenant already has the maximum number of tools"),
     },
   }),
   async (c) => {
@@ -154,7 +150,7 @@ realtimeAdmin.openapi(
     security,
     request: { params: TenantParams },
     responses: {
-      200: json(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
+      200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
       ...errorResponses,
     },
   }),
@@ -175,7 +171,7 @@ realtimeAdmin.openapi(
     security,
     request: { params: TenantToolParams },
     responses: {
-      200: json(
+      200: jsonResponse(
         z.object({ object: z.literal("realtime.tool.deleted"), name: z.string(), deleted: z.literal(true) }),
         "Deleted",
       ),
@@ -202,7 +198,7 @@ realtimeAdmin.openapi(
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
     security,
     request: { params: TenantParams },
-    responses: { 200: json(ToolSecretSchema, "The new secret"), ...errorResponses },
+    responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -221,7 +217,10 @@ realtimeAdmin.openapi(
     security,
     request: { params: TenantParams, query: SessionListQuery },
     responses: {
-      200: json(z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }), "The sessions"),
+      200: jsonResponse(
+        z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }),
+        "The sessions",
+      ),
       ...errorResponses,
     },
   }),
@@ -258,7 +257,7 @@ realtimeAdmin.openapi(
     summary: "One Realtime session: usage per response and the conversation's items and transcripts",
     security,
     request: { params: SessionParams },
-    responses: { 200: json(SessionDetailSchema, "The session"), ...errorResponses },
+    responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
   }),
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
@@ -281,7 +280,7 @@ realtimeAdmin.openapi(
     summary: "A Realtime session as a chat fine-tuning example",
     security,
     request: { params: SessionParams },
-    responses: { 200: json(ChatExampleSchema, "The example"), ...errorResponses },
+    responses: { 200: jsonResponse(ChatExampleSchema, "The example"), ...errorResponses },
   }),
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
