@@ -17,6 +17,12 @@ import {
  * the gateway's bound is 16 MiB per frame). */
 export const MAX_CLIENT_FRAME_CHARS = 16 * 1024 * 1024;
 
+/**
+ * A client event only the gateway reads: `{"type":"edgegate.ack","last_event_id":"…"}` says the client
+ * has read the server events up to that one (see `RelaySession.acknowledge`).
+ */
+export const ACK_EVENT = "edgegate.ack";
+
 type Apply = (policy: RelaySession["policy"], event: Record<string, unknown>) => PolicyViolation | null;
 
 /** Re-serialises a policy-governed event, or reports why it was refused (then null). */
@@ -72,6 +78,11 @@ export function onClientFrame(session: RelaySession, data: string | ArrayBuffer)
       return;
     }
     type = diagnosis.type;
+  }
+  if (type === ACK_EVENT) {
+    // The gateway's own event: never forwarded (the provider would refuse an unknown type).
+    session.acknowledge(topLevelString(data, "last_event_id"), topLevelString(data, "event_id"));
+    return;
   }
   let frame: string | null = data;
   if (type === "input_audio_buffer.append") {

@@ -6,16 +6,19 @@
  * Memory: what the relay buffers itself is bounded per session: the replay buffer (the tenant's
  * `replay_buffer_bytes`, at most 16 MiB; a detached session that outgrows it ends) and the queue of
  * client events (`PendingClientEvents`; an event beyond its bound is refused with `client_queue_full`).
- * A client that cannot keep up cannot be detected: workerd's WebSocket has no `bufferedAmount` and
- * `send()` neither blocks nor fails while the peer is connected, so frames a slow client has not read
- * wait in workerd's own outgoing queue (measured: 50 MiB queued to a paused Node client, all
- * delivered once it read again). Only a dropped connection ends that, through the reconnect path.
+ * workerd cannot tell the relay that a client is not reading: its WebSocket has no `bufferedAmount`
+ * and `send()` neither blocks nor fails while the peer is connected, so unread frames wait in workerd's
+ * own outgoing queue (measured: 50 MiB queued to a paused Node client, all delivered once it read
+ * again). A client that acknowledges what it has read (`edgegate.ack` events) can be told apart: once
+ * the events it has not acknowledged outgrow the replay buffer, it is disconnected with
+ * `client_too_slow` and may reattach to resume from its last acknowledged event.
  * @see https://github.com/cloudflare/workerd/issues/988
  * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
  */
 import type { Bindings } from "../platform/env";
 import { onClientFrame } from "./client-events";
 import { CLOSE, errorEvent, type GatewayEventError, safeClose, safeSend } from "./events";
+import { frameEventId } from "./frame";
 import type { DailyLedger } from "./ledger";
 import { PendingClientEvents } from "./pending-events";
 import type { RealtimePolicy } from "./policy";
@@ -59,6 +62,11 @@ export class RelaySession {
   readonly audioBytesPerMs = { input: 48, output: 48 };
   readonly stats = { inputAudioMs: 0, outputAudioMs: 0, reconnects: 0 };
   private readonly pending = new PendingClientEvents();
+  /**
+   * Position in the stream of server events (`replay.total`) up to which the current client socket
+   * acknowledged reading them; null until it sends its first `edgegate.ack`.
+   */
+  private acknowledged: number | null = null;
 
   constructor(
     readonly host: RelayHost,
@@ -176,12 +184,65 @@ export class RelaySession {
       this.end(endings.replayOverflow());
       return;
     }
+    if (this.acknowledged !== null && this.replay.total - this.acknowledged > this.slowClientBytes) {
+      this.dropSlowClient();
+      return;
+    }
     if (this.client) safeSend(this.client, frame);
   }
 
   /** A gateway `error` event for the client (kept for replay like any server event). */
   clientError(error: GatewayEventError): void {
-    this.deliver(errorEvent(error), null);
+    const frame = errorEvent(error);
+    this.deliver(frame, frameEventId(frame, "error"));
+  }
+
+  /**
+   * How far behind an acknowledging client may fall: half the replay buffer, so what it has not read
+   * is all still buffered when it is disconnected, with room for what comes while it reconnects.
+   */
+  private get slowClientBytes(): number {
+    return this.policy.replayBufferBytes / 2;
+  }
+
+  /**
+   * `edgegate.ack`: the client has read every server event up to `eventId`. From its first ack on, a
+   * client that falls further behind than `slowClientBytes` is disconnected (`dropSlowClient`).
+   */
+  acknowledge(eventId: string | null, clientEventId: string | null): void {
+    const end = eventId === null ? null : this.replay.endOf(eventId);
+    if (end === null) {
+      this.clientError({
+        code: "invalid_ack",
+        message:
+          eventId === null
+            ? "An edgegate.ack event needs 'last_event_id': the event_id of the last server event the client has read."
+            : `No server event '${eventId}' is buffered for this session: acknowledge the event_id of a server event this connection received.`,
+        param: "last_event_id",
+        clientEventId,
+      });
+      return;
+    }
+    this.acknowledged = Math.max(this.acknowledged ?? 0, end);
+  }
+
+  /**
+   * The client acknowledged too little of what it was sent: tells it why and disconnects it like a
+   * dropped socket, so it can reattach with its last acknowledged event and miss nothing the buffer kept.
+   */
+  private dropSlowClient(): void {
+    const ws = this.client;
+    if (ws === null) return;
+    const behind = this.replay.total - (this.acknowledged ?? 0);
+    safeSend(
+      ws,
+      errorEvent({
+        code: "client_too_slow",
+        message: `The client has not acknowledged ${behind} bytes of server events, more than ${this.slowClientBytes} (half of this session's replay buffer). Read events faster; reconnect with session_id and last_event_id to resume without missing any.`,
+      }),
+    );
+    safeClose(ws, CLOSE.policy, "client too slow");
+    this.clientGone(ws, false, this.acknowledged);
   }
 
   /** Upstream binary frames (not part of the protocol) pass through, unbuffered. */
@@ -246,6 +307,7 @@ export class RelaySession {
     safeClose(previous, CLOSE.normal, "Session resumed by another connection");
     this.listenToClient(ws);
     this.graceDeadline = null;
+    this.acknowledged = null;
     this.stats.reconnects++;
     const replay = this.replay.reattach(lastEventId);
     if (!replay.complete) {
@@ -263,15 +325,24 @@ export class RelaySession {
 
   private onClientGone(ws: WebSocket, code: number): void {
     if (this.client !== ws || this.phase === "ended") return;
-    this.client = null;
     safeClose(ws, code, "");
     // 1000/1005 is a client that meant to leave; anything else may be a network change.
-    const intentional = code === 1000 || code === 1005;
+    this.clientGone(ws, code === 1000 || code === 1005);
+  }
+
+  /**
+   * The client socket is gone: the session waits for a reattach (if it can be resumed) or ends. The
+   * events after `readThrough` (a stream position), or else those after the drop, are kept for it.
+   */
+  private clientGone(ws: WebSocket, intentional: boolean, readThrough: number | null = null): void {
+    if (this.client !== ws || this.phase === "ended") return;
+    this.client = null;
+    this.acknowledged = null;
     if (intentional || this.policy.graceSeconds === 0 || this.id === null) {
       this.end(intentional ? endings.clientClosed() : endings.clientDropped());
       return;
     }
-    this.replay.detach();
+    this.replay.detach(readThrough);
     this.graceDeadline = Date.now() + this.policy.graceSeconds * 1000;
     this.host.deadlinesChanged();
   }

@@ -45,6 +45,47 @@ describe("replay buffer", () => {
     expect(buffer.reattach(null).frames).toEqual(["y".repeat(50), "y".repeat(50)]);
   });
 
+  it("tells where each kept event ends in the stream of events", () => {
+    const buffer = new ReplayBuffer(100);
+    buffer.push("a", "x".repeat(30));
+    buffer.push("b", "x".repeat(30));
+    expect([buffer.endOf("a"), buffer.endOf("b"), buffer.total]).toEqual([30, 60, 60]);
+    buffer.push("c", "x".repeat(60));
+    // "a" was evicted; positions keep counting from the session's first event.
+    expect([buffer.endOf("a"), buffer.endOf("c"), buffer.total]).toEqual([null, 120, 120]);
+  });
+
+  it("makes room by dropping only events a dropped client had read (up to readThrough)", () => {
+    const buffer = new ReplayBuffer(100);
+    for (let i = 0; i < 4; i++) buffer.push(`e${i}`, `e${i}`.padEnd(20, "."));
+    // The client read through e1; e2 and e3 were sent but never read.
+    buffer.detach(buffer.endOf("e1"));
+    expect(buffer.push("n0", "n0".padEnd(20, "."))).toBe(true);
+    expect(buffer.push("n1", "n1".padEnd(20, "."))).toBe(true);
+    // e0 made room; e1, the last event read, stays so the client can reattach with its id.
+    expect(buffer.reattach("e1")).toEqual({
+      frames: ["e2".padEnd(20, "."), "e3".padEnd(20, "."), "n0".padEnd(20, "."), "n1".padEnd(20, ".")],
+      complete: true,
+    });
+  });
+
+  it("overflows rather than drop an event a dropped client had not read", () => {
+    const buffer = new ReplayBuffer(100);
+    for (let i = 0; i < 4; i++) buffer.push(`e${i}`, "x".repeat(20));
+    buffer.detach(buffer.endOf("e1"));
+    expect(buffer.push("n0", "y".repeat(20))).toBe(true);
+    expect(buffer.push("n1", "y".repeat(20))).toBe(true);
+    // Only the last read event, the unread ones and new ones are left: no room without losing one.
+    expect(buffer.push("n2", "y".repeat(20))).toBe(false);
+  });
+
+  it("replays from the first unread event when a client dropped for being slow reattaches without an id", () => {
+    const buffer = new ReplayBuffer(1000);
+    for (let i = 0; i < 3; i++) buffer.push(`e${i}`, `f${i}`);
+    buffer.detach(buffer.endOf("e0"));
+    expect(buffer.reattach(null).frames).toEqual(["f1", "f2"]);
+  });
+
   it("reports overflow once a detached session outgrows its bound", () => {
     const buffer = new ReplayBuffer(100);
     buffer.detach();

@@ -10,6 +10,8 @@ interface Entry {
   seq: number;
   eventId: string | null;
   frame: string;
+  /** `total` just after this frame: how far into the session's stream of server events it ends. */
+  end: number;
 }
 
 /** What a reattaching client is sent: the missed frames, and whether older ones were already dropped. */
@@ -26,7 +28,11 @@ export class ReplayBuffer {
   private evicted = false;
   /** Sequence number of the first frame produced after the client detached. */
   private detachedFrom: number | null = null;
+  /** While detached, the first sequence number never evicted (`detachedFrom` or one before it). */
+  private keptFrom = 0;
   bytes = 0;
+  /** Characters of every frame ever pushed: the position the stream of server events has reached. */
+  total = 0;
 
   constructor(private readonly limitBytes: number) {}
 
@@ -35,20 +41,34 @@ export class ReplayBuffer {
    * the session: the client could no longer be brought up to date).
    */
   push(eventId: string | null, frame: string): boolean {
-    this.entries.push({ seq: this.nextSeq++, eventId, frame });
+    this.total += frame.length;
+    this.entries.push({ seq: this.nextSeq++, eventId, frame, end: this.total });
     this.bytes += frame.length;
     if (this.detachedFrom === null) {
       this.trim();
       return true;
     }
     // Detached: events from before the drop go first; the ones the client never saw must all stay.
-    const from = this.detachedFrom;
+    const from = this.keptFrom;
     while (this.bytes > this.limitBytes && (this.entries[this.head]?.seq ?? from) < from) this.evictOne();
     return this.bytes <= this.limitBytes;
   }
 
-  detach(): void {
+  /**
+   * The client is gone. Without `readThrough`, the events produced from now on are never evicted.
+   * With it (the stream position up to which the client acknowledged reading), the events after it
+   * are never evicted either, nor the last one it read, so it can reattach with that event's id.
+   */
+  detach(readThrough: number | null = null): void {
     this.detachedFrom = this.nextSeq;
+    this.keptFrom = this.nextSeq;
+    if (readThrough === null) return;
+    for (let i = this.entries.length - 1; i >= this.head; i--) {
+      const entry = this.entries[i] as Entry;
+      this.keptFrom = entry.seq;
+      if (entry.end <= readThrough) break;
+      this.detachedFrom = entry.seq;
+    }
   }
 
   /**
@@ -79,10 +99,19 @@ export class ReplayBuffer {
     this.bytes = 0;
   }
 
+  /** Where the still-kept event `eventId` ends in the stream (compare with `total`), or null. */
+  endOf(eventId: string): number | null {
+    return this.find(eventId)?.end ?? null;
+  }
+
   private findSeq(eventId: string): number | null {
+    return this.find(eventId)?.seq ?? null;
+  }
+
+  private find(eventId: string): Entry | null {
     for (let i = this.entries.length - 1; i >= this.head; i--) {
       const entry = this.entries[i] as Entry;
-      if (entry.eventId === eventId) return entry.seq;
+      if (entry.eventId === eventId) return entry;
     }
     return null;
   }

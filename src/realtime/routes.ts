@@ -51,7 +51,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Open a Realtime WebSocket session (GA protocol)",
     description:
-      "Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`.",
+      'Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`. A client may acknowledge what it has read with the gateway\'s own client event `{"type":"edgegate.ack","last_event_id":"…"}` (never forwarded): from then on, falling behind by more than half the replay buffer ends its connection with an `error` `client_too_slow` and close 1008, and it can reattach from its last ack.',
     security,
     request: { query: RealtimeQuerySchema },
     responses: {

@@ -79,7 +79,7 @@ export const RealtimeSettingsSchema = z
       .max(MAX_REPLAY_BUFFER_BYTES)
       .optional()
       .openapi({
-        description: `Server events kept for a detached client; default ${REALTIME_DEFAULTS.replay_buffer_bytes}. A session that overflows it ends.`,
+        description: `Server events kept for a detached client; default ${REALTIME_DEFAULTS.replay_buffer_bytes}. A session that overflows it ends. A client that acknowledges events (\`edgegate.ack\`) is disconnected with \`client_too_slow\` once it is more than half of it behind.`,
       }),
   })
   .openapi("RealtimeSettings");

@@ -53,6 +53,8 @@ export class RtClient {
   private cursor = 0;
   private wake: (() => void) | null = null;
   private isClosed = false;
+  /** Acknowledge every server event as it arrives (`edgegate.ack`), as a client that keeps up would. */
+  autoAck = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -60,7 +62,9 @@ export class RtClient {
   ) {
     ws.accept();
     ws.addEventListener("message", (event) => {
-      this.events.push(JSON.parse(String(event.data)) as RtEvent);
+      const parsed = JSON.parse(String(event.data)) as RtEvent;
+      this.events.push(parsed);
+      if (this.autoAck && parsed.event_id) this.ack(parsed.event_id);
       this.wake?.();
     });
     this.closed = new Promise((resolve) => {
@@ -74,6 +78,11 @@ export class RtClient {
 
   send(event: Record<string, unknown> | string | ArrayBuffer): void {
     this.ws.send(typeof event === "string" || event instanceof ArrayBuffer ? event : JSON.stringify(event));
+  }
+
+  /** Tells the gateway the client has read every server event up to `eventId`. */
+  ack(eventId: string): void {
+    this.send({ type: "edgegate.ack", last_event_id: eventId });
   }
 
   /** The next event (after the previous `next`) of `type`; fails after a bounded wait. */
