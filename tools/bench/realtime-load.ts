@@ -52,6 +52,8 @@ export interface FanOutResult {
   sentAt: number[];
   /** CPU ms each process spent while measuring. */
   cpuMs: Record<string, number>;
+  /** How long the measuring window lasted. */
+  durationMs: number;
 }
 
 async function openMany(target: Target, n: number, prefix: string): Promise<BenchSocket[]> {
@@ -133,7 +135,7 @@ export async function fanOut(
   if (failure !== null) throw failure;
   const cpu: Record<string, number> = {};
   for (const name of Object.keys(before)) cpu[name] = (after[name] ?? 0) - (before[name] ?? 0);
-  return { sessions: n, samples, sentAt, cpuMs: cpu };
+  return { sessions: n, samples, sentAt, cpuMs: cpu, durationMs: timing.durationMs };
 }
 
 export interface MemoryResult {

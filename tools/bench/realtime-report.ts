@@ -1,6 +1,6 @@
 /** Turns the Realtime benchmark's raw measurements into the comparison rows and a summary. */
 import { type LatencySummary, summarize } from "./measure";
-import type { FanOutResult, MemoryResult } from "./realtime-load";
+import { type FanOutResult, FRAME_MS, type MemoryResult } from "./realtime-load";
 import type { BenchRow } from "./suite";
 
 /** Fan-out at one N, pooled over its repetitions. */
@@ -10,6 +10,8 @@ export interface FanOutSummary {
   frames: number;
   /** CPU ms per frame round trip, per process. */
   cpuPerFrameMs: Record<string, number>;
+  /** Stalls (`countStalls`) per second of measuring. */
+  stallsPerSecond: number;
 }
 
 export interface TargetRun {
@@ -20,6 +22,31 @@ export interface TargetRun {
 
 /** Frame round trips above this are too slow for a conversation; the largest N under it is reported. */
 export const P99_CEILING_MS = 50;
+
+/** A frame round trip above this is delayed (the direct path's p99 stays under 1 ms up to 50 sessions). */
+export const STALL_MS = 5;
+
+/**
+ * Moments when the frames of many sessions were delayed together: the process relaying them stopped
+ * (a garbage collection, say), not one session. Delayed frames sent less than half a frame period apart
+ * form a cluster; a cluster of at least half as many frames as there are sessions is a stall.
+ */
+export function countStalls(run: FanOutResult): number {
+  const delayed = run.sentAt.filter((_, i) => (run.samples[i] ?? 0) > STALL_MS).sort((a, b) => a - b);
+  const enough = Math.max(1, run.sessions / 2);
+  let stalls = 0;
+  let size = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const at of delayed) {
+    if (at - last > FRAME_MS / 2) {
+      if (size >= enough) stalls++;
+      size = 0;
+    }
+    size++;
+    last = at;
+  }
+  return size >= enough ? stalls + 1 : stalls;
+}
 
 export function poolFanOut(runs: FanOutResult[]): FanOutSummary {
   const samples = runs.flatMap((r) => r.samples);
@@ -34,27 +61,39 @@ export function poolFanOut(runs: FanOutResult[]): FanOutSummary {
     summary: summarize(samples),
     frames: samples.length,
     cpuPerFrameMs,
+    stallsPerSecond:
+      runs.reduce((sum, r) => sum + countStalls(r), 0) /
+      Math.max(0.001, runs.reduce((sum, r) => sum + r.durationMs, 0) / 1000),
   };
 }
 
 export function rows(direct: TargetRun, gateways: [string, TargetRun][], sessions: number[]): BenchRow[] {
   const out: BenchRow[] = [];
-  const row = (metric: string, pick: (r: TargetRun) => number | undefined, run: TargetRun) => {
+  const row = (
+    metric: string,
+    pick: (r: TargetRun) => number | undefined,
+    run: TargetRun,
+    unit: BenchRow["unit"] = "ms",
+  ) => {
     const baseline = pick(direct);
     const candidate = pick(run);
     if (baseline !== undefined && candidate !== undefined)
-      out.push({ metric, unit: "ms", better: "lower", baseline, candidate });
+      out.push({ metric, unit, better: "lower", baseline, candidate });
   };
+  const at = (r: TargetRun, n: number) => r.fanOut.find((f) => f.sessions === n);
   for (const [via, run] of gateways) {
     row(`RTT p50, 35 B event, ${via}`, (r) => r.small.p50, run);
     row(`RTT p99, 35 B event, ${via}`, (r) => r.small.p99, run);
     row(`RTT p50, 100 ms audio frame, ${via}`, (r) => r.audio.p50, run);
     row(`RTT p99, 100 ms audio frame, ${via}`, (r) => r.audio.p99, run);
     for (const n of sessions) {
+      row(`fan-out p50, ${n} sessions, ${via}`, (r) => at(r, n)?.summary.p50, run);
+      row(`fan-out p99, ${n} sessions, ${via}`, (r) => at(r, n)?.summary.p99, run);
       row(
-        `fan-out p99, ${n} sessions, ${via}`,
-        (r) => r.fanOut.find((f) => f.sessions === n)?.summary.p99,
+        `fan-out stalls (most sessions > ${STALL_MS} ms at once), ${n} sessions, ${via}`,
+        (r) => at(r, n)?.stallsPerSecond,
         run,
+        "stalls/s",
       );
     }
     for (const n of sessions) {

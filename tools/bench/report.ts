@@ -11,7 +11,9 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 function difference(row: BenchRow): string {
   if (row.unit === "req/s") return `x${(row.candidate / row.baseline).toFixed(2)}`;
   const delta = row.candidate - row.baseline;
-  return `${delta >= 0 ? "+" : ""}${fmt(delta)} ms (x${(row.candidate / row.baseline).toFixed(2)})`;
+  const signed = `${delta >= 0 ? "+" : ""}${fmt(delta)} ${row.unit}`;
+  // A count (stalls) is often zero on the baseline, where a ratio means nothing.
+  return row.unit === "ms" ? `${signed} (x${(row.candidate / row.baseline).toFixed(2)})` : signed;
 }
 
 /** The result as a plain-text table, one row per metric. */
