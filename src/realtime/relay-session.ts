@@ -242,7 +242,7 @@ export class RelaySession {
       }),
     );
     safeClose(ws, CLOSE.policy, "client too slow");
-    this.clientGone(ws, false, this.acknowledged);
+    this.clientGone(ws, endings.clientTooSlow(), this.acknowledged);
   }
 
   /** Upstream binary frames (not part of the protocol) pass through, unbuffered. */
@@ -327,19 +327,21 @@ export class RelaySession {
     if (this.client !== ws || this.phase === "ended") return;
     safeClose(ws, code, "");
     // 1000/1005 is a client that meant to leave; anything else may be a network change.
-    this.clientGone(ws, code === 1000 || code === 1005);
+    if (code === 1000 || code === 1005) this.clientGone(ws, endings.clientClosed(), null, false);
+    else this.clientGone(ws, endings.clientDropped(), null);
   }
 
   /**
-   * The client socket is gone: the session waits for a reattach (if it can be resumed) or ends. The
-   * events after `readThrough` (a stream position), or else those after the drop, are kept for it.
+   * The client socket is gone: the session waits for a reattach (if it may and can be resumed) or
+   * ends with `ending`. The events after `readThrough` (a stream position), or else those after the
+   * drop, are kept for the client.
    */
-  private clientGone(ws: WebSocket, intentional: boolean, readThrough: number | null = null): void {
+  private clientGone(ws: WebSocket, ending: Ending, readThrough: number | null, resumable = true): void {
     if (this.client !== ws || this.phase === "ended") return;
     this.client = null;
     this.acknowledged = null;
-    if (intentional || this.policy.graceSeconds === 0 || this.id === null) {
-      this.end(intentional ? endings.clientClosed() : endings.clientDropped());
+    if (!resumable || this.policy.graceSeconds === 0 || this.id === null) {
+      this.end(ending);
       return;
     }
     this.replay.detach(readThrough);

@@ -21,6 +21,8 @@ const quiet = (reason: string): Ending => ({ reason, closeCode: CLOSE.normal, cl
 export const endings = {
   clientClosed: (): Ending => quiet("client_closed"),
   clientDropped: (): Ending => quiet("client_dropped"),
+  /** A client that fell too far behind (`edgegate.ack`) and cannot reattach (no grace period). */
+  clientTooSlow: (): Ending => quiet("client_too_slow"),
   graceExpired: (): Ending => quiet("reconnect_grace_expired"),
   replayOverflow: (): Ending => quiet("replay_buffer_overflow"),
 

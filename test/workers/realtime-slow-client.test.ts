@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { createTenant } from "./helpers/gateway";
-import { connect, type RtErrorEvent, type RtEvent, sayText, startSession } from "./helpers/realtime";
+import {
+  connect,
+  eventually,
+  type RtErrorEvent,
+  type RtEvent,
+  recordedSession,
+  sayText,
+  startSession,
+} from "./helpers/realtime";
 
 /** 65,536 bytes of replay buffer: a client may fall 32 KiB behind, about nine words of answer audio. */
 const SMALL_BUFFER = { realtime: { replay_buffer_bytes: 65_536 } };
@@ -85,5 +93,21 @@ describe("slow clients (edgegate.ack)", () => {
     expect(deltas.map((e) => e.delta).join("")).toBe(transcript.transcript);
     expect(transcript.transcript).toBe(`You said: ${LONG_TURN}`);
     resumed.close();
+  });
+
+  it("ends the session as client_too_slow when the tenant allows no reconnect", async () => {
+    const tenant = await createTenant({
+      realtime: { replay_buffer_bytes: 65_536, reconnect_grace_seconds: 0 },
+    });
+    const { client, sessionId } = await startSession({ key: tenant.key, user: "no-grace" });
+    client.ack(client.events[0]?.event_id ?? "");
+    sayText(client, LONG_TURN);
+    expect((await client.next<RtErrorEvent>("error")).error.code).toBe("client_too_slow");
+    expect((await client.waitClosed()).code).toBe(1008);
+    const ended = await eventually(
+      () => recordedSession(tenant.id, sessionId),
+      (d) => d.status === "ended",
+    );
+    expect(ended.end_reason).toBe("client_too_slow");
   });
 });
