@@ -86,6 +86,25 @@ describe("replay buffer", () => {
     expect(buffer.reattach(null).frames).toEqual(["f1", "f2"]);
   });
 
+  it("gives back every frame exactly, across slabs, with non-ASCII text and frames of their own", () => {
+    const buffer = new ReplayBuffer(16 * 1024 * 1024);
+    const frames: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const text = i % 7 === 0 ? `"transcript":"héllo wörld 😀 ${i}"` : "A".repeat(500 + ((i * 977) % 9000));
+      frames.push(`{"type":"t","event_id":"e${i}",${text}}`);
+    }
+    frames.push(`{"type":"big","audio":"${"B".repeat(200_000)}"}`);
+    for (const [i, f] of frames.entries()) buffer.push(`e${i}`, f);
+    buffer.detach();
+    expect(buffer.reattach("e0").frames).toEqual(frames.slice(1));
+  });
+
+  it("counts sizes in UTF-8 bytes", () => {
+    const buffer = new ReplayBuffer(1000);
+    buffer.push("a", "é😀");
+    expect([buffer.bytes, buffer.total]).toEqual([6, 6]);
+  });
+
   it("reports overflow once a detached session outgrows its bound", () => {
     const buffer = new ReplayBuffer(100);
     buffer.detach();

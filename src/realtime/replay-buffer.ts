@@ -4,14 +4,54 @@
  * that changed networks often reconnects before the server notices its old socket is dead, so the
  * events "sent" to that socket must still be here. While detached nothing may be evicted: once the
  * missed events outgrow the bound, the session cannot be resumed faithfully.
+ *
+ * Frames are kept as UTF-8 in shared `ArrayBuffer` slabs, outside the V8 heap: a few MiB of strings
+ * per session, for every session of every user in an isolate, would otherwise be copied and marked by
+ * the garbage collector that every relayed frame waits on. Sizes are in UTF-8 bytes.
  */
+
+/** Slabs grow from the first size to the largest, so an idle session holds only a few KiB. */
+const FIRST_SLAB_BYTES = 8 * 1024;
+const SLAB_BYTES = 256 * 1024;
+/** Frames at least this large get a buffer of their own instead of a slice of a slab. */
+const OWN_BUFFER_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 interface Entry {
   seq: number;
   eventId: string | null;
-  frame: string;
+  /** The frame's UTF-8 bytes (a view into a slab). */
+  data: Uint8Array;
   /** `total` just after this frame: how far into the session's stream of server events it ends. */
   end: number;
+}
+
+/** Appends frames to slabs; a slab is freed by the garbage collector once no kept frame views it. */
+class SlabWriter {
+  private slab = new Uint8Array(0);
+  private used = 0;
+
+  write(frame: string): Uint8Array {
+    if (frame.length >= OWN_BUFFER_BYTES) return encoder.encode(frame);
+    // One byte per character is the least a frame takes (the usual case: Realtime JSON is ASCII).
+    if (this.slab.length - this.used < frame.length) this.nextSlab(frame.length);
+    let { read, written } = encoder.encodeInto(frame, this.slab.subarray(this.used));
+    if (read < frame.length) {
+      // Not ASCII after all: three bytes per character is the most it can take.
+      this.nextSlab(frame.length * 3);
+      ({ read, written } = encoder.encodeInto(frame, this.slab));
+    }
+    const view = this.slab.subarray(this.used, this.used + written);
+    this.used += written;
+    return view;
+  }
+
+  private nextSlab(atLeast: number): void {
+    const grown = Math.min(SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, this.slab.length * 2));
+    this.slab = new Uint8Array(Math.max(grown, atLeast));
+    this.used = 0;
+  }
 }
 
 /** What a reattaching client is sent: the missed frames, and whether older ones were already dropped. */
@@ -30,8 +70,9 @@ export class ReplayBuffer {
   private detachedFrom: number | null = null;
   /** While detached, the first sequence number never evicted (`detachedFrom` or one before it). */
   private keptFrom = 0;
+  private readonly writer = new SlabWriter();
   bytes = 0;
-  /** Characters of every frame ever pushed: the position the stream of server events has reached. */
+  /** Bytes of every frame ever pushed: the position the stream of server events has reached. */
   total = 0;
 
   constructor(private readonly limitBytes: number) {}
@@ -41,9 +82,10 @@ export class ReplayBuffer {
    * the session: the client could no longer be brought up to date).
    */
   push(eventId: string | null, frame: string): boolean {
-    this.total += frame.length;
-    this.entries.push({ seq: this.nextSeq++, eventId, frame, end: this.total });
-    this.bytes += frame.length;
+    const data = this.writer.write(frame);
+    this.total += data.length;
+    this.entries.push({ seq: this.nextSeq++, eventId, data, end: this.total });
+    this.bytes += data.length;
     if (this.detachedFrom === null) {
       this.trim();
       return true;
@@ -86,7 +128,7 @@ export class ReplayBuffer {
     const frames: string[] = [];
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i] as Entry;
-      if (entry.seq >= from) frames.push(entry.frame);
+      if (entry.seq >= from) frames.push(decoder.decode(entry.data));
     }
     this.detachedFrom = null;
     this.trim();
@@ -128,7 +170,7 @@ export class ReplayBuffer {
 
   private evictOne(): void {
     const entry = this.entries[this.head] as Entry;
-    this.bytes -= entry.frame.length;
+    this.bytes -= entry.data.length;
     this.head++;
     this.evicted = true;
   }

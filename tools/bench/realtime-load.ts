@@ -144,7 +144,11 @@ export interface MemoryResult {
   activeBytesPerSession: number;
 }
 
-/** Resident memory the gateway's workerd holds per session, idle and while streaming audio both ways. */
+/**
+ * Resident memory the gateway's workerd holds per session, idle and while streaming audio both ways.
+ * Measured on a gateway no fan-out has run on yet: workerd keeps memory it once grew to, which would
+ * hide what new sessions add.
+ */
 export async function memoryPerSession(target: Target, gatewayPid: number, n: number): Promise<MemoryResult> {
   await sleep(1000);
   const base = rssBytes(gatewayPid);
@@ -162,8 +166,14 @@ export async function memoryPerSession(target: Target, gatewayPid: number, n: nu
       await sleep(FRAME_MS);
     }
   });
-  await sleep(3000);
-  const active = rssBytes(gatewayPid);
+  await sleep(1000);
+  // RSS swings with garbage collections while streaming: average it over two seconds.
+  const readings: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await sleep(250);
+    readings.push(rssBytes(gatewayPid));
+  }
+  const active = readings.reduce((sum, r) => sum + r, 0) / readings.length;
   stop = true;
   await Promise.all(streams);
   await Promise.all(sockets.map((s) => s.close()));

@@ -201,6 +201,15 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
       origin: sim.origin.replace(/^http/, "ws"),
       headers: () => ({ authorization: `Bearer ${SIM_KEY}` }),
     };
+    ctx.progress(`  memory: ${PARAMETERS.memorySessions} sessions idle, then streaming (before any fan-out)`);
+    const memory = await stable(
+      gatewayPid,
+      async () => {
+        const now = await viaGateway("memory", true);
+        return memoryPerSession(now.target, now.gatewayPid, PARAMETERS.memorySessions);
+      },
+      ctx,
+    );
     const [directRun, miniflare, bareRun, wranglerRun] = (await measureAll(
       [
         { resolve: async () => ({ target: direct, processes: simulator }) },
@@ -211,15 +220,6 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
       gatewayPid,
       ctx,
     )) as [TargetRun, TargetRun, TargetRun, TargetRun];
-    ctx.progress(`  memory: ${PARAMETERS.memorySessions} sessions idle, then streaming`);
-    const memory = await stable(
-      gatewayPid,
-      async () => {
-        const now = await viaGateway("memory", true);
-        return memoryPerSession(now.target, now.gatewayPid, PARAMETERS.memorySessions);
-      },
-      ctx,
-    );
     const gateways: [string, TargetRun][] = [
       ["Miniflare URL", miniflare],
       ["bare relay, Miniflare URL", bareRun],
