@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { loadImage } from "../../src/vision/fetch-image";
+import { visionLimits } from "../../src/vision/settings";
 import { createTenant } from "./helpers/gateway";
 import { createVisionDataset, imageOrigin, validate, visionExample } from "./helpers/vision";
 
@@ -61,5 +64,47 @@ describe("vision image hosts by DNS", () => {
     ]);
     expect(found?.code).not.toBe("image_blocked_host");
     expect(await dnsQueries()).toBe(before);
+  });
+});
+
+describe("vision redirect hops", () => {
+  /**
+   * The first hop is a public name (the test resolver says so) that workerd cannot reach offline, so
+   * its answer is stubbed: a redirect to `location`. Every other request (the resolver's) goes out.
+   */
+  async function redirectedTo(location: string) {
+    const realFetch = globalThis.fetch;
+    const asked: string[] = [];
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.hostname === "public.edgegate.test")
+        return Promise.resolve(new Response(null, { status: 302, headers: { location } }));
+      if (!url.pathname.startsWith("/dns-query")) asked.push(url.href);
+      return realFetch(input, init);
+    });
+    try {
+      const result = await loadImage("http://public.edgegate.test/a.png", visionLimits(undefined, env));
+      return { result, downloads: asked };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("checks the host of every redirect hop: a public name that redirects to a private one is refused", async () => {
+    const before = await dnsQueries();
+    const { result, downloads } = await redirectedTo("http://private.edgegate.test/img/rgb.png");
+    expect(result).toMatchObject({ code: "blocked_host" });
+    expect("message" in result ? result.message : "").toMatch(
+      /private\.edgegate\.test resolves to 127\.0\.0\.1/,
+    );
+    // Both names were looked up (A and AAAA each), and the private one was never downloaded.
+    expect((await dnsQueries()) - before).toBe(4);
+    expect(downloads).toEqual([]);
+  });
+
+  it("refuses a redirect to a private address literal without a lookup", async () => {
+    const { result, downloads } = await redirectedTo(`${imageOrigin}/img/rgb.png`);
+    expect(result).toMatchObject({ code: "blocked_host" });
+    expect(downloads).toEqual([]);
   });
 });
