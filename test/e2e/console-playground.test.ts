@@ -198,6 +198,14 @@ describe("voice playground", { timeout: 180_000 }, () => {
       // The simulator's transcript of speech names no tool; "required" makes the model call it.
       await page.getByLabel("Tool choice").selectOption("required");
       holdToolAnswers();
+      // The page acknowledges what it has read (edgegate.ack), so the gateway can tell a stalled tab.
+      const acks: string[] = [];
+      page.on("websocket", (ws) =>
+        ws.on("framesent", ({ payload }) => {
+          const text = String(payload);
+          if (text.startsWith('{"type":"edgegate.ack"')) acks.push(text);
+        }),
+      );
       await page.getByRole("button", { name: "Connect" }).click();
       await expect
         .poll(() => page.getByRole("status").filter({ hasText: "Listening" }).count(), { timeout: 30_000 })
@@ -240,8 +248,10 @@ describe("voice playground", { timeout: 180_000 }, () => {
       expect(toolCalls[0]?.session_id).toBe(sessionId);
       await screenshot(page, "playground-desktop");
 
-      // Still live after the turn (a dropped socket would show its close code here).
+      // Still live after the turn (a dropped socket would show its close code here), every ack taken.
       expect(await page.locator(".pg-status").textContent()).toContain("Listening");
+      expect(acks.length).toBeGreaterThan(0);
+      expect(await page.locator(".pg-error").textContent()).toBe("");
       await page.getByRole("button", { name: "Disconnect" }).click();
       await page.getByRole("status").filter({ hasText: "Disconnected (close 1000" }).waitFor();
 

@@ -71,6 +71,9 @@ export function sessionUpdate(config) {
   return { type: "session.update", session };
 }
 
+/** How often the page acknowledges the server events it has read. */
+const ACK_INTERVAL_MS = 500;
+
 export class VoiceSession {
   /**
    * @param {WebSocket} socket
@@ -103,6 +106,13 @@ export class VoiceSession {
     this.speaking = null;
     /** A response is being generated (between `response.created` and `response.done`). */
     this.responding = false;
+    /** The last server event read, and the last one acknowledged to the gateway (`edgegate.ack`). */
+    /** @type {string | null} */
+    this.lastEventId = null;
+    /** @type {string | null} */
+    this.ackedEventId = null;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.ackTimer = undefined;
   }
 
   /**
@@ -132,6 +142,8 @@ export class VoiceSession {
       ui.status("Connected, starting the session…", "info");
       this.send(sessionUpdate(this.config));
       for (const audio of this.early.splice(0)) this.send({ type: "input_audio_buffer.append", audio });
+      // Tells the gateway what this page has read, so it can tell a tab that cannot keep up.
+      this.ackTimer = setInterval(() => this.acknowledge(), ACK_INTERVAL_MS);
     });
     socket.addEventListener("message", (message) => {
       if (typeof message.data !== "string") return;
@@ -144,12 +156,20 @@ export class VoiceSession {
       }
       this.onEvent(event);
       ui.event(event);
+      if (typeof event.event_id === "string") this.lastEventId = event.event_id;
     });
     socket.addEventListener("close", (event) => {
       this.closed = true;
+      clearInterval(this.ackTimer);
       void this.audio.close();
       ui.closed({ code: event.code, reason: event.reason, opened: this.opened, byUser: this.closedByUser });
     });
+  }
+
+  acknowledge() {
+    if (this.lastEventId === null || this.lastEventId === this.ackedEventId) return;
+    this.ackedEventId = this.lastEventId;
+    this.send({ type: "edgegate.ack", last_event_id: this.lastEventId });
   }
 
   /** @param {Record<string, unknown>} event */
