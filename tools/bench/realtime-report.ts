@@ -117,7 +117,8 @@ export function largestN(run: TargetRun): number {
 export function summaryLines(
   direct: TargetRun,
   gateways: [string, TargetRun][],
-  memory: MemoryResult,
+  /** Memory per session of each Worker measured (the gateway, the bare relay). */
+  memory: Record<string, MemoryResult>,
 ): string[] {
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
   const lines = [`largest N with fan-out p99 < ${P99_CEILING_MS} ms: direct ${largestN(direct)}`];
@@ -128,8 +129,10 @@ export function summaryLines(
     const parts = Object.entries(cpu).map(([name, ms]) => `${name} ${(ms * 1000).toFixed(0)} µs`);
     lines.push(`CPU per frame round trip at N=${at50(run)?.sessions}, ${label}: ${parts.join(", ")}`);
   }
-  lines.push(
-    `gateway memory per session (workerd RSS over ${memory.sessions} sessions): idle ${mib(memory.idleBytesPerSession)}, streaming ${mib(memory.activeBytesPerSession)}`,
-  );
+  for (const [worker, m] of Object.entries(memory)) {
+    lines.push(
+      `${worker} memory per session (workerd RSS over ${m.sessions} sessions, one Durable Object each): idle ${mib(m.idleBytesPerSession)}, streaming ${mib(m.activeBytesPerSession)}`,
+    );
+  }
   return lines;
 }

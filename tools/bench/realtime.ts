@@ -1,7 +1,7 @@
 /**
  * `realtime`: what the Realtime relay costs. The same probes go straight to the simulator and through
  * the gateway, in one run: round trips of 35-byte events and of 100 ms audio frames, real-time audio
- * fan-out over N sessions, CPU per frame of every process, and the gateway's memory per session.
+ * fan-out over N sessions, CPU per frame of every process, and memory per session (gateway and bare relay).
  * The gateway is measured through wrangler's URL (its proxy worker in front) and through Miniflare's
  * own URL (workerd directly), next to a bare pass-through Durable Object relay (`realtime-bare-relay/`)
  * started the same way, which separates workerd's own WebSocket cost from the gateway's.
@@ -210,6 +210,8 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
       },
       ctx,
     );
+    const bareNow = await viaBare();
+    const bareMemory = await memoryPerSession(bareNow.target, bareNow.gatewayPid, PARAMETERS.memorySessions);
     const [directRun, miniflare, bareRun, wranglerRun] = (await measureAll(
       [
         { resolve: async () => ({ target: direct, processes: simulator }) },
@@ -225,14 +227,22 @@ export async function runRealtimeBench(ctx: BenchContext): Promise<SuiteResult> 
       ["bare relay, Miniflare URL", bareRun],
       ["wrangler URL", wranglerRun],
     ];
-    const summary = summaryLines(directRun, gateways, memory);
+    const summary = summaryLines(directRun, gateways, { gateway: memory, "bare relay": bareMemory });
     for (const line of summary) ctx.progress(line);
     return {
       labels: { baseline: "direct", candidate: "gateway" },
       environment: { ...env, "load average at end": loadavg()[0]?.toFixed(2) ?? "?" },
       parameters: PARAMETERS,
       rows: rows(directRun, gateways, FANOUT_SESSIONS),
-      details: { summary, direct: directRun, miniflare, bare: bareRun, wrangler: wranglerRun, memory },
+      details: {
+        summary,
+        direct: directRun,
+        miniflare,
+        bare: bareRun,
+        wrangler: wranglerRun,
+        memory,
+        bareMemory,
+      },
     };
   } finally {
     await bare.close();
