@@ -77,7 +77,10 @@ export const CacheEventSchema = z
     output_tokens_saved: int(),
     latency_ms: z.number(),
     shadow: z.object({ false_hit: z.boolean(), similarity: z.number() }).nullable(),
-    preview: z.string().openapi({ description: "At most 120 characters of the last user message." }),
+    preview: z.string().openapi({
+      description:
+        "At most 120 characters of the last user message; empty for requests that bypassed the cache and when the tenant's `cache.event_previews` is false.",
+    }),
   })
   .openapi("CacheEvent");
 

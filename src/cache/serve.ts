@@ -46,7 +46,7 @@ export function cacheEvent(
     key: null,
     latencyMs: Math.round((performance.now() - call.startedAt) * 100) / 100,
     shadow: null,
-    preview: previewOf(call.body),
+    preview: c.get("principal").tenant.settings.cache?.event_previews === false ? "" : previewOf(call.body),
     ...fields,
   };
 }

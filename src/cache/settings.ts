@@ -48,6 +48,10 @@ export const CacheSettingsSchema = z
       .boolean()
       .optional()
       .openapi({ description: "Derive `prompt_cache_key` for the provider's prefix cache. Default true." }),
+    event_previews: z.boolean().optional().openapi({
+      description:
+        "Keep up to 120 characters of the last user message with each cache event (the console's cache page). Default true; false keeps no prompt text in the events log.",
+    }),
     prices: z
       .record(z.string(), PriceSchema)
       .optional()

@@ -79,6 +79,20 @@ describe("GET /admin/tenants/{id}/cache/events", () => {
     expect(list.data.map((e) => e.at)).toEqual([...list.data.map((e) => e.at)].sort((a, b) => b - a));
   });
 
+  it("keeps no prompt text when the tenant turns event previews off", async () => {
+    const t = await createConsoleTenant({ cache: { mode: "exact", event_previews: false } });
+    expect((await postChat(t.key, ask("A private question"))).headers.get("x-cache")).toBe("MISS");
+    expect((await postChat(t.key, ask("A private question"))).headers.get("x-cache")).toBe("HIT");
+    const list = await eventually(
+      () => events(t.consoleKey, t.id),
+      (v) => v.data.length >= 2,
+    );
+    expect(list.data.map((e) => [e.outcome, e.preview])).toEqual([
+      ["hit", ""],
+      ["miss", ""],
+    ]);
+  });
+
   it("logs no events for a tenant whose cache is off, unless a request turns it on", async () => {
     const t = await createConsoleTenant();
     for (const q of ["first", "second"])

@@ -60,6 +60,13 @@ const SECTIONS = [
         def: false,
       },
       { path: "cache.coalesce", label: "Coalesce identical in-flight requests", kind: "bool", def: true },
+      {
+        path: "cache.event_previews",
+        label: "Show prompt previews in cache events",
+        kind: "bool",
+        def: true,
+        hint: "Off: the events log on the Cache page keeps no text of users' messages.",
+      },
     ],
   },
   {
