@@ -57,11 +57,14 @@ export interface GatewayEventError {
   clientEventId?: string | null;
 }
 
+/** How the `event_id` of every event the gateway itself produces starts. */
+export const GATEWAY_EVENT_ID_PREFIX = "event_gw";
+
 /** An `error` server event from the gateway, with an `event_id` of its own. */
 export function errorEvent(error: GatewayEventError): string {
   return JSON.stringify({
     type: "error",
-    event_id: `event_gw${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
+    event_id: `${GATEWAY_EVENT_ID_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
     error: {
       type: error.type ?? "invalid_request_error",
       code: error.code,

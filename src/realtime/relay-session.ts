@@ -9,15 +9,22 @@
  * workerd cannot tell the relay that a client is not reading: its WebSocket has no `bufferedAmount`
  * and `send()` neither blocks nor fails while the peer is connected, so unread frames wait in workerd's
  * own outgoing queue (measured: 50 MiB queued to a paused Node client, all delivered once it read
- * again). A client that acknowledges what it has read (`edgegate.ack` events) can be told apart: once
- * the events it has not acknowledged outgrow the replay buffer, it is disconnected with
- * `client_too_slow` and may reattach to resume from its last acknowledged event.
+ * again). A client that acknowledges what it has read (`edgegate.ack` events) can be told apart: its
+ * unread events are never evicted, and once they outgrow half the replay buffer it is disconnected
+ * with `client_too_slow` and may reattach to resume from its last acknowledged event.
  * @see https://github.com/cloudflare/workerd/issues/988
  * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
  */
 import type { Bindings } from "../platform/env";
 import { onClientFrame } from "./client-events";
-import { CLOSE, errorEvent, type GatewayEventError, safeClose, safeSend } from "./events";
+import {
+  CLOSE,
+  errorEvent,
+  GATEWAY_EVENT_ID_PREFIX,
+  type GatewayEventError,
+  safeClose,
+  safeSend,
+} from "./events";
 import { frameEventId } from "./frame";
 import type { DailyLedger } from "./ledger";
 import { PendingClientEvents } from "./pending-events";
@@ -211,6 +218,8 @@ export class RelaySession {
    */
   acknowledge(eventId: string | null, clientEventId: string | null): void {
     const end = eventId === null ? null : this.replay.endOf(eventId);
+    // The gateway's own notices that are not kept for replay (`replay_incomplete`) move nothing.
+    if (end === null && eventId?.startsWith(GATEWAY_EVENT_ID_PREFIX)) return;
     if (end === null) {
       this.clientError({
         code: "invalid_ack",
@@ -224,6 +233,7 @@ export class RelaySession {
       return;
     }
     this.acknowledged = Math.max(this.acknowledged ?? 0, end);
+    this.replay.pin(this.acknowledged);
   }
 
   /**
@@ -234,11 +244,16 @@ export class RelaySession {
     const ws = this.client;
     if (ws === null) return;
     const behind = this.replay.total - (this.acknowledged ?? 0);
+    const resumable = this.policy.graceSeconds > 0 && this.id !== null;
     safeSend(
       ws,
       errorEvent({
         code: "client_too_slow",
-        message: `The client has not acknowledged ${behind} bytes of server events, more than ${this.slowClientBytes} (half of this session's replay buffer). Read events faster; reconnect with session_id and last_event_id to resume without missing any.`,
+        message: `The client has not acknowledged ${behind} bytes of server events, more than ${this.slowClientBytes} (half of this session's replay buffer). ${
+          resumable
+            ? `Read events faster; reconnect within ${this.policy.graceSeconds} s with session_id and last_event_id to resume without missing any.`
+            : "The session has ended: it cannot be resumed."
+        }`,
       }),
     );
     safeClose(ws, CLOSE.policy, "client too slow");
@@ -328,7 +343,7 @@ export class RelaySession {
     safeClose(ws, code, "");
     // 1000/1005 is a client that meant to leave; anything else may be a network change.
     if (code === 1000 || code === 1005) this.clientGone(ws, endings.clientClosed(), null, false);
-    else this.clientGone(ws, endings.clientDropped(), null);
+    else this.clientGone(ws, endings.clientDropped(), this.acknowledged);
   }
 
   /**

@@ -105,6 +105,22 @@ describe("replay buffer", () => {
     expect([buffer.bytes, buffer.total]).toEqual([6, 6]);
   });
 
+  it("never evicts the event a client acknowledged, nor later ones, while it is attached", () => {
+    const buffer = new ReplayBuffer(100);
+    buffer.push("e0", "x".repeat(30));
+    buffer.push("e1", "x".repeat(30));
+    buffer.pin(buffer.endOf("e0") ?? 0);
+    // A frame bigger than the bound would otherwise evict e0 and e1.
+    buffer.push("e2", "y".repeat(90));
+    expect([buffer.endOf("e0"), buffer.endOf("e1")]).toEqual([30, 60]);
+    expect(buffer.bytes).toBe(150);
+    buffer.detach(buffer.endOf("e0"));
+    expect(buffer.reattach("e0")).toEqual({ frames: ["x".repeat(30), "y".repeat(90)], complete: true });
+    // Reattached, nothing is pinned any more: the bound holds again.
+    buffer.push("e3", "z".repeat(10));
+    expect(buffer.bytes).toBeLessThanOrEqual(100);
+  });
+
   it("reports overflow once a detached session outgrows its bound", () => {
     const buffer = new ReplayBuffer(100);
     buffer.detach();

@@ -32,6 +32,9 @@ class SlabWriter {
   private slab = new Uint8Array(0);
   private used = 0;
 
+  /** `maxSlab`: the largest slab, kept small next to a small buffer (a kept frame pins its slab). */
+  constructor(private readonly maxSlab: number) {}
+
   write(frame: string): Uint8Array {
     if (frame.length >= OWN_BUFFER_BYTES) return encoder.encode(frame);
     // One byte per character is the least a frame takes (the usual case: Realtime JSON is ASCII).
@@ -48,7 +51,7 @@ class SlabWriter {
   }
 
   private nextSlab(atLeast: number): void {
-    const grown = Math.min(SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, this.slab.length * 2));
+    const grown = Math.min(this.maxSlab, Math.max(FIRST_SLAB_BYTES, this.slab.length * 2));
     this.slab = new Uint8Array(Math.max(grown, atLeast));
     this.used = 0;
   }
@@ -70,12 +73,28 @@ export class ReplayBuffer {
   private detachedFrom: number | null = null;
   /** While detached, the first sequence number never evicted (`detachedFrom` or one before it). */
   private keptFrom = 0;
-  private readonly writer = new SlabWriter();
+  private readonly writer: SlabWriter;
+  /**
+   * While attached: the stream position the client acknowledged reading through (`pin`); the event
+   * ending there and every later one are never evicted, so a slow client's unread events stay.
+   */
+  private pinned: number | null = null;
   bytes = 0;
   /** Bytes of every frame ever pushed: the position the stream of server events has reached. */
   total = 0;
 
-  constructor(private readonly limitBytes: number) {}
+  constructor(private readonly limitBytes: number) {
+    this.writer = new SlabWriter(Math.min(SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, limitBytes / 8)));
+  }
+
+  /**
+   * The client has read every event up to stream position `readThrough`: from now on (until it
+   * detaches or another client attaches) only events before the one ending there may be evicted.
+   * The buffer can then outgrow its bound by what the client has not read; the caller bounds that.
+   */
+  pin(readThrough: number): void {
+    this.pinned = readThrough;
+  }
 
   /**
    * Keeps one frame. Returns false when a detached session has outgrown its bound (the caller ends
@@ -102,6 +121,7 @@ export class ReplayBuffer {
    * are never evicted either, nor the last one it read, so it can reattach with that event's id.
    */
   detach(readThrough: number | null = null): void {
+    this.pinned = null;
     this.detachedFrom = this.nextSeq;
     this.keptFrom = this.nextSeq;
     if (readThrough === null) return;
@@ -131,6 +151,7 @@ export class ReplayBuffer {
       if (entry.seq >= from) frames.push(decoder.decode(entry.data));
     }
     this.detachedFrom = null;
+    this.pinned = null;
     this.trim();
     return { frames, complete };
   }
@@ -164,7 +185,13 @@ export class ReplayBuffer {
 
   /** Evicts the oldest events beyond the bound (the newest one always stays). */
   private trim(): void {
-    while (this.bytes > this.limitBytes && this.entries.length - this.head > 1) this.evictOne();
+    const pinned = this.pinned ?? Number.POSITIVE_INFINITY;
+    while (
+      this.bytes > this.limitBytes &&
+      this.entries.length - this.head > 1 &&
+      (this.entries[this.head] as Entry).end < pinned
+    )
+      this.evictOne();
     this.compact();
   }
 
