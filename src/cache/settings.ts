@@ -50,7 +50,7 @@ export const CacheSettingsSchema = z
       .openapi({ description: "Derive `prompt_cache_key` for the provider's prefix cache. Default true." }),
     event_previews: z.boolean().optional().openapi({
       description:
-        "Keep up to 120 characters of the last user message with each cache event (the console's cache page). Default true; false keeps no prompt text in the events log.",
+        "Keep up to 120 characters of the last user message with each cache event (the console's cache page). Default true; false keeps no prompt text in the events log (events already logged keep theirs until they rotate out).",
     }),
     prices: z
       .record(z.string(), PriceSchema)

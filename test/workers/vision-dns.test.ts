@@ -102,9 +102,12 @@ describe("vision redirect hops", () => {
     expect(downloads).toEqual([]);
   });
 
-  it("refuses a redirect to a private address literal without a lookup", async () => {
+  it("refuses a redirect to a private address literal, which needs no lookup", async () => {
+    const before = await dnsQueries();
     const { result, downloads } = await redirectedTo(`${imageOrigin}/img/rgb.png`);
     expect(result).toMatchObject({ code: "blocked_host" });
     expect(downloads).toEqual([]);
+    // Only the first hop's name was looked up (A and AAAA).
+    expect((await dnsQueries()) - before).toBe(2);
   });
 });

@@ -50,6 +50,8 @@ export interface FanOutResult {
   samples: number[];
   /** When each of those frames was sent (`performance.now()`), in the same order. */
   sentAt: number[];
+  /** Which session (0…sessions−1) sent each of those frames, in the same order. */
+  sessionOf: number[];
   /** CPU ms each process spent while measuring. */
   cpuMs: Record<string, number>;
   /** How long the measuring window lasted. */
@@ -98,6 +100,9 @@ export async function fanOut(
   const probe = probes.audio(FRAME_MS, ITEM_ID);
   const samples: number[] = [];
   const sentAt: number[] = [];
+  const sessionOf: number[] = [];
+  /** Round trips of frames sent while measuring that have not come back yet. */
+  const inFlight: Promise<void>[] = [];
   let measuring = false;
   let stop = false;
   let failure: unknown = null;
@@ -106,16 +111,20 @@ export async function fanOut(
     let next = performance.now();
     while (!stop && failure === null) {
       const at = performance.now();
-      socket.probe(probe.frames, probe.reply).then(
+      // A frame counts if it was sent in the window, whenever its answer comes back.
+      const counted = measuring;
+      const roundTrip = socket.probe(probe.frames, probe.reply).then(
         (rtt) => {
-          if (!measuring) return;
+          if (!counted) return;
           samples.push(rtt);
           sentAt.push(at);
+          sessionOf.push(index);
         },
         (err: unknown) => {
           failure ??= err;
         },
       );
+      if (counted) inFlight.push(roundTrip);
       next += FRAME_MS;
       const wait = next - performance.now();
       if (wait > 0) await sleep(wait);
@@ -129,13 +138,14 @@ export async function fanOut(
   const after = cpuSnapshot(processes);
   stop = true;
   await Promise.all(streams);
+  await Promise.all(inFlight);
   await Promise.all(sockets.map((s) => s.close()));
   // Closed sessions write their ends to D1 right away: let that finish before the next target runs.
   await sleep(SETTLE_MS);
   if (failure !== null) throw failure;
   const cpu: Record<string, number> = {};
   for (const name of Object.keys(before)) cpu[name] = (after[name] ?? 0) - (before[name] ?? 0);
-  return { sessions: n, samples, sentAt, cpuMs: cpu, durationMs: timing.durationMs };
+  return { sessions: n, samples, sentAt, sessionOf, cpuMs: cpu, durationMs: timing.durationMs };
 }
 
 export interface MemoryResult {

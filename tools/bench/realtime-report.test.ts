@@ -6,14 +6,16 @@ import { countStalls, poolFanOut } from "./realtime-report";
 function run(n: number, ms: number, rtt: (sentAt: number) => number): FanOutResult {
   const samples: number[] = [];
   const sentAt: number[] = [];
+  const sessionOf: number[] = [];
   for (let t = 0; t < ms; t += 20) {
     for (let s = 0; s < n; s++) {
       const at = t + (s * 20) / n;
       sentAt.push(at);
+      sessionOf.push(s);
       samples.push(rtt(at));
     }
   }
-  return { sessions: n, samples, sentAt, cpuMs: {}, durationMs: ms };
+  return { sessions: n, samples, sentAt, sessionOf, cpuMs: {}, durationMs: ms };
 }
 
 describe("fan-out stalls", () => {
@@ -30,6 +32,13 @@ describe("fan-out stalls", () => {
     let i = 0;
     // Every 50th frame (always the same session's) is slow; the others are not.
     const result = run(50, 2000, () => (i++ % 50 === 0 ? 12 : 0.4));
+    expect(countStalls(result)).toBe(0);
+  });
+
+  it("does not count two slow sessions half a frame period apart as a stall", () => {
+    let i = 0;
+    // Sessions 0 and 25 of 50 send 10 ms apart, one after the other, and every frame of theirs is slow.
+    const result = run(50, 2000, () => ([0, 25].includes(i++ % 50) ? 12 : 0.4));
     expect(countStalls(result)).toBe(0);
   });
 });

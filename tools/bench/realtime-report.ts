@@ -29,23 +29,26 @@ export const STALL_MS = 5;
 /**
  * Moments when the frames of many sessions were delayed together: the process relaying them stopped
  * (a garbage collection, say), not one session. Delayed frames sent less than half a frame period apart
- * form a cluster; a cluster of at least half as many frames as there are sessions is a stall.
+ * form a cluster; a cluster with frames of at least half the sessions is a stall.
  */
 export function countStalls(run: FanOutResult): number {
-  const delayed = run.sentAt.filter((_, i) => (run.samples[i] ?? 0) > STALL_MS).sort((a, b) => a - b);
+  const delayed = run.sentAt
+    .map((at, i) => ({ at, session: run.sessionOf[i] ?? -1 }))
+    .filter((_, i) => (run.samples[i] ?? 0) > STALL_MS)
+    .sort((a, b) => a.at - b.at);
   const enough = Math.max(1, run.sessions / 2);
   let stalls = 0;
-  let size = 0;
+  let sessions = new Set<number>();
   let last = Number.NEGATIVE_INFINITY;
-  for (const at of delayed) {
+  for (const { at, session } of delayed) {
     if (at - last > FRAME_MS / 2) {
-      if (size >= enough) stalls++;
-      size = 0;
+      if (sessions.size >= enough) stalls++;
+      sessions = new Set();
     }
-    size++;
+    sessions.add(session);
     last = at;
   }
-  return size >= enough ? stalls + 1 : stalls;
+  return sessions.size >= enough ? stalls + 1 : stalls;
 }
 
 export function poolFanOut(runs: FanOutResult[]): FanOutSummary {
