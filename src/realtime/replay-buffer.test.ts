@@ -99,6 +99,13 @@ describe("replay buffer", () => {
     expect(buffer.reattach("e0").frames).toEqual(frames.slice(1));
   });
 
+  it("finds events by ids of any characters", () => {
+    const buffer = new ReplayBuffer(1000);
+    for (const id of ["event_plain_0123456789abcdef", 'with "quote"', "tab\there", "é😀"])
+      buffer.push(id, "x");
+    expect([buffer.endOf('with "quote"'), buffer.endOf("tab\there"), buffer.endOf("é😀")]).toEqual([2, 3, 4]);
+  });
+
   it("counts sizes in UTF-8 bytes", () => {
     const buffer = new ReplayBuffer(1000);
     buffer.push("a", "é😀");

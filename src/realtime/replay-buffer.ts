@@ -18,6 +18,20 @@ const OWN_BUFFER_BYTES = 64 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * A copy of an event id that does not keep its frame alive: V8 makes a substring of 13 or more
+ * characters a view into the string it was cut from, so an id sliced from an 8 KB audio frame would
+ * pin the whole frame on the heap for as long as the buffer keeps the id. Ids are JSON string
+ * contents without escapes (see `frame.ts`), so parsing them back as a JSON string copies them.
+ */
+function ownCopy(id: string): string {
+  try {
+    return JSON.parse(`"${id}"`) as string;
+  } catch {
+    return id;
+  }
+}
+
 interface Entry {
   seq: number;
   eventId: string | null;
@@ -103,7 +117,8 @@ export class ReplayBuffer {
   push(eventId: string | null, frame: string): boolean {
     const data = this.writer.write(frame);
     this.total += data.length;
-    this.entries.push({ seq: this.nextSeq++, eventId, data, end: this.total });
+    const id = eventId === null ? null : ownCopy(eventId);
+    this.entries.push({ seq: this.nextSeq++, eventId: id, data, end: this.total });
     this.bytes += data.length;
     if (this.detachedFrom === null) {
       this.trim();
