@@ -69,11 +69,6 @@ export class RelaySession {
   readonly audioBytesPerMs = { input: 48, output: 48 };
   readonly stats = { inputAudioMs: 0, outputAudioMs: 0, reconnects: 0 };
   private readonly pending = new PendingClientEvents();
-  /**
-   * Position in the stream of server events (`replay.total`) up to which the current client socket
-   * acknowledged reading them; null until it sends its first `edgegate.ack`.
-   */
-  private acknowledged: number | null = null;
 
   constructor(
     readonly host: RelayHost,
@@ -191,7 +186,7 @@ export class RelaySession {
       this.end(endings.replayOverflow());
       return;
     }
-    if (this.acknowledged !== null && this.replay.total - this.acknowledged > this.slowClientBytes) {
+    if ((this.replay.unacknowledged ?? 0) > this.slowClientBytes) {
       this.dropSlowClient();
       return;
     }
@@ -217,23 +212,18 @@ export class RelaySession {
    * client that falls further behind than `slowClientBytes` is disconnected (`dropSlowClient`).
    */
   acknowledge(eventId: string | null, clientEventId: string | null): void {
-    const end = eventId === null ? null : this.replay.endOf(eventId);
+    if (eventId !== null && this.replay.acknowledge(eventId)) return;
     // The gateway's own notices that are not kept for replay (`replay_incomplete`) move nothing.
-    if (end === null && eventId?.startsWith(GATEWAY_EVENT_ID_PREFIX)) return;
-    if (end === null) {
-      this.clientError({
-        code: "invalid_ack",
-        message:
-          eventId === null
-            ? "An edgegate.ack event needs 'last_event_id': the event_id of the last server event the client has read."
-            : `No server event '${eventId}' is buffered for this session: acknowledge the event_id of a server event this connection received.`,
-        param: "last_event_id",
-        clientEventId,
-      });
-      return;
-    }
-    this.acknowledged = Math.max(this.acknowledged ?? 0, end);
-    this.replay.pin(this.acknowledged);
+    if (eventId?.startsWith(GATEWAY_EVENT_ID_PREFIX)) return;
+    this.clientError({
+      code: "invalid_ack",
+      message:
+        eventId === null
+          ? "An edgegate.ack event needs 'last_event_id': the event_id of the last server event the client has read."
+          : `No server event '${eventId}' is buffered for this session: acknowledge the event_id of a server event this connection received.`,
+      param: "last_event_id",
+      clientEventId,
+    });
   }
 
   /**
@@ -243,7 +233,7 @@ export class RelaySession {
   private dropSlowClient(): void {
     const ws = this.client;
     if (ws === null) return;
-    const behind = this.replay.total - (this.acknowledged ?? 0);
+    const behind = this.replay.unacknowledged ?? 0;
     const resumable = this.policy.graceSeconds > 0 && this.id !== null;
     safeSend(
       ws,
@@ -257,7 +247,7 @@ export class RelaySession {
       }),
     );
     safeClose(ws, CLOSE.policy, "client too slow");
-    this.clientGone(ws, endings.clientTooSlow(), this.acknowledged);
+    this.clientGone(ws, endings.clientTooSlow());
   }
 
   /** Upstream binary frames (not part of the protocol) pass through, unbuffered. */
@@ -322,7 +312,6 @@ export class RelaySession {
     safeClose(previous, CLOSE.normal, "Session resumed by another connection");
     this.listenToClient(ws);
     this.graceDeadline = null;
-    this.acknowledged = null;
     this.stats.reconnects++;
     const replay = this.replay.reattach(lastEventId);
     if (!replay.complete) {
@@ -342,24 +331,22 @@ export class RelaySession {
     if (this.client !== ws || this.phase === "ended") return;
     safeClose(ws, code, "");
     // 1000/1005 is a client that meant to leave; anything else may be a network change.
-    if (code === 1000 || code === 1005) this.clientGone(ws, endings.clientClosed(), null, false);
-    else this.clientGone(ws, endings.clientDropped(), this.acknowledged);
+    if (code === 1000 || code === 1005) this.clientGone(ws, endings.clientClosed(), false);
+    else this.clientGone(ws, endings.clientDropped());
   }
 
   /**
-   * The client socket is gone: the session waits for a reattach (if it may and can be resumed) or
-   * ends with `ending`. The events after `readThrough` (a stream position), or else those after the
-   * drop, are kept for the client.
+   * The client socket is gone: the session waits for a reattach (if it may and can be resumed), keeping
+   * what the client has not read, or ends with `ending`.
    */
-  private clientGone(ws: WebSocket, ending: Ending, readThrough: number | null, resumable = true): void {
+  private clientGone(ws: WebSocket, ending: Ending, resumable = true): void {
     if (this.client !== ws || this.phase === "ended") return;
     this.client = null;
-    this.acknowledged = null;
     if (!resumable || this.policy.graceSeconds === 0 || this.id === null) {
       this.end(ending);
       return;
     }
-    this.replay.detach(readThrough);
+    this.replay.detach();
     this.graceDeadline = Date.now() + this.policy.graceSeconds * 1000;
     this.host.deadlinesChanged();
   }

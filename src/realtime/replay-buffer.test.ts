@@ -59,7 +59,8 @@ describe("replay buffer", () => {
     const buffer = new ReplayBuffer(100);
     for (let i = 0; i < 4; i++) buffer.push(`e${i}`, `e${i}`.padEnd(20, "."));
     // The client read through e1; e2 and e3 were sent but never read.
-    buffer.detach(buffer.endOf("e1"));
+    buffer.acknowledge("e1");
+    buffer.detach();
     expect(buffer.push("n0", "n0".padEnd(20, "."))).toBe(true);
     expect(buffer.push("n1", "n1".padEnd(20, "."))).toBe(true);
     // e0 made room; e1, the last event read, stays so the client can reattach with its id.
@@ -72,7 +73,8 @@ describe("replay buffer", () => {
   it("overflows rather than drop an event a dropped client had not read", () => {
     const buffer = new ReplayBuffer(100);
     for (let i = 0; i < 4; i++) buffer.push(`e${i}`, "x".repeat(20));
-    buffer.detach(buffer.endOf("e1"));
+    buffer.acknowledge("e1");
+    buffer.detach();
     expect(buffer.push("n0", "y".repeat(20))).toBe(true);
     expect(buffer.push("n1", "y".repeat(20))).toBe(true);
     // Only the last read event, the unread ones and new ones are left: no room without losing one.
@@ -82,7 +84,8 @@ describe("replay buffer", () => {
   it("replays from the first unread event when a client dropped for being slow reattaches without an id", () => {
     const buffer = new ReplayBuffer(1000);
     for (let i = 0; i < 3; i++) buffer.push(`e${i}`, `f${i}`);
-    buffer.detach(buffer.endOf("e0"));
+    buffer.acknowledge("e0");
+    buffer.detach();
     expect(buffer.reattach(null).frames).toEqual(["f1", "f2"]);
   });
 
@@ -116,16 +119,19 @@ describe("replay buffer", () => {
     const buffer = new ReplayBuffer(100);
     buffer.push("e0", "x".repeat(30));
     buffer.push("e1", "x".repeat(30));
-    buffer.pin(buffer.endOf("e0") ?? 0);
+    buffer.acknowledge("e0");
     // A frame bigger than the bound would otherwise evict e0 and e1.
     buffer.push("e2", "y".repeat(90));
     expect([buffer.endOf("e0"), buffer.endOf("e1")]).toEqual([30, 60]);
     expect(buffer.bytes).toBe(150);
-    buffer.detach(buffer.endOf("e0"));
+    expect(buffer.unacknowledged).toBe(120);
+    buffer.detach();
     expect(buffer.reattach("e0")).toEqual({ frames: ["x".repeat(30), "y".repeat(90)], complete: true });
     // Reattached, nothing is pinned any more: the bound holds again.
     buffer.push("e3", "z".repeat(10));
     expect(buffer.bytes).toBeLessThanOrEqual(100);
+    expect(buffer.unacknowledged).toBeNull();
+    expect(buffer.acknowledge("e0")).toBe(false);
   });
 
   it("reports overflow once a detached session outgrows its bound", () => {

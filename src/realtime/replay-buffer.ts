@@ -89,10 +89,11 @@ export class ReplayBuffer {
   private keptFrom = 0;
   private readonly writer: SlabWriter;
   /**
-   * While attached: the stream position the client acknowledged reading through (`pin`); the event
-   * ending there and every later one are never evicted, so a slow client's unread events stay.
+   * The stream position the current client acknowledged reading through (`acknowledge`), null until
+   * it does. The event ending there and every later one are never evicted, so a slow client's unread
+   * events stay; a new client (`reattach`) must acknowledge again.
    */
-  private pinned: number | null = null;
+  private acknowledged: number | null = null;
   bytes = 0;
   /** Bytes of every frame ever pushed: the position the stream of server events has reached. */
   total = 0;
@@ -102,12 +103,20 @@ export class ReplayBuffer {
   }
 
   /**
-   * The client has read every event up to stream position `readThrough`: from now on (until it
-   * detaches or another client attaches) only events before the one ending there may be evicted.
-   * The buffer can then outgrow its bound by what the client has not read; the caller bounds that.
+   * The client has read every event up to `eventId` (false when no such event is kept): from now on
+   * only events before it may be evicted. The buffer can then outgrow its bound by what the client has
+   * not read; the caller bounds that with `unacknowledged`.
    */
-  pin(readThrough: number): void {
-    this.pinned = readThrough;
+  acknowledge(eventId: string): boolean {
+    const end = this.endOf(eventId);
+    if (end === null) return false;
+    this.acknowledged = Math.max(this.acknowledged ?? 0, end);
+    return true;
+  }
+
+  /** Bytes pushed since the event the client last acknowledged; null before its first ack. */
+  get unacknowledged(): number | null {
+    return this.acknowledged === null ? null : this.total - this.acknowledged;
   }
 
   /**
@@ -131,12 +140,13 @@ export class ReplayBuffer {
   }
 
   /**
-   * The client is gone. Without `readThrough`, the events produced from now on are never evicted.
-   * With it (the stream position up to which the client acknowledged reading), the events after it
-   * are never evicted either, nor the last one it read, so it can reattach with that event's id.
+   * The client is gone: the events produced from now on are never evicted. When it had acknowledged
+   * reading, neither are those after its last ack, nor that event itself, so it can reattach with
+   * that event's id and miss nothing.
    */
-  detach(readThrough: number | null = null): void {
-    this.pinned = null;
+  detach(): void {
+    const readThrough = this.acknowledged;
+    this.acknowledged = null;
     this.detachedFrom = this.nextSeq;
     this.keptFrom = this.nextSeq;
     if (readThrough === null) return;
@@ -166,7 +176,7 @@ export class ReplayBuffer {
       if (entry.seq >= from) frames.push(decoder.decode(entry.data));
     }
     this.detachedFrom = null;
-    this.pinned = null;
+    this.acknowledged = null;
     this.trim();
     return { frames, complete };
   }
@@ -175,6 +185,7 @@ export class ReplayBuffer {
     this.entries = [];
     this.head = 0;
     this.bytes = 0;
+    this.acknowledged = null;
   }
 
   /** Where the still-kept event `eventId` ends in the stream (compare with `total`), or null. */
@@ -200,7 +211,7 @@ export class ReplayBuffer {
 
   /** Evicts the oldest events beyond the bound (the newest one always stays). */
   private trim(): void {
-    const pinned = this.pinned ?? Number.POSITIVE_INFINITY;
+    const pinned = this.acknowledged ?? Number.POSITIVE_INFINITY;
     while (
       this.bytes > this.limitBytes &&
       this.entries.length - this.head > 1 &&
