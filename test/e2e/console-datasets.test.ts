@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   type ConsoleBrowser,
+  defaultTenantId,
   openBrowser,
   type StartedGateway,
   screenshot,
@@ -88,8 +89,7 @@ const statValue = (page: Page, label: string) => page.locator(`[data-stat="${lab
 
 beforeAll(async () => {
   gw = await startGateway();
-  const tenants = await admin("/admin/tenants");
-  tenantId = String((tenants.body.data as Json[]).find((t) => t.name === "default")?.id);
+  tenantId = await defaultTenantId(gw);
   const client = gatewayClient(gw.url, gw.apiKey);
   for (let i = 1; i <= SUPPORT + OTHER; i++) {
     const feature = i <= SUPPORT ? "support" : "billing";

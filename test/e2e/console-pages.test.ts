@@ -4,29 +4,28 @@
  * Realtime WebSocket, then checks that each page shows what the admin API says and that its actions
  * change the gateway's state. Screenshots (desktop and phone) go to test/artifacts/console/.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { CacheEvent, CacheStats } from "../../public/console/js/types";
 import {
   type ConsoleBrowser,
+  defaultTenantId,
   gatewayJson,
   openBrowser,
   type StartedGateway,
   screenshot,
   signIn,
   startGateway,
+  startWeatherTool,
 } from "../helpers-node/console-browser";
 import { apiError, gatewayClient } from "../helpers-node/openai-client";
 
 const RT_USER = "console-voice-user";
-const TOOL_OUTPUT = { city: "Paris", conditions: "sunny", temperature_c: 18 };
 
 let gateway: StartedGateway;
 let tenantId: string;
-let toolServer: Server;
+let weatherTool: { close(): Promise<void> } | undefined;
 let sessionId: string;
 
 /** The admin API's shapes, as the console reads them. */
@@ -107,28 +106,9 @@ async function realtimeTurn(text: string): Promise<string> {
 
 beforeAll(async () => {
   gateway = await startGateway();
-  const tenants = await adminFetch<{ data: { id: string; name: string }[] }>("/admin/tenants");
-  tenantId = tenants.data.find((t) => t.name === "default")?.id ?? "";
-  expect(tenantId).not.toBe("");
+  tenantId = await defaultTenantId(gateway);
   await adminFetch(tenantPath(), { method: "PATCH", body: { settings: { cache: { mode: "exact" } } } });
-
-  toolServer = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(TOOL_OUTPUT));
-    });
-  });
-  await new Promise<void>((resolve) => toolServer.listen(0, "127.0.0.1", resolve));
-  const port = (toolServer.address() as AddressInfo).port;
-  await adminFetch(tenantPath("/tools/get_weather"), {
-    method: "PUT",
-    body: {
-      description: "Current weather for a city",
-      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-      url: `http://127.0.0.1:${port}/weather`,
-    },
-  });
+  weatherTool = await startWeatherTool(gateway, tenantId);
 
   // Traffic: two misses, two exact hits, one refused call.
   const first = await chat(gateway.apiKey, "What is the capital of France?");
@@ -163,7 +143,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
-  await new Promise<void>((resolve) => (toolServer ? toolServer.close(() => resolve()) : resolve()));
+  await weatherTool?.close();
 });
 
 /** Opens a page of the console and waits for its heading. */

@@ -7,31 +7,31 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
+  defaultTenantId,
   gatewayJson,
   openBrowser,
   type StartedGateway,
   screenshot,
   signIn,
   startGateway,
+  startWeatherTool,
+  WEATHER_OUTPUT,
 } from "../helpers-node/console-browser";
 
 const run = promisify(execFile);
 const USER = "console-playground";
-const TOOL_OUTPUT = { city: "Paris", conditions: "sunny", temperature_c: 18 };
 
 let gateway: StartedGateway;
 let tenantId: string;
 let dir: string;
 let wavPath: string;
-let toolServer: Server;
+let weatherTool: { close(): Promise<void> } | undefined;
 const toolCalls: Record<string, unknown>[] = [];
 /** While set, the tool server holds its answers until the test calls `releaseTool`. */
 let toolGate: Promise<void> | null = null;
@@ -136,38 +136,17 @@ beforeAll(async () => {
     makeSpeechWav(wavPath, "What is the weather in Paris"),
   ]);
   gateway = started;
-  const tenants = await adminFetch<{ data: { id: string; name: string }[] }>("/admin/tenants");
-  tenantId = tenants.data.find((t) => t.name === "default")?.id ?? "";
-  expect(tenantId).not.toBe("");
-
-  toolServer = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on("end", async () => {
-      toolCalls.push(JSON.parse(body) as Record<string, unknown>);
-      await toolGate;
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(TOOL_OUTPUT));
-    });
-  });
-  await new Promise<void>((resolve) => toolServer.listen(0, "127.0.0.1", resolve));
-  const port = (toolServer.address() as AddressInfo).port;
-  await adminFetch(`/admin/tenants/${tenantId}/tools/get_weather`, {
-    method: "PUT",
-    body: {
-      description: "Current weather for a city",
-      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-      url: `http://127.0.0.1:${port}/weather`,
-    },
+  tenantId = await defaultTenantId(gateway);
+  weatherTool = await startWeatherTool(gateway, tenantId, async (call) => {
+    toolCalls.push(call);
+    await toolGate;
   });
 }, 180_000);
 
 afterAll(async () => {
   releaseTool();
   await gateway?.stop();
-  await new Promise<void>((resolve) => (toolServer ? toolServer.close(() => resolve()) : resolve()));
+  await weatherTool?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -239,7 +218,7 @@ describe("voice playground", { timeout: 180_000 }, () => {
       const tool = page.getByRole("list", { name: "Server tool calls" }).locator('[data-status="completed"]');
       await tool.first().waitFor({ timeout: 30_000 });
       expect(await tool.first().textContent()).toContain("get_weather");
-      expect(await tool.first().textContent()).toContain(JSON.stringify(TOOL_OUTPUT));
+      expect(await tool.first().textContent()).toContain(JSON.stringify(WEATHER_OUTPUT));
       expect(toolCalls).toHaveLength(1);
       expect(toolCalls[0]).toMatchObject({ tenant: tenantId, user: USER, name: "get_weather" });
 
@@ -271,7 +250,7 @@ describe("voice playground", { timeout: 180_000 }, () => {
       const output = record.items.find(
         (i) => i.type === "function_call_output" && i.call_id === call?.call_id,
       );
-      expect(output?.output).toBe(JSON.stringify(TOOL_OUTPUT));
+      expect(output?.output).toBe(JSON.stringify(WEATHER_OUTPUT));
       const assistant = record.items.filter((i) => i.role === "assistant").map((i) => i.text);
       expect(assistant).toContain(answerText);
       // The page's usage line is the same record.

@@ -3,6 +3,8 @@
  * secrets in a temporary folder) and Debian's headless Chromium driven by playwright-core.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -151,4 +153,49 @@ export async function gatewayJson<T>(
   const text = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: HTTP ${res.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** The id of the tenant `npm start` bootstraps (named `default`). */
+export async function defaultTenantId(gateway: StartedGateway): Promise<string> {
+  const tenants = await gatewayJson<{ data: { id: string; name: string }[] }>(gateway, "/admin/tenants");
+  const id = tenants.data.find((t) => t.name === "default")?.id;
+  if (!id) throw new Error("npm start bootstrapped no tenant named 'default'");
+  return id;
+}
+
+/** What the test weather tool answers. */
+export const WEATHER_OUTPUT = { city: "Paris", conditions: "sunny", temperature_c: 18 };
+
+/**
+ * A server-side tool `get_weather` on a local HTTP server, registered for `tenantId`. Each call's
+ * JSON body goes to `onCall`, and the call is answered with `WEATHER_OUTPUT` once `onCall` resolves
+ * (a test can hold answers that way).
+ */
+export async function startWeatherTool(
+  gateway: StartedGateway,
+  tenantId: string,
+  onCall: (body: Record<string, unknown>) => Promise<void> | void = () => undefined,
+): Promise<{ close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", async () => {
+      await onCall(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(WEATHER_OUTPUT));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await gatewayJson(gateway, `/admin/tenants/${tenantId}/tools/get_weather`, {
+    method: "PUT",
+    body: {
+      description: "Current weather for a city",
+      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+      url: `http://127.0.0.1:${port}/weather`,
+    },
+  });
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
