@@ -17,7 +17,7 @@ async function freePort(): Promise<number> {
 
 const simPort = Number(process.env.EDGEGATE_SIM_PORT) || (await freePort());
 process.env.EDGEGATE_SIM_PORT = String(simPort);
-/** The vision tests' image server, whose `/dns-query` is the gateway's DNS-over-HTTPS resolver in tests. */
+/** The vision tests' image server, whose `/dns-query` is the gateway's DNS-over-HTTPS resolver in tests (OUTBOUND_DOH_URL). */
 const imagePort = Number(process.env.EDGEGATE_IMAGE_PORT) || (await freePort());
 process.env.EDGEGATE_IMAGE_PORT = String(imagePort);
 const migrations = await readD1Migrations("./migrations");
@@ -42,7 +42,10 @@ export default defineConfig({
                 UPSTREAM_TIMEOUT_MS: "2000",
                 MAX_BODY_BYTES: "1048576",
                 STATS_FLUSH_MS: "0",
-                VISION_DOH_URL: `http://127.0.0.1:${imagePort}/dns-query`,
+                OUTBOUND_DOH_URL: `http://127.0.0.1:${imagePort}/dns-query`,
+                // Only what existing tests point at on purpose (a closed port; the simulator by another
+                // name); every other private host stays refused (test/workers/outbound-url*.test.ts).
+                OUTBOUND_ALLOW_PRIVATE_HOSTS: `127.0.0.1:9,localhost:${simPort}`,
                 TEST_MIGRATIONS: migrations,
               },
             },

@@ -13,10 +13,11 @@ import {
 } from "../src/realtime/policy";
 import type { RealtimeRecord } from "../src/realtime/records";
 import { type RelayHost, RelaySession } from "../src/realtime/relay-session";
+import { SECRET_HOLDS_DDL, SecretHolds } from "../src/realtime/secret-holds";
 import type { UpstreamTarget } from "../src/realtime/upstream-socket";
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
-const SCHEMA: readonly (readonly string[])[] = [[LEDGER_DDL, ...OUTBOX_DDL]];
+const SCHEMA: readonly (readonly string[])[] = [[LEDGER_DDL, ...OUTBOX_DDL], [SECRET_HOLDS_DDL]];
 /** Delay before queued records go to D1, so one batch carries a whole burst of events. */
 const FLUSH_DELAY_MS = 1000;
 const FLUSH_RETRY_MS = 10_000;
@@ -40,6 +41,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   readonly ledger: DailyLedger;
   private outbox!: Outbox;
   private live!: LiveSessions;
+  private holds!: SecretHolds;
   private alarmAt: number | null = null;
   private flushDueAt: number | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -68,6 +70,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     this.ledger.load(Date.now());
     this.outbox = new Outbox(sql);
     this.live = new LiveSessions(sql);
+    this.holds = new SecretHolds(sql);
     // Sessions of a previous incarnation lost their sockets with it.
     for (const id of this.live.takeAll()) this.record({ kind: "session_abandoned", id, at: Date.now() });
   }
@@ -115,26 +118,40 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     }
   }
 
-  /** Whether the user has used up a daily quota (for minting client secrets). */
-  quotaExceeded(policy: RealtimePolicy): string | null {
-    const kind = this.ledger.exceeded(policy, Date.now());
-    return kind === null ? null : quotaMessage(kind, policy);
-  }
-
   /**
    * Why the user may not start another session now (the concurrent-session limit or a daily quota),
    * as a 429's code and message; null when a session may start. Also asked by RPC before a WebRTC call.
    */
   refusal(policy: RealtimePolicy): { code: string; message: string } | null {
     const active = [...this.sessions].filter((s) => s.phase !== "ended").length;
-    if (active >= policy.maxConcurrentSessions) {
+    const held = this.holds.count(Date.now());
+    if (active + held >= policy.maxConcurrentSessions) {
+      const secrets =
+        held > 0 ? ` and ${held} unexpired client secrets (each holds a slot until it expires)` : "";
       return {
         code: "too_many_sessions",
-        message: `This user already has ${active} Realtime sessions open, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a dropped one expire) first.`,
+        message: `This user already has ${active} Realtime sessions open${secrets}, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a dropped one or a secret expire) first.`,
       };
     }
     const exceeded = this.ledger.exceeded(policy, Date.now());
     return exceeded === null ? null : { code: "quota_exceeded", message: quotaMessage(exceeded, policy) };
+  }
+
+  /**
+   * Reserves a session slot for a client secret until `expiresAt` (ms), if the user may start another
+   * session now; else the 429's code and message. `releaseSecret` gives the slot back.
+   */
+  holdSecret(
+    policy: RealtimePolicy,
+    expiresAt: number,
+  ): { hold: number; refused: null } | { hold: null; refused: { code: string; message: string } } {
+    const refused = this.refusal(policy);
+    if (refused) return { hold: null, refused };
+    return { hold: this.holds.add(expiresAt), refused: null };
+  }
+
+  releaseSecret(hold: number): void {
+    this.holds.release(hold);
   }
 
   /**

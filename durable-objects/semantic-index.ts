@@ -14,7 +14,7 @@ const MAX_ENTRIES = 100_000;
  * The vectors of one cache partition (same tenant scope, model, output-affecting fields and
  * conversation except its last user message), searched by exact cosine similarity. Vectors are
  * stored as float32 BLOBs in SQLite and searched from memory (`VectorMatrix`).
- * @see README.md ("Semantic cache") for the path to Cloudflare Vectorize beyond this size.
+ * @see docs/caching.md ("Semantic mode") for the path to Cloudflare Vectorize beyond this size.
  */
 export class SemanticIndex extends DurableObject {
   private readonly matrix = new VectorMatrix();

@@ -1,4 +1,4 @@
--- Web console (issue 7). A key with `console = 1` may open the console and the admin routes of its
+-- Web console. A key with `console = 1` may open the console and the admin routes of its
 -- own tenant (`/admin/tenants/{id}/…`); other keys only call `/v1`.
 ALTER TABLE api_keys ADD COLUMN console INTEGER NOT NULL DEFAULT 0;
 

@@ -1,4 +1,4 @@
--- Vision image checks (issue 6): the outcome of loading and checking one image URL for a tenant, so
+-- Vision image checks: the outcome of loading and checking one image URL for a tenant, so
 -- that export, fine-tuning jobs and later validations reuse it instead of downloading the image again.
 -- `url_hash` is the SHA-256 of the URL as written in the example (data URLs included); `sha256` is the
 -- content hash of an acceptable image in the content-addressed store.

@@ -5,7 +5,7 @@ import { datasetHooks, datasets, storedCompletions } from "./datasets";
 import { datasetEvals, evals } from "./evals";
 import { datasetJobs, fineTuningPassthrough, openaiHooks } from "./finetune";
 import { auth } from "./identity";
-import { authenticate } from "./identity/authenticate";
+import { authorize, documentAccess } from "./identity/route-access";
 import { bodyLimit } from "./platform/body";
 import { renderDocsPage } from "./platform/docs";
 import { GatewayError, handleError, notFound } from "./platform/errors";
@@ -20,10 +20,11 @@ import { images } from "./vision";
 export const app = createApp();
 
 app.use("*", requestContext);
+// Who may call each route is declared in src/identity/route-access.ts and checked here, before any
+// body is read (an anonymous upload is refused without buffering it).
+app.use("*", authorize);
 app.use("*", bodyLimit);
-// Before authentication: a signed image URL is its own credential (fetched by the provider).
 app.route("/v1/images", images);
-app.use("/v1/*", authenticate);
 
 app.route("/v1", proxy);
 app.route("/v1", storedCompletions);
@@ -70,7 +71,8 @@ app.openapi(
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",
   scheme: "bearer",
-  description: "An Edgegate API key (`egk_…`) or an end-user token.",
+  description:
+    "An Edgegate API key (`egk_…`) or an end-user token. The role names an operation lists are the key scopes it needs (see docs/security.md); `x-edgegate-access` says whether end-user tokens may call it.",
 });
 app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
   type: "http",
@@ -94,8 +96,14 @@ const documentConfig = {
       "An OpenAI-compatible AI gateway on Cloudflare Workers. Point the official OpenAI SDK's baseURL at /v1 and use an Edgegate key.",
   },
 };
-app.doc31("/openapi.json", documentConfig);
-app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPI31Document(documentConfig))));
+/** The API document, with each operation's declared access (src/identity/route-access.ts). */
+function openApiDocument() {
+  const doc = app.getOpenAPI31Document(documentConfig);
+  documentAccess(doc.paths as Record<string, Record<string, unknown>> | undefined);
+  return doc;
+}
+app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument())));
 
 /** Paths that exist with other methods answer 405 with `Allow`, everything else 404. */
 app.notFound((c) => {

@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { cacheAdmin } from "../cache/admin";
-import { adminCallerOf, requireAdminAccess } from "../identity/admin-access";
+import { assertFineTuningBaseUrl } from "../finetune/provider";
+import { adminCallerOf } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
 import type { Tenant } from "../identity/principal";
 import * as repo from "../identity/repository";
-import { mergePatch, TenantSettingsSchema } from "../identity/settings";
+import { FULL_TENANT_SCOPES, type Scope, scopeList } from "../identity/scopes";
+import { mergePatch, type TenantSettings, TenantSettingsSchema } from "../identity/settings";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses, jsonResponse, validationError } from "../platform/openapi";
 import {
@@ -40,9 +42,22 @@ function keyJson(k: repo.ApiKeyInfo) {
     name: k.name,
     prefix: k.prefix,
     console: k.console,
+    scopes: scopeList(k.scopes),
     created_at: k.createdAt,
     revoked_at: k.revokedAt,
   };
+}
+
+/** The semantic cache's embedding model is a model call: it must be within `allowed_models`. */
+function assertEmbeddingModelAllowed(settings: TenantSettings): void {
+  const model = settings.cache?.semantic?.embedding_model;
+  const allowed = settings.allowed_models;
+  if (model === undefined || !allowed || allowed.includes(model)) return;
+  throw new GatewayError(
+    400,
+    `The embedding model '${model}' is not in the tenant's allowed_models (${allowed.join(", ")}): pick one of those, or leave it out for the default.`,
+    { param: "settings.cache.semantic.embedding_model", code: "model_not_allowed" },
+  );
 }
 
 async function mustGetTenant(db: D1Database, id: string): Promise<Tenant> {
@@ -84,7 +99,6 @@ function settingAt(settings: unknown, path: readonly string[]): unknown {
  * tenant's routes (src/identity/admin-access.ts).
  */
 export const admin = createApp();
-admin.use("*", requireAdminAccess);
 admin.route("/", cacheAdmin);
 
 admin.openapi(
@@ -131,6 +145,8 @@ admin.openapi(
   }),
   async (c) => {
     const { name, settings } = c.req.valid("json");
+    assertEmbeddingModelAllowed(settings ?? {});
+    await assertFineTuningBaseUrl(c.env, settings ?? {});
     return c.json(tenantJson(await repo.createTenant(c.env.DB, name, settings ?? {})), 201);
   },
 );
@@ -194,6 +210,8 @@ admin.openapi(
         { param, code: "admin_token_required" },
       );
     }
+    assertEmbeddingModelAllowed(merged.data);
+    await assertFineTuningBaseUrl(c.env, merged.data, current.settings);
     const updated = await repo.updateTenant(c.env.DB, id, patch.name ?? current.name, merged.data);
     if (!updated)
       throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
@@ -214,8 +232,10 @@ admin.openapi(
   }),
   async (c) => {
     const tenant = await mustGetTenant(c.env.DB, c.req.valid("param").id);
-    const { name, console: consoleAccess } = c.req.valid("json");
-    const { key, info } = await repo.createKey(c.env.DB, tenant.id, name, consoleAccess);
+    const { name, console: consoleAccess, scopes } = c.req.valid("json");
+    const granted = new Set<Scope>(scopes ?? FULL_TENANT_SCOPES);
+    if (consoleAccess) granted.add("admin");
+    const { key, info } = await repo.createKey(c.env.DB, tenant.id, name, granted);
     return c.json({ ...keyJson(info), key }, 201);
   },
 );

@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { SCOPE_DESCRIPTIONS, SCOPES } from "../identity/scopes";
 import { TenantSettingsSchema } from "../identity/settings";
+
+const scopeTable = SCOPES.map((s) => `- \`${s}\`: ${SCOPE_DESCRIPTIONS[s]}`).join("\n");
+const ScopeSchema = z
+  .enum(SCOPES)
+  .openapi("ApiKeyScope", { description: `A scope of an API key:\n${scopeTable}` });
 
 export const TenantIdParams = z.object({
   id: z
@@ -39,9 +45,10 @@ export const ApiKeySchema = z
     tenant_id: z.string(),
     name: z.string(),
     prefix: z.string().openapi({ description: "The first characters of the key, to recognise it." }),
-    console: z
-      .boolean()
-      .openapi({ description: "May open the web console and the admin routes of its own tenant." }),
+    console: z.boolean().openapi({
+      description: "May open the web console and the admin routes of its own tenant (the `admin` scope).",
+    }),
+    scopes: z.array(ScopeSchema).openapi({ description: "What the key may do." }),
     created_at: z.number().int(),
     revoked_at: z.number().int().nullable(),
   })
@@ -58,7 +65,11 @@ export const CreateKeySchema = z
     name: z.string().min(1).max(200),
     console: z.boolean().default(false).openapi({
       description:
-        "Let this key open the web console and call `/admin/tenants/{id}/…` for its own tenant. Default false.",
+        "Let this key open the web console and call `/admin/tenants/{id}/…` for its own tenant (adds the `admin` scope). Default false.",
+    }),
+    scopes: z.array(ScopeSchema).min(1).optional().openapi({
+      description:
+        "What the key may do, like OpenAI's restricted keys. Omitted: every scope but `admin` (the full tenant scope keys had before scopes existed). A backend that only mints end-user tokens needs `user_tokens`; a server that only calls models needs `inference`.",
     }),
   })
   .openapi("CreateKeyRequest");

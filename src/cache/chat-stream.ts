@@ -94,7 +94,7 @@ function pieces(text: string, size = 24): string[] {
 /**
  * Replays a completion as the SSE chunks the provider would have sent: role, content or refusal
  * pieces, tool-call fragments, the finish chunk, the usage chunk when asked for, then `[DONE]`.
- * @see OPENAI-REFERENCE.md C.2
+ * @see docs/openai-reference.md C.2
  */
 export function chatCompletionToSse(completion: ChatCompletion, includeUsage: boolean): string[] {
   const base = {

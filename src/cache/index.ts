@@ -9,6 +9,7 @@ import { cachePolicy } from "./policy";
 import { derivePromptCacheKey } from "./prefix";
 import type { Framing } from "./replay";
 import { DEFAULT_THRESHOLD, embedQuestion, partitionName, splitQuestion } from "./semantic";
+import { DEFAULT_EMBEDDING_MODEL } from "./semantic-defaults";
 import { serveEntry } from "./serve";
 import { readEntry } from "./store";
 import type { CachedCall, Flow, Lead, SemanticState } from "./types";
@@ -27,7 +28,7 @@ function framingOf(body: Record<string, unknown>): Framing {
 /**
  * The prompt cache in front of the provider: exact and semantic lookups, request coalescing across
  * isolates, streaming-aware recording, provider prefix-cache keys and stats.
- * @see README.md ("Prompt caching") for the request and response headers.
+ * @see docs/caching.md for the request and response headers.
  */
 export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Promise<Response> {
   const principal = c.get("principal");
@@ -112,7 +113,13 @@ async function semanticLookup(
   const kind = call.kind;
   const split = splitQuestion(kind, canonical);
   if (!split) return null;
-  const settings = c.get("principal").tenant.settings.cache ?? {};
+  const tenantSettings = c.get("principal").tenant.settings;
+  const settings = tenantSettings.cache ?? {};
+  // The embedding model is a model call like any other: outside the tenant's allow-list (the operator
+  // may narrow it after the cache setting was saved) semantic lookups are off, exact caching stays.
+  const allowed = tenantSettings.allowed_models;
+  if (allowed && !allowed.includes(settings.semantic?.embedding_model ?? DEFAULT_EMBEDDING_MODEL))
+    return null;
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const vector = await embedQuestion(c.env, settings, split.question, c.get("requestId"), waitUntil);
   if (!vector) return null;

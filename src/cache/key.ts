@@ -8,7 +8,7 @@ type JsonObject = { [key: string]: Json };
 
 /**
  * Fields that never change the output: transport framing, storage, routing and billing hints.
- * @see OPENAI-REFERENCE.md C.1 ("Affects output?" column)
+ * @see docs/openai-reference.md C.1 ("Affects output?" column)
  */
 const GENERATION_HINTS = [
   "stream",
@@ -97,7 +97,7 @@ function normaliseChat(body: JsonObject): JsonObject {
 
 /**
  * The canonical form of a request for the exact cache: output-affecting fields only, defaults
- * removed, keys sorted. Documented in README.md ("How the cache key is made").
+ * removed, keys sorted. Documented in docs/caching.md ("How the cache key is made").
  */
 export function canonicalRequest(kind: CacheKind, body: Record<string, unknown>): JsonObject {
   let out: JsonObject = { ...(body as JsonObject) };

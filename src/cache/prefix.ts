@@ -5,7 +5,7 @@ import type { CacheKind } from "./key";
  * A `prompt_cache_key` for the provider's prefix cache, derived from the tenant and the stable
  * prefix of the prompt (tools, response format, system/developer messages or instructions), so
  * alike prompts are routed to the same engine. Volatile parts (the conversation) stay out.
- * @see OPENAI-REFERENCE.md B ("Routing", `prompt_cache_key`)
+ * @see docs/openai-reference.md B ("Routing", `prompt_cache_key`)
  */
 export async function derivePromptCacheKey(
   kind: CacheKind,

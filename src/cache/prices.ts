@@ -7,7 +7,7 @@ export interface Price {
 
 /**
  * List prices used to value cache savings; tenants override them with `settings.cache.prices`.
- * @see https://openai.com/api/pricing/ and OPENAI-REFERENCE.md B (cached-input discounts)
+ * @see https://openai.com/api/pricing/ and docs/openai-reference.md B (cached-input discounts)
  */
 export const PRICES: Record<string, Price> = {
   "gpt-4o": { input: 2.5, cached_input: 1.25, output: 10 },

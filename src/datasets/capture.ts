@@ -2,7 +2,7 @@
  * Traffic capture: a chat completion or response sent with `store: true` (or any, when the tenant
  * captures all) is written to D1 after the response. A failed write is retried; if D1 stays down
  * the record goes to the tenant's `CaptureBuffer` Durable Object, whose alarm writes it later.
- * @see OPENAI-REFERENCE.md D.1
+ * @see docs/openai-reference.md D.1
  */
 import type { Context } from "hono";
 import type { AnsweredCall } from "../cache";
@@ -95,7 +95,7 @@ export function captureHook(
     const record = captureRecord(tenantId, answered);
     if (!record) return;
     try {
-      // Images go to the content-addressed store; the row keeps references (issue 6).
+      // Images go to the content-addressed store; the row keeps references.
       const original = record.request;
       record.request = await dehydrateRequest({ kv: env.CACHE, tenant: tenantId }, original).catch(
         () => original,

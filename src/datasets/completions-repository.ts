@@ -3,6 +3,7 @@
  * reads behind the stored-completions API, feedback and dataset import.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+import type { Owner } from "../identity/principal";
 import type { Metadata } from "./metadata";
 
 /** One captured call, as written (also the unit the durable buffer keeps). */
@@ -107,14 +108,22 @@ function whereOf(tenantId: string, f: CompletionFilter): { sql: string; args: un
   return { sql: parts.join(" AND "), args };
 }
 
-/** One page of a tenant's completions, newest or oldest first, after a cursor id; `limit + 1` rows tell `has_more`. */
+/**
+ * One page of the owner's completions (the tenant's, or one end user's), newest or oldest first,
+ * after a cursor id; `limit + 1` rows tell `has_more`.
+ */
 export async function listCompletions(
   db: D1Database,
-  tenantId: string,
+  owner: Owner,
   filter: CompletionFilter,
   page: Page,
 ): Promise<CompletionRow[]> {
+  const tenantId = owner.tenantId;
   const where = whereOf(tenantId, filter);
+  if (owner.userId !== null) {
+    where.sql += " AND user_id = ?";
+    where.args.push(owner.userId);
+  }
   const cmp = page.order === "asc" ? ">" : "<";
   if (page.after) {
     where.sql += ` AND (created_ms, seq) ${cmp} (SELECT created_ms, seq FROM stored_completions WHERE tenant_id = ? AND id = ?)`;
@@ -130,14 +139,13 @@ export async function listCompletions(
   return results;
 }
 
-export async function getCompletion(
-  db: D1Database,
-  tenantId: string,
-  id: string,
-): Promise<CompletionRow | null> {
+/** One completion of the owner: the tenant's, or for an end user only one captured for that user. */
+export async function getCompletion(db: D1Database, owner: Owner, id: string): Promise<CompletionRow | null> {
   return db
-    .prepare("SELECT * FROM stored_completions WHERE tenant_id = ? AND id = ?")
-    .bind(tenantId, id)
+    .prepare(
+      "SELECT * FROM stored_completions WHERE tenant_id = ?1 AND id = ?2 AND (?3 IS NULL OR user_id = ?3)",
+    )
+    .bind(owner.tenantId, id, owner.userId)
     .first<CompletionRow>();
 }
 
@@ -168,17 +176,12 @@ export interface Feedback {
   atSeconds: number;
 }
 
-export async function setFeedback(
-  db: D1Database,
-  tenantId: string,
-  id: string,
-  f: Feedback,
-): Promise<boolean> {
+export async function setFeedback(db: D1Database, owner: Owner, id: string, f: Feedback): Promise<boolean> {
   const res = await db
     .prepare(
-      "UPDATE stored_completions SET feedback_score = ?, feedback_correction = ?, feedback_at = ? WHERE tenant_id = ? AND id = ?",
+      "UPDATE stored_completions SET feedback_score = ?1, feedback_correction = ?2, feedback_at = ?3 WHERE tenant_id = ?4 AND id = ?5 AND (?6 IS NULL OR user_id = ?6)",
     )
-    .bind(f.score, f.correction, f.atSeconds, tenantId, id)
+    .bind(f.score, f.correction, f.atSeconds, owner.tenantId, id, owner.userId)
     .run();
   return res.meta.changes > 0;
 }

@@ -1,10 +1,11 @@
 /**
  * OpenAI's stored-completions API over the captured traffic, plus feedback from the app.
  * @see https://platform.openai.com/docs/api-reference/chat/list
- * @see OPENAI-REFERENCE.md D.1
+ * @see docs/openai-reference.md D.1
  */
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, ok } from "../platform/openapi";
@@ -57,7 +58,7 @@ export function storedCompletionJson(row: repo.CompletionRow) {
 }
 
 async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionRow> {
-  const row = await repo.getCompletion(c.env.DB, c.get("principal").tenant.id, id);
+  const row = await repo.getCompletion(c.env.DB, ownerOf(c.get("principal")), id);
   if (row?.kind !== "chat") {
     throw new GatewayError(404, `No stored chat completion found with id '${id}'.`, {
       param: "completion_id",
@@ -99,7 +100,7 @@ storedCompletions.openapi(
     if (q.model) filter.model = q.model;
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
     if (q.after) pageReq.after = q.after;
-    const rows = await repo.listCompletions(c.env.DB, c.get("principal").tenant.id, filter, pageReq);
+    const rows = await repo.listCompletions(c.env.DB, ownerOf(c.get("principal")), filter, pageReq);
     return c.json(page(rows.map(storedCompletionJson), q.limit), 200);
   },
 );
@@ -207,7 +208,7 @@ storedCompletions.openapi(
           : correction;
     const atSeconds = Math.floor(Date.now() / 1000);
     const feedback = { score, correction: message ? JSON.stringify(message) : null, atSeconds };
-    await repo.setFeedback(c.env.DB, c.get("principal").tenant.id, completion_id, feedback);
+    await repo.setFeedback(c.env.DB, ownerOf(c.get("principal")), completion_id, feedback);
     return c.json(
       {
         object: "chat.completion.feedback" as const,

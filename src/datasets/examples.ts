@@ -1,7 +1,7 @@
 /**
  * Validation of one fine-tuning line: the supervised chat format (and, for vision datasets, image
  * parts in user messages), with errors that name the field.
- * @see OPENAI-REFERENCE.md D.4 and E
+ * @see docs/openai-reference.md D.4 and E
  */
 
 export type DatasetKind = "chat" | "vision";
@@ -18,7 +18,7 @@ export interface ExampleError {
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 /** Images per example OpenAI accepts for vision fine-tuning. */
 export const MAX_IMAGES_PER_EXAMPLE = 10;
-/** Also `edgegate-image:sha256:…`, a captured image kept in the vision image store (issue 6). */
+/** Also `edgegate-image:sha256:…`, a captured image kept in the vision image store. */
 const IMAGE_URL =
   /^(https?:\/\/\S+|data:image\/(jpeg|png|webp);base64,[A-Za-z0-9+/=]+|edgegate-image:sha256:[0-9a-f]{64})$/;
 

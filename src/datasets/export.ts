@@ -2,7 +2,7 @@
  * Export of a dataset as fine-tuning JSONL, streamed page by page from D1 so memory stays constant
  * whatever the dataset's size. `chat` lines are the supervised format; `dpo` lines pair a correction
  * (preferred) with the captured answer (non-preferred).
- * @see OPENAI-REFERENCE.md D.4
+ * @see docs/openai-reference.md D.4
  */
 import { type ExampleRow, pageExamples } from "./repository";
 import type { Split } from "./split";

@@ -1,6 +1,6 @@
 /**
  * OpenAI's `metadata` rules: at most 16 string pairs, keys up to 64 characters, values up to 512.
- * @see OPENAI-REFERENCE.md D.1
+ * @see docs/openai-reference.md D.1
  */
 import { GatewayError } from "../platform/errors";
 

@@ -1,6 +1,6 @@
 /**
  * `/v1/datasets`: curated fine-tuning datasets built from captured traffic, uploads and webhooks.
- * @see OPENAI-REFERENCE.md D.4 (line format)
+ * @see docs/openai-reference.md D.4 (line format)
  */
 import { createRoute } from "@hono/zod-openapi";
 import { newId } from "../identity/crypto";

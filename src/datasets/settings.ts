@@ -15,7 +15,7 @@ export const DistillationSettingsSchema = z
       .strictObject({
         base_url: z.url().optional().openapi({
           description:
-            "An OpenAI-compatible API (ending in /v1) for files and fine-tuning jobs. Default: the gateway's upstream.",
+            "An OpenAI-compatible API (ending in /v1) for files and fine-tuning jobs. Default: the gateway's upstream. Must be http(s) without credentials on a host that resolves only to public addresses (checked when saved and at every call; redirects are not followed), unless the operator lists it in OUTBOUND_ALLOW_PRIVATE_HOSTS: otherwise 400 `invalid_url` or `url_not_allowed`.",
         }),
       })
       .optional(),

@@ -11,7 +11,7 @@ import { newId } from "../identity/crypto";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, ok } from "../platform/openapi";
-import { assertModelAllowed } from "../proxy";
+import { assertModelAccessible, assertModelAllowed } from "../proxy";
 import { type EvalRow, getEval, insertEval, listEvals, listItems } from "./repository";
 import { CreateEvalSchema, EvalIdParams, EvalSchema } from "./schemas";
 import type { ItemResult } from "./summary";
@@ -48,6 +48,17 @@ export async function mustGetEval(c: Context<AppEnv>, id: string): Promise<EvalR
   return row;
 }
 
+/** The judge is a model call billed to the tenant: it must be within `allowed_models` like the compared models. */
+function assertJudgeAllowed(c: Context<AppEnv>, model: string): void {
+  const allowed = c.get("principal").tenant.settings.allowed_models;
+  if (!allowed || allowed.includes(model)) return;
+  throw new GatewayError(
+    400,
+    `The judge model '${model}' is not in the tenant's allowed_models (${allowed.join(", ")}): pick one of those for grader.model.`,
+    { param: "grader.model", code: "model_not_allowed" },
+  );
+}
+
 export const datasetEvals = createApp();
 
 datasetEvals.openapi(
@@ -57,6 +68,8 @@ datasetEvals.openapi(
     tags,
     security,
     summary: "Compare [baseline, candidate] on the validation split (runs in the background)",
+    description:
+      "Both `models` and an `llm_judge` grader's `model` must be in the tenant's `allowed_models` when it is set: a compared model outside it answers 403 `model_not_allowed` (param `model`), a judge model 400 `model_not_allowed` (param `grader.model`). A fine-tuned (`ft:`) model, compared or judge, must come from the tenant's own jobs (404 `model_not_found` otherwise). A judge is named by model only; it is called through the gateway's upstream, never at a URL.",
     request: {
       params: DatasetIdParams,
       body: { required: true, content: { "application/json": { schema: CreateEvalSchema } } },
@@ -67,6 +80,10 @@ datasetEvals.openapi(
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
     const body = c.req.valid("json");
     for (const model of body.models) assertModelAllowed(c, model);
+    if (body.grader.type === "llm_judge") assertJudgeAllowed(c, body.grader.model);
+    // The provider account is shared: another tenant's fine-tuned model answers as a missing one.
+    const judge = body.grader.type === "llm_judge" ? [body.grader.model] : [];
+    for (const model of [...body.models, ...judge]) await assertModelAccessible(c, model);
     const { validation } = await countExamples(c.env.DB, dataset.id);
     if (validation === 0) {
       throw new GatewayError(

@@ -10,6 +10,7 @@ import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { type VisionTrainingOptions, visionTrainingFile } from "../vision/training-file";
+import { rememberFile, rememberJob } from "./ownership";
 import { createUpstreamJob, type Json, uploadJsonl } from "./provider";
 import { insertJob, type JobRow } from "./repository";
 import type { CreateDatasetJob } from "./schemas";
@@ -111,7 +112,12 @@ export async function startDatasetJob(
     validation.lines > 0
       ? await uploadJsonl(env, baseUrl, `${dataset.id}-validation.jsonl`, validation.jsonl)
       : null;
+  // The uploads and the job are the tenant's: its file list shows them and their content is readable.
+  for (const file of [trainingFile, validationFile]) {
+    if (file) await rememberFile(env.DB, dataset.tenant_id, baseUrl, file);
+  }
   const job = await createUpstreamJob(env, baseUrl, jobBody(req, dataset, trainingFile, validationFile));
+  await rememberJob(env, dataset.tenant_id, baseUrl, job);
   const now = Math.floor(Date.now() / 1000);
   const row: JobRow = {
     id: String(job.id),

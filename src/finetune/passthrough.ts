@@ -1,6 +1,8 @@
 /**
  * `/v1/files*` and `/v1/fine_tuning/jobs*` relayed to the fine-tuning API for SDK users. The
- * provider account is shared, so objects a tenant creates are recorded and only those are shown to it.
+ * provider account is shared, so every object a tenant creates (and every model and result file its
+ * jobs produce) is recorded as the tenant's; reads of anything else answer 404, and lists are built
+ * from those records, never from the provider's list (issue 12).
  * @see OPENAI-REFERENCE.md D.3 and D.5
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -10,8 +12,13 @@ import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
 import { relayResponse } from "../upstream";
-import { call, fineTuningBaseUrl, type Json } from "./provider";
-import { ownedIds, ownsObject, recordOwner } from "./repository";
+import { assertBaseModel, assertOwnFile } from "./job-inputs";
+import { FILE_LIST, JOB_LIST, listPage, listQuery } from "./lists";
+import { forgetOwned, type OwnedKind, type OwnedRow, ownedObject, pageOwned } from "./owned-repository";
+import { rememberFile, rememberJob, tenantView } from "./ownership";
+import { call, fineTuningBaseUrl, getUpstream, type Json } from "./provider";
+import { FINISHED } from "./repository";
+import { CreateFineTuningJobSchema } from "./schemas";
 
 const security = [{ bearer: [] }];
 const relayed = {
@@ -31,52 +38,88 @@ function notFound(kind: string, id: string): GatewayError {
   return new GatewayError(404, `No ${kind} found with id '${id}'.`, { code: "not_found" });
 }
 
-async function send(c: Context<AppEnv>, method: "GET" | "POST" | "DELETE", path: string, body?: ArrayBuffer) {
-  await enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
+const tenantOf = (c: Context<AppEnv>) => c.get("principal").tenant;
+const baseUrlOf = (c: Context<AppEnv>, row?: OwnedRow | null) =>
+  row?.base_url ?? fineTuningBaseUrl(c.env, tenantOf(c).settings);
+
+interface Sent {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  body?: ArrayBuffer | string;
+  contentType?: string;
+  baseUrl?: string;
+}
+
+const limitRate = (c: Context<AppEnv>) =>
+  enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
+
+async function send(c: Context<AppEnv>, req: Sent) {
+  await limitRate(c);
   const search = new URL(c.req.url).search;
-  const contentType = c.req.header("content-type");
-  return call(c.env, fineTuningBaseUrl(c.env, c.get("principal").tenant.settings), {
-    method,
-    path: `${path}${search}`,
-    body: body ?? null,
-    ...(contentType && body ? { contentType } : {}),
+  return call(c.env, req.baseUrl ?? baseUrlOf(c), {
+    method: req.method,
+    path: `${req.path}${search}`,
+    body: req.body ?? null,
+    ...(req.contentType && req.body !== undefined ? { contentType: req.contentType } : {}),
     requestId: c.get("requestId"),
   });
 }
 
-/** Relays a create and records the new object as the tenant's. */
-async function create(c: Context<AppEnv>, path: string, kind: string): Promise<Response> {
-  const res = await send(c, "POST", path, await c.req.arrayBuffer());
-  if (!res.ok) return relayResponse(res);
-  const created = (await res.json()) as Json;
-  await recordOwner(c.env.DB, c.get("principal").tenant.id, String(created.id), kind);
-  return c.json(created, 200);
+/** The provider's JSON answer as the tenant sees it, and the parsed object to record. */
+async function relayJson(upstream: Response): Promise<{ res: Response; json: Json | null }> {
+  const text = await upstream.text();
+  let json: Json | null = null;
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    return { res: relayResponse(new Response(text, upstream)), json: null };
+  }
+  return { res: relayResponse(new Response(JSON.stringify(tenantView(json)), upstream)), json };
 }
 
-/** Relays a read or action on one object the tenant owns. */
-async function owned(
-  c: Context<AppEnv>,
-  kind: string,
-  id: string,
-  method: "GET" | "POST" | "DELETE",
-  path: string,
-) {
-  if (!(await ownsObject(c.env.DB, c.get("principal").tenant.id, id))) throw notFound(kind, id);
-  return relayResponse(await send(c, method, path, method === "POST" ? new ArrayBuffer(0) : undefined));
+/** The tenant's record of one object, or 404 as if it did not exist. */
+async function mustOwn(c: Context<AppEnv>, kind: OwnedKind, label: string, id: string): Promise<OwnedRow> {
+  const row = await ownedObject(c.env.DB, tenantOf(c).id, id, kind);
+  if (!row) throw notFound(label, id);
+  return row;
 }
 
-/** Relays a list, keeping only the tenant's objects. */
-async function list(c: Context<AppEnv>, path: string): Promise<Response> {
-  const res = await send(c, "GET", path);
-  if (!res.ok) return relayResponse(res);
-  const page = (await res.json()) as Json & { data?: Json[] };
-  const data = page.data ?? [];
-  const mine = await ownedIds(
-    c.env.DB,
-    c.get("principal").tenant.id,
-    data.map((o) => String(o.id)),
+/** A job read or action on a job the tenant owns; the answer refreshes the tenant's records. */
+async function jobCall(c: Context<AppEnv>, method: "GET" | "POST", suffix = ""): Promise<Response> {
+  const id = c.req.param("job_id") ?? "";
+  const row = await mustOwn(c, "fine_tuning.job", "fine-tuning job", id);
+  const baseUrl = baseUrlOf(c, row);
+  const path = `/fine_tuning/jobs/${encodeURIComponent(id)}${suffix}`;
+  const upstream = await send(c, { method, path, baseUrl, ...(method === "POST" ? { body: "" } : {}) });
+  if (!upstream.ok) return relayResponse(upstream);
+  const { res, json } = await relayJson(upstream);
+  if (json?.object === "fine_tuning.job") await rememberJob(c.env, tenantOf(c).id, baseUrl, json);
+  return res;
+}
+
+/** A job from the tenant's list: unfinished ones are read live (the kept copy when that fails). */
+async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> {
+  const kept = row.body ? (JSON.parse(row.body) as Json) : null;
+  if (kept && FINISHED.includes(String(kept.status))) return kept;
+  const baseUrl = baseUrlOf(c, row);
+  try {
+    const job = await getUpstream(c.env, baseUrl, `/fine_tuning/jobs/${encodeURIComponent(row.object_id)}`);
+    await rememberJob(c.env, row.tenant_id, baseUrl, job);
+    return job;
+  } catch {
+    return kept;
+  }
+}
+
+/** A file from the tenant's list; a record without a kept copy (made before copies were kept) is read once. */
+async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> {
+  if (row.body) return JSON.parse(row.body) as Json;
+  const baseUrl = baseUrlOf(c, row);
+  const file = await getUpstream(c.env, baseUrl, `/files/${encodeURIComponent(row.object_id)}`).catch(
+    () => null,
   );
-  return c.json({ ...page, data: data.filter((o) => mine.has(String(o.id))) }, 200);
+  if (file) await rememberFile(c.env.DB, row.tenant_id, baseUrl, file);
+  return file;
 }
 
 export const passthrough = createApp();
@@ -85,6 +128,7 @@ const route = <M extends "get" | "post" | "delete", P extends string>(
   path: P,
   summary: string,
   params: z.ZodObject = z.object({}),
+  description?: string,
 ) =>
   createRoute({
     method,
@@ -92,51 +136,135 @@ const route = <M extends "get" | "post" | "delete", P extends string>(
     tags: ["Files and fine-tuning (pass-through)"],
     security,
     summary,
+    ...(description ? { description } : {}),
     request: { params },
     responses: relayed,
   });
 
-passthrough.openapi(route("post", "/files", "Upload a file (multipart, relayed)"), (c) =>
-  create(c, "/files", "file"),
+passthrough.openapi(route("post", "/files", "Upload a file (multipart, relayed)"), async (c) => {
+  const baseUrl = baseUrlOf(c);
+  const upstream = await send(c, {
+    method: "POST",
+    path: "/files",
+    body: await c.req.arrayBuffer(),
+    contentType: c.req.header("content-type") ?? "",
+    baseUrl,
+  });
+  if (!upstream.ok) return relayResponse(upstream);
+  const { res, json } = await relayJson(upstream);
+  if (json?.id) await rememberFile(c.env.DB, tenantOf(c).id, baseUrl, json);
+  return res;
+});
+passthrough.openapi(
+  route(
+    "get",
+    "/files",
+    "List the tenant's files",
+    z.object({}),
+    "Built from the gateway's records of the files the tenant uploaded and its jobs produced (`purpose`, `order`, `after`, `limit` as OpenAI's); `first_id`, `last_id` and `has_more` describe the tenant's files only.",
+  ),
+  async (c) => {
+    await limitRate(c);
+    const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, FILE_LIST));
+    const files = await Promise.all(rows.map((row) => keptFile(c, row)));
+    return c.json(listPage(files.filter((f): f is Json => f !== null) as { id: unknown }[], hasMore), 200);
+  },
 );
-passthrough.openapi(route("get", "/files", "List the tenant's files"), (c) => list(c, "/files"));
-passthrough.openapi(route("get", "/files/{file_id}", "Retrieve a file", FileId), (c) => {
+passthrough.openapi(route("get", "/files/{file_id}", "Retrieve a file", FileId), async (c) => {
   const id = c.req.param("file_id") ?? "";
-  return owned(c, "file", id, "GET", `/files/${encodeURIComponent(id)}`);
+  const row = await mustOwn(c, "file", "file", id);
+  const path = `/files/${encodeURIComponent(id)}`;
+  return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
 });
-passthrough.openapi(route("delete", "/files/{file_id}", "Delete a file", FileId), (c) => {
+passthrough.openapi(route("delete", "/files/{file_id}", "Delete a file", FileId), async (c) => {
   const id = c.req.param("file_id") ?? "";
-  return owned(c, "file", id, "DELETE", `/files/${encodeURIComponent(id)}`);
+  const row = await mustOwn(c, "file", "file", id);
+  const path = `/files/${encodeURIComponent(id)}`;
+  const upstream = await send(c, { method: "DELETE", path, baseUrl: baseUrlOf(c, row) });
+  if (upstream.ok) await forgetOwned(c.env.DB, row.tenant_id, id);
+  return relayResponse(upstream);
 });
-passthrough.openapi(route("get", "/files/{file_id}/content", "Download a file's content", FileId), (c) => {
-  const id = c.req.param("file_id") ?? "";
-  return owned(c, "file", id, "GET", `/files/${encodeURIComponent(id)}/content`);
-});
-passthrough.openapi(route("post", "/fine_tuning/jobs", "Create a fine-tuning job (relayed)"), (c) =>
-  create(c, "/fine_tuning/jobs", "fine_tuning.job"),
+passthrough.openapi(
+  route(
+    "get",
+    "/files/{file_id}/content",
+    "Download a file's content",
+    FileId,
+    "The tenant's uploads and the result files of its own jobs.",
+  ),
+  async (c) => {
+    const id = c.req.param("file_id") ?? "";
+    const row = await mustOwn(c, "file", "file", id);
+    const path = `/files/${encodeURIComponent(id)}/content`;
+    return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
+  },
 );
-passthrough.openapi(route("get", "/fine_tuning/jobs", "List the tenant's fine-tuning jobs"), (c) =>
-  list(c, "/fine_tuning/jobs"),
+passthrough.openapi(
+  createRoute({
+    method: "post",
+    path: "/fine_tuning/jobs",
+    tags: ["Files and fine-tuning (pass-through)"],
+    security,
+    summary: "Create a fine-tuning job (checked, then relayed)",
+    description:
+      "`training_file` and `validation_file` must be files the tenant uploaded (else 404 naming the parameter); `model` must be within the tenant's `allowed_models`, and a fine-tuned base must be the tenant's own.",
+    request: {
+      body: { required: true, content: { "application/json": { schema: CreateFineTuningJobSchema } } },
+    },
+    responses: relayed,
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    await assertBaseModel(c, body.model);
+    await assertOwnFile(c, body.training_file, "training_file");
+    if (body.validation_file) await assertOwnFile(c, body.validation_file, "validation_file");
+    const baseUrl = baseUrlOf(c);
+    // Re-serialised from what was checked, so the provider reads the same fields the gateway did.
+    const upstream = await send(c, {
+      method: "POST",
+      path: "/fine_tuning/jobs",
+      body: JSON.stringify(body),
+      contentType: "application/json",
+      baseUrl,
+    });
+    if (!upstream.ok) return relayResponse(upstream);
+    const { res, json } = await relayJson(upstream);
+    if (json?.id) await rememberJob(c.env, tenantOf(c).id, baseUrl, json);
+    return res;
+  },
 );
-passthrough.openapi(route("get", "/fine_tuning/jobs/{job_id}", "Retrieve a fine-tuning job", JobId), (c) => {
-  const id = c.req.param("job_id") ?? "";
-  return owned(c, "fine-tuning job", id, "GET", `/fine_tuning/jobs/${encodeURIComponent(id)}`);
-});
+passthrough.openapi(
+  route(
+    "get",
+    "/fine_tuning/jobs",
+    "List the tenant's fine-tuning jobs",
+    z.object({}),
+    "Built from the gateway's records of the tenant's jobs, newest first (`after`, `limit`, `metadata[key]=value`); unfinished jobs are read live.",
+  ),
+  async (c) => {
+    await limitRate(c);
+    const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, JOB_LIST));
+    const jobs = (await Promise.all(rows.map((row) => liveJob(c, row)))).filter((j): j is Json => j !== null);
+    return c.json(listPage(jobs.map(tenantView) as { id: unknown }[], hasMore), 200);
+  },
+);
+passthrough.openapi(route("get", "/fine_tuning/jobs/{job_id}", "Retrieve a fine-tuning job", JobId), (c) =>
+  jobCall(c, "GET"),
+);
 for (const action of ["cancel", "pause", "resume"] as const) {
   passthrough.openapi(
     route("post", `/fine_tuning/jobs/{job_id}/${action}`, `${action} a fine-tuning job`, JobId),
-    (c) => {
-      const id = c.req.param("job_id") ?? "";
-      return owned(c, "fine-tuning job", id, "POST", `/fine_tuning/jobs/${encodeURIComponent(id)}/${action}`);
-    },
+    (c) => jobCall(c, "POST", `/${action}`),
   );
 }
 for (const sub of ["events", "checkpoints"] as const) {
   passthrough.openapi(
     route("get", `/fine_tuning/jobs/{job_id}/${sub}`, `List a fine-tuning job's ${sub}`, JobId),
-    (c) => {
+    async (c) => {
       const id = c.req.param("job_id") ?? "";
-      return owned(c, "fine-tuning job", id, "GET", `/fine_tuning/jobs/${encodeURIComponent(id)}/${sub}`);
+      const row = await mustOwn(c, "fine_tuning.job", "fine-tuning job", id);
+      const path = `/fine_tuning/jobs/${encodeURIComponent(id)}/${sub}`;
+      return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
     },
   );
 }

@@ -6,6 +6,7 @@
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { callUpstream, type UpstreamRequest } from "../upstream";
 import { providerKey, withProvider } from "../upstream/providers";
 
@@ -16,11 +17,37 @@ export function fineTuningBaseUrl(env: Bindings, settings: TenantSettings): stri
   return settings.distillation?.fine_tuning?.base_url ?? env.OPENAI_BASE_URL;
 }
 
-export function call(
+/** The tenant setting a refused fine-tuning URL is reported under. */
+export const BASE_URL_PARAM = "settings.distillation.fine_tuning.base_url";
+
+/**
+ * Refuses (400 `invalid_url`/`url_not_allowed`) a `distillation.fine_tuning.base_url` being saved that
+ * the outbound-URL guard would not call; the operator's own upstream is always fine.
+ */
+export async function assertFineTuningBaseUrl(
+  env: Bindings,
+  settings: TenantSettings,
+  previous?: TenantSettings,
+): Promise<void> {
+  const baseUrl = settings.distillation?.fine_tuning?.base_url;
+  // A patch that leaves the saved URL alone is not refused for it (it is checked again at each call).
+  if (baseUrl === undefined || baseUrl === previous?.distillation?.fine_tuning?.base_url) return;
+  if (baseUrl.replace(/\/+$/, "") === env.OPENAI_BASE_URL.replace(/\/+$/, "")) return;
+  await assertOutboundUrl(baseUrl, outboundPolicy(env), BASE_URL_PARAM);
+}
+
+/**
+ * Calls the fine-tuning API. A tenant's own base URL goes through the outbound-URL guard at every
+ * call (DNS answers change after the setting was saved); the gateway's upstream is the operator's.
+ */
+export async function call(
   env: Bindings,
   baseUrl: string,
   req: Omit<UpstreamRequest, "requestId"> & { requestId?: string },
 ) {
+  if (baseUrl.replace(/\/+$/, "") !== env.OPENAI_BASE_URL.replace(/\/+$/, "")) {
+    await assertOutboundUrl(baseUrl, outboundPolicy(env), BASE_URL_PARAM);
+  }
   const target = withProvider(env, { baseUrl, apiKey: providerKey(env, baseUrl) });
   return callUpstream(target, { requestId: crypto.randomUUID(), ...req });
 }

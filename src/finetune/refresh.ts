@@ -1,10 +1,13 @@
 /**
  * Keeping stored jobs current: from the provider's webhook, the cron, or a list request. When a
- * job ends, its events and the metrics of its last checkpoint are kept.
+ * job ends, its events and the metrics of its last checkpoint are kept, and what it produced (its
+ * fine-tuned model and result files) is recorded as its tenant's.
  * @see OPENAI-REFERENCE.md D.5
  */
 import type { Bindings } from "../platform/env";
 import { log } from "../platform/log";
+import { type OwnedRow, ownerOf, unfinishedOwnedJobs } from "./owned-repository";
+import { rememberJob } from "./ownership";
 import { getUpstream, type Json } from "./provider";
 import { FINISHED, type JobRow, unfinishedJobs, updateJob } from "./repository";
 
@@ -39,14 +42,32 @@ export async function refreshJob(env: Bindings, row: JobRow): Promise<JobRow> {
     ...details,
   };
   await updateJob(env.DB, row.id, update);
+  await rememberJob(env, row.tenant_id, row.base_url, job);
   return { ...row, ...update, events: update.events ?? row.events, metrics: update.metrics ?? row.metrics };
+}
+
+async function refreshOwned(env: Bindings, row: OwnedRow): Promise<void> {
+  const baseUrl = row.base_url ?? env.OPENAI_BASE_URL;
+  const job = await getUpstream(env, baseUrl, `/fine_tuning/jobs/${encodeURIComponent(row.object_id)}`);
+  await rememberJob(env, row.tenant_id, baseUrl, job);
+}
+
+/** A job created through the pass-through routes (no dataset): its tenant's records are refreshed. */
+export async function refreshOwnedJob(env: Bindings, id: string): Promise<void> {
+  const row = await ownerOf(env.DB, id, "fine_tuning.job");
+  if (row) await refreshOwned(env, row);
 }
 
 /** The cron: refreshes unfinished jobs, oldest first; one failure does not stop the others. */
 export async function pollUnfinishedJobs(env: Bindings): Promise<{ polled: number; failed: number }> {
   const rows = await unfinishedJobs(env.DB, POLL_BATCH);
-  const results = await Promise.allSettled(rows.map((row) => refreshJob(env, row)));
+  const owned = await unfinishedOwnedJobs(env.DB, FINISHED, POLL_BATCH);
+  const results = await Promise.allSettled([
+    ...rows.map((row) => refreshJob(env, row)),
+    ...owned.map((row) => refreshOwned(env, row)),
+  ]);
   const failed = results.filter((r) => r.status === "rejected").length;
-  if (failed > 0) log(env, "warn", "fine-tuning poll failures", { failed, polled: rows.length });
-  return { polled: rows.length, failed };
+  const polled = rows.length + owned.length;
+  if (failed > 0) log(env, "warn", "fine-tuning poll failures", { failed, polled });
+  return { polled, failed };
 }

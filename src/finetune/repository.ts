@@ -1,5 +1,5 @@
 /**
- * D1 storage of fine-tuning jobs started from datasets, and of provider objects each tenant owns.
+ * D1 storage of fine-tuning jobs started from datasets (provider objects each tenant owns: `owned-repository.ts`).
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
 
@@ -84,48 +84,4 @@ export async function unfinishedJobs(db: D1Database, limit: number): Promise<Job
     .bind(...FINISHED, limit)
     .all<JobRow>();
   return results;
-}
-
-export async function recordOwner(
-  db: D1Database,
-  tenantId: string,
-  objectId: string,
-  kind: string,
-): Promise<void> {
-  await db
-    .prepare(
-      "INSERT OR IGNORE INTO upstream_objects (tenant_id, object_id, kind, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(tenantId, objectId, kind, Math.floor(Date.now() / 1000))
-    .run();
-}
-
-export async function ownsObject(db: D1Database, tenantId: string, objectId: string): Promise<boolean> {
-  const row = await db
-    .prepare("SELECT 1 AS owned FROM upstream_objects WHERE tenant_id = ? AND object_id = ?")
-    .bind(tenantId, objectId)
-    .first<{ owned: number }>();
-  return row !== null;
-}
-
-/** D1 binds at most 100 parameters per statement. */
-const ID_CHUNK = 90;
-
-export async function ownedIds(
-  db: D1Database,
-  tenantId: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const owned = new Set<string>();
-  for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const chunk = ids.slice(i, i + ID_CHUNK);
-    const { results } = await db
-      .prepare(
-        `SELECT object_id FROM upstream_objects WHERE tenant_id = ? AND object_id IN (${chunk.map(() => "?").join(", ")})`,
-      )
-      .bind(tenantId, ...chunk)
-      .all<{ object_id: string }>();
-    for (const r of results) owned.add(r.object_id);
-  }
-  return owned;
 }

@@ -13,9 +13,11 @@ import { verifyWebhook } from "../platform/standard-webhooks";
 import { visionLimits } from "../vision";
 import { defaultBaseModel } from "../vision/training-file";
 import { startDatasetJob } from "./create";
+import { assertBaseModel } from "./job-inputs";
+import { tenantView } from "./ownership";
 import { fineTuningBaseUrl } from "./provider";
-import { refreshJob } from "./refresh";
-import { FINISHED, getJob, type JobRow, listJobs, recordOwner } from "./repository";
+import { refreshJob, refreshOwnedJob } from "./refresh";
+import { FINISHED, getJob, type JobRow, listJobs } from "./repository";
 import { CreateDatasetJobSchema, DatasetJobListSchema, DatasetJobSchema } from "./schemas";
 
 const security = [{ bearer: [] }];
@@ -24,7 +26,7 @@ const tags = ["Fine-tuning"];
 /** The provider's job plus the dataset, and the events and metrics kept when it ended. */
 export function jobJson(row: JobRow) {
   return {
-    ...(JSON.parse(row.job) as Record<string, unknown>),
+    ...tenantView(JSON.parse(row.job) as Record<string, unknown>),
     id: row.id,
     object: "fine_tuning.job" as const,
     status: row.status,
@@ -45,6 +47,8 @@ datasetJobs.openapi(
     tags,
     security,
     summary: "Check the dataset against the provider's rules, upload its splits and start a fine-tuning job",
+    description:
+      "`model` must be within the tenant's `allowed_models` (403 `model_not_allowed`), and a fine-tuned base must be the tenant's own (400 `model_not_available`). The uploaded files, the job, its result files and its fine-tuned model are recorded as the tenant's.",
     request: {
       params: DatasetIdParams,
       body: { required: true, content: { "application/json": { schema: CreateDatasetJobSchema } } },
@@ -65,8 +69,8 @@ datasetJobs.openapi(
           }
         : undefined;
     const req = { ...body, model: defaultBaseModel(dataset.kind, body.model) };
+    await assertBaseModel(c, req.model);
     const row = await startDatasetJob(c.env, baseUrl, dataset, req, vision);
-    await recordOwner(c.env.DB, dataset.tenant_id, row.id, "fine_tuning.job");
     return c.json(jobJson(row), 200);
   },
 );
@@ -131,6 +135,7 @@ openaiHooks.openapi(
       if (event.success && event.data.type.startsWith("fine_tuning.job.")) {
         const row = await getJob(c.env.DB, event.data.data.id);
         if (row) await refreshJob(c.env, row);
+        else await refreshOwnedJob(c.env, event.data.data.id);
       }
       return c.json({ received: true, replayed: false }, 200);
     } catch (err) {

@@ -59,3 +59,24 @@ export const DatasetJobSchema = z
 export const DatasetJobListSchema = z
   .object({ object: z.literal("list"), data: z.array(DatasetJobSchema), has_more: z.boolean() })
   .openapi("DatasetFineTuningJobList");
+
+/** `POST /v1/fine_tuning/jobs`: the fields the gateway checks; the rest goes to the provider as sent. */
+export const CreateFineTuningJobSchema = z
+  .looseObject({
+    model: z.string().min(1).openapi({
+      description:
+        "A base model within the tenant's `allowed_models`, or one of the tenant's own fine-tuned models.",
+    }),
+    training_file: z
+      .string()
+      .min(1)
+      .openapi({ description: "A file the tenant uploaded through the gateway." }),
+    validation_file: z.string().min(1).nullable().optional().openapi({
+      description: "A file the tenant uploaded through the gateway.",
+    }),
+  })
+  .openapi("CreateFineTuningJobRequest", {
+    description: "OpenAI CreateFineTuningJobRequest (checked for ownership, then passed through).",
+  });
+
+export type CreateFineTuningJob = z.infer<typeof CreateFineTuningJobSchema>;

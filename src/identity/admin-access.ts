@@ -6,7 +6,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { factory } from "../platform/factory";
 import { credentialOf, isAdminToken, keyBySecret } from "./authenticate";
 import type { ActiveKey } from "./repository";
 import { isApiKey } from "./repository";
@@ -32,7 +31,7 @@ async function identify(c: Context<AppEnv>): Promise<AdminCaller> {
     if (!key.console) {
       throw new GatewayError(
         403,
-        'This API key has no console access: create a key with "console": true (POST /admin/tenants/{id}/keys), or use ADMIN_TOKEN.',
+        'This API key has no console access: create a key with "console": true or the "admin" scope (POST /admin/tenants/{id}/keys), or use ADMIN_TOKEN.',
         { code: "console_access_required" },
       );
     }
@@ -80,7 +79,8 @@ export function tenantOfAdminPath(path: string): string | null {
   }
 }
 
-function assertInScope(key: ActiveKey, path: string): void {
+/** Refuses a console key outside `/admin/whoami` and its own tenant's `/admin/tenants/{id}/…`. */
+export function assertInScope(key: ActiveKey, path: string): void {
   if (path === WHOAMI_PATH) return;
   const tenantId = tenantOfAdminPath(path);
   if (tenantId === null) {
@@ -97,13 +97,3 @@ function assertInScope(key: ActiveKey, path: string): void {
     });
   }
 }
-
-/**
- * Guards `/admin/*`: ADMIN_TOKEN (compared in constant time) anywhere, a console key only within its
- * tenant. Idempotent, so every admin sub-app may install it.
- */
-export const requireAdminAccess = factory.createMiddleware(async (c, next) => {
-  const caller = await adminCallerOf(c);
-  if (caller.kind === "tenant") assertInScope(caller.key, c.req.path);
-  await next();
-});

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv, Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { factory } from "../platform/factory";
 import { sha256Hex, timingSafeEqual } from "./crypto";
 import type { Principal } from "./principal";
 import { type ActiveKey, findActiveKey, getTenant, isApiKey } from "./repository";
+import { ALL_SCOPES, END_USER_SCOPES, type Scope } from "./scopes";
 import { verifyUserToken } from "./user-tokens";
 
 /**
@@ -62,7 +62,9 @@ export function keyBySecret(db: D1Database, secret: string): Promise<ActiveKey |
 function tenantForAdmin(db: D1Database, tenantId: string, keyId: string): Promise<ActiveKey | null> {
   return cachedIdentity(`t:${keyId}:${tenantId}`, async () => {
     const tenant = await getTenant(db, tenantId);
-    return tenant ? { keyId, tenant, name: "ADMIN_TOKEN", prefix: "", console: true } : null;
+    return tenant
+      ? { keyId, tenant, name: "ADMIN_TOKEN", prefix: "", console: true, scopes: ALL_SCOPES }
+      : null;
   });
 }
 
@@ -79,13 +81,18 @@ export function forgetCachedIdentity(match: { keyId?: string; tenantId?: string 
   }
 }
 
-/** The credential of a request: `Authorization: Bearer …`, or for browsers the WebSocket subprotocol slot. */
+/**
+ * The credential of a request: `Authorization: Bearer …`, or, on a WebSocket handshake only (browsers
+ * cannot set headers there), the subprotocol slot the official SDK uses. A plain HTTP request naming
+ * a key in `Sec-WebSocket-Protocol` is not authenticated by it.
+ */
 export function credentialOf(req: Request): string | null {
   const auth = req.headers.get("authorization");
   if (auth) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     return match?.[1] ?? null;
   }
+  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return null;
   const protocols = req.headers.get("sec-websocket-protocol");
   if (!protocols) return null;
   for (const entry of protocols.split(",")) {
@@ -125,12 +132,9 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
         { code: "invalid_api_key" },
       );
     }
-    return { kind: "api_key", tenant: found.tenant, keyId: found.keyId, userId: headerUser(c) };
+    return keyPrincipal(c, found);
   }
-  if (await isAdminToken(c.env, secret)) {
-    const found = await adminActingAs(c);
-    return { kind: "api_key", tenant: found.tenant, keyId: found.keyId, userId: headerUser(c) };
-  }
+  if (await isAdminToken(c.env, secret)) return keyPrincipal(c, await adminActingAs(c));
   const claims = await verifyUserToken(c.env.TOKEN_SECRET, secret);
   // Tokens minted by the admin acting as a tenant stay valid while the same ADMIN_TOKEN is configured.
   const adminToken = c.env.ADMIN_TOKEN;
@@ -144,7 +148,29 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
       code: "invalid_api_key",
     });
   }
-  return { kind: "user_token", tenant: found.tenant, keyId: found.keyId, userId: claims.userId };
+  return {
+    kind: "user_token",
+    tenant: found.tenant,
+    keyId: found.keyId,
+    userId: claims.userId,
+    scopes: endUserScopes(found.scopes),
+  };
+}
+
+function keyPrincipal(c: Context<AppEnv>, key: ActiveKey): Principal {
+  return { kind: "api_key", tenant: key.tenant, keyId: key.keyId, userId: headerUser(c), scopes: key.scopes };
+}
+
+const endUserMemo = new WeakMap<ReadonlySet<Scope>, ReadonlySet<Scope>>();
+
+/** What a token minted by a key with `keyScopes` may do (memoised per cached key). */
+function endUserScopes(keyScopes: ReadonlySet<Scope>): ReadonlySet<Scope> {
+  let scopes = endUserMemo.get(keyScopes);
+  if (!scopes) {
+    scopes = new Set(END_USER_SCOPES.filter((s) => keyScopes.has(s)));
+    endUserMemo.set(keyScopes, scopes);
+  }
+  return scopes;
 }
 
 /** ADMIN_TOKEN on `/v1` acts as the tenant named by `X-Edgegate-Tenant` (the console's admin mode). */
@@ -166,9 +192,3 @@ async function adminActingAs(c: Context<AppEnv>): Promise<ActiveKey> {
   }
   return found;
 }
-
-/** Authenticates `/v1/*` callers and sets the request's `principal`. */
-export const authenticate = factory.createMiddleware(async (c, next) => {
-  c.set("principal", await resolvePrincipal(c));
-  await next();
-});

@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
 import { mintUserToken, USER_TOKEN_DEFAULT_TTL_SECONDS, USER_TOKEN_MAX_TTL_SECONDS } from "./user-tokens";
@@ -47,16 +46,8 @@ auth.openapi(
     },
   }),
   async (c) => {
+    // Only API keys with the `user_tokens` scope reach this (src/identity/route-access.ts).
     const principal = c.get("principal");
-    if (principal.kind !== "api_key") {
-      throw new GatewayError(
-        403,
-        "End-user tokens can only be minted with an API key, not with another token.",
-        {
-          code: "api_key_required",
-        },
-      );
-    }
     const { user, ttl_seconds } = c.req.valid("json");
     await enforceRateLimit(c.env, principal, null);
     const { token, expiresAt } = await mintUserToken(

@@ -1,5 +1,6 @@
 import { base64url, newId, sha256Hex } from "./crypto";
 import type { Tenant } from "./principal";
+import { type Scope, scopeList, scopesOf } from "./scopes";
 import type { TenantSettings } from "./settings";
 
 interface TenantRow {
@@ -16,6 +17,7 @@ interface KeyRow {
   name: string;
   key_prefix: string;
   console: number;
+  scopes: string | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -25,8 +27,9 @@ export interface ApiKeyInfo {
   tenantId: string;
   name: string;
   prefix: string;
-  /** May open the web console and the admin routes of its own tenant. */
+  /** May open the web console and the admin routes of its own tenant (the `admin` scope). */
   console: boolean;
+  scopes: ReadonlySet<Scope>;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -37,11 +40,13 @@ export interface ActiveKey {
   tenant: Tenant;
   name: string;
   prefix: string;
+  /** The `admin` scope: the console and the admin routes of its own tenant. */
   console: boolean;
+  scopes: ReadonlySet<Scope>;
 }
 
 const KEY_PREFIX = "egk_";
-const KEY_COLUMNS = "id, tenant_id, name, key_prefix, console, created_at, revoked_at";
+const KEY_COLUMNS = "id, tenant_id, name, key_prefix, console, scopes, created_at, revoked_at";
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 function toTenant(row: TenantRow): Tenant {
@@ -55,12 +60,14 @@ function toTenant(row: TenantRow): Tenant {
 }
 
 function toKey(row: KeyRow): ApiKeyInfo {
+  const scopes = scopesOf(row.scopes, row.console === 1);
   return {
     id: row.id,
     tenantId: row.tenant_id,
     name: row.name,
     prefix: row.key_prefix,
-    console: row.console === 1,
+    console: scopes.has("admin"),
+    scopes,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
@@ -110,26 +117,36 @@ export async function updateTenant(
   return row ? toTenant(row) : null;
 }
 
-/** Creates a key; the returned secret is shown once and only its hash is stored. */
+/** Creates a key with its scopes; the returned secret is shown once and only its hash is stored. */
 export async function createKey(
   db: D1Database,
   tenantId: string,
   name: string,
-  consoleAccess = false,
+  scopes: ReadonlySet<Scope>,
 ): Promise<{ key: string; info: ApiKeyInfo }> {
+  const consoleAccess = scopes.has("admin");
   const secret = `${KEY_PREFIX}${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
   const id = newId("key");
   const now = nowSeconds();
   const prefix = secret.slice(0, 12);
   await db
     .prepare(
-      "INSERT INTO api_keys (id, tenant_id, name, key_hash, key_prefix, console, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO api_keys (id, tenant_id, name, key_hash, key_prefix, console, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(id, tenantId, name, await sha256Hex(secret), prefix, consoleAccess ? 1 : 0, now)
+    .bind(
+      id,
+      tenantId,
+      name,
+      await sha256Hex(secret),
+      prefix,
+      consoleAccess ? 1 : 0,
+      JSON.stringify(scopeList(scopes)),
+      now,
+    )
     .run();
   return {
     key: secret,
-    info: { id, tenantId, name, prefix, console: consoleAccess, createdAt: now, revokedAt: null },
+    info: { id, tenantId, name, prefix, console: consoleAccess, scopes, createdAt: now, revokedAt: null },
   };
 }
 
@@ -156,7 +173,7 @@ export async function revokeKey(db: D1Database, id: string, tenantId?: string): 
   return row ? toKey(row) : null;
 }
 
-const ACTIVE_KEY_SQL = `SELECT k.id AS key_id, k.name AS key_name, k.key_prefix, k.console,
+const ACTIVE_KEY_SQL = `SELECT k.id AS key_id, k.name AS key_name, k.key_prefix, k.console, k.scopes,
     t.id, t.name, t.settings, t.created_at, t.cache_generation
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
   WHERE k.revoked_at IS NULL AND `;
@@ -166,17 +183,24 @@ export async function findActiveKey(
   by: { hash: string } | { id: string },
 ): Promise<ActiveKey | null> {
   const [column, value] = "hash" in by ? ["k.key_hash", by.hash] : ["k.id", by.id];
-  const row = await db
-    .prepare(`${ACTIVE_KEY_SQL}${column} = ?`)
-    .bind(value)
-    .first<TenantRow & { key_id: string; key_name: string; key_prefix: string; console: number }>();
+  const row = await db.prepare(`${ACTIVE_KEY_SQL}${column} = ?`).bind(value).first<
+    TenantRow & {
+      key_id: string;
+      key_name: string;
+      key_prefix: string;
+      console: number;
+      scopes: string | null;
+    }
+  >();
   if (!row) return null;
+  const scopes = scopesOf(row.scopes, row.console === 1);
   return {
     keyId: row.key_id,
     tenant: toTenant(row),
     name: row.key_name,
     prefix: row.key_prefix,
-    console: row.console === 1,
+    console: scopes.has("admin"),
+    scopes,
   };
 }
 

@@ -5,6 +5,7 @@ import { GatewayError } from "../platform/errors";
 const AUDIENCE = "edgegate:user";
 export const USER_TOKEN_DEFAULT_TTL_SECONDS = 900;
 export const USER_TOKEN_MAX_TTL_SECONDS = 86_400;
+const CLOCK_SKEW_SECONDS = 60;
 
 export interface UserTokenClaims {
   tenantId: string;
@@ -56,11 +57,22 @@ export async function verifyUserToken(secret: string | undefined, token: string)
       { code: expired ? "token_expired" : "invalid_api_key" },
     );
   }
-  const { sub, ten, kid } = payload;
+  const { sub, ten, kid, exp, iat } = payload;
   if (typeof sub !== "string" || typeof ten !== "string" || typeof kid !== "string") {
     throw new GatewayError(401, "The end-user token is missing its user, tenant or key claim.", {
       code: "invalid_api_key",
     });
+  }
+  // A token must end: one signed without `exp` (or with a lifetime past the cap, e.g. by a tool that
+  // holds TOKEN_SECRET) is refused, so a leaked token is never good forever.
+  const now = Math.floor(Date.now() / 1000);
+  const issued = typeof iat === "number" ? Math.min(iat, now) : now;
+  if (typeof exp !== "number" || exp - issued > USER_TOKEN_MAX_TTL_SECONDS + CLOCK_SKEW_SECONDS) {
+    throw new GatewayError(
+      401,
+      `The end-user token must expire within ${USER_TOKEN_MAX_TTL_SECONDS} seconds of being issued: mint one with POST /v1/auth/user_tokens.`,
+      { code: "invalid_api_key" },
+    );
   }
   return { userId: sub, tenantId: ten, keyId: kid };
 }

@@ -24,11 +24,23 @@ export interface Bindings {
   UPSTREAM_TIMEOUT_MS?: string;
   UPSTREAM_MAX_RETRIES?: string;
   UPSTREAM_RETRY_BASE_MS?: string;
+  /** Longest wait for the provider's next stream chunk before the stream ends with an error (default 60000; docs/streams.md). */
+  UPSTREAM_STREAM_IDLE_MS?: string;
   LOG_LEVEL?: string;
   /** Image operations one request may spend on vision checks (default 500; see src/vision/settings.ts). */
   VISION_REQUEST_BUDGET?: string;
-  /** DNS-over-HTTPS JSON endpoint used to refuse image hosts that resolve to private addresses. */
+  /**
+   * DNS-over-HTTPS JSON endpoint the outbound-URL guard resolves tenant-supplied hosts with (tools,
+   * fine-tuning base URLs, images); Cloudflare's by default. See src/platform/outbound-url.ts.
+   */
+  OUTBOUND_DOH_URL?: string;
+  /** Older name of OUTBOUND_DOH_URL, read when it is unset. */
   VISION_DOH_URL?: string;
+  /**
+   * Private hosts tenant-supplied URLs may reach: a comma list of host names (`*.corp.example`),
+   * addresses and CIDRs (`10.0.0.0/8`, `[fd12::/16]`), each optionally with `:port`. Empty: none.
+   */
+  OUTBOUND_ALLOW_PRIVATE_HOSTS?: string;
   /** How long cache counters are summed in an isolate before one D1 write (default 1000). */
   STATS_FLUSH_MS?: string;
 }

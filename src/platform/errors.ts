@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { log } from "./log";
 
-/** The OpenAI error body: all four keys are always present. @see OPENAI-REFERENCE.md C.3 */
+/** The OpenAI error body: all four keys are always present. @see docs/openai-reference.md C.3 */
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }

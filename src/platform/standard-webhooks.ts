@@ -3,7 +3,7 @@
  * `${webhook-id}.${webhook-timestamp}.${raw body}`, keyed with the base64 bytes after `whsec_`.
  * Verification compares in constant time (`crypto.subtle.verify`) with a 5-minute tolerance.
  * @see https://www.standardwebhooks.com/
- * @see OPENAI-REFERENCE.md section F
+ * @see docs/openai-reference.md F
  */
 import { GatewayError } from "./errors";
 

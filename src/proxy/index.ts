@@ -4,12 +4,20 @@ import { resolveAlias, routeHeader } from "../aliases/route";
 import { serveWithCache } from "../cache";
 import type { CacheKind } from "../cache/key";
 import { captureHook } from "../datasets/capture";
+import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
 import { callUpstream, postJson, relayResponse } from "../upstream";
 import { providerForModel, withProvider } from "../upstream/providers";
+import {
+  assertModelAccessible,
+  assertModelAllowed,
+  canUseModel,
+  isFineTuned,
+  modelNotFound,
+  modelOfCheckpoint,
+} from "./model-access";
 import {
   ChatCompletionRequestSchema,
   EmbeddingRequestSchema,
@@ -18,6 +26,8 @@ import {
   UpstreamObjectSchema,
 } from "./schemas";
 import { countModelCall } from "./traffic";
+
+export { assertModelAccessible, assertModelAllowed } from "./model-access";
 
 const security = [{ bearer: [] }];
 const relayed = {
@@ -43,20 +53,6 @@ export function endUserOf(c: Context<AppEnv>, body: ProxiedBody): string | null 
   return c.get("principal").userId ?? body.safety_identifier ?? body.user ?? null;
 }
 
-export function assertModelAllowed(c: Context<AppEnv>, model: string): void {
-  const allowed = c.get("principal").tenant.settings.allowed_models;
-  if (allowed && !allowed.includes(model)) {
-    throw new GatewayError(
-      403,
-      `The model '${model}' is not allowed for this tenant. Allowed: ${allowed.join(", ")}.`,
-      {
-        param: "model",
-        code: "model_not_allowed",
-      },
-    );
-  }
-}
-
 /**
  * Relays one JSON request to the provider after the tenant's checks, through the prompt cache;
  * streams pass through chunk by chunk.
@@ -71,6 +67,8 @@ async function forward(
   const principal = c.get("principal");
   const route = await resolveAlias(c.env.DB, principal.tenant.id, request.model, endUser ?? principal.keyId);
   const body = route ? { ...request, model: route.model } : request;
+  // After alias resolution, so an alias cannot reach another tenant's fine-tuned model either.
+  await assertModelAccessible(c, body.model);
   assertModelAllowed(c, body.model);
   const onAnswer = captureHook(c, kind, body);
   await enforceRateLimit(c.env, c.get("principal"), endUser);
@@ -142,21 +140,29 @@ proxy.openapi(
     method: "get",
     path: "/models",
     tags: ["Proxy"],
-    summary: "List models (the provider's, narrowed to the tenant's allowed models)",
+    summary: "List models: the provider's base models and the tenant's own fine-tuned models",
+    description:
+      "The provider's list without other tenants' fine-tuned (`ft:`) models: base models plus the models the tenant's own fine-tuning jobs produced, narrowed to the tenant's `allowed_models` when set.",
     security,
     responses: relayed,
   }),
   async (c) => {
-    await enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
+    const principal = c.get("principal");
+    await enforceRateLimit(c.env, principal, principal.userId);
     const upstream = await callUpstream(c.env, {
       method: "GET",
       path: "/models",
       requestId: c.get("requestId"),
     });
-    const allowed = c.get("principal").tenant.settings.allowed_models;
-    if (!allowed || !upstream.ok) return relayResponse(upstream);
+    if (!upstream.ok) return relayResponse(upstream);
     const list = (await upstream.json()) as ModelList;
-    return c.json({ ...list, data: list.data.filter((m) => allowed.includes(m.id)) }, 200);
+    const allowed = principal.tenant.settings.allowed_models;
+    const owned = new Set(await ownedModels(c.env.DB, principal.tenant.id));
+    const visible = list.data.filter(
+      (m) =>
+        (!isFineTuned(m.id) || owned.has(modelOfCheckpoint(m.id))) && (!allowed || allowed.includes(m.id)),
+    );
+    return c.json({ ...list, data: visible }, 200);
   },
 );
 
@@ -166,12 +172,14 @@ proxy.openapi(
     path: "/models/{model}",
     tags: ["Proxy"],
     summary: "Retrieve a model",
+    description: "Another tenant's fine-tuned model answers 404 `model_not_found`, as a missing model does.",
     security,
     request: { params: z.object({ model: z.string().min(1) }) },
     responses: relayed,
   }),
   async (c) => {
     const { model } = c.req.valid("param");
+    if (!(await canUseModel(c.env.DB, c.get("principal").tenant.id, model))) throw modelNotFound(model);
     assertModelAllowed(c, model);
     await enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
     const upstream = await callUpstream(c.env, {

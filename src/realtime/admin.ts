@@ -3,11 +3,12 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminCallerOf, requireAdminAccess } from "../identity/admin-access";
+import { adminCallerOf } from "../identity/admin-access";
 import { getTenant } from "../identity/repository";
 import { GatewayError } from "../platform/errors";
 import { createApp, ErrorSchema, errorResponses, jsonResponse } from "../platform/openapi";
-import { refusedHost } from "../vision/address";
+import { refusedHost } from "../platform/outbound-address";
+import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { sessionToChatExample } from "./chat-example";
 import {
   ChatExampleSchema,
@@ -81,7 +82,6 @@ function sessionJson(row: SessionRow) {
 }
 
 export const realtimeAdmin = createApp();
-realtimeAdmin.use("/tenants/*", requireAdminAccess);
 
 realtimeAdmin.openapi(
   createRoute({
@@ -90,7 +90,7 @@ realtimeAdmin.openapi(
     tags: ["Realtime"],
     summary: "Register or replace a server-side Realtime tool",
     description:
-      "The gateway adds the tool to every Realtime session of the tenant and runs its calls by POSTing `{tenant, user, session_id, call_id, name, arguments}` to `url`, signed with Standard Webhooks headers. The tenant's signing secret is returned once, with its first tool.",
+      "The gateway adds the tool to every Realtime session of the tenant and runs its calls by POSTing `{tenant, user, session_id, call_id, name, arguments}` to `url`, signed with Standard Webhooks headers. The tenant's signing secret is returned once, with its first tool. `url` must be http(s) without credentials, and its host must resolve only to public addresses (checked over DNS-over-HTTPS here and again at every call; redirects are followed only after the same check, at most 3): otherwise 400 `invalid_url` or `url_not_allowed`. Private hosts need the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN.",
     security,
     request: {
       params: TenantToolParams,
@@ -116,6 +116,7 @@ realtimeAdmin.openapi(
         { param: "url", code: "admin_token_required" },
       );
     }
+    await assertOutboundUrl(body.url, outboundPolicy(c.env), "url");
     const { tools } = await loadToolRegistry(c.env.DB, id);
     if (tools.length >= MAX_TOOLS_PER_TENANT && !tools.some((tool) => tool.name === name)) {
       throw new GatewayError(

@@ -5,7 +5,7 @@
  * sideband WebSocket (`?call_id=`) to run those tools, enforce the session's length and quotas, and
  * record usage and transcripts. Media and the `oai-events` data channel flow between the caller and
  * the provider directly.
- * @see OPENAI-REFERENCE.md A.1, A.4
+ * @see docs/openai-reference.md A.1, A.4
  * @see https://platform.openai.com/docs/guides/realtime-webrtc
  */
 import type { Context } from "hono";

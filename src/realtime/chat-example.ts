@@ -2,7 +2,7 @@
  * A finished Realtime session as a chat example for a dataset: its instructions as the system
  * message, then user and assistant turns (typed text or transcripts) and function calls with their
  * outputs, in conversation order.
- * @see OPENAI-REFERENCE.md D.4
+ * @see docs/openai-reference.md D.4
  */
 import { getSessionDetail, type ItemRow, type SessionDetail } from "./sessions-repository";
 

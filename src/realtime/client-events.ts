@@ -1,16 +1,17 @@
 /**
- * Client → upstream. Every frame's `type` is found by a prefix scan; audio appends are only
- * measured (for the audio quota) and forwarded as they are; `session.update` and `response.create`
- * are parsed to apply the tenant's policy. Unknown types pass through: the protocol grows.
+ * Client → upstream. Plain audio appends (a strict layout check, no parse) are only measured (for the
+ * audio quota) and forwarded as they are; every other event is parsed, the tenant's policy applied
+ * to `session.update`, `transcription_session.update` and `response.create`, and re-serialised.
+ * Unknown types pass through (re-serialised): the protocol grows.
  * @see https://platform.openai.com/docs/api-reference/realtime-client-events
  */
-import { base64AudioBytes, diagnoseFrame, frameType, parseEvent, topLevelString } from "./frame";
+import { base64StringBytes, classifyClientFrame } from "./frame";
 import type { RelaySession } from "./relay-session";
 import {
   applyToResponseCreate,
   applyToSessionUpdate,
+  applyToTranscriptionSessionUpdate,
   type PolicyViolation,
-  responseCreateNeedsPolicy,
 } from "./session-policy";
 
 /** Largest client frame accepted (the API's 15 MiB audio limit is about 20 MiB of base64 JSON, but
@@ -25,32 +26,24 @@ export const ACK_EVENT = "edgegate.ack";
 
 type Apply = (policy: RelaySession["policy"], event: Record<string, unknown>) => PolicyViolation | null;
 
-/** Re-serialises a policy-governed event, or reports why it was refused (then null). */
-function withPolicy(session: RelaySession, frame: string, apply: Apply): string | null {
-  const event = parseEvent(frame);
-  if (event === null) {
-    session.clientError({ code: "invalid_json", message: "The client event is not a valid JSON object." });
-    return null;
-  }
-  const violation = apply(session.policy, event);
-  if (violation) {
-    session.clientError({
-      code: violation.code,
-      message: violation.message,
-      param: violation.param,
-      clientEventId: typeof event.event_id === "string" ? event.event_id : null,
-    });
-    return null;
-  }
-  return JSON.stringify(event);
-}
+/** Policy for the events that configure a session or a response; others are only re-serialised. */
+const POLICED: Record<string, Apply> = {
+  "session.update": applyToSessionUpdate,
+  // The legacy name still updates a (transcription) session upstream: the same policy applies.
+  "transcription_session.update": applyToTranscriptionSessionUpdate,
+  "response.create": applyToResponseCreate,
+};
 
-function refuse(session: RelaySession, code: string, message: string, frame: string | null): void {
-  const clientEventId = frame !== null && frame.length < 4096 ? topLevelString(frame, "event_id") : null;
+function refuse(session: RelaySession, code: string, message: string, clientEventId: string | null): void {
   session.clientError({ code, message, clientEventId });
 }
 
-/** Handles one client frame; never throws, and never ends the session for a bad frame. */
+/**
+ * Handles one client frame; never throws, and never ends the session for a bad frame. A plain audio
+ * append is forwarded as it is; every other event is parsed, has the tenant's policy applied to the
+ * parsed object and is forwarded as `JSON.stringify` of that object, so what the gateway checked is
+ * exactly what the provider reads (no duplicate keys, escapes or whitespace tricks survive).
+ */
 export function onClientFrame(session: RelaySession, data: string | ArrayBuffer): void {
   if (typeof data !== "string") {
     refuse(
@@ -70,28 +63,36 @@ export function onClientFrame(session: RelaySession, data: string | ArrayBuffer)
     );
     return;
   }
-  let type = frameType(data);
-  if (type === null) {
-    const diagnosis = diagnoseFrame(data);
-    if ("code" in diagnosis) {
-      refuse(session, diagnosis.code, diagnosis.message, data);
-      return;
-    }
-    type = diagnosis.type;
-  }
-  if (type === ACK_EVENT) {
-    // The gateway's own event: never forwarded (the provider would refuse an unknown type).
-    session.acknowledge(topLevelString(data, "last_event_id"), topLevelString(data, "event_id"));
+  const parsed = classifyClientFrame(data);
+  if (parsed.kind === "append") {
+    session.addAudio("input", parsed.audioBytes);
+    session.fromClient(data, "input_audio_buffer.append");
+    session.enforceQuota();
     return;
   }
-  let frame: string | null = data;
-  if (type === "input_audio_buffer.append") {
-    session.addAudio("input", base64AudioBytes(data, "audio"));
-  } else if (type === "session.update") {
-    frame = withPolicy(session, data, applyToSessionUpdate);
-  } else if (type === "response.create" && responseCreateNeedsPolicy(session.policy, data)) {
-    frame = withPolicy(session, data, applyToResponseCreate);
+  if (parsed.kind === "invalid") {
+    refuse(session, parsed.code, parsed.message, parsed.clientEventId);
+    return;
   }
-  if (frame !== null) session.fromClient(frame, type);
+  const { type, event } = parsed;
+  const clientEventId = typeof event.event_id === "string" ? event.event_id : null;
+  if (type === ACK_EVENT) {
+    // The gateway's own event: never forwarded (the provider would refuse an unknown type).
+    const last = typeof event.last_event_id === "string" ? event.last_event_id : null;
+    session.acknowledge(last, clientEventId);
+    return;
+  }
+  if (type === "input_audio_buffer.append") session.addAudio("input", base64StringBytes(event.audio));
+  const violation = POLICED[type]?.(session.policy, event) ?? null;
+  if (violation) {
+    session.clientError({
+      code: violation.code,
+      message: violation.message,
+      param: violation.param,
+      clientEventId,
+    });
+    return;
+  }
+  session.fromClient(JSON.stringify(event), type);
   session.enforceQuota();
 }

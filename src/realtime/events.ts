@@ -1,7 +1,7 @@
 /**
  * Events and close codes the gateway itself produces on a Realtime socket. Errors use the API's
  * `error` event shape so SDKs surface them like upstream errors.
- * @see OPENAI-REFERENCE.md A.5
+ * @see docs/openai-reference.md A.5
  */
 
 /** Close codes the gateway sends (RFC 6455 §7.4.1). */

@@ -33,6 +33,8 @@ export interface RealtimePolicy {
   graceSeconds: number;
   replayBufferBytes: number;
   tools: ServerTool[];
+  /** MCP servers (URL prefixes or `connector_…` ids) client-added MCP tools may name; empty: none. */
+  mcpServers: string[];
   /** The `whsec_…` secret that signs tool calls; null when the tenant has no tools. */
   toolSecret: string | null;
 }
@@ -101,6 +103,7 @@ export function resolvePolicy(
     graceSeconds: rt.reconnect_grace_seconds ?? REALTIME_DEFAULTS.reconnect_grace_seconds,
     replayBufferBytes: rt.replay_buffer_bytes ?? REALTIME_DEFAULTS.replay_buffer_bytes,
     tools,
+    mcpServers: rt.mcp_servers ?? [],
     toolSecret,
   };
 }

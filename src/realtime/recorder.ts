@@ -1,7 +1,7 @@
 /**
  * Turns the server events of one session into records for D1: conversation items in order (with
  * typed text, audio transcripts, function calls and outputs) and each `response.done` usage.
- * @see OPENAI-REFERENCE.md A.9, A.11
+ * @see docs/openai-reference.md A.9, A.11
  */
 import { type ItemRecord, itemText, type RealtimeRecord, usageCounts } from "./records";
 

@@ -89,7 +89,7 @@ const obj = (value: unknown): Record<string, unknown> =>
 
 /**
  * The usage of a `response.done` event's `response.usage`, flattened.
- * @see OPENAI-REFERENCE.md A.11
+ * @see docs/openai-reference.md A.11
  */
 export function usageCounts(usage: unknown): UsageCounts {
   const u = obj(usage);

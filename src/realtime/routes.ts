@@ -9,11 +9,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { GatewayError } from "../platform/errors";
 import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
-import { postJson } from "../upstream";
 import { createCall } from "./calls";
+import { mintClientSecret } from "./client-secrets";
 import {
-  allowedModelsOf,
-  assertRealtimeModel,
   encodePolicy,
   INLINE_POLICY_MAX_CHARS,
   POLICY_HEADER,
@@ -22,14 +20,7 @@ import {
   SUBPROTOCOL_HEADER,
 } from "./policy";
 import { ClientSecretRequestSchema, ClientSecretSchema, RealtimeQuerySchema } from "./schemas";
-import {
-  assertQuotaLeft,
-  assertTarget,
-  forcedSession,
-  policyFor,
-  requireUser,
-  upstreamError,
-} from "./session-access";
+import { assertTarget, policyFor, requireUser } from "./session-access";
 
 const security = [{ bearer: [] }];
 const errorJson = (description: string) => ({
@@ -51,7 +42,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Open a Realtime WebSocket session (GA protocol)",
     description:
-      'Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`. A client may acknowledge what it has read with the gateway\'s own client event `{"type":"edgegate.ack","last_event_id":"…"}` (never forwarded): from then on, falling behind by more than half the replay buffer ends its connection with an `error` `client_too_slow` and close 1008, and it can reattach from its last ack.',
+      'Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`. A client may acknowledge what it has read with the gateway\'s own client event `{"type":"edgegate.ack","last_event_id":"…"}` (never forwarded): from then on, falling behind by more than half the replay buffer ends its connection with an `error` `client_too_slow` and close 1008, and it can reattach from its last ack. Every client event except a plain `input_audio_buffer.append` is parsed and forwarded re-serialised, with the tenant\'s policy applied to `session.update`, `transcription_session.update` and `response.create` (enforced instructions, allowed voices and models, MCP tools only for servers in `realtime.mcp_servers`); an event that is not a JSON object with a string `type` gets an `error` event (`invalid_json` or `invalid_event`) and is not forwarded.',
     security,
     request: { query: RealtimeQuerySchema },
     responses: {
@@ -109,7 +100,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Mint an ephemeral client secret with the tenant's session policy forced in",
     description:
-      "For WebRTC clients that connect to the provider directly: the session's model must be allowed, and the tenant's enforced instructions and voice are set. The tenant's server-side tools are left out: the gateway does not relay a direct WebRTC session, so nobody would run them.",
+      "For WebRTC clients that connect to the provider directly. The session's model (for `type: \"transcription\"`, its transcription model) must be allowed; the tenant's enforced instructions and default voice are set, a voice outside `allowed_voices` is refused (403 `voice_not_allowed`), and MCP tools must name a server in `realtime.mcp_servers` (403 `mcp_server_not_allowed`). `expires_after.seconds` is cut to the tenant's `realtime.client_secret_ttl_seconds` (default 600). Each unexpired secret holds one of the user's concurrent-session slots and is refused (429 `too_many_sessions` or `quota_exceeded`) when the user has none left or used up a daily quota; an API key without `X-User-Id` counts as the user `key:<key id>`. The provider cannot lock a direct session: its end user can still send `session.update` over the data channel, and its length and usage are not metered by the gateway (use the WebSocket or `/v1/realtime/calls` for that). The tenant's server-side tools are left out: nobody would run them.",
     security,
     request: {
       body: { required: true, content: { "application/json": { schema: ClientSecretRequestSchema } } },
@@ -120,33 +111,12 @@ realtime.openapi(
         content: { "application/json": { schema: ClientSecretSchema } },
       },
       ...errorResponses,
-      403: errorJson("Model not allowed for the tenant"),
-      429: errorJson("Rate limit or daily quota reached"),
+      403: errorJson("Model, voice or MCP server not allowed for the tenant"),
+      429: errorJson("Too many sessions or unexpired secrets, rate limit or daily quota reached"),
       502: errorJson("The upstream failed; its error is passed on"),
     },
   }),
-  async (c) => {
-    const principal = c.get("principal");
-    const body = c.req.valid("json");
-    const requested = body.session ?? { type: "realtime" };
-    let session: Record<string, unknown> = requested;
-    if (requested.type !== "transcription") {
-      const model = typeof requested.model === "string" ? requested.model : "gpt-realtime";
-      assertRealtimeModel(allowedModelsOf(principal), model, "session.model");
-      const policy = await policyFor(c, principal.userId ?? "", model);
-      if (principal.userId !== null) await assertQuotaLeft(c, policy);
-      // Server-side tools only run in sessions the gateway relays (or joins, for calls it set up).
-      session = forcedSession({ ...policy, tools: [] }, { ...requested, type: "realtime", model });
-    }
-    await enforceRateLimit(c.env, principal, principal.userId);
-    const upstream = await postJson(
-      c.env,
-      "/realtime/client_secrets",
-      { ...body, session },
-      c.get("requestId"),
-    );
-    return c.json(await upstreamJson(upstream), 200);
-  },
+  async (c) => c.json(await mintClientSecret(c, c.req.valid("json")), 200),
 );
 
 realtime.openapi(
@@ -156,7 +126,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Start a WebRTC call through the gateway (SDP offer in, SDP answer out)",
     description:
-      'The body is the SDP offer, either as `application/sdp` (with an optional `?model=`) or as `multipart/form-data` with an `sdp` part and an optional `session` part (a GA session config, `type: "realtime"`). Authenticate like the WebSocket: an API key with `X-User-Id`, or an end-user token. The tenant\'s policy is forced into the session, its server-side tools included: the gateway joins the call over a sideband WebSocket to run them and to record usage and transcripts. Answers 201 with the SDP answer and `Location: /v1/realtime/calls/{call_id}`.',
+      'The body is the SDP offer, either as `application/sdp` (with an optional `?model=`) or as `multipart/form-data` with an `sdp` part and an optional `session` part (a GA session config, `type: "realtime"`). Authenticate like the WebSocket: an API key with `X-User-Id`, or an end-user token. The tenant\'s policy is forced into the session, its server-side tools included: the gateway joins the call over a sideband WebSocket to run them and to record usage and transcripts. The model must be allowed, a voice outside `allowed_voices` is refused, and MCP tools must name a server in `realtime.mcp_servers` (403 `mcp_server_not_allowed`). Answers 201 with the SDP answer and `Location: /v1/realtime/calls/{call_id}`.',
     security,
     responses: {
       201: {
@@ -164,7 +134,7 @@ realtime.openapi(
         content: { "application/sdp": { schema: z.string() } },
       },
       ...errorResponses,
-      403: errorJson("Model or voice not allowed for the tenant"),
+      403: errorJson("Model, voice or MCP server not allowed for the tenant"),
       415: errorJson("Not an SDP offer"),
       429: errorJson("Too many sessions, rate limit or daily quota reached"),
       502: errorJson("The upstream failed; its error is passed on"),
@@ -172,13 +142,3 @@ realtime.openapi(
   }),
   (c) => createCall(c),
 );
-
-/** The upstream's JSON answer, or its error as a GatewayError. */
-async function upstreamJson(res: Response): Promise<z.infer<typeof ClientSecretSchema>> {
-  if (!res.ok) throw await upstreamError(res);
-  const body = (await res.json().catch(() => null)) as z.infer<typeof ClientSecretSchema> | null;
-  if (body) return body;
-  throw new GatewayError(502, "The upstream answered with a body that is not JSON.", {
-    type: "server_error",
-  });
-}

@@ -178,7 +178,7 @@ export const SessionDetailSchema = z
 
 export const ChatExampleSchema = z
   .object({ messages: z.array(ChatMessageSchema) })
-  .openapi("RealtimeChatExample", { description: "A chat fine-tuning example (OPENAI-REFERENCE.md D.4)." });
+  .openapi("RealtimeChatExample", { description: "A chat fine-tuning example (supervised format)." });
 
 export const ClientSecretRequestSchema = z
   .strictObject({

@@ -55,15 +55,6 @@ export function assertTarget(
   assertRealtimeModel(allowedModelsOf(principal), model);
 }
 
-/** Refuses a user who used up a daily quota (429 `quota_exceeded`). */
-export async function assertQuotaLeft(c: Context<AppEnv>, policy: RealtimePolicy): Promise<void> {
-  if (policy.dailyAudioSeconds === null && policy.dailyTokens === null) return;
-  const stub = c.env.REALTIME.getByName(`${policy.tenantId}:${policy.userId}`);
-  const message = await stub.quotaExceeded(policy);
-  if (message !== null)
-    throw new GatewayError(429, message, { type: "rate_limit_error", code: "quota_exceeded" });
-}
-
 /** A failed upstream answer as a GatewayError: its status, message, type, code and param kept. */
 export async function upstreamError(res: Response): Promise<GatewayError> {
   const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;

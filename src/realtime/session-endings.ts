@@ -1,7 +1,7 @@
 /**
  * Why a session ends, as the client sees it: the `error` event (if any), the close code and the
  * reason recorded in D1. One place, so every ending is consistent.
- * @see OPENAI-REFERENCE.md A.5
+ * @see docs/openai-reference.md A.5
  */
 import { CLOSE, type GatewayEventError } from "./events";
 import { type QuotaKind, quotaMessage } from "./ledger";

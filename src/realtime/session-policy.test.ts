@@ -3,6 +3,7 @@ import type { RealtimePolicy } from "./policy";
 import {
   applyToResponseCreate,
   applyToSessionUpdate,
+  applyToTranscriptionSessionUpdate,
   forcePolicy,
   initialSessionUpdate,
 } from "./session-policy";
@@ -22,6 +23,7 @@ const policy = (overrides: Partial<RealtimePolicy> = {}): RealtimePolicy => ({
   graceSeconds: 30,
   replayBufferBytes: 1_000_000,
   tools: [],
+  mcpServers: [],
   toolSecret: null,
   ...overrides,
 });
@@ -111,5 +113,49 @@ describe("session policy", () => {
         tools: [{ type: "function", name: "lookup", description: "d", parameters: { type: "object" } }],
       },
     });
+  });
+
+  it("refuses client MCP tools unless the tenant lists their server", () => {
+    const mcp = (server: Record<string, unknown>) => ({
+      session: {
+        type: "realtime",
+        tools: [
+          { type: "function", name: "f" },
+          { type: "mcp", server_label: "s", ...server },
+        ],
+      },
+    });
+    const none = applyToSessionUpdate(policy(), mcp({ server_url: "https://mcp.example.com/sse" }));
+    expect(none).toMatchObject({ code: "mcp_server_not_allowed", param: "session.tools[1]" });
+    expect(none?.message).toContain("realtime.mcp_servers");
+    const p = policy({ mcpServers: ["https://mcp.example.com/tenant/", "connector_googledrive"] });
+    expect(applyToSessionUpdate(p, mcp({ server_url: "https://mcp.example.com/tenant/sse" }))).toBeNull();
+    expect(applyToSessionUpdate(p, mcp({ connector_id: "connector_googledrive" }))).toBeNull();
+    for (const refused of [
+      { server_url: "https://mcp.example.com/other" },
+      { server_url: "https://mcp.example.com@evil.example/tenant/" },
+      { server_url: "https://mcp.example.com.evil.example/tenant/" },
+      { server_url: "http://mcp.example.com/tenant/" },
+      { server_url: "https://user:pw@mcp.example.com/tenant/" },
+      { connector_id: "connector_gmail" },
+      { connector_id: "https://mcp.example.com/tenant/" },
+      { server_url: "https://mcp.example.com/tenant/", connector_id: "connector_googledrive" },
+      {},
+    ]) {
+      expect(applyToSessionUpdate(p, mcp(refused))?.code, JSON.stringify(refused)).toBe(
+        "mcp_server_not_allowed",
+      );
+    }
+    expect(
+      applyToResponseCreate(p, {
+        response: { tools: [{ type: "mcp", server_label: "x", server_url: "https://evil.example/" }] },
+      }),
+    ).toMatchObject({ code: "mcp_server_not_allowed", param: "response.tools[0]" });
+  });
+
+  it("checks a legacy transcription_session.update as a transcription session.update", () => {
+    const p = policy({ allowedModels: ["gpt-4o-transcribe"] });
+    const event = { session: { audio: { input: { transcription: { model: "whisper-1" } } } } };
+    expect(applyToTranscriptionSessionUpdate(p, event)?.code).toBe("model_not_allowed");
   });
 });

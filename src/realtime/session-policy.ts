@@ -4,10 +4,11 @@
  * (enforced instructions kept, voices and models checked, server-side tools merged in).
  * @see https://platform.openai.com/docs/api-reference/realtime-client-events/session/update
  */
+import { mcpToolRefusal } from "./mcp-servers";
 import { type RealtimePolicy, toolDefinitions } from "./policy";
 
 export interface PolicyViolation {
-  code: "voice_not_allowed" | "model_not_allowed" | "invalid_event";
+  code: "voice_not_allowed" | "model_not_allowed" | "mcp_server_not_allowed" | "invalid_event";
   message: string;
   param: string;
 }
@@ -31,6 +32,17 @@ function withServerTools(policy: RealtimePolicy, client: unknown): unknown {
   const serverNames = new Set(policy.tools.map((tool) => tool.name));
   const own = client.filter((tool) => !(isObject(tool) && serverNames.has(String(tool.name))));
   return [...own, ...toolDefinitions(policy.tools)];
+}
+
+/** The first client MCP tool the tenant's `mcp_servers` list does not allow, as a violation. */
+function checkMcpTools(policy: RealtimePolicy, tools: unknown, param: string): PolicyViolation | null {
+  if (!Array.isArray(tools)) return null;
+  for (const [index, tool] of tools.entries()) {
+    if (!isObject(tool) || tool.type !== "mcp") continue;
+    const message = mcpToolRefusal(policy.mcpServers ?? [], tool);
+    if (message !== null) return { code: "mcp_server_not_allowed", message, param: `${param}[${index}]` };
+  }
+  return null;
 }
 
 function voiceOf(value: unknown): string | null {
@@ -91,6 +103,8 @@ export function applyToSessionUpdate(policy: RealtimePolicy, event: Json): Polic
   if (transcription) return transcription;
   const voice = checkVoice(policy, session.audio, "session.audio.output.voice");
   if (voice) return voice;
+  const mcp = checkMcpTools(policy, session.tools, "session.tools");
+  if (mcp) return mcp;
   if ("instructions" in session) session.instructions = withEnforced(policy, session.instructions);
   if ("tools" in session) session.tools = withServerTools(policy, session.tools);
   return null;
@@ -102,16 +116,23 @@ export function applyToResponseCreate(policy: RealtimePolicy, event: Json): Poli
   if (!isObject(response)) return null;
   const voice = checkVoice(policy, response.audio, "response.audio.output.voice");
   if (voice) return voice;
+  const mcp = checkMcpTools(policy, response.tools, "response.tools");
+  if (mcp) return mcp;
   if ("instructions" in response) response.instructions = withEnforced(policy, response.instructions);
   if ("tools" in response) response.tools = withServerTools(policy, response.tools);
   return null;
 }
 
-/** True when a `response.create` frame might carry overrides the policy governs. */
-export function responseCreateNeedsPolicy(policy: RealtimePolicy, frame: string): boolean {
-  if (policy.instructions === null && policy.allowedVoices === null && policy.tools.length === 0)
-    return false;
-  return frame.includes('"response"');
+/**
+ * The legacy `transcription_session.update`: the provider applies it as a `session.update` of type
+ * `transcription`, so it is checked (and forwarded) as one.
+ */
+export function applyToTranscriptionSessionUpdate(
+  policy: RealtimePolicy,
+  event: Json,
+): PolicyViolation | null {
+  if (isObject(event.session)) event.session.type = "transcription";
+  return applyToSessionUpdate(policy, event);
 }
 
 /**

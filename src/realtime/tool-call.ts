@@ -2,14 +2,23 @@
  * Runs one call of a tenant's server-side tool: POSTs `{tenant, user, session_id, call_id, name,
  * arguments}` to the tool's URL signed with Standard Webhooks headers, and turns the answer (or the
  * failure) into the `output` string of a `function_call_output` item for the model.
+ *
+ * The URL goes through the gateway's outbound-URL guard at every call (not only at registration: DNS
+ * answers change): its host is resolved and checked, redirects are never followed automatically, and
+ * each redirect hop is checked before it is requested. A refused hop is never contacted, so the
+ * model's output says why without anything from it.
  * @see https://platform.openai.com/docs/guides/realtime-conversations#function-calling
  */
 
+import { env } from "cloudflare:workers";
+import { guardedFetch, type OutboundEnv, outboundPolicy } from "../platform/outbound-url";
 import { signWebhook } from "../platform/standard-webhooks";
 import type { ServerTool } from "./policy";
 
 /** Longest tool answer passed to the model; longer ones are cut (the model sees that they were). */
 export const MAX_TOOL_OUTPUT_CHARS = 64 * 1024;
+/** Redirects a tool call follows, each hop checked again by the outbound-URL guard. */
+export const MAX_TOOL_REDIRECTS = 3;
 
 export interface ToolCallPayload {
   tenant: string;
@@ -54,7 +63,11 @@ export async function callServerTool(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), tool.timeoutMs);
   try {
-    const res = await fetch(tool.url, {
+    // The call runs in the session's Durable Object; the guard's settings are the deployment's variables.
+    const fetched = await guardedFetch(tool.url, {
+      policy: outboundPolicy(env as OutboundEnv),
+      signal: controller.signal,
+      maxRedirects: MAX_TOOL_REDIRECTS,
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -62,9 +75,11 @@ export async function callServerTool(
         ...signature,
       },
       body,
-      signal: controller.signal,
     });
-    return await readOutput(res, tool.name);
+    if (!fetched.ok) {
+      return failure(tool.name, `The gateway refused to call the tool's URL: ${fetched.message}.`);
+    }
+    return await readOutput(fetched.response, tool.name);
   } catch (err) {
     if (controller.signal.aborted) {
       return failure(tool.name, `The tool did not answer within ${tool.timeoutMs} ms.`);

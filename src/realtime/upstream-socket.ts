@@ -3,7 +3,7 @@
  * so the handshake is an HTTP(S) `fetch` with `Upgrade: websocket`; the GA protocol is spoken, so
  * no `OpenAI-Beta` header is sent.
  * @see https://developers.cloudflare.com/workers/examples/websockets/#write-a-websocket-client
- * @see OPENAI-REFERENCE.md A.1, A.2
+ * @see docs/openai-reference.md A.1, A.2
  */
 import type { Bindings } from "../platform/env";
 import { callUpstream } from "../upstream";
@@ -95,7 +95,7 @@ export function isRefusal(value: WebSocket | UpstreamRefusal): value is Upstream
 /**
  * Ends a WebRTC call at the provider (`POST /realtime/calls/{id}/hangup`): closing the sideband
  * alone would leave the call, and its bill, running. Never throws.
- * @see OPENAI-REFERENCE.md A.1, A.4
+ * @see docs/openai-reference.md A.1, A.4
  */
 export async function hangUpCall(env: Bindings, callId: string): Promise<void> {
   try {

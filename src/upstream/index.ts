@@ -1,6 +1,7 @@
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
+import { scrubErrorResponse } from "./scrub";
 
 /** Statuses worth another attempt: OpenAI's SDK retries the same set. @see OPENAI-REFERENCE.md C.3 */
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
@@ -55,8 +56,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The one place that talks to `OPENAI_BASE_URL` with the provider key. Retries 408/409/429/5xx and
  * network errors with backoff before any byte has reached the client, honours `retry-after` and
- * `x-should-retry`, and times out waiting for response headers (504). Bodies are never buffered:
- * the returned response streams straight from the upstream.
+ * `x-should-retry`, and times out waiting for response headers (504). Successful bodies are never
+ * buffered: the returned response streams straight from the upstream. Error bodies are read and
+ * returned without the operator's organization and project ids (`scrub.ts`).
  */
 export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise<Response> {
   const s = settingsOf(env);
@@ -69,7 +71,9 @@ export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise
     const last = attempt >= s.maxRetries;
     let res: Response;
     try {
-      res = await fetchWithTimeout(url, { method: req.method, headers, body: req.body ?? null }, s.timeoutMs);
+      // Never follow a redirect: a tenant's fine-tuning base URL could send the key and body inside.
+      const init: RequestInit = { method: req.method, headers, body: req.body ?? null, redirect: "manual" };
+      res = await fetchWithTimeout(url, init, s.timeoutMs);
     } catch (err) {
       if (err instanceof GatewayError && err.status === 504) throw err;
       if (last) throw unreachable(err);
@@ -78,9 +82,10 @@ export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise
       continue;
     }
     if (res.status === 401) throw await credentialsRefused(env, req, res);
-    if (last || !shouldRetry(res)) return res;
+    if (res.ok) return res;
+    if (last || !shouldRetry(res)) return scrubErrorResponse(res);
     const wait = retryDelayMs(res, attempt, s.retryBaseMs);
-    if (wait > MAX_RETRY_WAIT_MS) return res;
+    if (wait > MAX_RETRY_WAIT_MS) return scrubErrorResponse(res);
     log(env, "warn", "upstream error, retrying", { request_id: req.requestId, attempt, status: res.status });
     await res.body?.cancel();
     await sleep(wait);

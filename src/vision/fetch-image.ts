@@ -1,11 +1,16 @@
 /**
- * Loading an image for validation: `data:` URLs decoded, `http(s)` URLs fetched with manual
- * redirects (each hop checked by the SSRF guard, its host name resolved first; see dns.ts), a timeout, and the size cap enforced while the
- * body streams in, so an oversized or endless response is cut off early.
+ * Loading an image for validation: `data:` URLs decoded, `http(s)` URLs fetched through the gateway's
+ * one outbound-URL guard (src/platform/outbound-url.ts: manual redirects, each hop checked and its host
+ * name resolved first), a timeout, and the size cap enforced while the body streams in, so an
+ * oversized or endless response is cut off early.
  */
 import { readCapped } from "../platform/body";
-import { isIpLiteral, refusedHost } from "./address";
-import { checkResolvedHost } from "./dns";
+import {
+  guardedFetch,
+  type OutboundPolicy,
+  type OutboundRefusal,
+  outboundPolicy,
+} from "../platform/outbound-url";
 import type { VisionLimits } from "./settings";
 
 export type LoadFailure = {
@@ -58,24 +63,30 @@ async function readImageBody(res: Response, cap: number): Promise<Loaded | LoadF
   return { ok: true, bytes };
 }
 
-function checkUrl(raw: string, limits: VisionLimits): URL | LoadFailure {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return fail("unsupported_url", "is not a valid URL");
+/** The shared outbound-URL guard as images use it: the tenant's private-host switch, the operator's list. */
+function imagePolicy(limits: VisionLimits): OutboundPolicy {
+  return {
+    ...outboundPolicy({ OUTBOUND_ALLOW_PRIVATE_HOSTS: limits.operatorAllowedHosts }),
+    dohUrl: limits.dohUrl,
+    allowAllPrivate: limits.allowPrivateHosts,
+  };
+}
+
+function imageFailure(refusal: OutboundRefusal): LoadFailure {
+  switch (refusal.code) {
+    case "invalid_url":
+      return fail(
+        "unsupported_url",
+        refusal.message.replace("only http and https URLs", "only http, https and data URLs"),
+      );
+    case "blocked_host":
+      return fail(
+        "blocked_host",
+        `${refusal.message}; images must be on a public host (or enable vision.allow_private_image_hosts)`,
+      );
+    default:
+      return fail(refusal.code, refusal.message);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return fail("unsupported_url", `only http, https and data URLs are accepted, not ${url.protocol}`);
-  }
-  const refused = limits.allowPrivateHosts ? null : refusedHost(url);
-  if (refused) {
-    return fail(
-      "blocked_host",
-      `${refused}; images must be on a public host (or enable vision.allow_private_image_hosts)`,
-    );
-  }
-  return url;
 }
 
 async function fetchHops(
@@ -83,30 +94,19 @@ async function fetchHops(
   limits: VisionLimits,
   signal: AbortSignal,
 ): Promise<Loaded | LoadFailure> {
-  let next = raw;
-  for (let hop = 0; ; hop++) {
-    const url = checkUrl(next, limits);
-    if (!(url instanceof URL)) return url;
-    if (!limits.allowPrivateHosts && !isIpLiteral(url)) {
-      const host = await checkResolvedHost(url.hostname, limits.dohUrl, signal);
-      if (!host.ok) return fail(host.code, host.message);
-    }
-    const res = await fetch(url, { redirect: "manual", signal, headers: { accept: "image/*" } });
-    const location = res.headers.get("location");
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.body?.cancel();
-      if (hop >= limits.maxRedirects) {
-        return fail("too_many_redirects", `more than ${limits.maxRedirects} redirects`);
-      }
-      next = new URL(location, url).toString();
-      continue;
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      return fail("fetch_failed", `the image URL answered HTTP ${res.status}`);
-    }
-    return readImageBody(res, limits.maxImageBytes);
+  const fetched = await guardedFetch(raw, {
+    policy: imagePolicy(limits),
+    signal,
+    maxRedirects: limits.maxRedirects,
+    headers: { accept: "image/*" },
+  });
+  if (!fetched.ok) return imageFailure(fetched);
+  const res = fetched.response;
+  if (!res.ok) {
+    await res.body?.cancel();
+    return fail("fetch_failed", `the image URL answered HTTP ${res.status}`);
   }
+  return readImageBody(res, limits.maxImageBytes);
 }
 
 /** The bytes behind an image URL, or why they could not be had. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DEFAULT_DOH_URL } from "./dns";
+import { type OutboundEnv, outboundDohUrl } from "../platform/outbound-url";
 
 /** The `vision` section of tenant settings: the provider's limits, kept per tenant (OpenAI's by default). */
 export const VisionSettingsSchema = z
@@ -61,8 +61,10 @@ export interface VisionLimits {
   maxRedirects: number;
   /** The tenant's `request_budget`, when set (else the deployment's; see `operationBudget`). */
   requestBudget: number | undefined;
-  /** DNS-over-HTTPS resolver that checks image host names (VISION_DOH_URL). */
+  /** DNS-over-HTTPS resolver that checks image host names (OUTBOUND_DOH_URL, formerly VISION_DOH_URL). */
   dohUrl: string;
+  /** Private hosts the operator allows for every outbound URL (OUTBOUND_ALLOW_PRIVATE_HOSTS). */
+  operatorAllowedHosts: string;
   /** Training tokens allowed per example (text and images). */
   maxTokensPerExample: number;
   /** Examples a dataset needs before it can train (OpenAI: 10). */
@@ -70,10 +72,7 @@ export interface VisionLimits {
 }
 
 /** The tenant's limits; `env` supplies the deployment's DNS-over-HTTPS resolver (Cloudflare's when unset). */
-export function visionLimits(
-  s: VisionSettings | undefined,
-  env: { VISION_DOH_URL?: string } = {},
-): VisionLimits {
+export function visionLimits(s: VisionSettings | undefined, env: OutboundEnv = {}): VisionLimits {
   return {
     allowPrivateHosts: s?.allow_private_image_hosts ?? false,
     maxImagesPerExample: s?.max_images_per_example ?? 10,
@@ -82,7 +81,8 @@ export function visionLimits(
     fetchTimeoutMs: s?.fetch_timeout_ms ?? 10_000,
     maxRedirects: s?.max_redirects ?? 3,
     requestBudget: s?.request_budget,
-    dohUrl: env.VISION_DOH_URL || DEFAULT_DOH_URL,
+    dohUrl: outboundDohUrl(env),
+    operatorAllowedHosts: env.OUTBOUND_ALLOW_PRIVATE_HOSTS ?? "",
     maxTokensPerExample: s?.max_tokens_per_example ?? MAX_TOKENS_PER_EXAMPLE,
     minExamples: 10,
   };

@@ -455,6 +455,8 @@ describe("console pages", { timeout: 180_000 }, () => {
       await signIn(page, gateway.url, gateway.adminToken);
       await open(page, "keys", "API keys");
       await page.getByLabel("Key name").fill("console-made");
+      // Scopes: everything but fine-tuning.
+      await page.getByRole("checkbox", { name: "fine_tuning" }).uncheck();
       await page.getByRole("button", { name: "Create key" }).click();
       const secret = page.locator("[data-secret]");
       await secret.waitFor();
@@ -470,6 +472,16 @@ describe("console pages", { timeout: 180_000 }, () => {
       const row = page.locator('tr[data-key-name="console-made"]');
       await row.waitFor();
       expect(await row.textContent()).toContain("API only");
+      const scopes = (await row.locator("[data-scopes]").getAttribute("data-scopes")) ?? "";
+      expect(scopes.split(" ")).toEqual([
+        "inference",
+        "user_tokens",
+        "completions.read",
+        "completions.write",
+        "datasets",
+        "evals",
+      ]);
+      expect(await row.textContent()).toContain("inference, user_tokens");
       await screenshot(page, "pages-keys-desktop");
 
       // Shown once: a fresh visit lists the key by its prefix only.

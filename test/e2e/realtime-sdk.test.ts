@@ -24,7 +24,11 @@ let apiKey: string;
 let tenantId: string;
 
 beforeAll(async () => {
-  gateway = await launchGateway({ https: true, vars: { LOG_LEVEL: "error" } });
+  // The tool server below listens on loopback: the operator allows it explicitly.
+  gateway = await launchGateway({
+    https: true,
+    vars: { LOG_LEVEL: "error", OUTBOUND_ALLOW_PRIVATE_HOSTS: "127.0.0.1" },
+  });
   ({ apiKey, tenantId } = await bootstrapTenant(gateway.url, gateway.adminToken, "realtime-e2e", {
     ca: gateway.ca,
   }));

@@ -36,6 +36,8 @@ export async function startGateway(extraEnv: Record<string, string> = {}): Promi
     XDG_CONFIG_HOME: join(dir, "xdg"),
     EDGEGATE_PERSIST_DIR: join(dir, "state"),
     EDGEGATE_LOCAL_CONFIG: join(dir, "local.json"),
+    // `registerWeatherTool` serves the tool on loopback: the operator allows it explicitly.
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: "127.0.0.1",
     ...extraEnv,
   };
   for (const name of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "ADMIN_TOKEN", "TOKEN_SECRET"]) {

@@ -9,7 +9,7 @@ declare module "vitest" {
 
 /** Serves the vision tests' images from Node (workerd reaches 127.0.0.1 servers started here). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // The port is chosen in vitest.config.ts, which also points VISION_DOH_URL at this server.
+  // The port is chosen in vitest.config.ts, which also points OUTBOUND_DOH_URL at this server.
   const server = await startImageServer(Number(process.env.EDGEGATE_IMAGE_PORT) || 0);
   project.provide("imageOrigin", server.origin);
   return () => server.close();

@@ -5,7 +5,8 @@
  * Routes: `/img/<name>` (fixtures, served with a misleading content type), `/gen/<n>.png` (a distinct
  * PNG per n), `/redirect/<hops>/<name>`, `/redirect-to?location=`, `/slow/<name>`, `/stream-big`
  * (11 MB, chunked, no length), `/status/<code>`, `/hits/<path>` (how often a path was served), and
- * `/dns-query?name=&type=`: a DNS-over-HTTPS JSON responder with a few fixed names (`DNS_RECORDS`).
+ * `/metadata` (a stand-in for an instance-metadata server: its secret must never leave the gateway),
+ * and `/dns-query?name=&type=`: a DNS-over-HTTPS JSON responder with a few fixed names (`DNS_RECORDS`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -42,7 +43,20 @@ export const DNS_RECORDS: Record<string, { A?: string[]; AAAA?: string[]; CNAME?
   "metadata.edgegate.test": { CNAME: "instance-data.edgegate.test", A: ["169.254.169.254"] },
   "v6-loopback.edgegate.test": { A: ["192.0.2.10"], AAAA: ["::1"] },
   "public.edgegate.test": { A: ["192.0.2.10"], AAAA: ["2001:db8::10"] },
+  "mixed.edgegate.test": { A: ["192.0.2.11", "10.0.0.5"] },
+  // The tool origin of the realtime tests (its calls are answered inside workerd).
+  "tools.example.test": { A: ["192.0.2.20"] },
+  "attacker.example": { A: ["192.0.2.30"] },
+  // Public wildcard-DNS services that point at the inside, as the security probe used them.
+  "127.0.0.1.nip.io": { A: ["127.0.0.1"] },
+  "localtest.me": { A: ["127.0.0.1"], AAAA: ["::1"] },
+  "169.254.169.254.sslip.io": { A: ["169.254.169.254"] },
+  "fd00-ec2--254.sslip.io": { AAAA: ["fd00:ec2::254"] },
+  "mapped.edgegate.test": { AAAA: ["::ffff:127.0.0.1"] },
 };
+
+/** What `/metadata` answers: a test fails if it ever shows up in anything the gateway returns. */
+export const METADATA_SECRET = "metadata-secret-AKIAEDGEGATETEST";
 
 const DNS_TYPES = { A: 1, AAAA: 28, CNAME: 5 } as const;
 
@@ -110,6 +124,7 @@ async function route(req: IncomingMessage, res: ServerResponse, hits: Map<string
   if (head === "stream-big") return streamBig(res);
   if (head === "status") return void res.writeHead(Number(tail) || 500).end();
   if (head === "dns-query") return dnsAnswer(res, url);
+  if (head === "metadata") return void res.writeHead(200).end(METADATA_SECRET);
   if (head === "hits") return void res.end(JSON.stringify({ hits: hits.get(`/${tail}`) ?? 0 }));
   res.writeHead(404).end();
 }

@@ -68,6 +68,20 @@ describe("model aliases", () => {
     expect(res.status).toBe(403);
   });
 
+  it("refuses an alias or canary naming a fine-tuned model that is not the tenant's own", async () => {
+    const { id } = await createTenant();
+    const foreign = "ft:gpt-4o-mini-2024-07-18:another-tenant::abc123";
+    const direct = await admin(`/tenants/${id}/aliases/stolen`, "PUT", { model: foreign });
+    expect(direct.status).toBe(404);
+    expect(await errorOf(direct)).toMatchObject({ param: "model", code: "model_not_found" });
+    const canary = await admin(`/tenants/${id}/aliases/stolen`, "PUT", {
+      model: "gpt-4o-mini",
+      canary: { model: foreign, percent: 10 },
+    });
+    expect(canary.status).toBe(404);
+    expect(await errorOf(canary)).toMatchObject({ param: "canary.model", code: "model_not_found" });
+  });
+
   it("promotes the candidate only when the evaluation shows it at least as good", async () => {
     const { id, key } = await createTenant();
     await admin(`/tenants/${id}/aliases/support`, "PUT", {

@@ -66,16 +66,16 @@ describe("ADMIN_TOKEN acting as a tenant on /v1 (X-Edgegate-Tenant)", () => {
     const t = await createConsoleTenant();
     const res = await gw("/v1/auth/user_tokens", jsonInit("POST", { user: "u1" }, asTenant(t.id)));
     const { token } = (await res.json()) as { token: string };
-    expect((await gw("/v1/datasets", { headers: bearer(token) })).status).toBe(200);
+    expect((await gw("/v1/models", { headers: bearer(token) })).status).toBe(200);
     for (const adminToken of [undefined, "a-rotated-admin-token"]) {
       const ctx = createExecutionContext();
-      const request = new Request(`${GATEWAY}/v1/datasets`, { headers: bearer(token) });
+      const request = new Request(`${GATEWAY}/v1/models`, { headers: bearer(token) });
       const after = await worker.fetch(request, { ...env, ADMIN_TOKEN: adminToken }, ctx);
       await waitOnExecutionContext(ctx);
       expect(after.status, String(adminToken)).toBe(401);
       expect((await errorOf(after)).code).toBe("invalid_api_key");
     }
     // With the same ADMIN_TOKEN it still works.
-    expect((await gw("/v1/datasets", { headers: bearer(token) })).status).toBe(200);
+    expect((await gw("/v1/models", { headers: bearer(token) })).status).toBe(200);
   });
 });

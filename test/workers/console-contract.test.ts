@@ -91,11 +91,15 @@ describe("console contract", () => {
     ];
     for (const [path, method] of routes) {
       const op = doc.paths[path]?.[method];
-      expect([path, op?.security]).toEqual([path, [{ adminToken: [] }, { consoleKey: [] }]]);
+      expect([path, op?.security]).toEqual([path, [{ adminToken: [] }, { consoleKey: ["admin"] }]]);
     }
     expect(Object.keys(doc.components.securitySchemes)).toEqual(
       expect.arrayContaining(["adminToken", "consoleKey", "bearer"]),
     );
+    // Scoped routes name the scope they need; end-user routes say so in words.
+    expect(doc.paths["/v1/datasets"]?.get?.security).toEqual([{ bearer: ["datasets"] }]);
+    expect(doc.paths["/v1/chat/completions"]?.post?.security).toEqual([{ bearer: ["inference"] }]);
+    expect(JSON.stringify(doc.paths["/v1/chat/completions"]?.post)).toContain("end-user tokens");
     const importBody = JSON.stringify(doc.paths["/v1/datasets/{dataset_id}/import"]);
     expect(importBody).toContain("ImportCompletionsRequest");
   });

@@ -117,6 +117,39 @@ describe("evaluations", () => {
     }
   });
 
+  // Security issue 12: allowed_models did not bind for the judge, a model call billed to the tenant.
+  it("refuses an llm_judge model outside the tenant's allowed_models with 400 naming grader.model", async () => {
+    const { key } = await createTenant({ allowed_models: ["gpt-4o-mini", "gpt-4o"] });
+    const id = await teacherDataset(key, 4);
+    const judged = (model: string) =>
+      startEval(key, id, {
+        models: ["gpt-4o-mini", "gpt-4o"],
+        grader: { type: "llm_judge", model, rubric: "Is it correct?" },
+      });
+    const refused = await judged("o3");
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatchObject({ param: "grader.model", code: "model_not_allowed" });
+    expect((await judged("gpt-4o")).status).toBe(200);
+  });
+
+  it("refuses a fine-tuned model that is not the tenant's own, compared or as the judge, with 404 model_not_found", async () => {
+    const { key } = await createTenant();
+    const id = await teacherDataset(key, 4);
+    const foreign = "ft:gpt-4o-mini-2024-07-18:another-tenant::abc123";
+    const compared = await startEval(key, id, {
+      models: ["gpt-4o-mini", foreign],
+      grader: { type: "exact" },
+    });
+    expect(compared.status).toBe(404);
+    expect((await errorOf(compared)).code).toBe("model_not_found");
+    const judged = await startEval(key, id, {
+      models: ["gpt-4o-mini", "gpt-4o"],
+      grader: { type: "llm_judge", model: foreign, rubric: "Is it correct?" },
+    });
+    expect(judged.status).toBe(404);
+    expect((await errorOf(judged)).code).toBe("model_not_found");
+  });
+
   it("refuses an empty validation split and hides other tenants' evaluations", async () => {
     const { key } = await createTenant();
     const res = await gw("/v1/datasets", jsonInit("POST", { name: "empty", validation_ratio: 0 }, auth(key)));

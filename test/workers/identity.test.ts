@@ -97,12 +97,16 @@ describe("API keys", () => {
     await expect(client.models.list()).rejects.toMatchObject({ status: 401, code: "invalid_api_key" });
   });
 
-  it("accepts a key in the WebSocket subprotocol slot", async () => {
+  it("accepts a key in the WebSocket subprotocol slot on a WebSocket handshake only", async () => {
     const tenant = await createTenant();
-    const res = await gw("/v1/models", {
-      headers: { "sec-websocket-protocol": `realtime, openai-insecure-api-key.${tenant.key}` },
-    });
-    expect(res.status).toBe(200);
+    const protocol = { "sec-websocket-protocol": `realtime, openai-insecure-api-key.${tenant.key}` };
+    const handshake = await gw("/v1/models", { headers: { ...protocol, upgrade: "websocket" } });
+    expect(handshake.status).toBe(200);
+    await handshake.body?.cancel();
+    // On plain HTTP the slot is not a credential (it would let a page smuggle a key past CORS rules).
+    const plain = await gw("/v1/models", { headers: protocol });
+    expect(plain.status).toBe(401);
+    expect((await errorOf(plain)).code).toBe("missing_api_key");
   });
 });
 

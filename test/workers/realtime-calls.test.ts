@@ -168,6 +168,21 @@ describe("WebRTC calls through the gateway", () => {
     expect(hungUp[0]).not.toContain(callId);
   });
 
+  it("refuses a call whose session adds an MCP server the tenant does not list", async () => {
+    const tenant = await createTenant({ realtime: { mcp_servers: ["connector_googledrive"] } });
+    const before = await sim.requests("POST /v1/realtime/calls");
+    const mcp = (tool: Record<string, unknown>) =>
+      startCall(tenant.key, { type: "realtime", tools: [{ type: "mcp", server_label: "x", ...tool }] });
+    const refused = await mcp({ server_url: "https://evil.example/mcp" });
+    expect(refused.status).toBe(403);
+    expect(await errorOf(refused)).toMatchObject({
+      code: "mcp_server_not_allowed",
+      param: "session.tools[0]",
+    });
+    expect((await mcp({ connector_id: "connector_gmail" })).status).toBe(403);
+    expect(await sim.requests("POST /v1/realtime/calls")).toBe(before);
+  });
+
   it("refuses a call without an end user, with a model the tenant does not allow, or without an offer", async () => {
     const tenant = await createTenant({ allowed_models: ["gpt-realtime"] });
     const before = await sim.requests("POST /v1/realtime/calls");

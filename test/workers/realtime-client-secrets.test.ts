@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTenant, gw, jsonInit } from "./helpers/gateway";
-import { putTool, sayText, startSession } from "./helpers/realtime";
+import { admin, createTenant, gw, jsonInit } from "./helpers/gateway";
+import { putTool, sayText, startSession, upgrade } from "./helpers/realtime";
 
 interface Secret {
   value: string;
@@ -77,5 +77,89 @@ describe("realtime client secrets", () => {
     expect(res.status).toBe(429);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
     expect((await mint(tenant.key, { session: { type: "realtime" } }, "fresh")).status).toBe(200);
+  });
+
+  it("cuts expires_after to the tenant's client secret lifetime (600 s by default)", async () => {
+    const byDefault = await createTenant();
+    const long = await mint(byDefault.key, { expires_after: { anchor: "created_at", seconds: 7200 } }, "u");
+    expect(long.status).toBe(200);
+    const left = ((await long.json()) as Secret).expires_at - Date.now() / 1000;
+    expect(left).toBeGreaterThan(590);
+    expect(left).toBeLessThanOrEqual(601);
+    const short = await createTenant({ realtime: { client_secret_ttl_seconds: 60 } });
+    const capped = await mint(short.key, { expires_after: { anchor: "created_at", seconds: 3600 } }, "u");
+    expect(((await capped.json()) as Secret).expires_at - Date.now() / 1000).toBeLessThanOrEqual(61);
+    const none = await mint(short.key, { session: { type: "realtime" } }, "u");
+    expect(((await none.json()) as Secret).expires_at - Date.now() / 1000).toBeLessThanOrEqual(61);
+  });
+
+  it("holds one of the user's session slots per unexpired secret and refuses the next with 429", async () => {
+    const tenant = await createTenant({ realtime: { max_concurrent_sessions_per_user: 2 } });
+    expect((await mint(tenant.key, {}, "busy")).status).toBe(200);
+    expect((await mint(tenant.key, {}, "busy")).status).toBe(200);
+    const third = await mint(tenant.key, {}, "busy");
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { error: { code: string } }).error.code).toBe("too_many_sessions");
+    // The secrets count against WebSocket sessions too.
+    expect((await upgrade({ key: tenant.key, user: "busy" })).status).toBe(429);
+    expect((await mint(tenant.key, {}, "other")).status).toBe(200);
+  });
+
+  it("counts a key without X-User-Id as the user 'key:<key id>' for quotas and slots", async () => {
+    const tenant = await createTenant({
+      realtime: { daily_tokens_per_user: 5, max_concurrent_sessions_per_user: 1 },
+    });
+    const { client } = await startSession({ key: tenant.key, user: `key:${tenant.keyId}` });
+    sayText(client, "hello");
+    await client.next("response.done");
+    await client.waitClosed();
+    const spent = await mint(tenant.key, { session: { type: "realtime" } });
+    expect(spent.status).toBe(429);
+    expect(((await spent.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
+
+    const other = await createTenant({ realtime: { max_concurrent_sessions_per_user: 1 } });
+    expect((await mint(other.key, {})).status).toBe(200);
+    expect((await mint(other.key, {})).status).toBe(429);
+  });
+
+  it("holds a transcription secret's model to the tenant's allowed_models", async () => {
+    const tenant = await createTenant({ allowed_models: ["gpt-realtime", "gpt-4o-transcribe"] });
+    const session = (model: string) => ({
+      session: { type: "transcription", audio: { input: { transcription: { model } } } },
+    });
+    const refused = await mint(tenant.key, session("whisper-1"), "u");
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      code: "model_not_allowed",
+      param: "session.audio.input.transcription.model",
+    });
+    expect((await mint(tenant.key, session("gpt-4o-transcribe"), "u")).status).toBe(200);
+  });
+
+  it("refuses MCP tools unless the tenant lists their server", async () => {
+    const mcp = (server_url: string) => ({
+      session: { type: "realtime", tools: [{ type: "mcp", server_label: "docs", server_url }] },
+    });
+    const closed = await createTenant();
+    const refused = await mint(closed.key, mcp("https://mcp.example.com/sse"), "u");
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      code: "mcp_server_not_allowed",
+      param: "session.tools[0]",
+    });
+    const open = await createTenant({ realtime: { mcp_servers: ["https://mcp.example.com/"] } });
+    const allowed = await mint(open.key, mcp("https://mcp.example.com/sse"), "u");
+    expect(allowed.status).toBe(200);
+    const secret = (await allowed.json()) as { session: { tools: { server_url?: string }[] } };
+    expect(secret.session.tools.map((t) => t.server_url)).toEqual(["https://mcp.example.com/sse"]);
+    expect((await mint(open.key, mcp("https://evil.example/sse"), "u")).status).toBe(403);
+  });
+
+  it("refuses an mcp_servers entry that is not a URL prefix or a connector id", async () => {
+    const res = await admin("/tenants", "POST", {
+      name: `t-${crypto.randomUUID()}`,
+      settings: { realtime: { mcp_servers: ["mcp.example.com"] } },
+    });
+    expect(res.status).toBe(400);
   });
 });

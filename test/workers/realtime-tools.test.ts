@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { admin, createTenant } from "./helpers/gateway";
-import { putTool, type RtEvent, sayText, startSession } from "./helpers/realtime";
+import { METADATA_SECRET, METADATA_URL, metadataHits } from "./helpers/outbound-corpus";
+import {
+  eventually,
+  putTool,
+  type RtEvent,
+  recordedSession,
+  sayText,
+  startSession,
+} from "./helpers/realtime";
 import { startToolServer, TOOL_ORIGIN, type ToolServer } from "./helpers/realtime-tools";
 
 interface SessionEvent extends RtEvent {
@@ -188,6 +196,42 @@ describe("server-side tools in a session", () => {
     expect(failed).toMatchObject({ name: "slow_tool", status: "failed" });
     expect(failed?.error).toContain("did not answer within 100 ms");
     client.close();
+  });
+
+  // Security issue 12: a 307 to a loopback "metadata" server returned its secret to the client, the
+  // model and the session record. Redirect hops now go through the outbound-URL guard.
+  it("refuses a redirect to a loopback server: its answer reaches neither the client, the model nor the record", async () => {
+    const tenant = await createTenant();
+    const { webhook_secret } = await putTool(tenant.id, "lookup_order", LOOKUP);
+    toolServer = startToolServer(
+      () => new Response("moved", { status: 307, headers: { location: METADATA_URL } }),
+    );
+    toolServer.secret = webhook_secret ?? "";
+    const before = await metadataHits();
+    const { client, sessionId } = await startSession({
+      key: tenant.key,
+      user: "u",
+      query: "model=gpt-realtime&edgegate_events=tool_calls",
+    });
+    const answer = await turn(client, "please lookup_order for Alice");
+    expect(answer).toContain("The lookup_order result is error");
+    const done = client.events.filter((e) => e.type === "edgegate.tool_call").at(-1) as
+      | (RtEvent & { status: string; error: string })
+      | undefined;
+    expect(done).toMatchObject({ status: "failed" });
+    expect(done?.error).toMatch(
+      /refused to call the tool's URL: redirect 1 refused: 127\.0\.0\.1 is a private/,
+    );
+    client.close();
+    await client.waitClosed();
+    const detail = await eventually(
+      () => recordedSession(tenant.id, sessionId),
+      (d) => d.status === "ended",
+    );
+    const everything = JSON.stringify([client.events, detail]);
+    expect(everything).not.toContain(METADATA_SECRET);
+    expect(await metadataHits()).toBe(before);
+    expect(toolServer.requests).toHaveLength(1);
   });
 
   it("passes client-side tool calls through untouched", async () => {

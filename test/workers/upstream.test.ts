@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
+import { createTenant, errorOf, gw, jsonInit, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 
 const ROUTE = "POST /v1/chat/completions";
@@ -80,6 +80,39 @@ describe("upstream client", () => {
     } finally {
       await config("sk-sim-edgegate");
     }
+  });
+
+  it("relays the provider's 429 without the operator's organization id (issue 12)", async () => {
+    const { key } = await createTenant();
+    const direct = await fetch(`${sim.origin()}/__sim/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ route: "GET /v1/models", errorStatus: 429, count: 1 }),
+    });
+    expect(direct.ok).toBe(true);
+    const raw = await fetch(`${sim.origin()}/v1/models`, {
+      headers: { authorization: "Bearer sk-sim-edgegate" },
+    });
+    expect((await errorOf(raw)).message).toContain(
+      "in organization org-EdgegateSimulatorOrg0001 on requests per min",
+    );
+    await sim.fault({ route: ROUTE, errorStatus: 429, count: 3 });
+    const res = await chat(key);
+    expect(res.status).toBe(429);
+    const error = await errorOf(res);
+    expect(error).toEqual({
+      message:
+        "Rate limit reached in organization [redacted] on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more.",
+      type: "requests",
+      param: null,
+      code: "rate_limit_exceeded",
+    });
+    await sim.fault({ route: ROUTE, errorStatus: 429, count: 3 });
+    await expect(
+      sdk(key).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toSatisfy((err: { status: number; message: string }) => {
+      return err.status === 429 && !/org-/.test(err.message) && err.message.includes("[redacted]");
+    });
   });
 
   it("answers 502 with a clear message when the upstream cannot be reached", async () => {

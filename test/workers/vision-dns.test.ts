@@ -5,7 +5,7 @@ import { visionLimits } from "../../src/vision/settings";
 import { createTenant } from "./helpers/gateway";
 import { createVisionDataset, imageOrigin, validate, visionExample } from "./helpers/vision";
 
-/** Queries the test DNS-over-HTTPS responder (VISION_DOH_URL) has answered so far. */
+/** Queries the test DNS-over-HTTPS responder (OUTBOUND_DOH_URL) has answered so far. */
 async function dnsQueries(): Promise<number> {
   return ((await (await fetch(`${imageOrigin}/hits/dns-query`)).json()) as { hits: number }).hits;
 }

@@ -32,7 +32,7 @@ const PARAMETERS = {
   rttWarmup: 300,
   rttBlock: 100,
   // Covers session setup, which includes each session's first D1 flush 1 s after `session.created`
-  // (measured apart: see the README), so the window holds steady streaming only.
+  // (measured apart: see docs/benchmarks.md), so the window holds steady streaming only.
   fanOutWarmupMs: 2000,
   fanOutDurationMs: 2500,
   fanOutRepetitions: 2,

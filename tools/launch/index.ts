@@ -126,6 +126,11 @@ function workerBindings(
   // The key for tenants' own fine-tuning APIs comes from the environment, like the provider key.
   const fineTuningKey = process.env.FINE_TUNING_API_KEY;
   if (fineTuningKey) bindings.FINE_TUNING_API_KEY = { type: "secret_text", value: fineTuningKey };
+  // The outbound-URL guard's operator settings (docs/security.md), e.g. a local tool server's host.
+  for (const name of ["OUTBOUND_ALLOW_PRIVATE_HOSTS", "OUTBOUND_DOH_URL"]) {
+    const value = process.env[name];
+    if (value) bindings[name] = { type: "plain_text", value };
+  }
   for (const [name, value] of Object.entries(opts.vars ?? {})) bindings[name] = { type: "plain_text", value };
   return bindings;
 }

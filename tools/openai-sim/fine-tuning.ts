@@ -21,6 +21,7 @@ import { getFile } from "./files";
 import { cancelJob, isFinished, startJob } from "./fine-tuning-run";
 import type { LearnedAnswer, MethodType } from "./fine-tuning-validate";
 import { json, metadataFilter, paginate, param, type RequestContext, type Route } from "./http";
+import { ORGANIZATION_ID } from "./models";
 import type { SimState } from "./state";
 import type { SimStore } from "./store";
 import { nowSeconds, randomId } from "./text";
@@ -181,7 +182,7 @@ function createJob(state: SimState, store: SimStore, body: JsonObject): FineTuni
     created_at: nowSeconds(),
     finished_at: null,
     fine_tuned_model: null,
-    organization_id: "org-edgegatesim",
+    organization_id: ORGANIZATION_ID,
     result_files: [],
     status: "validating_files",
     validation_file: validationFile,

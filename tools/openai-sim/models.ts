@@ -69,6 +69,8 @@ const CATALOG: readonly CatalogEntry[] = [
 ];
 
 export const ORGANIZATION = "edgegate-sim";
+/** The simulated account's organization id, as jobs and rate-limit errors name it. */
+export const ORGANIZATION_ID = "org-EdgegateSimulatorOrg0001";
 
 export interface ResolvedModel {
   id: string;

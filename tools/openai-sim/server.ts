@@ -13,12 +13,13 @@ import { SimError } from "./errors";
 import { fileRoutes } from "./files";
 import { fineTuningRoutes } from "./fine-tuning";
 import { parseJsonObject, type Reply, type RequestContext, type Route, readBody } from "./http";
-import { modelRoutes } from "./models";
+import { modelRoutes, ORGANIZATION_ID } from "./models";
 import { handleRealtimeUpgrade } from "./realtime";
 import { realtimeCallControlRoutes, realtimeCallRoutes } from "./realtime-calls";
 import { responseRoutes } from "./responses";
 import { countRequest, type FaultSpec, type SimState, takeFault } from "./state";
 import { LIMITS, type SimStore, sleep } from "./store";
+import { stallStream } from "./stream-stall";
 import { randomHexId } from "./text";
 
 const API_ROUTES: readonly Route[] = [
@@ -83,7 +84,7 @@ async function handle(
   } catch (error) {
     reply = errorReply(error, exchange.requestId);
   }
-  await write(state, store, exchange, reply, fault?.cutStreamAfterEvents);
+  await write(state, store, exchange, reply, fault?.cutStreamAfterEvents, fault?.stallStreamAfterEvents);
 }
 
 async function route(
@@ -159,7 +160,9 @@ function injectedError(fault: FaultSpec): SimError {
   const headers: Record<string, string> = {};
   if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
   if (status === 429) {
-    const message = "Rate limit reached for requests. Please try again in a moment.";
+    // The provider's real wording names the account's organization (issue 12: gateways must not relay it).
+    const wait = fault.retryAfterSeconds !== undefined ? `${fault.retryAfterSeconds}s` : "120ms";
+    const message = `Rate limit reached in organization ${ORGANIZATION_ID} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${wait}. Visit https://platform.openai.com/account/rate-limits to learn more.`;
     return new SimError(429, message, "requests", null, "rate_limit_exceeded", headers);
   }
   if (status === 503) {
@@ -221,6 +224,7 @@ async function write(
   exchange: Exchange,
   reply: Reply,
   cutAfter: number | undefined,
+  stallAfter?: number,
 ): Promise<void> {
   const { res } = exchange;
   if (res.destroyed) return;
@@ -247,6 +251,7 @@ async function write(
       res.socket?.destroy();
       return;
     }
+    if (stallAfter !== undefined && written >= stallAfter) return stallStream(res, store);
     if (written > 0) await sleep(store, state.config.streamChunkDelayMs);
     if (res.destroyed) return;
     const frame = `${event.event ? `event: ${event.event}\n` : ""}data: ${event.data}\n\n`;

@@ -36,6 +36,8 @@ export interface FaultSpec {
   count?: number;
   /** For SSE streams: close the connection after this many `data:` events, without `[DONE]`. */
   cutStreamAfterEvents?: number;
+  /** For SSE streams: after this many `data:` events (0: right after the headers), send nothing more and hold the connection open. */
+  stallStreamAfterEvents?: number;
   /** For Realtime: drop the WebSocket (TCP destroy) after this many server events. */
   dropWebSocketAfterEvents?: number;
   /** Refuse the TCP connection/upgrade outright (socket destroyed before any response). */
@@ -104,6 +106,7 @@ export function addFault(state: SimState, spec: FaultSpec): void {
     spec.latencyMs !== undefined &&
     spec.errorStatus === undefined &&
     spec.cutStreamAfterEvents === undefined &&
+    spec.stallStreamAfterEvents === undefined &&
     spec.dropWebSocketAfterEvents === undefined &&
     !spec.refuseConnection;
   const remaining = spec.count ?? (pureLatency ? Number.POSITIVE_INFINITY : 1);

@@ -39,6 +39,7 @@ export interface ApiKey {
   name: string;
   prefix: string;
   console: boolean;
+  scopes: string[];
   created_at: number;
   revoked_at: number | null;
 }

@@ -11,7 +11,7 @@ export interface ConsoleTenant extends TestTenant {
 /** Creates a key through the admin API; `console` gives it console access. */
 export async function createKey(
   tenantId: string,
-  body: { name: string; console?: boolean },
+  body: { name: string; console?: boolean; scopes?: string[] },
 ): Promise<{ id: string; key: string; console: boolean }> {
   const res = await admin(`/tenants/${tenantId}/keys`, "POST", body);
   if (res.status !== 201) throw new Error(`key: ${res.status} ${await res.text()}`);

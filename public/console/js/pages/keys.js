@@ -22,6 +22,21 @@ import {
 } from "../ui.js";
 
 /** @typedef {import("../types").ApiKey} ApiKey */
+
+/**
+ * The scopes a key can be given besides `admin` (which the console-access box grants), with what each
+ * allows: the server's list, src/identity/scopes.ts, and docs/security.md.
+ * @type {[string, string][]}
+ */
+const API_SCOPES = [
+  ["inference", "Chat, responses, embeddings, models, Realtime sessions, client secrets and calls"],
+  ["user_tokens", "Mint end-user tokens for phones and browsers"],
+  ["completions.read", "List and read stored completions"],
+  ["completions.write", "Change, delete and rate stored completions"],
+  ["datasets", "Datasets: create, add, import, validate, export"],
+  ["evals", "Evaluations on datasets"],
+  ["fine_tuning", "Files and fine-tuning jobs"],
+];
 /** @typedef {import("../types").CreatedApiKey} CreatedApiKey */
 
 /** @type {import("../types").Page} */
@@ -59,6 +74,15 @@ export const page = {
           {
             label: "Console",
             cell: (k) => (k.console ? badge("console access", "ok") : badge("API only", "muted")),
+          },
+          {
+            label: "Scopes",
+            cell: (k) =>
+              h(
+                "span",
+                { class: "key-scopes", "data-scopes": k.scopes.join(" ") },
+                k.scopes.filter((s) => s !== "admin").join(", "),
+              ),
           },
           { label: "Created", cell: (k) => fmt.time(k.created_at) },
           {
@@ -118,10 +142,30 @@ export const page = {
       placeholder: "e.g. backend prod",
     });
     const consoleBox = h("input", { name: "console", type: "checkbox" });
+    const scopeBoxes = API_SCOPES.map(([scope, hint]) => ({
+      scope,
+      box: /** @type {HTMLInputElement} */ (
+        h("input", { name: `scope-${scope}`, type: "checkbox", checked: true, value: scope })
+      ),
+      hint,
+    }));
     const form = h(
       "form",
       { class: "key-form", "aria-label": "Create an API key" },
       field("Key name", name),
+      h(
+        "fieldset",
+        { class: "field key-scopes-field" },
+        h("legend", {}, "Scopes"),
+        ...scopeBoxes.map(({ scope, box, hint }) =>
+          h("label", { class: "field-check", title: hint }, box, " ", h("code", {}, scope)),
+        ),
+        h(
+          "div",
+          { class: "field-hint" },
+          "What the key may do. A backend that hands tokens to phones needs only user_tokens; a server that calls models, only inference.",
+        ),
+      ),
       h(
         "div",
         { class: "field field-check" },
@@ -143,7 +187,14 @@ export const page = {
         /** @type {CreatedApiKey} */
         const created = await api(base, {
           method: "POST",
-          body: { name: name.value.trim(), console: consoleBox.checked },
+          body: {
+            name: name.value.trim(),
+            console: consoleBox.checked,
+            scopes: [
+              ...scopeBoxes.filter(({ box }) => box.checked).map(({ scope }) => scope),
+              ...(consoleBox.checked ? ["admin"] : []),
+            ],
+          },
         });
         showFormError(form, "");
         form.reset();

@@ -1,7 +1,7 @@
 /**
- * Host names that resolve inside. Workers have no DNS API, so before an image host is fetched its
- * A and AAAA records are looked up over DNS-over-HTTPS (JSON API; VISION_DOH_URL, Cloudflare's
- * resolver by default), and the fetch is refused if any address is private, loopback or link-local.
+ * Host names that resolve inside. Workers have no DNS API, so before a tenant-supplied host is
+ * fetched its A and AAAA records are looked up over DNS-over-HTTPS (JSON API; OUTBOUND_DOH_URL,
+ * Cloudflare's resolver by default), and outbound-url.ts refuses it if any address is not allowed.
  *
  * Residual risk, by construction: `fetch()` resolves the name again on its own, so a host whose DNS
  * answers differently to the two lookups (DNS rebinding, a very short TTL) can still pass this check
@@ -9,7 +9,6 @@
  * for 127.0.0.1 or a metadata address); it is not a pinned connection.
  * @see https://developers.cloudflare.com/1.1.1.1/encryption/dns-over-https/make-api-requests/dns-json/
  */
-import { refusedAddress } from "./address";
 
 export const DEFAULT_DOH_URL = "https://cloudflare-dns.com/dns-query";
 
@@ -20,9 +19,7 @@ interface DohAnswer {
   Answer?: { type?: number; data?: string }[];
 }
 
-export type HostCheck =
-  | { ok: true }
-  | { ok: false; code: "blocked_host" | "unresolved_host"; message: string };
+export type Resolution = { ok: true; addresses: string[] } | { ok: false; message: string };
 
 async function lookup(dohUrl: string, host: string, type: keyof typeof RECORD_TYPES, signal: AbortSignal) {
   const url = new URL(dohUrl);
@@ -41,40 +38,25 @@ async function lookup(dohUrl: string, host: string, type: keyof typeof RECORD_TY
     .map((a) => a.data as string);
 }
 
-/** Whether `host` (a name, not an IP literal) resolves only to public addresses. Fails closed. */
-export async function checkResolvedHost(
-  host: string,
-  dohUrl: string,
-  signal: AbortSignal,
-): Promise<HostCheck> {
-  let addresses: string[];
+/**
+ * Every A and AAAA address of `host` (a name, not an IP literal). Fails closed: a resolver error or
+ * a name without addresses is a failure, never an empty success. Rejects only when `signal` aborts.
+ */
+export async function resolveHost(host: string, dohUrl: string, signal: AbortSignal): Promise<Resolution> {
   try {
     const [v4, v6] = await Promise.all([
       lookup(dohUrl, host, "A", signal),
       lookup(dohUrl, host, "AAAA", signal),
     ]);
-    addresses = [...v4, ...v6];
+    const addresses = [...v4, ...v6];
+    if (addresses.length === 0) return { ok: false, message: `${host} does not resolve to any address` };
+    return { ok: true, addresses };
   } catch (err) {
     if (signal.aborted) throw err;
     const why = err instanceof Error ? err.message : "network error";
     return {
       ok: false,
-      code: "unresolved_host",
       message: `the address of ${host} could not be checked (DNS over HTTPS: ${why}); try again later`,
     };
   }
-  if (addresses.length === 0) {
-    return { ok: false, code: "unresolved_host", message: `${host} does not resolve to any address` };
-  }
-  for (const address of addresses) {
-    const refused = refusedAddress(address);
-    if (refused) {
-      return {
-        ok: false,
-        code: "blocked_host",
-        message: `${host} resolves to ${address}: ${refused}; images must be on a public host (or enable vision.allow_private_image_hosts)`,
-      };
-    }
-  }
-  return { ok: true };
 }

@@ -1,0 +1,234 @@
+/**
+ * The one guard for every URL a tenant supplies and the gateway then fetches (server-side Realtime
+ * tools, the fine-tuning `base_url`, image URLs): http(s) only, no user name or password, the host
+ * name resolved over DNS-over-HTTPS (outbound-dns.ts) and refused when ANY address is private,
+ * loopback, link-local, CGNAT, multicast, unspecified, an IPv6 form carrying such an IPv4 address, or
+ * a cloud metadata endpoint (outbound-address.ts). `guardedFetch` never follows redirects on its own:
+ * each hop is checked again before it is requested, and a refused hop is never contacted.
+ *
+ * The operator allows private hosts with `OUTBOUND_ALLOW_PRIVATE_HOSTS`: a comma list of host names
+ * (`tools.corp.example`, `*.corp.example`), addresses and CIDRs (`10.1.2.3`, `10.0.0.0/8`,
+ * `[fd12::/16]`), each optionally with `:port`. Metadata endpoints are never allowed.
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { GatewayError } from "./errors";
+import {
+  type AllowEntry,
+  addressAllowed,
+  bareHost,
+  isIpLiteral,
+  isMetadata,
+  nameAllowed,
+  parseAllowEntry,
+  refusedAddress,
+  refusedHost,
+} from "./outbound-address";
+import { DEFAULT_DOH_URL, resolveHost } from "./outbound-dns";
+
+/** The Worker variables the guard reads. */
+export interface OutboundEnv {
+  /** DNS-over-HTTPS JSON endpoint (Cloudflare's by default). */
+  OUTBOUND_DOH_URL?: string;
+  /** Older name of OUTBOUND_DOH_URL, still read when it is unset. */
+  VISION_DOH_URL?: string;
+  /** Private hosts the operator allows (see the module comment). */
+  OUTBOUND_ALLOW_PRIVATE_HOSTS?: string;
+}
+
+/** What one URL kind may reach. */
+export interface OutboundPolicy {
+  dohUrl: string;
+  allow: readonly AllowEntry[];
+  /** Every private host allowed, without lookups (`vision.allow_private_image_hosts`); never metadata. */
+  allowAllPrivate: boolean;
+  httpsOnly: boolean;
+}
+
+export type OutboundRefusal = {
+  ok: false;
+  code: "invalid_url" | "blocked_host" | "unresolved_host" | "too_many_redirects";
+  message: string;
+};
+
+/** The resolver in force: OUTBOUND_DOH_URL, else VISION_DOH_URL, else Cloudflare's. */
+export function outboundDohUrl(env: OutboundEnv): string {
+  return env.OUTBOUND_DOH_URL || env.VISION_DOH_URL || DEFAULT_DOH_URL;
+}
+
+/** Parses OUTBOUND_ALLOW_PRIVATE_HOSTS; malformed entries are ignored (they allow nothing). */
+export function parseAllowList(raw: string | undefined): AllowEntry[] {
+  return (raw ?? "")
+    .split(",")
+    .filter((entry) => entry.trim() !== "")
+    .map(parseAllowEntry)
+    .filter((entry): entry is AllowEntry => entry !== null);
+}
+
+export function outboundPolicy(
+  env: OutboundEnv,
+  options: { allowAllPrivate?: boolean; httpsOnly?: boolean } = {},
+): OutboundPolicy {
+  return {
+    dohUrl: outboundDohUrl(env),
+    allow: parseAllowList(env.OUTBOUND_ALLOW_PRIVATE_HOSTS),
+    allowAllPrivate: options.allowAllPrivate ?? false,
+    httpsOnly: options.httpsOnly ?? false,
+  };
+}
+
+const refuse = (code: OutboundRefusal["code"], message: string): OutboundRefusal => ({
+  ok: false,
+  code,
+  message,
+});
+
+/** The URL when its form is acceptable (scheme, no credentials), before any host check. */
+export function parseOutboundUrl(raw: string | URL, policy: OutboundPolicy): URL | OutboundRefusal {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return refuse("invalid_url", "is not a valid URL");
+  }
+  const schemes = policy.httpsOnly ? ["https:"] : ["http:", "https:"];
+  if (!schemes.includes(url.protocol)) {
+    const accepted = policy.httpsOnly ? "https" : "http and https";
+    return refuse("invalid_url", `only ${accepted} URLs are accepted, not ${url.protocol}`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    return refuse("invalid_url", "must not contain a user name or password");
+  }
+  return url;
+}
+
+/** Whether the host of an acceptable URL may be reached; resolves names. Rejects only when `signal` aborts. */
+async function checkHost(
+  url: URL,
+  policy: OutboundPolicy,
+  signal: AbortSignal,
+): Promise<OutboundRefusal | null> {
+  const host = bareHost(url.hostname);
+  if (isMetadata(host)) return refuse("blocked_host", `${host} is a cloud metadata endpoint`);
+  if (policy.allowAllPrivate || nameAllowed(url, policy.allow)) return null;
+  if (isIpLiteral(host)) {
+    const refused = refusedAddress(host);
+    return refused && !addressAllowed(host, url, policy.allow) ? refuse("blocked_host", refused) : null;
+  }
+  const inside = refusedHost(url);
+  if (inside) return refuse("blocked_host", inside);
+  const resolved = await resolveHost(host, policy.dohUrl, signal);
+  if (!resolved.ok) return refuse("unresolved_host", resolved.message);
+  for (const address of resolved.addresses) {
+    const refused = refusedAddress(address);
+    if (refused && !addressAllowed(address, url, policy.allow)) {
+      return refuse("blocked_host", `${host} resolves to ${address}: ${refused}`);
+    }
+  }
+  return null;
+}
+
+/** The URL when it may be fetched, or why not. Rejects only when `signal` aborts. */
+export async function checkOutboundUrl(
+  raw: string | URL,
+  policy: OutboundPolicy,
+  signal: AbortSignal,
+): Promise<{ ok: true; url: URL } | OutboundRefusal> {
+  const url = parseOutboundUrl(raw, policy);
+  if (!(url instanceof URL)) return url;
+  return (await checkHost(url, policy, signal)) ?? { ok: true, url };
+}
+
+/** How long a save waits for the resolver before it gives up. */
+const SAVE_CHECK_TIMEOUT_MS = 5_000;
+
+/**
+ * Checks a URL a tenant is saving (a tool, a setting) and throws 400 naming `param` when it may not
+ * be fetched: `invalid_url` for its form, `url_not_allowed` for where it points.
+ */
+export async function assertOutboundUrl(raw: string, policy: OutboundPolicy, param: string): Promise<URL> {
+  const signal = AbortSignal.timeout(SAVE_CHECK_TIMEOUT_MS);
+  let checked: Awaited<ReturnType<typeof checkOutboundUrl>>;
+  try {
+    checked = await checkOutboundUrl(raw, policy, signal);
+  } catch {
+    checked = refuse("unresolved_host", "its host name could not be checked in time; try again later");
+  }
+  if (checked.ok) return checked.url;
+  throw outboundError(checked, param);
+}
+
+/** The 400 a refused tenant-supplied URL answers with. */
+export function outboundError(refusal: OutboundRefusal, param: string): GatewayError {
+  const status: ContentfulStatusCode = 400;
+  if (refusal.code === "invalid_url") {
+    return new GatewayError(status, `'${param}' ${refusal.message}. Use an http or https URL.`, {
+      param,
+      code: "invalid_url",
+    });
+  }
+  return new GatewayError(
+    status,
+    `'${param}' is not allowed: ${refusal.message}. Use a URL on a public host; the gateway's operator can allow a private host by listing it in OUTBOUND_ALLOW_PRIVATE_HOSTS.`,
+    { param, code: "url_not_allowed" },
+  );
+}
+
+export interface GuardedFetchOptions {
+  policy: OutboundPolicy;
+  signal: AbortSignal;
+  /** Redirects followed (each hop checked again); one more answers `too_many_redirects`. */
+  maxRedirects: number;
+  method?: string;
+  headers?: HeadersInit;
+  /** A body that can be sent again on a 307/308 hop. */
+  body?: string | ArrayBuffer;
+}
+
+/**
+ * Fetches a tenant-supplied URL with `redirect: "manual"`: every hop's URL is checked before it is
+ * requested, redirect bodies are discarded, and a refusal says which hop and why without anything
+ * from a response. Network errors reject, as `fetch` does.
+ */
+export async function guardedFetch(
+  raw: string,
+  options: GuardedFetchOptions,
+): Promise<{ ok: true; response: Response; url: URL } | OutboundRefusal> {
+  let next: string | URL = raw;
+  let method = options.method ?? "GET";
+  let body = options.body;
+  for (let hop = 0; ; hop++) {
+    const checked = await checkOutboundUrl(next, options.policy, options.signal);
+    if (!checked.ok) {
+      return hop === 0 ? checked : { ...checked, message: `redirect ${hop} refused: ${checked.message}` };
+    }
+    const { url } = checked;
+    const response = await fetch(url, {
+      method,
+      headers: options.headers,
+      body: method === "GET" || method === "HEAD" ? undefined : body,
+      redirect: "manual",
+      signal: options.signal,
+    });
+    const location = response.headers.get("location");
+    if (response.status < 300 || response.status >= 400 || location === null) {
+      return { ok: true, response, url };
+    }
+    await response.body?.cancel();
+    if (hop >= options.maxRedirects) {
+      return refuse("too_many_redirects", `more than ${options.maxRedirects} redirects`);
+    }
+    try {
+      next = new URL(location, url);
+    } catch {
+      return refuse("invalid_url", `redirect ${hop + 1} has an invalid Location`);
+    }
+    // As browsers do: 303 (and 301/302 after a POST) continue as GET without the body.
+    if (
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && method === "POST")
+    ) {
+      method = "GET";
+      body = undefined;
+    }
+  }
+}
