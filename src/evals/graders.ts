@@ -1,7 +1,7 @@
 /**
  * Graders comparing a model's output with the reference answer: exact match, JSON equality, text
  * similarity (token F1, like ROUGE-1) with a threshold, and a pairwise LLM judge with a rubric.
- * @see OPENAI-REFERENCE.md D.2 (string_check, text_similarity, label/score model graders)
+ * @see docs/openai-reference.md D.2 (string_check, text_similarity, label/score model graders)
  */
 import { canonicalJson } from "../datasets/split";
 

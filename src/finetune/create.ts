@@ -2,7 +2,7 @@
  * Starting a fine-tuning job from a dataset: the provider's rules are checked first (at least 10
  * training lines, per-example token budget, file size), then the splits are uploaded as `fine-tune`
  * files and the job is created and stored.
- * @see OPENAI-REFERENCE.md D.3, D.4, D.5
+ * @see docs/openai-reference.md D.3, D.4, D.5
  */
 import { dpoLine, type ExportFormat } from "../datasets/export";
 import { type DatasetRow, pageExamples } from "../datasets/repository";
@@ -89,7 +89,7 @@ export async function startDatasetJob(
   vision?: VisionTrainingOptions,
 ): Promise<JobRow> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
-  // Vision datasets: every image checked first, then inlined or behind signed URLs (issue 6).
+  // Vision datasets: every image checked first, then inlined or behind signed URLs.
   const splitFile = (split: Split) =>
     vision && format === "chat"
       ? visionTrainingFile(env, dataset, split, vision)

@@ -1,8 +1,8 @@
 /**
  * Checks on what a fine-tuning job names before it reaches the shared provider account: the base
  * model is within the tenant's `allowed_models` (a fine-tuned base is the tenant's own), and the
- * training and validation files are the tenant's (issue 12).
- * @see OPENAI-REFERENCE.md D.5
+ * training and validation files are the tenant's.
+ * @see docs/openai-reference.md D.5
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";

@@ -1,8 +1,8 @@
 /**
  * The tenant's `GET /v1/files` and `GET /v1/fine_tuning/jobs`, built from the gateway's records of
  * what the tenant created, never from the shared provider account's list: `after`/`limit` cursors,
- * `has_more`, `first_id` and `last_id` only ever name the tenant's own objects (issue 12).
- * @see OPENAI-REFERENCE.md D.3 and D.5
+ * `has_more`, `first_id` and `last_id` only ever name the tenant's own objects.
+ * @see docs/openai-reference.md D.3 and D.5
  */
 import { GatewayError } from "../platform/errors";
 import type { OwnedKind, OwnedPageQuery } from "./owned-repository";

@@ -1,7 +1,7 @@
 /**
  * D1 records of the provider objects each tenant owns: files, fine-tuning jobs and fine-tuned models
  * created through the gateway on the shared provider account. Ownership answers every read, and the
- * records (with a copy of each object as last seen) are the only source of a tenant's lists (issue 12).
+ * records (with a copy of each object as last seen) are the only source of a tenant's lists.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
 

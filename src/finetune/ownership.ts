@@ -1,8 +1,8 @@
 /**
  * What a tenant's provider objects make the tenant own: an uploaded file, a job, and what the job
  * produces (its fine-tuned model and result files), each recorded with a copy of the object as last
- * seen so the tenant's lists come from the gateway's records (issue 12).
- * @see OPENAI-REFERENCE.md D.3 and D.5
+ * seen so the tenant's lists come from the gateway's records.
+ * @see docs/openai-reference.md D.3 and D.5
  */
 import type { Bindings } from "../platform/env";
 import { REDACTED } from "../upstream/scrub";

@@ -2,8 +2,8 @@
  * `/v1/files*` and `/v1/fine_tuning/jobs*` relayed to the fine-tuning API for SDK users. The
  * provider account is shared, so every object a tenant creates (and every model and result file its
  * jobs produce) is recorded as the tenant's; reads of anything else answer 404, and lists are built
- * from those records, never from the provider's list (issue 12).
- * @see OPENAI-REFERENCE.md D.3 and D.5
+ * from those records, never from the provider's list.
+ * @see docs/openai-reference.md D.3 and D.5
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";

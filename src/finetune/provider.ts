@@ -1,7 +1,7 @@
 /**
  * Calls to the fine-tuning API: the gateway's upstream, or the tenant's OpenAI-compatible
  * `distillation.fine_tuning.base_url`. Everything goes through `callUpstream`.
- * @see OPENAI-REFERENCE.md D.3 and D.5
+ * @see docs/openai-reference.md D.3 and D.5
  */
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";

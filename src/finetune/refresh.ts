@@ -2,7 +2,7 @@
  * Keeping stored jobs current: from the provider's webhook, the cron, or a list request. When a
  * job ends, its events and the metrics of its last checkpoint are kept, and what it produced (its
  * fine-tuned model and result files) is recorded as its tenant's.
- * @see OPENAI-REFERENCE.md D.5
+ * @see docs/openai-reference.md D.5
  */
 import type { Bindings } from "../platform/env";
 import { log } from "../platform/log";

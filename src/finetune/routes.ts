@@ -1,7 +1,7 @@
 /**
  * Fine-tuning from datasets: `POST/GET /v1/datasets/:id/fine_tuning_jobs`, and `POST /hooks/openai`
  * (the provider's signed `fine_tuning.job.*` webhooks).
- * @see OPENAI-REFERENCE.md D.5 and F
+ * @see docs/openai-reference.md D.5 and F
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { mustGetDataset } from "../datasets/access";

@@ -1,6 +1,6 @@
 import type { Principal } from "../identity/principal";
 
-/** Worker bindings and variables (see wrangler.toml and the configuration table in README.md). */
+/** Worker bindings and variables (see wrangler.toml and docs/configuration.md). */
 export interface Bindings {
   DB: D1Database;
   CACHE: KVNamespace;

@@ -1,7 +1,7 @@
 /**
  * Which models a tenant may name: the tenant's `allowed_models`, and fine-tuned models (`ft:…`) only
  * when the tenant's own job produced them. The provider account is shared, so another tenant's
- * model answers exactly as a model that does not exist would (issue 12).
+ * model answers exactly as a model that does not exist would.
  * @see https://platform.openai.com/docs/guides/error-codes
  */
 import type { Context } from "hono";

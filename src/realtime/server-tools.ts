@@ -7,7 +7,7 @@
  * A response may call server tools and client tools at once. Then the client continues it: its
  * `response.create` (sent after its own outputs) is held by the session until every server output
  * is upstream, and the gateway sends none of its own.
- * @see OPENAI-REFERENCE.md A.12
+ * @see docs/openai-reference.md A.12
  */
 import { topLevelString } from "./frame";
 import type { RealtimePolicy, ServerTool } from "./policy";

@@ -3,7 +3,7 @@ import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
 import { scrubErrorResponse } from "./scrub";
 
-/** Statuses worth another attempt: OpenAI's SDK retries the same set. @see OPENAI-REFERENCE.md C.3 */
+/** Statuses worth another attempt: OpenAI's SDK retries the same set. @see docs/openai-reference.md C.3 */
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 /** A `retry-after` longer than this is passed back to the client instead of waited out. */
 const MAX_RETRY_WAIT_MS = 10_000;

@@ -2,7 +2,7 @@
  * The provider's error bodies name the operator's account: a real 429 reads "Rate limit reached for
  * gpt-4o in organization org-… on tokens per min", and some bodies carry project ids or
  * `organization`/`project` fields. Tenants share that account, so those ids are removed before an
- * error reaches them; status, type, code and the rest of the message are kept (issue 12).
+ * error reaches them; status, type, code and the rest of the message are kept.
  * @see https://platform.openai.com/docs/guides/rate-limits
  */
 

@@ -3,7 +3,7 @@
  * spend: planned once, then checked in chunks (one alarm each, each within the budget), then reported
  * from the remembered results with no download at all. Every chunk's results also go to the check
  * cache, so export and fine-tuning jobs reuse them.
- * @see OPENAI-REFERENCE.md E
+ * @see docs/openai-reference.md E
  */
 import type { Bindings } from "../platform/env";
 import { saveChecks } from "./check-cache";

@@ -2,7 +2,7 @@
  * Captured vision requests (Chat Completions `image_url` parts and Responses `input_image` parts)
  * keep their images in the content-addressed store: a `data:` image URL in a stored request becomes a reference `edgegate-image:sha256:<hex>` (D1 rows stay small, each image is
  * stored once however often it is sent), and is expanded back whenever the request is read.
- * @see OPENAI-REFERENCE.md D.1, E
+ * @see docs/openai-reference.md D.1, E
  */
 import { readImageInfo } from "./image-info";
 import { mapImageUrls, mapInputImageUrls } from "./parts";

@@ -2,7 +2,7 @@
  * Export of vision datasets: every example is validated first (images fetched and stored once),
  * then streamed with each image either inline as a data URL from the store or as a signed,
  * expiring Edgegate URL. An invalid dataset is refused with the report unless `skip_invalid`.
- * @see OPENAI-REFERENCE.md E
+ * @see docs/openai-reference.md E
  */
 import { type DatasetRow, type ExampleRow, pageExamples } from "../datasets/repository";
 import type { Split } from "../datasets/split";

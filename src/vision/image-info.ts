@@ -1,7 +1,7 @@
 /**
  * Format, dimensions and colour mode of an image read from its first bytes only (never from the file
  * name or content type, and without decoding pixels).
- * @see OPENAI-REFERENCE.md E (JPEG, PNG, WEBP; RGB or RGBA)
+ * @see docs/openai-reference.md E (JPEG, PNG, WEBP; RGB or RGBA)
  * @see https://www.w3.org/TR/png/#11IHDR
  * @see https://developers.google.com/speed/webp/docs/riff_container
  */

@@ -7,7 +7,7 @@ import { GatewayError } from "../platform/errors";
 import { visionExportStream } from "./export";
 import type { VisionLimits } from "./settings";
 
-/** The vision-capable base model of OpenAI's vision fine-tuning guide. @see OPENAI-REFERENCE.md E */
+/** The vision-capable base model of OpenAI's vision fine-tuning guide. @see docs/openai-reference.md E */
 export const VISION_BASE_MODEL = "gpt-4o-2024-08-06";
 
 /** The model to fine-tune when the request names none: only vision datasets have a default. */

@@ -1,7 +1,7 @@
 /**
  * Vision dataset validation: one report per example (errors and warnings naming the path, e.g.
  * `messages[1].content[2]`), a token and cost estimate, and dataset-level rules in the summary.
- * @see OPENAI-REFERENCE.md E
+ * @see docs/openai-reference.md E
  */
 import { validateExample } from "../datasets/examples";
 import { checkImage, type ImageResult, type Issue, limiter } from "./image-check";

@@ -117,7 +117,7 @@ describe("evaluations", () => {
     }
   });
 
-  // Security issue 12: allowed_models did not bind for the judge, a model call billed to the tenant.
+  // Regression: allowed_models did not bind for the judge, a model call billed to the tenant.
   it("refuses an llm_judge model outside the tenant's allowed_models with 400 naming grader.model", async () => {
     const { key } = await createTenant({ allowed_models: ["gpt-4o-mini", "gpt-4o"] });
     const id = await teacherDataset(key, 4);

@@ -1,5 +1,5 @@
 /**
- * Issue 12: two tenants on one gateway share one provider account. Lists come from the gateway's
+ * Two tenants on one gateway share one provider account. Lists come from the gateway's
  * records, jobs may only name the tenant's own files and models, and what a job produces (its
  * fine-tuned model and result files) is its tenant's alone.
  */

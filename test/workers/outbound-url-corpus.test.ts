@@ -1,5 +1,5 @@
 /**
- * Security issue 12: tenant-supplied URLs reached the inside (host names were never resolved, tool
+ * Regression: tenant-supplied URLs reached the inside (host names were never resolved, tool
  * calls followed a 307 to a loopback "metadata" server and showed its secret). The same corpus is
  * refused for every URL kind: server tool registration, tool calls (direct and through redirects),
  * the fine-tuning base URL (when saved and at call time), LLM judge endpoints, and image URLs.

@@ -198,7 +198,7 @@ describe("server-side tools in a session", () => {
     client.close();
   });
 
-  // Security issue 12: a 307 to a loopback "metadata" server returned its secret to the client, the
+  // Regression: a 307 to a loopback "metadata" server returned its secret to the client, the
   // model and the session record. Redirect hops now go through the outbound-URL guard.
   it("refuses a redirect to a loopback server: its answer reaches neither the client, the model nor the record", async () => {
     const tenant = await createTenant();

@@ -82,7 +82,7 @@ describe("upstream client", () => {
     }
   });
 
-  it("relays the provider's 429 without the operator's organization id (issue 12)", async () => {
+  it("relays the provider's 429 without the operator's organization id", async () => {
     const { key } = await createTenant();
     const direct = await fetch(`${sim.origin()}/__sim/faults`, {
       method: "POST",

@@ -1,7 +1,7 @@
 /**
  * Validation and normalisation of Chat Completions `messages` and `tools`, shared by the endpoint and
  * by fine-tuning file validation (which reports the same problems per line).
- * @see /work/shared/OPENAI-REFERENCE.md section C.1
+ * @see docs/openai-reference.md C.1
  */
 import {
   badRequest,

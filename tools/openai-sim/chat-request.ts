@@ -1,7 +1,7 @@
 /**
  * Reads a `POST /v1/chat/completions` body into a typed request plus the simulated model's input,
  * rejecting what OpenAI rejects (with the same `param` and `code`).
- * @see /work/shared/OPENAI-REFERENCE.md section C.1
+ * @see docs/openai-reference.md C.1
  */
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import { parseChatMessages, parseChatTools } from "./chat-messages";

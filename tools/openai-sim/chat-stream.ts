@@ -2,7 +2,7 @@
  * Splits a simulated chat answer into `chat.completion.chunk`s the way OpenAI streams them: a first
  * delta with `role`, content in few-token pieces, tool-call argument fragments keyed by `index` (id,
  * type and name only on the first fragment), a finish chunk, and the optional usage chunk.
- * @see /work/shared/OPENAI-REFERENCE.md section C.2
+ * @see docs/openai-reference.md C.2
  */
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatResult } from "./chat";

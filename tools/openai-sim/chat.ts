@@ -1,7 +1,7 @@
 /**
  * `POST /v1/chat/completions`: a `chat.completion` object, or the same answer as SSE
  * `chat.completion.chunk`s ending with `data: [DONE]`.
- * @see /work/shared/OPENAI-REFERENCE.md sections C.1 and C.2
+ * @see docs/openai-reference.md C.1 and C.2
  */
 import type {
   ChatCompletion,

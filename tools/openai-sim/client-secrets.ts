@@ -1,7 +1,7 @@
 /**
  * `POST /v1/realtime/client_secrets`: mints an `ek_…` ephemeral key bound to a GA session config and
  * records it in `state.ephemeralKeys`, where the Realtime WebSocket (`realtime.ts`) accepts it.
- * @see /work/shared/OPENAI-REFERENCE.md section A.3
+ * @see docs/openai-reference.md A.3
  */
 import type { ClientSecretCreateResponse } from "openai/resources/realtime/client-secrets";
 import {

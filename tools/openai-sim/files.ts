@@ -1,6 +1,6 @@
 /**
  * The Files API: multipart upload, list, retrieve, download and delete.
- * @see /work/shared/OPENAI-REFERENCE.md section D.3
+ * @see docs/openai-reference.md D.3
  */
 import type { FileDeleted, FileObject, FilePurpose } from "openai/resources/files";
 import { badRequest, invalidValue, missing, SimError } from "./errors";

@@ -2,7 +2,7 @@
  * The life of a fine-tuning job: validating_files → queued → running → succeeded (or failed /
  * cancelled), one `state.config.fineTuneStepMs` per step, with events, metrics, checkpoints, a
  * results file, the new `ft:` model, and the `fine_tuning.job.*` webhook at the end.
- * @see /work/shared/OPENAI-REFERENCE.md section D.5
+ * @see docs/openai-reference.md D.5
  */
 
 import type { FineTuningJobCheckpoint } from "openai/resources/fine-tuning/jobs/checkpoints";

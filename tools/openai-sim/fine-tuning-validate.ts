@@ -2,7 +2,7 @@
  * Asynchronous validation of fine-tuning files, as the provider does it while a job is in
  * `validating_files`: every line JSON, the right shape for the method, images only in user messages
  * (and only for vision-capable models), at least 10 examples. Errors name the offending line.
- * @see /work/shared/OPENAI-REFERENCE.md sections D.4, D.5 and E
+ * @see docs/openai-reference.md D.4, D.5 and E
  */
 import { parseChatMessages } from "./chat-messages";
 import { isObject, SimError } from "./errors";

@@ -1,7 +1,7 @@
 /**
  * The fine-tuning jobs API: create (validated like the provider), list, retrieve, cancel, events and
  * checkpoints. The job's progress itself lives in `fine-tuning-run.ts`.
- * @see /work/shared/OPENAI-REFERENCE.md section D.5
+ * @see docs/openai-reference.md D.5
  */
 import type { FineTuningJobCheckpoint } from "openai/resources/fine-tuning/jobs/checkpoints";
 import type { FineTuningJob, FineTuningJobEvent } from "openai/resources/fine-tuning/jobs/jobs";

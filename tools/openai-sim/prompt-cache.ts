@@ -2,7 +2,7 @@
  * Imitation of OpenAI's automatic prefix caching: prompts of at least 1,024 tokens are remembered per
  * (`prompt_cache_key`, model) as a chain of hashes over 128-token blocks, so a later prompt sharing a
  * prefix reports `cached_tokens` = 1024 + k·128, the largest such value within the common prefix.
- * @see /work/shared/OPENAI-REFERENCE.md section B
+ * @see docs/openai-reference.md B
  */
 import { BoundedMap } from "./bounded-map";
 import { hashHex } from "./text";

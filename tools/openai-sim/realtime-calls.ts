@@ -3,7 +3,7 @@
  * `Location` with the `rtc_…` call id out), `POST /v1/realtime/calls/{id}/hangup`, and the sideband
  * WebSocket `?call_id=` that joins a call's session. There is no media: a test plays the WebRTC peer
  * by posting the events its data channel would carry to `POST /__sim/realtime/calls/{id}/events`.
- * @see /work/shared/OPENAI-REFERENCE.md section A.4
+ * @see docs/openai-reference.md A.4
  */
 import { randomBytes } from "node:crypto";
 import { sessionConfig } from "./client-secrets";

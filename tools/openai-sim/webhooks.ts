@@ -1,7 +1,7 @@
 /**
  * Outgoing webhooks, signed like OpenAI's (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
  * `webhook-signature: v1,<base64 HMAC-SHA256>`), delivered to `state.config.webhookUrl` with retries.
- * @see /work/shared/OPENAI-REFERENCE.md section F
+ * @see docs/openai-reference.md F
  */
 import { createHmac } from "node:crypto";
 import type { SimState } from "./state";
