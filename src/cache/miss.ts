@@ -1,3 +1,5 @@
+import { GatewayError } from "../platform/errors";
+import { log } from "../platform/log";
 import { relayResponse } from "../upstream";
 import { observeStream, type StreamOutcome } from "./observe";
 import { usageOf } from "./prices";
@@ -5,6 +7,7 @@ import { answerText } from "./semantic";
 import { cacheEvent, notify, record } from "./serve";
 import type { StatsDelta } from "./stats";
 import { type CacheEntry, writeEntry } from "./store";
+import { streamIdleMs } from "./stream-end";
 import type { Flow, Miss } from "./types";
 
 /**
@@ -36,10 +39,27 @@ export async function fetchAndRecord(
   const isStream = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
   if (isStream) {
     const dropUsage = call.kind === "chat" && !framing.includeUsage;
-    const body = observeStream(upstream.body, call.kind, dropUsage, after);
+    const body = observeStream(upstream.body, {
+      kind: call.kind,
+      dropUsageChunk: dropUsage,
+      idleMs: streamIdleMs(c.env),
+      onEnd: after,
+      onBreak: (end) =>
+        log(c.env, "warn", "upstream stream ended early", { request_id: c.get("requestId"), ...end }),
+    });
     return relayResponse(new Response(body, upstream), headers);
   }
-  const text = await upstream.text();
+  let text: string;
+  try {
+    text = await upstream.text();
+  } catch {
+    // The connection was lost inside a JSON answer: nothing was sent yet, so the client gets a 502.
+    after(null);
+    throw new GatewayError(502, "The provider's answer was cut off before its end. Retry the request.", {
+      type: "server_error",
+      code: "upstream_body_cut",
+    });
+  }
   let parsed: Record<string, unknown> | null = null;
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;

@@ -133,7 +133,7 @@ describe("upstream client", () => {
     expect((await errorOf(res)).code).toBe("upstream_timeout");
   });
 
-  it("passes a stream that the upstream cuts through to the client as a cut stream", async () => {
+  it("ends a stream that the upstream cuts with an upstream_stream_cut error event, never a clean end", async () => {
     const { key } = await createTenant();
     await sim.fault({ route: ROUTE, cutStreamAfterEvents: 2, count: 1 });
     const res = await gw(
@@ -146,7 +146,11 @@ describe("upstream client", () => {
     );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const text = await res.text().catch((err: unknown) => `cut: ${String(err)}`);
+    const text = await res.text();
     expect(text).not.toContain("[DONE]");
+    const last = text.trim().split("\n\n").at(-1) ?? "";
+    expect(JSON.parse(last.replace(/^data: /, ""))).toMatchObject({
+      error: { type: "server_error", code: "upstream_stream_cut" },
+    });
   });
 });

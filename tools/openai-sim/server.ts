@@ -2,7 +2,7 @@
  * The simulator's HTTP server: routing, bearer auth, fault injection, request statistics, and the
  * writing of JSON, raw and SSE replies with OpenAI's response headers. WebSocket upgrades on
  * `/v1/realtime` go to `realtime.ts`.
- * @see /work/shared/OPENAI-REFERENCE.md section C.3
+ * @see docs/openai-reference.md C.3
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { chatRoutes } from "./chat";
@@ -160,7 +160,7 @@ function injectedError(fault: FaultSpec): SimError {
   const headers: Record<string, string> = {};
   if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
   if (status === 429) {
-    // The provider's real wording names the account's organization (issue 12: gateways must not relay it).
+    // The provider's real wording names the account's organization, which a gateway must not relay.
     const wait = fault.retryAfterSeconds !== undefined ? `${fault.retryAfterSeconds}s` : "120ms";
     const message = `Rate limit reached in organization ${ORGANIZATION_ID} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${wait}. Visit https://platform.openai.com/account/rate-limits to learn more.`;
     return new SimError(429, message, "requests", null, "rate_limit_exceeded", headers);
