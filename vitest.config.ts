@@ -36,6 +36,10 @@ export default defineConfig({
                 OPENAI_API_KEY: "sk-sim-edgegate",
                 ADMIN_TOKEN: "test-admin-token",
                 TOKEN_SECRET: "test-token-secret-0123456789abcdef",
+                PROVIDER_KEYS_SECRET: "test-provider-keys-secret-0123456789",
+                // The day model-lifecycle checks take as today (src/models/clock.ts), so shutdown dates
+                // passing in the real world never change what the suite sees.
+                EDGEGATE_NOW: "2026-12-01T00:00:00Z",
                 OPENAI_WEBHOOK_SECRET: "whsec_c2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LWtleQ==",
                 LOG_LEVEL: "error",
                 UPSTREAM_RETRY_BASE_MS: "10",

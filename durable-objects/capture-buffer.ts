@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type CaptureRecord, insertCompletions } from "../src/datasets/completions-repository";
+import { addDeadLetter, isTooBig, MAX_CAPTURE_ATTEMPTS } from "../src/datasets/dead-letters";
 import type { Bindings } from "../src/platform/env";
 import { log } from "../src/platform/log";
 
@@ -9,18 +10,37 @@ const MAX_RETRY_MS = 5 * 60_000;
 /** Records written to D1 per flush batch. */
 const FLUSH_BATCH = 50;
 
+/** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
+const SCHEMA: readonly (readonly string[])[] = [
+  ["CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL)"],
+  ["ALTER TABLE pending ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"],
+];
+
+type PendingRow = {
+  seq: number;
+  record: string;
+  attempts: number;
+};
+
 /**
  * Durable buffer for captured completions that D1 would not take: one object per tenant. Records
  * are kept in the object's SQLite storage and written to D1 by `alarm()` with backoff, so a capture
- * survives D1 being down for as long as it takes.
+ * survives D1 being down for as long as it takes. A batch D1 refuses is retried record by record, so
+ * one bad record never holds back the others; a record refused `MAX_CAPTURE_ATTEMPTS` times (or at
+ * once, when too big for a row) moves to the `capture_dead_letters` table, visible and retryable
+ * through the admin API.
  */
 export class CaptureBuffer extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL)",
-      );
+      const sql = ctx.storage.sql;
+      sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      const version =
+        sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
+      for (let v = version; v < SCHEMA.length; v++) for (const ddl of SCHEMA[v] ?? []) sql.exec(ddl);
+      sql.exec("DELETE FROM schema_version");
+      sql.exec("INSERT INTO schema_version (version) VALUES (?)", SCHEMA.length);
     });
   }
 
@@ -41,35 +61,80 @@ export class CaptureBuffer extends DurableObject<Bindings> {
   }
 
   override async alarm(): Promise<void> {
-    try {
-      for (;;) {
-        const rows = this.ctx.storage.sql
-          .exec<{ seq: number; record: string }>(
-            "SELECT seq, record FROM pending ORDER BY seq LIMIT ?",
-            FLUSH_BATCH,
-          )
-          .toArray();
-        if (rows.length === 0) break;
+    let failed: unknown = null;
+    // Each record is looked at once per alarm: a record that failed waits for the next one.
+    let afterSeq = 0;
+    for (;;) {
+      const rows = this.ctx.storage.sql
+        .exec<PendingRow>(
+          "SELECT seq, record, attempts FROM pending WHERE seq > ? ORDER BY seq LIMIT ?",
+          afterSeq,
+          FLUSH_BATCH,
+        )
+        .toArray();
+      if (rows.length === 0) break;
+      afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
+      try {
         await insertCompletions(
           this.env.DB,
           rows.map((r) => JSON.parse(r.record) as CaptureRecord),
         );
-        const last = rows[rows.length - 1]?.seq ?? 0;
-        this.ctx.storage.sql.exec("DELETE FROM pending WHERE seq <= ?", last);
+        this.ctx.storage.sql.exec("DELETE FROM pending WHERE seq <= ?", afterSeq);
+      } catch {
+        // Which record? Write them one by one: the good ones go, the bad one counts an attempt.
+        for (const row of rows) failed = (await this.flushOne(row)) ?? failed;
       }
+    }
+    if (failed === null) {
       await this.ctx.storage.delete("retryMs");
+      return;
+    }
+    const retryMs = Math.min(
+      ((await this.ctx.storage.get<number>("retryMs")) ?? FIRST_RETRY_MS) * 2,
+      MAX_RETRY_MS,
+    );
+    await this.ctx.storage.put("retryMs", retryMs);
+    await this.ctx.storage.setAlarm(Date.now() + retryMs);
+    log(this.env, "warn", "capture buffer flush failed", {
+      pending: this.pending(),
+      retry_ms: retryMs,
+      error: String(failed),
+    });
+  }
+
+  /** Writes one record; answers the error when it stays pending, null when it left the buffer. */
+  private async flushOne(row: PendingRow): Promise<unknown> {
+    const record = JSON.parse(row.record) as CaptureRecord;
+    const attempts = row.attempts + 1;
+    try {
+      await insertCompletions(this.env.DB, [record]);
+      this.ctx.storage.sql.exec("DELETE FROM pending WHERE seq = ?", row.seq);
+      return null;
     } catch (err) {
-      const retryMs = Math.min(
-        ((await this.ctx.storage.get<number>("retryMs")) ?? FIRST_RETRY_MS) * 2,
-        MAX_RETRY_MS,
-      );
-      await this.ctx.storage.put("retryMs", retryMs);
-      await this.ctx.storage.setAlarm(Date.now() + retryMs);
-      log(this.env, "warn", "capture buffer flush failed", {
-        pending: this.pending(),
-        retry_ms: retryMs,
-        error: String(err),
-      });
+      if (attempts >= MAX_CAPTURE_ATTEMPTS || isTooBig(err)) {
+        try {
+          const id = await addDeadLetter(
+            this.env.DB,
+            record,
+            isTooBig(err) ? "too_large" : "refused",
+            attempts,
+            err,
+          );
+          this.ctx.storage.sql.exec("DELETE FROM pending WHERE seq = ?", row.seq);
+          log(this.env, "error", "capture moved to the dead letters", {
+            id: record.id,
+            tenant_id: record.tenantId,
+            dead_letter_id: id,
+            attempts,
+            error: String(err),
+          });
+          return null;
+        } catch {
+          // D1 is down altogether: the record stays pending and is tried again.
+        }
+      }
+      this.ctx.storage.sql.exec("UPDATE pending SET attempts = ? WHERE seq = ?", attempts, row.seq);
+      return err;
     }
   }
 }

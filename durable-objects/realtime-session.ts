@@ -14,6 +14,7 @@ import {
 import type { RealtimeRecord } from "../src/realtime/records";
 import { type RelayHost, RelaySession } from "../src/realtime/relay-session";
 import { SECRET_HOLDS_DDL, SecretHolds } from "../src/realtime/secret-holds";
+import { endings } from "../src/realtime/session-endings";
 import type { UpstreamTarget } from "../src/realtime/upstream-socket";
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
@@ -121,20 +122,39 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   /**
    * Why the user may not start another session now (the concurrent-session limit or a daily quota),
    * as a 429's code and message; null when a session may start. Also asked by RPC before a WebRTC call.
+   * Sessions held for a reattach do not count: a fresh session takes their slot (`makeRoom`), so an
+   * app that drops and reconnects without `session_id` is never locked out by its own dropped sessions.
    */
   refusal(policy: RealtimePolicy): { code: string; message: string } | null {
-    const active = [...this.sessions].filter((s) => s.phase !== "ended").length;
+    const active = [...this.sessions].filter((s) => s.phase !== "ended" && !s.detached).length;
     const held = this.holds.count(Date.now());
     if (active + held >= policy.maxConcurrentSessions) {
       const secrets =
         held > 0 ? ` and ${held} unexpired client secrets (each holds a slot until it expires)` : "";
       return {
         code: "too_many_sessions",
-        message: `This user already has ${active} Realtime sessions open${secrets}, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a dropped one or a secret expire) first.`,
+        message: `This user already has ${active} Realtime sessions open${secrets}, the tenant's limit is ${policy.maxConcurrentSessions}. Close one (or let a secret expire) first.`,
       };
     }
     const exceeded = this.ledger.exceeded(policy, Date.now());
     return exceeded === null ? null : { code: "quota_exceeded", message: quotaMessage(exceeded, policy) };
+  }
+
+  /**
+   * Frees one slot for a session about to start (after `refusal` passed): while the user is at the
+   * limit, the session dropped longest ago among those held for a reattach ends.
+   */
+  private makeRoom(policy: RealtimePolicy): void {
+    const live = [...this.sessions].filter((s) => s.phase !== "ended");
+    const detached = live
+      .filter((s) => s.detached)
+      .sort((a, b) => (a.graceDeadline ?? 0) - (b.graceDeadline ?? 0));
+    let over = live.length + this.holds.count(Date.now()) + 1 - policy.maxConcurrentSessions;
+    for (const session of detached) {
+      if (over <= 0) break;
+      session.end(endings.superseded());
+      over--;
+    }
   }
 
   /**
@@ -147,6 +167,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   ): { hold: number; refused: null } | { hold: null; refused: { code: string; message: string } } {
     const refused = this.refusal(policy);
     if (refused) return { hold: null, refused };
+    this.makeRoom(policy);
     return { hold: this.holds.add(expiresAt), refused: null };
   }
 
@@ -166,6 +187,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     // Asked again here, where sessions are counted: calls set up in parallel all passed the first check.
     const refused = this.refusal(policy);
     if (refused) return { joined: false, refused };
+    this.makeRoom(policy);
     const session = new RelaySession(this, policy, { kind: "call", callId, model }, null);
     this.sessions.add(session);
     this.deadlinesChanged();
@@ -185,6 +207,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     const refused = this.refusal(policy);
     if (refused)
       throw new GatewayError(429, refused.message, { type: "rate_limit_error", code: refused.code });
+    this.makeRoom(policy);
     const { 0: client, 1: server } = new WebSocketPair();
     server.accept();
     const session = new RelaySession(

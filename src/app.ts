@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { admin } from "./admin";
 import { aliasAdmin } from "./aliases";
 import { datasetHooks, datasets, storedCompletions } from "./datasets";
+import { captureAdmin } from "./datasets/dead-letter-routes";
 import { datasetEvals, evals } from "./evals";
 import { datasetJobs, fineTuningPassthrough, openaiHooks } from "./finetune";
 import { auth } from "./identity";
@@ -11,8 +12,10 @@ import { renderDocsPage } from "./platform/docs";
 import { GatewayError, handleError, notFound } from "./platform/errors";
 import { createApp } from "./platform/openapi";
 import { requestContext } from "./platform/request-context";
+import { providerAdmin } from "./providers";
 import { proxy } from "./proxy";
 import { realtime, realtimeAdmin } from "./realtime";
+import { responsesApi } from "./responses";
 import { VERSION } from "./version";
 import { images } from "./vision";
 
@@ -27,6 +30,7 @@ app.use("*", bodyLimit);
 app.route("/v1/images", images);
 
 app.route("/v1", proxy);
+app.route("/v1", responsesApi);
 app.route("/v1", storedCompletions);
 app.route("/v1/datasets", datasets);
 app.route("/hooks", datasetHooks);
@@ -38,6 +42,8 @@ app.route("/v1/evals", evals);
 app.route("/v1/auth", auth);
 app.route("/admin", admin);
 app.route("/admin", aliasAdmin);
+app.route("/admin", captureAdmin);
+app.route("/admin", providerAdmin);
 app.route("/v1/realtime", realtime);
 app.route("/admin", realtimeAdmin);
 

@@ -3,7 +3,7 @@
  * D1 migrations applied, and the bundled OpenAI simulator as upstream unless `OPENAI_BASE_URL` is
  * set. Prints the URL, the admin token and a ready API key for the `default` tenant.
  *
- * Environment: PORT (8787), HTTPS=1 (https/wss with a self-signed certificate), OPENAI_BASE_URL, OPENAI_API_KEY, ADMIN_TOKEN and TOKEN_SECRET (generated
+ * Environment: PORT (8787), HTTPS=1 (https/wss with a self-signed certificate), OPENAI_BASE_URL, OPENAI_API_KEY, ADMIN_TOKEN, TOKEN_SECRET and PROVIDER_KEYS_SECRET (generated
  * once into .edgegate/local.json when unset), OPENAI_WEBHOOK_SECRET, WRANGLER_LOG (wrangler's log
  * level, default `info`: one line per request). For tests: EDGEGATE_PERSIST_DIR (.wrangler/state)
  * and EDGEGATE_LOCAL_CONFIG (.edgegate/local.json).
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   const secrets = await loadLocalSecrets(secretsFile, {
     adminToken: process.env.ADMIN_TOKEN,
     tokenSecret: process.env.TOKEN_SECRET,
+    providerKeysSecret: process.env.PROVIDER_KEYS_SECRET,
   });
   console.log("Starting Edgegate: applying D1 migrations and starting the Worker…");
   const gateway = await launchGateway({
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     upstream,
     adminToken: secrets.adminToken,
     tokenSecret: secrets.tokenSecret,
+    providerKeysSecret: secrets.providerKeysSecret,
     webhookSecret: process.env.OPENAI_WEBHOOK_SECRET || undefined,
     logLevel,
     // HTTPS=1 serves https/wss with a fresh self-signed certificate (the Node Realtime SDK dials wss only).

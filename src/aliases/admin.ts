@@ -8,10 +8,14 @@ import type { Context } from "hono";
 import { getEval } from "../evals/repository";
 import type { ModelSummary } from "../evals/summary";
 import { getTenant } from "../identity/repository";
+import { lifecycleNow } from "../models/clock";
+import { deprecationHeaders, isPast, modelShutDown } from "../models/lifecycle";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { createApp, errorResponses, ok } from "../platform/openapi";
+import { resolveModel } from "../providers";
 import { canUseModel } from "../proxy/model-access";
+import { shutdownDateOf } from "../proxy/model-target";
 import * as repo from "./repository";
 import { forgetAliases } from "./route";
 import { AliasParams, AliasSchema, PromoteSchema, PutAliasSchema, TenantParams } from "./schemas";
@@ -63,6 +67,8 @@ aliasAdmin.openapi(
     tags,
     security,
     summary: "Create or replace an alias: {model, canary?: {model, percent}}",
+    description:
+      "A model (or canary model) past its shutdown date is refused with 404 `model_not_found` naming the date; one shutting down within 60 days is accepted with the `Sunset` and `x-edgegate-warning` response headers (docs/providers.md).",
     request: {
       params: AliasParams,
       body: { required: true, content: { "application/json": { schema: PutAliasSchema } } },
@@ -71,10 +77,23 @@ aliasAdmin.openapi(
   }),
   async (c) => {
     const { id, alias } = c.req.valid("param");
-    if (!(await getTenant(c.env.DB, id))) {
+    const tenant = await getTenant(c.env.DB, id);
+    if (!tenant) {
       throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
     }
     const body = c.req.valid("json");
+    // An alias to a model past its shutdown would only answer 404; one shutting down soon is announced.
+    for (const [param, model] of [
+      ["model", body.model],
+      ["canary.model", body.canary?.model],
+    ] as const) {
+      if (model === undefined) continue;
+      const target = await resolveModel(c.env.DB, id, model);
+      const date = shutdownDateOf(c.env, tenant.settings, target);
+      const now = lifecycleNow(c.env);
+      if (date && isPast(date, now)) throw modelShutDown(model, date, param);
+      for (const [name, value] of Object.entries(deprecationHeaders(model, date, now))) c.header(name, value);
+    }
     // Refused here too (requests through the alias would answer 404): an alias never names another
     // tenant's fine-tuned model on the shared provider account.
     for (const [param, model] of [

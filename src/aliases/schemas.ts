@@ -1,7 +1,11 @@
 import { z } from "@hono/zod-openapi";
 
+/** Longest model name an alias may store (OpenAI's ids, `ft:` names included, are far shorter). */
+export const MODEL_NAME_MAX_CHARS = 256;
+const modelName = () => z.string().min(1).max(MODEL_NAME_MAX_CHARS);
+
 export const AliasParams = z.object({
-  id: z.string().min(1),
+  id: z.string().min(1).max(200),
   alias: z
     .string()
     .min(1)
@@ -9,13 +13,13 @@ export const AliasParams = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only"),
 });
 
-export const TenantParams = z.object({ id: z.string().min(1) });
+export const TenantParams = z.object({ id: z.string().min(1).max(200) });
 
 export const PutAliasSchema = z
   .strictObject({
-    model: z.string().min(1),
+    model: modelName(),
     canary: z
-      .strictObject({ model: z.string().min(1), percent: z.number().min(0).max(100) })
+      .strictObject({ model: modelName(), percent: z.number().min(0).max(100) })
       .nullable()
       .optional()
       .openapi({ description: "Send a stable share of end users (by hash of the user) to another model." }),
@@ -24,7 +28,7 @@ export const PutAliasSchema = z
 
 export const PromoteSchema = z
   .strictObject({
-    eval_id: z.string().min(1),
+    eval_id: z.string().min(1).max(200),
     threshold: z.number().min(0).max(1).default(0).openapi({
       description: "How far below the baseline's pass rate and mean score the candidate may be. Default 0.",
     }),

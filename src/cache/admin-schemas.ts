@@ -35,6 +35,13 @@ export const TrafficBucketSchema = z
     cost_saved_usd: z.number(),
     upstream_input_tokens: int(),
     upstream_cached_tokens: int(),
+    upstream_cache_write_tokens: int().openapi({
+      description:
+        "Prompt tokens the provider wrote to its prefix cache (`cache_write_tokens`, GPT-5.6 and later).",
+    }),
+    upstream_cache_write_extra_usd: z.number().openapi({
+      description: "What those cache writes cost above the plain input price (writes bill 1.25x input).",
+    }),
     shadow_checks: int(),
     shadow_false_hits: int(),
   })

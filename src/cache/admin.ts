@@ -35,6 +35,14 @@ const StatsSchema = z
         .number()
         .int()
         .openapi({ description: "Provider prefix-cache hits (`cached_tokens`)." }),
+      cache_write_tokens: z.number().int().openapi({
+        description:
+          "Prompt tokens the provider wrote to its prefix cache (`cache_write_tokens`, reported by GPT-5.6 and later).",
+      }),
+      cache_write_extra_usd: z.number().openapi({
+        description:
+          "What those writes cost above the plain input price: writes bill 1.25x input (or the tenant's `cache_write_input` price).",
+      }),
     }),
     shadow: z.object({
       checks: z.number().int(),
@@ -92,7 +100,12 @@ cacheAdmin.openapi(
         hit_rate: requests ? served / requests : 0,
         tokens_saved: { input: s.input_tokens_saved, output: s.output_tokens_saved },
         cost_saved_usd: Math.round(s.cost_saved_usd * 1e6) / 1e6,
-        upstream: { input_tokens: s.upstream_input_tokens, cached_tokens: s.upstream_cached_tokens },
+        upstream: {
+          input_tokens: s.upstream_input_tokens,
+          cached_tokens: s.upstream_cached_tokens,
+          cache_write_tokens: s.upstream_cache_write_tokens,
+          cache_write_extra_usd: Math.round(s.upstream_cache_write_extra_usd * 1e6) / 1e6,
+        },
         shadow: {
           checks: s.shadow_checks,
           false_hits: s.shadow_false_hits,

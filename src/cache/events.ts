@@ -55,28 +55,34 @@ const INSERT = `INSERT INTO cache_events (tenant_id, at, endpoint, model, outcom
 const TRIM = `DELETE FROM cache_events WHERE tenant_id = ?1 AND id <= (
   SELECT id FROM cache_events WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ${CACHE_EVENTS_KEPT})`;
 
+/**
+ * Longest text kept per field. Every field of a row is bounded, so no row can be too big for the
+ * database: events are written in batches with other tenants' events, and a batch fails whole.
+ */
+const FIELD_MAX_CHARS = 256;
+const bounded = (text: string) => (text.length > FIELD_MAX_CHARS ? text.slice(0, FIELD_MAX_CHARS) : text);
+
 /** The statements that store `events` and trim the log of every tenant they belong to. */
 export function eventStatements(db: D1Database, events: readonly CacheEvent[]): D1PreparedStatement[] {
   const inserts = events.map((e) =>
-    db
-      .prepare(INSERT)
-      .bind(
-        e.tenantId,
-        e.at,
-        e.endpoint,
-        e.model,
-        e.outcome,
-        e.stored ? 1 : 0,
-        e.stream ? 1 : 0,
-        e.similarity,
-        e.key?.slice(0, 16) ?? null,
-        e.inputTokensSaved,
-        e.outputTokensSaved,
-        e.latencyMs,
-        e.shadow ? (e.shadow.falseHit ? 1 : 0) : null,
-        e.shadow?.similarity ?? null,
-        e.preview,
-      ),
+    db.prepare(INSERT).bind(
+      e.tenantId,
+      e.at,
+      bounded(e.endpoint),
+      // The request's model as sent: a client may send megabytes of it (the provider answers 404).
+      bounded(e.model),
+      e.outcome,
+      e.stored ? 1 : 0,
+      e.stream ? 1 : 0,
+      e.similarity,
+      e.key?.slice(0, 16) ?? null,
+      e.inputTokensSaved,
+      e.outputTokensSaved,
+      e.latencyMs,
+      e.shadow ? (e.shadow.falseHit ? 1 : 0) : null,
+      e.shadow?.similarity ?? null,
+      bounded(e.preview),
+    ),
   );
   const tenants = new Set(events.map((e) => e.tenantId));
   return [...inserts, ...[...tenants].map((t) => db.prepare(TRIM).bind(t))];

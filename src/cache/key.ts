@@ -26,7 +26,8 @@ const GENERATION_HINTS = [
 const NOT_OUTPUT: Record<CacheKind, readonly string[]> = {
   chat: GENERATION_HINTS,
   embeddings: ["user"],
-  responses: [...GENERATION_HINTS, "background"],
+  // `background` stays in the key: a background request is answered `queued`, a plain one finished.
+  responses: GENERATION_HINTS,
 };
 
 /** Explicit values equal to the provider's defaults are dropped so `temperature: 1` keys like no temperature. */

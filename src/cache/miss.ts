@@ -2,7 +2,7 @@ import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
 import { relayResponse } from "../upstream";
 import { observeStream, type StreamOutcome } from "./observe";
-import { usageOf } from "./prices";
+import { cacheWriteExtraUsd, priceOf, usageOf } from "./prices";
 import { answerText } from "./semantic";
 import { cacheEvent, notify, record } from "./serve";
 import type { StatsDelta } from "./stats";
@@ -75,9 +75,14 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
   const { status, key, lead, semantic } = miss;
   notify(c, call, outcome, status);
   const usage = outcome ? usageOf(outcome) : null;
+  const prices = c.get("principal").tenant.settings.cache?.prices;
   const delta: StatsDelta = {
     [status === "MISS" ? "misses" : "bypasses"]: 1,
     upstreamCachedTokens: usage?.cachedInput ?? 0,
+    upstreamCacheWriteTokens: usage?.cacheWriteInput ?? 0,
+    upstreamCacheWriteExtraUsd: usage
+      ? cacheWriteExtraUsd(usage, priceOf(String(call.body.model), prices))
+      : 0,
     upstreamInputTokens: usage?.input ?? 0,
   };
   const outcomeName = status === "MISS" ? "miss" : "bypass";
@@ -89,7 +94,10 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
       : undefined;
   // A request that kept itself out of the cache (`no-store`, `X-Cache-Mode: off`) leaves no prompt text.
   if (event && status === "BYPASS") event.preview = "";
-  if (!outcome || !key) {
+  // Only a finished answer is kept: a background response comes back `queued`, and one that failed,
+  // was cancelled or is incomplete must not be served again.
+  const finished = call.kind !== "responses" || outcome?.status === "completed";
+  if (!outcome || !key || !finished) {
     if (lead) await lead.stub.abandon(lead.token);
     record(c, delta, event);
     return;

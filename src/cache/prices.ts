@@ -2,8 +2,16 @@
 export interface Price {
   input: number;
   cached_input?: number | undefined;
+  /** Prompt tokens written to the provider's prefix cache; 1.25x `input` when not listed. */
+  cache_write_input?: number | undefined;
   output: number;
 }
+
+/**
+ * Cache writes (usage `cache_write_tokens`, reported by GPT-5.6 and later) cost this much of the
+ * uncached input price. @see docs/openai-reference.md G (prompt caching)
+ */
+export const CACHE_WRITE_INPUT_FACTOR = 1.25;
 
 /**
  * List prices used to value cache savings; tenants override them with `settings.cache.prices`.
@@ -42,13 +50,26 @@ export interface TokenUsage {
   input: number;
   output: number;
   cachedInput: number;
+  /** Prompt tokens written to the provider's prefix cache (part of `input`, billed at the write price). */
+  cacheWriteInput: number;
 }
 
+const cacheWritePrice = (price: Price) => price.cache_write_input ?? price.input * CACHE_WRITE_INPUT_FACTOR;
+
+/** What the answer cost: plain, cached-read and cache-write prompt tokens each at their price, and the output. */
 export function costUsd(usage: TokenUsage, price: Price | null): number {
   if (!price) return 0;
-  const uncached = usage.input - usage.cachedInput;
+  const writes = Math.min(usage.cacheWriteInput, Math.max(0, usage.input - usage.cachedInput));
+  const uncached = usage.input - usage.cachedInput - writes;
   const cached = usage.cachedInput * (price.cached_input ?? price.input);
-  return (uncached * price.input + cached + usage.output * price.output) / 1_000_000;
+  const written = writes * cacheWritePrice(price);
+  return (uncached * price.input + cached + written + usage.output * price.output) / 1_000_000;
+}
+
+/** What cache writes cost above the plain input price (the premium of writing the prefix cache). */
+export function cacheWriteExtraUsd(usage: TokenUsage, price: Price | null): number {
+  if (!price || usage.cacheWriteInput <= 0) return 0;
+  return (usage.cacheWriteInput * (cacheWritePrice(price) - price.input)) / 1_000_000;
 }
 
 /** Reads chat (`prompt_tokens`), responses (`input_tokens`) and embeddings usage alike. */
@@ -60,5 +81,6 @@ export function usageOf(body: Record<string, unknown>): TokenUsage {
     input: num(u.prompt_tokens ?? u.input_tokens),
     output: num(u.completion_tokens ?? u.output_tokens),
     cachedInput: num(details.cached_tokens),
+    cacheWriteInput: num(details.cache_write_tokens),
   };
 }

@@ -5,6 +5,9 @@ export const CACHE_MAX_TTL_SECONDS = 30 * 86_400;
 const PriceSchema = z.strictObject({
   input: z.number().nonnegative().openapi({ description: "USD per 1M input tokens" }),
   cached_input: z.number().nonnegative().optional(),
+  cache_write_input: z.number().nonnegative().optional().openapi({
+    description: "USD per 1M prompt tokens written to the provider's prefix cache; default 1.25x input",
+  }),
   output: z.number().nonnegative().openapi({ description: "USD per 1M output tokens" }),
 });
 

@@ -16,6 +16,10 @@ export interface StatsDelta {
   outputTokensSaved?: number;
   costSavedUsd?: number;
   upstreamCachedTokens?: number;
+  /** Prompt tokens the provider wrote to its prefix cache (`cache_write_tokens`). */
+  upstreamCacheWriteTokens?: number;
+  /** What those writes cost above the plain input price, USD. */
+  upstreamCacheWriteExtraUsd?: number;
   upstreamInputTokens?: number;
   shadowChecks?: number;
   shadowFalseHits?: number;
@@ -34,6 +38,8 @@ export const COLUMNS = [
   ["outputTokensSaved", "output_tokens_saved"],
   ["costSavedUsd", "cost_saved_usd"],
   ["upstreamCachedTokens", "upstream_cached_tokens"],
+  ["upstreamCacheWriteTokens", "upstream_cache_write_tokens"],
+  ["upstreamCacheWriteExtraUsd", "upstream_cache_write_extra_usd"],
   ["upstreamInputTokens", "upstream_input_tokens"],
   ["shadowChecks", "shadow_checks"],
   ["shadowFalseHits", "shadow_false_hits"],

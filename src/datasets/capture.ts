@@ -1,7 +1,9 @@
 /**
  * Traffic capture: a chat completion or response sent with `store: true` (or any, when the tenant
  * captures all) is written to D1 after the response. A failed write is retried; if D1 stays down
- * the record goes to the tenant's `CaptureBuffer` Durable Object, whose alarm writes it later.
+ * the record goes to the tenant's `CaptureBuffer` Durable Object, whose alarm writes it later. A
+ * record D1 refuses for good (too big for a row, or refused by every buffered attempt) becomes a
+ * dead letter (`dead-letters.ts`): kept, visible and retryable, never silently lost.
  * @see docs/openai-reference.md D.1
  */
 import type { Context } from "hono";
@@ -11,6 +13,7 @@ import type { AppEnv, Bindings } from "../platform/env";
 import { log } from "../platform/log";
 import { dehydrateRequest } from "../vision/captured";
 import { type CaptureRecord, insertCompletions } from "./completions-repository";
+import { addDeadLetter, isTooBig } from "./dead-letters";
 import { parseMetadata } from "./metadata";
 
 /** Delays before the in-request retries of a failed D1 write (then the durable buffer takes over). */
@@ -55,13 +58,30 @@ export function captureRecord(
   };
 }
 
-/** Writes to D1 with retries; hands the record to the durable buffer when D1 keeps failing. */
-export async function persistCapture(env: Bindings, record: CaptureRecord): Promise<"stored" | "buffered"> {
+/**
+ * Writes to D1 with retries; hands the record to the durable buffer when D1 keeps failing. A row too
+ * big for D1 is never retried: it is kept compressed as a dead letter (`too_large`, listed by the
+ * admin API) and logged, until bodies are stored outside the row.
+ */
+export async function persistCapture(
+  env: Bindings,
+  record: CaptureRecord,
+): Promise<"stored" | "buffered" | "dead_letter"> {
   for (let attempt = 0; ; attempt++) {
     try {
       await insertCompletions(env.DB, [record]);
       return "stored";
     } catch (err) {
+      if (isTooBig(err)) {
+        const id = await addDeadLetter(env.DB, record, "too_large", attempt + 1, err);
+        log(env, "error", "capture too large for a row, kept as a dead letter", {
+          id: record.id,
+          tenant_id: record.tenantId,
+          dead_letter_id: id,
+          error: String(err),
+        });
+        return "dead_letter";
+      }
       const delay = RETRY_DELAYS_MS[attempt];
       if (delay === undefined) {
         log(env, "warn", "capture write failed, buffering", { id: record.id, error: String(err) });

@@ -69,7 +69,7 @@ datasetEvals.openapi(
     security,
     summary: "Compare [baseline, candidate] on the validation split (runs in the background)",
     description:
-      "Both `models` and an `llm_judge` grader's `model` must be in the tenant's `allowed_models` when it is set: a compared model outside it answers 403 `model_not_allowed` (param `model`), a judge model 400 `model_not_allowed` (param `grader.model`). A fine-tuned (`ft:`) model, compared or judge, must come from the tenant's own jobs (404 `model_not_found` otherwise). A judge is named by model only; it is called through the gateway's upstream, never at a URL.",
+      "Both `models` and an `llm_judge` grader's `model` must be in the tenant's `allowed_models` when it is set: a compared model outside it answers 403 `model_not_allowed` (param `model`), a judge model 400 `model_not_allowed` (param `grader.model`). A fine-tuned (`ft:`) model, compared or judge, must come from the tenant's own jobs (404 `model_not_found` otherwise). A judge is named by model only; it is called through the gateway's upstream (or, for a `provider/model` name, the tenant's registered provider), never at a URL given here.",
     request: {
       params: DatasetIdParams,
       body: { required: true, content: { "application/json": { schema: CreateEvalSchema } } },

@@ -8,8 +8,8 @@ import { type ExampleRow, pageExamples } from "../datasets/repository";
 import { getTenant } from "../identity/repository";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
+import { modelEndpoint } from "../providers";
 import { postJson } from "../upstream";
-import { providerForModel, withProvider } from "../upstream/providers";
 import { type Grader, gradeOutput } from "./graders";
 import { judge } from "./judge";
 import { type EvalRow, finishEval, getEval, lastItemSeq, listItems, saveItems } from "./repository";
@@ -27,12 +27,18 @@ function textOf(message: Json | undefined): string {
   return "";
 }
 
-async function answer(env: Bindings, model: string, example: Json, requestId: string): Promise<ModelResult> {
+/** One model's answer: `model` is the name the evaluation reports, `endpoint.model` the id its provider knows. */
+async function answer(
+  endpoint: { env: Bindings; model: string },
+  model: string,
+  example: Json,
+  requestId: string,
+): Promise<ModelResult> {
   const messages = (example.messages as Json[]).slice(0, -1);
-  const body: Json = { model, messages };
+  const body: Json = { model: endpoint.model, messages };
   if (example.tools) body.tools = example.tools;
   const started = performance.now();
-  const res = await postJson(env, "/chat/completions", body, requestId);
+  const res = await postJson(endpoint.env, "/chat/completions", body, requestId);
   const latency_ms = Math.round((performance.now() - started) * 100) / 100;
   const json = (await res.json().catch(() => ({}))) as Json & { choices?: { message?: Json }[] };
   if (!res.ok) {
@@ -54,16 +60,19 @@ async function gradeItem(
   const models = JSON.parse(run.models) as string[];
   const grader = JSON.parse(run.grader) as Grader;
   const requestId = `${run.id}:${row.seq}`;
+  // Models are served where the proxy would serve them: a tenant's provider for `provider/model`.
+  const endpointOf = (m: string) => modelEndpoint(env, run.tenant_id, settings, m);
   const results = await Promise.all(
-    models.map((m) => answer(withProvider(env, providerForModel(env, settings, m)), m, example, requestId)),
+    models.map(async (m) => answer(await endpointOf(m), m, example, requestId)),
   );
   const item: ItemResult = { example_id: row.id, reference, results };
   if (grader.type === "llm_judge") {
     const question = textOf(example.messages[example.messages.length - 2]);
     const outputs: [string, string] = [results[0]?.output ?? "", results[1]?.output ?? ""];
+    const judgeAt = await endpointOf(grader.model);
     const verdict = await judge(
-      withProvider(env, providerForModel(env, settings, grader.model)),
-      grader.model,
+      judgeAt.env,
+      judgeAt.model,
       { rubric: grader.rubric, question, reference, outputs },
       grader.pass_threshold,
       requestId,

@@ -5,16 +5,35 @@
  * @see docs/openai-reference.md D.5
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../platform/env";
+import { lifecycleNow } from "../models/clock";
+import { assertOpenAIFineTunable } from "../models/lifecycle";
+import type { AppEnv, Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { assertModelAllowed, canUseModel, guardsOwnership } from "../proxy/model-access";
 import { fineTuningProvider } from "../upstream/providers";
 import { ownedObject } from "./owned-repository";
 
-/** The base model of a job: allowed for the tenant and, when fine-tuned, the tenant's own. */
+/** Whether fine-tuning calls go to OpenAI's own API: the gateway's upstream, or `api.openai.com`. */
+export function targetsOpenAI(env: Bindings, baseUrl: string): boolean {
+  const trim = (url: string) => url.replace(/\/+$/, "");
+  if (trim(baseUrl) === trim(env.OPENAI_BASE_URL)) return true;
+  try {
+    return new URL(baseUrl).hostname === "api.openai.com";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The base model of a job: allowed for the tenant and, when fine-tuned, the tenant's own; and, when
+ * the job goes to OpenAI's API, a job OpenAI still takes (before its fine-tuning cutoff, on a base
+ * model not shut down; 400 `fine_tuning_unavailable` / `model_shut_down`). A base model shutting down
+ * within 60 days sets the `Sunset` and `x-edgegate-warning` response headers.
+ */
 export async function assertBaseModel(c: Context<AppEnv>, model: string): Promise<void> {
   const tenant = c.get("principal").tenant;
-  const guarded = guardsOwnership(c.env, fineTuningProvider(c.env, tenant.settings));
+  const provider = fineTuningProvider(c.env, tenant.settings);
+  const guarded = guardsOwnership(c.env, provider);
   if (guarded && !(await canUseModel(c.env.DB, tenant.id, model))) {
     // The provider's own words for a model it cannot fine-tune, so nothing tells it exists.
     throw new GatewayError(400, `Model ${model} is not available for fine-tuning or does not exist.`, {
@@ -23,6 +42,9 @@ export async function assertBaseModel(c: Context<AppEnv>, model: string): Promis
     });
   }
   assertModelAllowed(c, model);
+  if (!targetsOpenAI(c.env, provider.baseUrl)) return;
+  const warning = assertOpenAIFineTunable(model, lifecycleNow(c.env));
+  for (const [name, value] of Object.entries(warning)) c.header(name, value);
 }
 
 /** A file named by a job: one the tenant uploaded (or a job of its produced), else the provider's 404. */

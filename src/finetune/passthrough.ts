@@ -207,7 +207,7 @@ passthrough.openapi(
     security,
     summary: "Create a fine-tuning job (checked, then relayed)",
     description:
-      "`training_file` and `validation_file` must be files the tenant uploaded (else 404 naming the parameter); `model` must be within the tenant's `allowed_models`, and a fine-tuned base must be the tenant's own.",
+      "`training_file` and `validation_file` must be files the tenant uploaded (else 404 naming the parameter); `model` must be within the tenant's `allowed_models`, and a fine-tuned base must be the tenant's own. On OpenAI's API, no job is taken from its fine-tuning cutoff (400 `fine_tuning_unavailable`) nor on a base model past its shutdown (400 `model_shut_down`; docs/providers.md).",
     request: {
       body: { required: true, content: { "application/json": { schema: CreateFineTuningJobSchema } } },
     },

@@ -48,7 +48,7 @@ datasetJobs.openapi(
     security,
     summary: "Check the dataset against the provider's rules, upload its splits and start a fine-tuning job",
     description:
-      "`model` must be within the tenant's `allowed_models` (403 `model_not_allowed`), and a fine-tuned base must be the tenant's own (400 `model_not_available`). The uploaded files, the job, its result files and its fine-tuned model are recorded as the tenant's.",
+      "`model` must be within the tenant's `allowed_models` (403 `model_not_allowed`), and a fine-tuned base must be the tenant's own (400 `model_not_available`). On OpenAI's API, no job is taken from its fine-tuning cutoff (400 `fine_tuning_unavailable`) nor on a base model past its shutdown (400 `model_shut_down`), and a base shutting down within 60 days is announced with `Sunset` and `x-edgegate-warning` headers (docs/providers.md). The uploaded files, the job, its result files and its fine-tuned model are recorded as the tenant's.",
     request: {
       params: DatasetIdParams,
       body: { required: true, content: { "application/json": { schema: CreateDatasetJobSchema } } },

@@ -16,7 +16,7 @@ export const TenantSettingsSchema = z
         requests_per_minute_per_user: z.number().int().positive().nullable().optional(),
       })
       .optional(),
-    allowed_models: z.array(z.string().min(1)).nullable().optional(),
+    allowed_models: z.array(z.string().min(1).max(256)).max(1000).nullable().optional(),
     cache: CacheSettingsSchema.optional(),
     realtime: RealtimeSettingsSchema.optional(),
     distillation: DistillationSettingsSchema.optional(),

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { GatewayError } from "./errors";
 import { factory } from "./factory";
+import { MAX_JSON_DEPTH, tooDeepAt } from "./json-depth";
 
 const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
 
@@ -16,9 +17,22 @@ function tooLarge(limit: number): GatewayError {
   });
 }
 
+const JSON_TYPE = /^application\/(.+\+)?json\b/i;
+
+function tooDeep(path: string): GatewayError {
+  const where = path ? ` at '${path}'` : "";
+  return new GatewayError(
+    400,
+    `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels${where}. Send at most ${MAX_JSON_DEPTH} levels of objects and arrays.`,
+    { param: path || null, code: "json_too_deep" },
+  );
+}
+
 /**
  * Refuses bodies over `MAX_BODY_BYTES` with 413: at once from `Content-Length`, otherwise while
- * reading, so a chunked upload is never buffered past the limit.
+ * reading, so a chunked upload is never buffered past the limit. A JSON body is then checked for
+ * nesting deeper than {@link MAX_JSON_DEPTH} (400 naming where) before any route parses it; the
+ * text is kept by Hono, so validators and `readJsonObject` read it without reading the body again.
  */
 export const bodyLimit = factory.createMiddleware(async (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD" || !c.req.raw.body) return next();
@@ -30,8 +44,21 @@ export const bodyLimit = factory.createMiddleware(async (c, next) => {
     const buffered = await readLimited(c.req.raw.body, limit);
     c.req.raw = new Request(c.req.raw, { body: buffered });
   }
+  if (JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+    const deep = tooDeepAt(await readText(c));
+    if (deep !== null) throw tooDeep(deep);
+  }
   return next();
 });
+
+async function readText(c: Context<AppEnv>): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError(400, "The request body could not be read.", { code: "invalid_body" });
+  }
+}
 
 async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const bytes = await readCapped(body, limit);
@@ -64,18 +91,12 @@ export async function readCapped(
 /** Reads a JSON object body, answering 400 with a message that says what to fix. */
 export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+  if (!JSON_TYPE.test(type)) {
     throw new GatewayError(415, "Send the request body as JSON with 'Content-Type: application/json'.", {
       code: "unsupported_media_type",
     });
   }
-  let text: string;
-  try {
-    text = await c.req.text();
-  } catch (err) {
-    if (err instanceof GatewayError) throw err;
-    throw new GatewayError(400, "The request body could not be read.", { code: "invalid_body" });
-  }
+  const text = await readText(c);
   let value: unknown;
   try {
     value = JSON.parse(text);

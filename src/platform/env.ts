@@ -19,11 +19,20 @@ export interface Bindings {
   FINE_TUNING_API_KEY?: string;
   ADMIN_TOKEN?: string;
   TOKEN_SECRET?: string;
+  /** Encrypts the API keys of tenants' registered providers (AES-GCM; src/providers/keys.ts, docs/providers.md). */
+  PROVIDER_KEYS_SECRET?: string;
+  /**
+   * Tests only: an ISO date the model-lifecycle checks take as "now" (src/models/clock.ts). Never set
+   * it in a deployment.
+   */
+  EDGEGATE_NOW?: string;
   OPENAI_WEBHOOK_SECRET?: string;
   MAX_BODY_BYTES?: string;
   UPSTREAM_TIMEOUT_MS?: string;
   UPSTREAM_MAX_RETRIES?: string;
   UPSTREAM_RETRY_BASE_MS?: string;
+  /** One deadline for all upstream retries of a request, `retry-after` waits included (default 10000; src/upstream/index.ts). */
+  UPSTREAM_RETRY_BUDGET_MS?: string;
   /** Longest wait for the provider's next stream chunk before the stream ends with an error (default 60000; docs/streams.md). */
   UPSTREAM_STREAM_IDLE_MS?: string;
   LOG_LEVEL?: string;

@@ -7,9 +7,10 @@ import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
 import { createApp, errorResponses } from "../platform/openapi";
+import { providersModels, tenantProviders } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
-import { callUpstream, postJson, relayResponse } from "../upstream";
-import { providerForModel, withProvider } from "../upstream/providers";
+import { withResponseOwnership } from "../responses";
+import { callUpstream, relayResponse } from "../upstream";
 import {
   assertModelAccessible,
   assertModelAllowed,
@@ -18,6 +19,7 @@ import {
   modelNotFound,
   modelOfCheckpoint,
 } from "./model-access";
+import { dispatchFor, withHeaders } from "./model-target";
 import {
   ChatCompletionRequestSchema,
   EmbeddingRequestSchema,
@@ -30,6 +32,8 @@ import { countModelCall } from "./traffic";
 export { assertModelAccessible, assertModelAllowed } from "./model-access";
 
 const security = [{ bearer: [] }];
+const MODEL_NOTE =
+  "`model` may name a provider the tenant registered (`provider/model`, or a bare id listed in its `models`; docs/providers.md): the call goes to that provider with its key. A model past its shutdown date answers 404 `model_not_found` naming the date; one shutting down within 60 days is answered with `Sunset` and `x-edgegate-warning` headers.";
 const relayed = {
   200: {
     description: "The provider's answer (JSON, or `text/event-stream` when `stream` is true)",
@@ -66,26 +70,18 @@ async function forward(
   const endUser = endUserOf(c, request);
   const principal = c.get("principal");
   const route = await resolveAlias(c.env.DB, principal.tenant.id, request.model, endUser ?? principal.keyId);
-  const body = route ? { ...request, model: route.model } : request;
+  // The tenant's provider for `provider/model` names; `dispatch.model` keeps the provider in the cache key.
+  const dispatch = await dispatchFor(c, kind, route ? route.model : request.model);
+  const body = { ...request, model: dispatch.model };
   // After alias resolution, so an alias cannot reach another tenant's fine-tuned model either.
   await assertModelAccessible(c, body.model);
   assertModelAllowed(c, body.model);
   const onAnswer = captureHook(c, kind, body);
   await enforceRateLimit(c.env, c.get("principal"), endUser);
-  const settings = principal.tenant.settings;
   const send = (upstreamBody: Record<string, unknown>) =>
-    postJson(
-      withProvider(c.env, providerForModel(c.env, settings, upstreamBody.model)),
-      path,
-      upstreamBody,
-      c.get("requestId"),
-      { accept: upstreamBody.stream ? "text/event-stream" : "application/json" },
-    );
+    dispatch.send(path, upstreamBody, c.get("requestId"));
   const res = await serveWithCache(c, { kind, body, endUser, send, startedAt: performance.now(), onAnswer });
-  if (!route) return res;
-  const routed = new Response(res.body, res);
-  routed.headers.set("x-model-route", routeHeader(route));
-  return routed;
+  return withHeaders(res, { ...dispatch.headers, ...(route && { "x-model-route": routeHeader(route) }) });
 }
 
 export const proxy = createApp();
@@ -97,6 +93,7 @@ proxy.openapi(
     path: "/chat/completions",
     tags: ["Proxy"],
     summary: "Create a chat completion (relayed to the provider)",
+    description: MODEL_NOTE,
     security,
     request: { body: jsonBody(ChatCompletionRequestSchema) },
     responses: relayed,
@@ -110,6 +107,7 @@ proxy.openapi(
     path: "/embeddings",
     tags: ["Proxy"],
     summary: "Create embeddings (relayed to the provider)",
+    description: MODEL_NOTE,
     security,
     request: { body: jsonBody(EmbeddingRequestSchema) },
     responses: relayed,
@@ -123,11 +121,15 @@ proxy.openapi(
     path: "/responses",
     tags: ["Proxy"],
     summary: "Create a model response (relayed to the provider)",
+    description: MODEL_NOTE,
     security,
     request: { body: jsonBody(ResponseRequestSchema) },
     responses: relayed,
   }),
-  (c) => forward(c, "responses", "/responses", c.req.valid("json")),
+  (c) => {
+    const body = c.req.valid("json");
+    return withResponseOwnership(c, body, () => forward(c, "responses", "/responses", body));
+  },
 );
 
 interface ModelList {
@@ -140,9 +142,10 @@ proxy.openapi(
     method: "get",
     path: "/models",
     tags: ["Proxy"],
-    summary: "List models: the provider's base models and the tenant's own fine-tuned models",
+    summary:
+      "List models: the provider's base models, the tenant's own fine-tuned models and its providers' models",
     description:
-      "The provider's list without other tenants' fine-tuned (`ft:`) models: base models plus the models the tenant's own fine-tuning jobs produced, narrowed to the tenant's `allowed_models` when set.",
+      "The provider's list without other tenants' fine-tuned (`ft:`) models: base models plus the models the tenant's own fine-tuning jobs produced, then the models of the tenant's registered providers as `provider/model` (each provider's own list, with its `shutdown_date` when it gives one, plus the ids registered in its `models`), narrowed to the tenant's `allowed_models` when set.",
     security,
     responses: relayed,
   }),
@@ -158,7 +161,9 @@ proxy.openapi(
     const list = (await upstream.json()) as ModelList;
     const allowed = principal.tenant.settings.allowed_models;
     const owned = new Set(await ownedModels(c.env.DB, principal.tenant.id));
-    const visible = list.data.filter(
+    const providers = await tenantProviders(c.env.DB, principal.tenant.id);
+    const theirs = await providersModels(c.env, providers, c.get("requestId"));
+    const visible = [...list.data, ...theirs].filter(
       (m) =>
         (!isFineTuned(m.id) || owned.has(modelOfCheckpoint(m.id))) && (!allowed || allowed.includes(m.id)),
     );

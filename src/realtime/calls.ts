@@ -14,7 +14,7 @@ import { GatewayError } from "../platform/errors";
 import { enforceRateLimit } from "../ratelimit";
 import { callUpstream } from "../upstream";
 import { allowedModelsOf, assertRealtimeModel } from "./policy";
-import { forcedSession, policyFor, requireUser, upstreamError } from "./session-access";
+import { forcedSession, policyFor, sessionUserOf, upstreamError } from "./session-access";
 import { hangUpCall } from "./upstream-socket";
 
 /** Largest SDP offer accepted (real offers are a few KiB). */
@@ -89,7 +89,7 @@ function callIdOf(location: string | null): string | null {
 
 export async function createCall(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get("principal");
-  const userId = requireUser(principal);
+  const userId = sessionUserOf(principal);
   const { sdp, session: requested } = await readCallRequest(c);
   if (!sdp.startsWith("v=") || sdp.length > MAX_SDP_CHARS) {
     throw new GatewayError(
@@ -115,7 +115,7 @@ export async function createCall(c: Context<AppEnv>): Promise<Response> {
   }
   const model = typeof requested.model === "string" ? requested.model : "gpt-realtime";
   assertRealtimeModel(allowedModelsOf(principal), model, "session.model");
-  await enforceRateLimit(c.env, principal, userId);
+  await enforceRateLimit(c.env, principal, principal.userId);
   const policy = await policyFor(c, userId, model);
   const stub = c.env.REALTIME.getByName(`${policy.tenantId}:${userId}`);
   const refused = await stub.refusal(policy);

@@ -17,18 +17,10 @@ import { enforceRateLimit } from "../ratelimit";
 import { postJson } from "../upstream";
 import { allowedModelsOf, assertRealtimeModel, type RealtimePolicy } from "./policy";
 import type { ClientSecretRequestSchema, ClientSecretSchema } from "./schemas";
-import { forcedSession, policyFor, upstreamError } from "./session-access";
+import { forcedSession, policyFor, sessionUserOf, upstreamError } from "./session-access";
 import { REALTIME_DEFAULTS } from "./settings";
 
 type ClientSecret = z.infer<typeof ClientSecretSchema>;
-
-/**
- * Whose quotas and session slots a secret counts against: the end user, or for an API key sent
- * without `X-User-Id` the key itself (`key:<key id>`), so a key cannot mint around the limits.
- */
-export function secretUserOf(principal: { userId: string | null; keyId: string }): string {
-  return principal.userId ?? `key:${principal.keyId}`;
-}
 
 /** The session config the secret is bound to, with the policy forced in (or refused: 400/403). */
 function sessionFor(policy: RealtimePolicy, requested: Record<string, unknown>): Record<string, unknown> {
@@ -55,7 +47,7 @@ export async function mintClientSecret(
   body: z.infer<typeof ClientSecretRequestSchema>,
 ): Promise<ClientSecret> {
   const principal = c.get("principal");
-  const userId = secretUserOf(principal);
+  const userId = sessionUserOf(principal);
   const requested = body.session ?? { type: "realtime" };
   const model =
     requested.type === "transcription"

@@ -118,6 +118,11 @@ export class RelaySession {
     return this.connect();
   }
 
+  /** Dropped by its client and held for a reattach until `graceDeadline`. */
+  get detached(): boolean {
+    return this.phase !== "ended" && this.client === null && this.graceDeadline !== null;
+  }
+
   /** Earliest time the alarm must look at this session. */
   get deadline(): number {
     return Math.min(this.endsAt, this.graceDeadline ?? Number.POSITIVE_INFINITY);

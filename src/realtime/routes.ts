@@ -20,7 +20,7 @@ import {
   SUBPROTOCOL_HEADER,
 } from "./policy";
 import { ClientSecretRequestSchema, ClientSecretSchema, RealtimeQuerySchema } from "./schemas";
-import { assertTarget, policyFor, requireUser } from "./session-access";
+import { assertTarget, policyFor, sessionUserOf } from "./session-access";
 
 const security = [{ bearer: [] }];
 const errorJson = (description: string) => ({
@@ -42,7 +42,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Open a Realtime WebSocket session (GA protocol)",
     description:
-      'Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key and `X-User-Id`, or an end-user token in `Authorization` or the subprotocol `openai-insecure-api-key.<token>` (with `realtime`, which is echoed). Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`. A client may acknowledge what it has read with the gateway\'s own client event `{"type":"edgegate.ack","last_event_id":"…"}` (never forwarded): from then on, falling behind by more than half the replay buffer ends its connection with an `error` `client_too_slow` and close 1008, and it can reattach from its last ack. Every client event except a plain `input_audio_buffer.append` is parsed and forwarded re-serialised, with the tenant\'s policy applied to `session.update`, `transcription_session.update` and `response.create` (enforced instructions, allowed voices and models, MCP tools only for servers in `realtime.mcp_servers`); an event that is not a JSON object with a string `type` gets an `error` event (`invalid_json` or `invalid_event`) and is not forwarded.',
+      'Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key (with `X-User-Id` naming the end user; without it the session belongs to the user `key:<key id>`, as for a server-to-server SDK client), or an end-user token, in `Authorization` or the subprotocol `openai-insecure-api-key.<credential>` (with `realtime`, which is echoed). Every refusal before the upgrade is an HTTP error with OpenAI\'s error body. Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`. A client may acknowledge what it has read with the gateway\'s own client event `{"type":"edgegate.ack","last_event_id":"…"}` (never forwarded): from then on, falling behind by more than half the replay buffer ends its connection with an `error` `client_too_slow` and close 1008, and it can reattach from its last ack. Every client event except a plain `input_audio_buffer.append` is parsed and forwarded re-serialised, with the tenant\'s policy applied to `session.update`, `transcription_session.update` and `response.create` (enforced instructions, allowed voices and models, MCP tools only for servers in `realtime.mcp_servers`); an event that is not a JSON object with a string `type` gets an `error` event (`invalid_json` or `invalid_event`) and is not forwarded.',
     security,
     request: { query: RealtimeQuerySchema },
     responses: {
@@ -56,10 +56,10 @@ realtime.openapi(
   async (c) => {
     const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
     const principal = c.get("principal");
-    const userId = requireUser(principal);
+    const userId = sessionUserOf(principal);
     const { model, intent, session_id: sessionId } = c.req.valid("query");
     if (!sessionId) assertTarget(principal, model, intent);
-    await enforceRateLimit(c.env, principal, userId);
+    await enforceRateLimit(c.env, principal, principal.userId);
     // A reattaching session keeps the policy it started with: no registry read needed.
     const policy = sessionId
       ? resolvePolicy(principal, userId, null, [], null)
@@ -126,7 +126,7 @@ realtime.openapi(
     tags: ["Realtime"],
     summary: "Start a WebRTC call through the gateway (SDP offer in, SDP answer out)",
     description:
-      'The body is the SDP offer, either as `application/sdp` (with an optional `?model=`) or as `multipart/form-data` with an `sdp` part and an optional `session` part (a GA session config, `type: "realtime"`). Authenticate like the WebSocket: an API key with `X-User-Id`, or an end-user token. The tenant\'s policy is forced into the session, its server-side tools included: the gateway joins the call over a sideband WebSocket to run them and to record usage and transcripts. The model must be allowed, a voice outside `allowed_voices` is refused, and MCP tools must name a server in `realtime.mcp_servers` (403 `mcp_server_not_allowed`). Answers 201 with the SDP answer and `Location: /v1/realtime/calls/{call_id}`.',
+      'The body is the SDP offer, either as `application/sdp` (with an optional `?model=`) or as `multipart/form-data` with an `sdp` part and an optional `session` part (a GA session config, `type: "realtime"`). Authenticate like the WebSocket: an API key with `X-User-Id` (without it the user is `key:<key id>`), or an end-user token. The tenant\'s policy is forced into the session, its server-side tools included: the gateway joins the call over a sideband WebSocket to run them and to record usage and transcripts. The model must be allowed, a voice outside `allowed_voices` is refused, and MCP tools must name a server in `realtime.mcp_servers` (403 `mcp_server_not_allowed`). Answers 201 with the SDP answer and `Location: /v1/realtime/calls/{call_id}`.',
     security,
     responses: {
       201: {

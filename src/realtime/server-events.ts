@@ -4,6 +4,7 @@
  * transcripts (recorded), and `response.done` (usage and quotas). Everything else passes through.
  * @see https://platform.openai.com/docs/api-reference/realtime-server-events
  */
+import { scrubErrorBody } from "../upstream/scrub";
 import { base64AudioBytes, frameEventId, frameType, parseEvent } from "./frame";
 import type { RelaySession } from "./relay-session";
 
@@ -69,7 +70,9 @@ function onResponseDone(session: RelaySession, frame: string): string | null {
   if (event === null) return frame;
   const rewritten = session.tools.onResponseDone(event);
   session.addTokens(session.recorder.usage(event));
-  return rewritten ? JSON.stringify(event) : frame;
+  const out = rewritten ? JSON.stringify(event) : frame;
+  // A failed response carries the provider's error (a rate limit names the operator's organization).
+  return (event.response as Json | undefined)?.status === "failed" ? scrubErrorBody(out) : out;
 }
 
 /**
@@ -111,6 +114,9 @@ function route(session: RelaySession, frame: string, type: string | null): strin
     case "session.updated":
       onSession(session, parseEvent(frame), type === "session.created");
       return frame;
+    case "error":
+      // The provider's errors may name the operator's account, shared by every tenant.
+      return scrubErrorBody(frame);
     default:
       return frame;
   }

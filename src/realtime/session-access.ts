@@ -12,14 +12,14 @@ import { allowedModelsOf, assertRealtimeModel, type RealtimePolicy, resolvePolic
 import { forcePolicy } from "./session-policy";
 import { loadToolRegistry } from "./tools-repository";
 
-/** The end user a Realtime session belongs to: required, since sessions, quotas and resume are per user. */
-export function requireUser(principal: Principal): string {
-  if (principal.userId !== null) return principal.userId;
-  throw new GatewayError(
-    400,
-    "Realtime sessions belong to an end user: send 'X-User-Id' with an API key, or connect with an end-user token.",
-    { param: "X-User-Id", code: "missing_user" },
-  );
+/**
+ * The user a Realtime session (WebSocket, call or client secret) belongs to, for its session slots,
+ * quotas, resume and records: the end user, or for an API key sent without `X-User-Id` (a
+ * server-to-server caller such as the official SDKs' `realtime.connect()`) the key itself,
+ * `key:<key id>`. A caller that sends `X-User-Id: key:<key id>` shares those limits, as documented.
+ */
+export function sessionUserOf(principal: Pick<Principal, "userId" | "keyId">): string {
+  return principal.userId ?? `key:${principal.keyId}`;
 }
 
 /** The session policy of the request's tenant for `userId`, with the tenant's server tools. */

@@ -25,6 +25,8 @@ export const endings = {
   clientTooSlow: (): Ending => quiet("client_too_slow"),
   graceExpired: (): Ending => quiet("reconnect_grace_expired"),
   replayOverflow: (): Ending => quiet("replay_buffer_overflow"),
+  /** A session held for a reattach gave its slot to a fresh session of the same user. */
+  superseded: (): Ending => quiet("superseded_by_new_session"),
 
   upstreamRefused(refusal: UpstreamRefusal): Ending {
     const retryable = refusal.status === 429 || refusal.status === 503;
@@ -44,6 +46,20 @@ export const endings = {
   upstreamGone(code: number, reason: string): Ending {
     if (code === CLOSE.normal)
       return { reason: "upstream_closed", closeCode: CLOSE.normal, closeReason: reason || "upstream closed" };
+    // Overloaded or rate limiting: the client may start again later, so the code says so (not 1014).
+    if (code === CLOSE.tryAgainLater) {
+      return {
+        reason: "upstream_try_again_later",
+        error: {
+          type: "server_error",
+          code: "upstream_unavailable",
+          message:
+            "The upstream Realtime API is overloaded or rate limiting (close code 1013). Start a new session after a pause.",
+        },
+        closeCode: CLOSE.tryAgainLater,
+        closeReason: "upstream_unavailable",
+      };
+    }
     return {
       reason: "upstream_disconnected",
       error: {

@@ -5,8 +5,12 @@ import { scrubErrorResponse } from "./scrub";
 
 /** Statuses worth another attempt: OpenAI's SDK retries the same set. @see docs/openai-reference.md C.3 */
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
-/** A `retry-after` longer than this is passed back to the client instead of waited out. */
-const MAX_RETRY_WAIT_MS = 10_000;
+/**
+ * Tells the official SDKs not to retry an answer the gateway already retried (or decided not to,
+ * because the wait would pass the request's retry budget): their own retries would multiply the
+ * provider calls. The SDKs obey it before any status rule. @see docs/openai-reference.md C.3
+ */
+const NO_MORE_RETRIES: Readonly<Record<string, string>> = { "x-should-retry": "false" };
 
 export interface UpstreamRequest {
   method: "GET" | "POST" | "DELETE";
@@ -25,6 +29,8 @@ interface UpstreamSettings {
   timeoutMs: number;
   maxRetries: number;
   retryBaseMs: number;
+  /** One deadline for all retries of a request, counted from its first attempt. */
+  retryBudgetMs: number;
 }
 
 function settingsOf(env: Bindings): UpstreamSettings {
@@ -38,6 +44,7 @@ function settingsOf(env: Bindings): UpstreamSettings {
     timeoutMs: num(env.UPSTREAM_TIMEOUT_MS, 60_000),
     maxRetries: num(env.UPSTREAM_MAX_RETRIES, 2),
     retryBaseMs: num(env.UPSTREAM_RETRY_BASE_MS, 250),
+    retryBudgetMs: num(env.UPSTREAM_RETRY_BUDGET_MS, 10_000),
   };
 }
 
@@ -56,19 +63,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The one place that talks to `OPENAI_BASE_URL` with the provider key. Retries 408/409/429/5xx and
  * network errors with backoff before any byte has reached the client, honours `retry-after` and
- * `x-should-retry`, and times out waiting for response headers (504). Successful bodies are never
- * buffered: the returned response streams straight from the upstream. Error bodies are read and
- * returned without the operator's organization and project ids (`scrub.ts`).
+ * `x-should-retry`, and times out waiting for response headers (504). All retries of one request
+ * share one deadline (`UPSTREAM_RETRY_BUDGET_MS` after the first attempt): a wait that would end
+ * past it is not waited out, the provider's answer (with its `retry-after`) is returned at once.
+ * An answer the gateway retried, or chose not to retry for the budget, carries
+ * `x-should-retry: false` so SDK retries do not multiply the provider calls. Successful bodies are
+ * never buffered: the returned response streams straight from the upstream. Error bodies are read
+ * and returned without the operator's organization and project ids (`scrub.ts`).
  */
 export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise<Response> {
   const s = settingsOf(env);
+  const deadline = Date.now() + s.retryBudgetMs;
   const url = `${s.baseUrl}${req.path}`;
   const headers: Record<string, string> = { "x-request-id": req.requestId, ...req.headers };
   // No key configured for this provider: send none rather than an empty bearer.
   if (s.apiKey) headers.authorization = `Bearer ${s.apiKey}`;
   if (req.contentType) headers["content-type"] = req.contentType;
   for (let attempt = 0; ; attempt++) {
-    const last = attempt >= s.maxRetries;
+    const mayRetry = attempt < s.maxRetries;
     let res: Response;
     try {
       // Never follow a redirect: a tenant's fine-tuning base URL could send the key and body inside.
@@ -76,20 +88,37 @@ export async function callUpstream(env: Bindings, req: UpstreamRequest): Promise
       res = await fetchWithTimeout(url, init, s.timeoutMs);
     } catch (err) {
       if (err instanceof GatewayError && err.status === 504) throw err;
-      if (last) throw unreachable(err);
+      const wait = retryDelayMs(null, attempt, s.retryBaseMs);
+      if (!mayRetry || Date.now() + wait > deadline) throw unreachable(err, attempt > 0 || mayRetry);
       log(env, "warn", "upstream network error, retrying", { request_id: req.requestId, attempt, url });
-      await sleep(retryDelayMs(null, attempt, s.retryBaseMs));
+      await sleep(wait);
       continue;
     }
     if (res.status === 401) throw await credentialsRefused(env, req, res);
     if (res.ok) return res;
-    if (last || !shouldRetry(res)) return scrubErrorResponse(res);
+    if (!mayRetry || !shouldRetry(res)) return finalError(res, attempt > 0);
     const wait = retryDelayMs(res, attempt, s.retryBaseMs);
-    if (wait > MAX_RETRY_WAIT_MS) return scrubErrorResponse(res);
+    if (Date.now() + wait > deadline) {
+      log(env, "warn", "upstream error, retry wait past the budget", {
+        request_id: req.requestId,
+        attempt,
+        status: res.status,
+        wait_ms: wait,
+      });
+      return finalError(res, true);
+    }
     log(env, "warn", "upstream error, retrying", { request_id: req.requestId, attempt, status: res.status });
     await res.body?.cancel();
     await sleep(wait);
   }
+}
+
+/** The provider's error, scrubbed; marked `x-should-retry: false` when the gateway spent its retries on it. */
+async function finalError(res: Response, retriesSpent: boolean): Promise<Response> {
+  const scrubbed = await scrubErrorResponse(res);
+  if (retriesSpent)
+    for (const [name, value] of Object.entries(NO_MORE_RETRIES)) scrubbed.headers.set(name, value);
+  return scrubbed;
 }
 
 /**
@@ -153,11 +182,12 @@ async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: numbe
   }
 }
 
-function unreachable(err: unknown): GatewayError {
+function unreachable(err: unknown, retriesSpent: boolean): GatewayError {
   const reason = err instanceof Error ? err.message : String(err);
   return new GatewayError(502, `The upstream API could not be reached (${reason}). Retry later.`, {
     type: "server_error",
     code: "upstream_unreachable",
+    ...(retriesSpent ? { headers: { ...NO_MORE_RETRIES } } : {}),
   });
 }
 
@@ -168,6 +198,7 @@ const FORWARDED_HEADERS = [
   "openai-version",
   "retry-after",
   "retry-after-ms",
+  "x-should-retry",
 ];
 
 /** Relays an upstream response to the client as it streams, keeping its status and body faithfully. */

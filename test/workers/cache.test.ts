@@ -248,6 +248,30 @@ describe("streaming fidelity", () => {
     expect(await sim.requests("POST /v1/responses")).toBe(1);
     expect(await sim.requests("POST /v1/embeddings")).toBe(1);
   });
+
+  it("never serves a queued background response to a plain request, nor caches one", async () => {
+    const { key } = await createTenant(exact);
+    const client = sdk(key);
+    const input = "a background answer is not a finished answer";
+    const queued = await client.responses.create({
+      model: "gpt-4o-mini",
+      input,
+      background: true,
+      store: true,
+    });
+    expect(queued.status).toBe("queued");
+    const plain = await client.responses.create({ model: "gpt-4o-mini", input });
+    expect(plain.status).toBe("completed");
+    expect(plain.id).not.toBe(queued.id);
+    const again = await client.responses.create({
+      model: "gpt-4o-mini",
+      input,
+      background: true,
+      store: true,
+    });
+    expect(again.id).not.toBe(queued.id);
+    expect(await sim.requests("POST /v1/responses")).toBe(3);
+  });
 });
 
 describe("coalescing", () => {

@@ -4,12 +4,12 @@
  * fine-tuned model and result files) is its tenant's alone.
  */
 import { env } from "cloudflare:workers";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { putAlias } from "../../src/aliases/repository";
 import { pollUnfinishedJobs } from "../../src/finetune";
 import { auth, datasetWith, providerFinished, simConfig, taught } from "./helpers/finetune";
-import { admin, createTenant, errorOf, gw, jsonInit, sdk } from "./helpers/gateway";
+import { admin, apiError, collect, createTenant, errorOf, gw, jsonInit, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 import { signWebhook } from "./helpers/webhooks";
 
@@ -28,23 +28,6 @@ async function trainedJob(client: OpenAI) {
   const job = await client.fineTuning.jobs.create({ model: STUDENT, training_file: file.id, suffix: "own" });
   expect(await providerFinished(job.id)).toBe("succeeded");
   return { file, job: await client.fineTuning.jobs.retrieve(job.id) };
-}
-
-/** The error an SDK call rejected with. */
-async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error("Expected the call to fail with an API error, but it succeeded.");
-}
-
-async function all<T>(page: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of page) items.push(item);
-  return items;
 }
 
 describe("lists built from the gateway's records", () => {
@@ -75,7 +58,7 @@ describe("lists built from the gateway's records", () => {
     expect(seen.sort()).toEqual([...mine].sort());
     expect(JSON.stringify([page, next])).not.toContain(theirs);
     // The SDK's auto-pagination walks the same pages.
-    expect((await all(sdk(a.key).files.list({ limit: 1 }))).map((f) => f.id).sort()).toEqual(
+    expect((await collect(sdk(a.key).files.list({ limit: 1 }))).map((f) => f.id).sort()).toEqual(
       [...mine].sort(),
     );
     const other = await sdk(b.key).files.list();
@@ -127,7 +110,7 @@ describe("lists built from the gateway's records", () => {
     expect(page.data).toHaveLength(1);
     expect(page.has_more).toBe(true);
     expect(JSON.stringify(page)).not.toContain(theirs.id);
-    const ids = (await all(sdk(a.key).fineTuning.jobs.list({ limit: 1 }))).map((j) => j.id);
+    const ids = (await collect(sdk(a.key).fineTuning.jobs.list({ limit: 1 }))).map((j) => j.id);
     expect(ids.sort()).toEqual([j1.id, j2.id].sort());
     expect((await sdk(b.key).fineTuning.jobs.list()).data.map((j) => j.id)).toEqual([theirs.id]);
     const tagged = await sdk(a.key).fineTuning.jobs.create({
@@ -231,14 +214,15 @@ describe("fine-tuned models and result files belong to their tenant", () => {
     expect(bModels).not.toContain(model);
     expect(bModels.filter((id) => id.startsWith("ft:"))).toEqual([]);
     const before = await sim.requests("POST /v1/chat/completions");
-    const refusals = [
-      sdk(b.key).models.retrieve(model),
-      sdk(b.key).chat.completions.create({ model, messages: [question] }),
-      sdk(b.key).responses.create({ model, input: question.content }),
-      sdk(b.key).embeddings.create({ model, input: "x" }),
-    ];
-    for (const refused of refusals) {
-      const err = await apiError(refused);
+    // Each call's rejection is handled as soon as it is made (awaiting them one by one would leave
+    // the later ones unhandled for a moment).
+    const refusals = await Promise.all([
+      apiError(sdk(b.key).models.retrieve(model)),
+      apiError(sdk(b.key).chat.completions.create({ model, messages: [question] })),
+      apiError(sdk(b.key).responses.create({ model, input: question.content })),
+      apiError(sdk(b.key).embeddings.create({ model, input: "x" })),
+    ]);
+    for (const err of refusals) {
       expect(err).toMatchObject({ status: 404, code: "model_not_found" });
       expect(err.error).toMatchObject({
         message: `The model \`${model}\` does not exist or you do not have access to it.`,

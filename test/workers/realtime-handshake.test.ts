@@ -29,11 +29,12 @@ describe("realtime handshake", () => {
     client.close();
   });
 
-  it("refuses an API key without an end user with 400 missing_user", async () => {
+  it("upgrades an API key without an end user as the user key:<key id>", async () => {
     const tenant = await createTenant();
-    const res = await upgrade({ key: tenant.key });
-    expect(res.status).toBe(400);
-    expect(await errorOf(res)).toMatchObject({ code: "missing_user", param: "X-User-Id" });
+    const client = await connect({ key: tenant.key });
+    expect(client.response.status).toBe(101);
+    await client.next("session.created");
+    client.close();
   });
 
   it("refuses unknown credentials with 401 before upgrading", async () => {

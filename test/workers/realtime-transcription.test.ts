@@ -85,10 +85,11 @@ describe("transcription sessions (?intent=transcription)", () => {
     expect((await errorOf(unknown)).param).toBe("intent");
   });
 
-  it("applies the same authentication: no end user, no session", async () => {
+  it("applies the same authentication: an API key without an end user is the user key:<key id>", async () => {
     const tenant = await createTenant();
     const res = await upgrade({ key: tenant.key, query: "intent=transcription" });
-    expect(res.status).toBe(400);
-    expect((await errorOf(res)).code).toBe("missing_user");
+    expect(res.status).toBe(101);
+    res.webSocket?.accept();
+    res.webSocket?.close(1000);
   });
 });

@@ -44,6 +44,8 @@ export interface LaunchOptions {
   adminToken?: string;
   /** Omitted: a random secret. */
   tokenSecret?: string;
+  /** `PROVIDER_KEYS_SECRET` (encrypts tenants' provider keys); omitted: a random secret. */
+  providerKeysSecret?: string;
   /** `OPENAI_WEBHOOK_SECRET`; omitted: unset (the webhook route answers 503). */
   webhookSecret?: string;
   /** More Worker variables (`MAX_BODY_BYTES`, `LOG_LEVEL`, …), overriding wrangler.toml's `[vars]`. */
@@ -89,6 +91,10 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
     const adminToken = opts.adminToken ?? randomSecret("adm_");
     const tokenSecret = opts.tokenSecret ?? randomSecret("");
     const bindings = workerBindings(opts, upstream, adminToken, tokenSecret);
+    bindings.PROVIDER_KEYS_SECRET = {
+      type: "secret_text",
+      value: opts.providerKeysSecret ?? randomSecret(""),
+    };
     const worker = await startWorker(startInput(opts, bindings, persistDir, cert));
     cleanup.push(() => worker.dispose());
     const { url } = worker;

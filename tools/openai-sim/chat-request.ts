@@ -24,6 +24,7 @@ import {
 import type { GenerationRequest, SimFormat, SimMessage, SimTool, SimToolChoice } from "./generate";
 import { conversationKey } from "./generate";
 import { type ResolvedModel, requireTextModel } from "./models";
+import { type PromptCacheRequest, parsePromptCacheFields } from "./prompt-cache";
 import type { SimStore } from "./store";
 
 export type ServiceTier = "auto" | "default" | "flex" | "scale" | "priority";
@@ -52,6 +53,8 @@ export interface ChatRequest {
   topLogprobs: number;
   serviceTier: Exclude<ServiceTier, "auto">;
   promptCacheKey: string | null;
+  /** `prompt_cache_retention`, `prompt_cache_options` and block breakpoints (2026). */
+  promptCache: PromptCacheRequest;
 }
 
 export function parseChatRequest(store: SimStore, body: JsonObject): ChatRequest {
@@ -98,6 +101,7 @@ export function parseChatRequest(store: SimStore, body: JsonObject): ChatRequest
     ...transport,
     serviceTier: tier === "auto" ? "default" : tier,
     promptCacheKey: optionalString(body, "prompt_cache_key") ?? null,
+    promptCache: parsePromptCacheFields(body, model.base),
   };
 }
 

@@ -15,6 +15,7 @@ import type { JsonObject } from "./errors";
 import { type Generated, generate, renderPromptTokens } from "./generate";
 import { json, type Reply, type Route } from "./http";
 import { logprobSeed, tokenLogprobs } from "./logprobs";
+import { type CacheUse, reportsCacheWrites } from "./prompt-cache";
 import type { SimStore } from "./store";
 import { hashHex, nowSeconds, randomId } from "./text";
 
@@ -31,13 +32,23 @@ export function systemFingerprint(model: string): string {
   return `fp_${hashHex(model, 10)}`;
 }
 
-function usageOf(choices: readonly Generated[], promptTokens: number, cached: number): CompletionUsage {
+function usageOf(
+  choices: readonly Generated[],
+  promptTokens: number,
+  cache: CacheUse,
+  reportsWrites: boolean,
+): CompletionUsage {
   const completion = choices.reduce((sum, c) => sum + c.completionTokens, 0);
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completion,
     total_tokens: promptTokens + completion,
-    prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+    // GPT-5.6 and later report prefix-cache writes beside reads (docs/openai-reference.md G).
+    prompt_tokens_details: {
+      cached_tokens: cache.cached,
+      audio_tokens: 0,
+      ...(reportsWrites ? { cache_write_tokens: cache.written } : {}),
+    },
     completion_tokens_details: {
       reasoning_tokens: choices.reduce((sum, c) => sum + c.reasoningTokens, 0),
       audio_tokens: 0,
@@ -50,14 +61,14 @@ function usageOf(choices: readonly Generated[], promptTokens: number, cached: nu
 export function runChat(store: SimStore, body: JsonObject): ChatResult {
   const req = parseChatRequest(store, body);
   const prompt = renderPromptTokens(req.generation);
-  const cached = store.promptCache.lookupAndStore(req.promptCacheKey, req.model.base, prompt);
+  const cache = store.promptCache.use(req.promptCacheKey, req.model.base, prompt, req.promptCache);
   const choices = Array.from({ length: req.n }, (_, i) => generate(req.generation, i));
   return {
     req,
     id: randomId("chatcmpl-", 29),
     created: nowSeconds(),
     choices,
-    usage: usageOf(choices, prompt.length, cached),
+    usage: usageOf(choices, prompt.length, cache, reportsCacheWrites(req.model.base)),
     fingerprint: systemFingerprint(req.model.base),
   };
 }

@@ -14,6 +14,7 @@ const FAULT_NUMBERS = [
   "cutStreamAfterEvents",
   "stallStreamAfterEvents",
   "dropWebSocketAfterEvents",
+  "closeWebSocketCode",
 ] as const;
 
 function parseFault(value: unknown): FaultSpec {
@@ -42,13 +43,15 @@ function parseFault(value: unknown): FaultSpec {
   return spec;
 }
 
-const CONFIG_TYPES: Record<keyof SimConfig, "string" | "nullable-string" | "number"> = {
+const CONFIG_TYPES: Record<keyof SimConfig, "string" | "nullable-string" | "number" | "string-list"> = {
   apiKey: "nullable-string",
+  extraApiKeys: "string-list",
   webhookUrl: "nullable-string",
   webhookSecret: "string",
   fineTuneStepMs: "number",
   realtimeMaxSessionSeconds: "number",
   streamChunkDelayMs: "number",
+  backgroundStepMs: "number",
 };
 
 function parseConfig(body: JsonObject): Partial<SimConfig> {
@@ -59,7 +62,9 @@ function parseConfig(body: JsonObject): Partial<SimConfig> {
     const ok =
       type === "number"
         ? typeof value === "number" && Number.isFinite(value) && value >= 0
-        : typeof value === "string" || (type === "nullable-string" && value === null);
+        : type === "string-list"
+          ? Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")
+          : typeof value === "string" || (type === "nullable-string" && value === null);
     if (!ok) throw badRequest(`Invalid value for config field '${key}'.`, key);
     patch[key] = value;
   }
@@ -74,7 +79,11 @@ export const controlRoutes: Route[] = [
   {
     method: "GET",
     pattern: /^\/__sim\/stats$/,
-    handler: (ctx) => json({ requests: Object.fromEntries(ctx.state.requests) }),
+    handler: (ctx) =>
+      json({
+        requests: Object.fromEntries(ctx.state.requests),
+        requests_by_key: Object.fromEntries(ctx.state.requestsByKey),
+      }),
   },
   {
     method: "POST",

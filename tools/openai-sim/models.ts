@@ -43,6 +43,9 @@ const CATALOG: readonly CatalogEntry[] = [
   entry("gpt-5-mini-2025-08-07", 1754425867, "reasoning"),
   entry("gpt-5-nano", 1754426384, "reasoning"),
   entry("gpt-5-nano-2025-08-07", 1754426303, "reasoning"),
+  // Prompt caching of GPT-5.5 (24h retention only) and GPT-5.6 (cache options, writes in usage).
+  entry("gpt-5.5", 1777000000, "reasoning"),
+  entry("gpt-5.6", 1785000000, "reasoning"),
   entry("o4-mini", 1744225351, "reasoning"),
   entry("o4-mini-2025-04-16", 1744133506, "reasoning"),
   entry("gpt-3.5-turbo", 1677610602, "chat", "openai"),
@@ -101,15 +104,43 @@ export function requireTextModel(store: SimStore, id: string, endpoint: string):
   return model;
 }
 
-function listModels(store: SimStore): Model[] {
-  const models: Model[] = CATALOG.map(({ id, created, owned_by }) => ({
-    id,
-    object: "model",
-    created,
-    owned_by,
-  }));
+/**
+ * Announced shutdown dates (docs/openai-reference.md section G), served as `shutdown_date` on
+ * `/v1/models`; fine-tuned models carry their base's date.
+ */
+const SHUTDOWN_DATES: Readonly<Record<string, string>> = {
+  "o4-mini": "2026-10-23",
+  "o4-mini-2025-04-16": "2026-10-23",
+  "gpt-5": "2026-12-11",
+  "gpt-5-2025-08-07": "2026-12-11",
+  "gpt-5-mini": "2026-12-11",
+  "gpt-5-mini-2025-08-07": "2026-12-11",
+  "gpt-5-nano": "2026-12-11",
+  "gpt-5-nano-2025-08-07": "2026-12-11",
+  "gpt-4o-2024-08-06": "2027-01-14",
+  "gpt-4o-2024-11-20": "2027-01-14",
+  "gpt-4o-mini-2024-07-18": "2027-01-14",
+  "gpt-4.1": "2027-01-14",
+  "gpt-4.1-2025-04-14": "2027-01-14",
+  "gpt-4.1-mini": "2027-01-14",
+  "gpt-4.1-mini-2025-04-14": "2027-01-14",
+};
+
+/** A model entry with the `shutdown_date` field the SDK's `Model` type does not declare yet. */
+type ListedModel = Model & { shutdown_date?: string | null };
+
+function listModels(store: SimStore): ListedModel[] {
+  const withDate = (model: Model, base: string): ListedModel => {
+    const date = SHUTDOWN_DATES[base];
+    return date ? { ...model, shutdown_date: date } : model;
+  };
+  const models: ListedModel[] = CATALOG.map(({ id, created, owned_by }) =>
+    withDate({ id, object: "model", created, owned_by }, id),
+  );
   for (const tuned of store.fineTunedModels.values()) {
-    models.push({ id: tuned.id, object: "model", created: tuned.created, owned_by: ORGANIZATION });
+    models.push(
+      withDate({ id: tuned.id, object: "model", created: tuned.created, owned_by: ORGANIZATION }, tuned.base),
+    );
   }
   return models;
 }

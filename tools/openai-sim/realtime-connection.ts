@@ -15,6 +15,8 @@ import { VoiceActivityDetector } from "./realtime-vad";
 export interface ConnectionOptions {
   /** Destroy the TCP socket (no close frame) right after this many server events. */
   dropAfterEvents?: number;
+  /** With `dropAfterEvents`: send a close frame with this code (e.g. 1013, try again later) instead. */
+  closeCode?: number;
   /** Pause between streamed chunks, so cancels and client events can interleave. */
   chunkDelayMs: number;
 }
@@ -60,8 +62,11 @@ export class RealtimeConnection {
     const limit = this.options.dropAfterEvents;
     if (limit !== undefined && this.sentEvents >= limit) {
       this.dropped = true;
-      // Simulated network drop: flush this frame, then destroy the TCP socket without a close frame.
-      this.ws.send(data, () => this.ws.terminate());
+      const closeCode = this.options.closeCode;
+      // Simulated network drop: flush this frame, then destroy the TCP socket without a close frame;
+      // or, with a close code, the server ending the session (1013: overloaded, try again later).
+      if (closeCode !== undefined) this.ws.send(data, () => this.ws.close(closeCode, "try again later"));
+      else this.ws.send(data, () => this.ws.terminate());
       this.dispose();
       return;
     }

@@ -107,6 +107,7 @@ function startSession(
   const conn = new RealtimeConnection(ws, session, {
     chunkDelayMs: state.config.streamChunkDelayMs || REALTIME_CHUNK_DELAY_MS,
     dropAfterEvents: fault?.dropWebSocketAfterEvents,
+    ...(fault?.closeWebSocketCode === undefined ? {} : { closeCode: fault.closeWebSocketCode }),
   });
   track(state, conn);
   ws.on("message", (data, isBinary) => handleClientFrame(conn, data, isBinary));

@@ -32,6 +32,8 @@ export interface ResponsesRequest {
   generation: GenerationRequest;
   stream: boolean;
   store: boolean;
+  /** `background: true`: answered `queued` at once, finished later (`responses-background.ts`). */
+  background: boolean;
   metadata: Record<string, string>;
   previousResponseId: string | null;
   maxOutputTokens: number | null;
@@ -167,13 +169,15 @@ export function parseResponsesRequest(
   const instructions = optionalString(body, "instructions");
   const tools = parseTools(body.tools);
   const maxOutputTokens = optionalNumber(body, "max_output_tokens", { integer: true, min: 16 }) ?? null;
-  if (optionalBoolean(body, "background")) {
+  const background = optionalBoolean(body, "background") ?? false;
+  const stored = optionalBoolean(body, "store") ?? true;
+  if (background && !stored) {
     throw new SimError(
       400,
-      "The simulator does not support background responses.",
+      "Background mode requires 'store' to be true.",
       "invalid_request_error",
       "background",
-      "unsupported_parameter",
+      "invalid_value",
     );
   }
   const reasoning = model.kind === "reasoning";
@@ -207,7 +211,8 @@ export function parseResponsesRequest(
       reasoning,
     },
     stream: optionalBoolean(body, "stream") ?? false,
-    store: optionalBoolean(body, "store") ?? true,
+    store: stored,
+    background,
     metadata: optionalMetadata(body) ?? {},
     previousResponseId: optionalString(body, "previous_response_id") ?? null,
     maxOutputTokens,

@@ -1,6 +1,7 @@
 /**
  * Streams a finished Response as the Responses API's semantic events: response.created,
- * response.in_progress, then per output item output_item.added → content_part.added →
+ * response.in_progress (background: response.created `queued`, response.queued, then
+ * response.in_progress), then per output item output_item.added → content_part.added →
  * output_text.delta ×N → output_text.done → content_part.done → output_item.done (function calls use
  * function_call_arguments.delta/done), and response.completed (or response.incomplete).
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
@@ -44,15 +45,15 @@ export function responseEvents(response: WireResponse): SseEvent[] {
   const emit: Emit = (type, payload) => {
     events.push({ event: type, data: JSON.stringify({ type, sequence_number: sequence++, ...payload }) });
   };
-  const pending = {
-    ...response,
-    status: "in_progress" as const,
-    output: [],
-    usage: null,
-    incomplete_details: null,
-  };
-  emit("response.created", { response: pending });
-  emit("response.in_progress", { response: pending });
+  const pending = { ...response, output: [], usage: null, incomplete_details: null };
+  const inProgressResponse = { ...pending, status: "in_progress" as const };
+  if (response.background) {
+    // A background response is created `queued` and says so before it starts.
+    const queued = { ...pending, status: "queued" as const };
+    emit("response.created", { response: queued });
+    emit("response.queued", { response: queued });
+  } else emit("response.created", { response: inProgressResponse });
+  emit("response.in_progress", { response: inProgressResponse });
   response.output.forEach((item, outputIndex) => {
     emit("response.output_item.added", { output_index: outputIndex, item: inProgress(item) });
     if (item.type === "message") messageEvents(emit, item, outputIndex);

@@ -190,3 +190,97 @@ describe("streaming", () => {
     }
   });
 });
+
+describe("background responses", () => {
+  /** Polls until the response leaves `queued`/`in_progress` (each step is `backgroundStepMs`). */
+  async function settle(id: string) {
+    for (;;) {
+      const response = await client.responses.retrieve(id);
+      if (response.status !== "queued" && response.status !== "in_progress") return response;
+    }
+  }
+
+  it("answers queued at once and completes later, like the same request in the foreground", async () => {
+    const params = { model: "gpt-4.1-mini", input: "Background about glaciers" };
+    const queued = await client.responses.create({ ...params, background: true });
+    expect(queued).toMatchObject({ status: "queued", background: true, output: [], usage: null });
+    const done = await settle(queued.id);
+    expect(done.status).toBe("completed");
+    expect(done.output_text).toBe((await client.responses.create(params)).output_text);
+  });
+
+  it("refuses background without store", async () => {
+    const error = await client.responses
+      .create({ model: "gpt-4.1-mini", input: "x", background: true, store: false })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  it("cancels a queued response, answers a finished one unchanged, refuses a foreground one", async () => {
+    sim.state.config.backgroundStepMs = 60_000;
+    try {
+      const queued = await client.responses.create({
+        model: "gpt-4.1-mini",
+        input: "slow",
+        background: true,
+      });
+      const cancelled = await client.responses.cancel(queued.id);
+      expect(cancelled.status).toBe("cancelled");
+      expect((await client.responses.cancel(queued.id)).status).toBe("cancelled");
+      expect((await client.responses.retrieve(queued.id)).status).toBe("cancelled");
+    } finally {
+      sim.state.config.backgroundStepMs = 20;
+    }
+    const foreground = await client.responses.create({ model: "gpt-4.1-mini", input: "fast" });
+    expect(await client.responses.cancel(foreground.id).catch((e: unknown) => e)).toBeInstanceOf(
+      OpenAI.BadRequestError,
+    );
+  });
+
+  it("streams a background response again from any sequence number", async () => {
+    const stream = await client.responses.create({
+      model: "gpt-4.1-mini",
+      input: "Stream about rivers",
+      background: true,
+      stream: true,
+    });
+    const events: ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    expect(events.slice(0, 3).map((e) => e.type)).toEqual([
+      "response.created",
+      "response.queued",
+      "response.in_progress",
+    ]);
+    const first = events[0];
+    const id = first?.type === "response.created" ? first.response.id : "";
+    const resumed: ResponseStreamEvent[] = [];
+    for await (const event of await client.responses.retrieve(id, { stream: true, starting_after: 4 }))
+      resumed.push(event);
+    expect(resumed).toEqual(events.slice(5));
+  });
+});
+
+describe("GET /v1/responses/{id}/input_items", () => {
+  it("lists the request's input items newest first, with ids and cursor pagination", async () => {
+    const created = await client.responses.create({
+      model: "gpt-4.1-mini",
+      input: [
+        { role: "user", content: "one" },
+        { role: "assistant", content: "two" },
+        { role: "user", content: [{ type: "input_text", text: "three" }] },
+      ],
+    });
+    const page = await client.responses.inputItems.list(created.id, { limit: 2 });
+    expect(page.data.map((i) => i.type === "message" && i.role)).toEqual(["user", "assistant"]);
+    expect(page.has_more).toBe(true);
+    const all = [];
+    for await (const item of client.responses.inputItems.list(created.id, { order: "asc", limit: 1 }))
+      all.push(item);
+    expect(all.map((i) => (i.type === "message" ? i.content[0] : null))).toMatchObject([
+      { type: "input_text", text: "one" },
+      { type: "output_text", text: "two" },
+      { type: "input_text", text: "three" },
+    ]);
+    expect(all.every((i) => typeof i.id === "string" && i.id.length > 0)).toBe(true);
+  });
+});

@@ -1,24 +1,40 @@
 /**
- * The Responses API: `POST /v1/responses` (JSON or SSE with `event:` lines and `sequence_number`),
- * `GET` and `DELETE /v1/responses/:id`, and `previous_response_id` chains over stored responses.
+ * The Responses API: `POST /v1/responses` (JSON or SSE with `event:` lines and `sequence_number`;
+ * `background: true` in `responses-background.ts`), `GET` (JSON, or SSE from `starting_after`) and
+ * `DELETE /v1/responses/:id`, `POST …/cancel`, `GET …/input_items`, and `previous_response_id` chains.
  * @see https://platform.openai.com/docs/api-reference/responses
  */
-import type { Response, ResponseOutputItem, ResponseUsage } from "openai/resources/responses/responses";
+import type {
+  Response,
+  ResponseItem,
+  ResponseOutputItem,
+  ResponseUsage,
+} from "openai/resources/responses/responses";
 import { type JsonObject, optionalString, SimError } from "./errors";
 import { deterministicId, type Generated, generate, renderPromptTokens, type SimMessage } from "./generate";
-import { json, param, type Reply, type Route } from "./http";
+import { json, param, type Reply, type Route, type SseEvent } from "./http";
+import { cancelBackground, runInBackground, streamStored } from "./responses-background";
+import { inputItemsOf, pageInputItems } from "./responses-items";
 import { parseResponsesRequest, type ResponsesRequest } from "./responses-request";
 import { responseEvents } from "./responses-stream";
-import type { SimStore } from "./store";
+import type { SimState } from "./state";
+import { cancelTimer, type SimStore } from "./store";
 import { nowSeconds, randomHexId } from "./text";
 
 /** `output_text` is computed by the SDK, never sent on the wire. */
 export type WireResponse = Omit<Response, "output_text"> & { store?: boolean };
 
 export interface StoredResponse {
+  /** The response as it is now (a background one moves from `queued` to its final state). */
   response: WireResponse;
   /** The whole conversation up to and including this response's output, for `previous_response_id`. */
   conversation: SimMessage[];
+  /** The request's input items, for `GET …/input_items`. */
+  input: ResponseItem[];
+  /** Background responses: what the response becomes, and its events for a streamed retrieve. */
+  final?: WireResponse;
+  events?: SseEvent[];
+  timer?: NodeJS.Timeout | undefined;
 }
 
 function outputItems(id: string, answer: Generated, reasoning: boolean): ResponseOutputItem[] {
@@ -70,7 +86,7 @@ function buildResponse(req: ResponsesRequest, answer: Generated, usage: Response
     object: "response",
     created_at: nowSeconds(),
     status: truncated ? "incomplete" : "completed",
-    background: false,
+    background: req.background,
     error: null,
     incomplete_details: truncated ? { reason: "max_output_tokens" } : null,
     instructions: optionalString(body, "instructions") ?? null,
@@ -122,20 +138,32 @@ function outputMessages(answer: Generated): SimMessage[] {
 }
 
 export function createResponse(
+  state: SimState,
   store: SimStore,
   body: JsonObject,
-): { req: ResponsesRequest; response: WireResponse } {
+): { req: ResponsesRequest; response: WireResponse; events: SseEvent[] } {
   const past = history(store, body);
   const req = parseResponsesRequest(store, body, past);
   const prompt = renderPromptTokens(req.generation);
   const cached = store.promptCache.lookupAndStore(req.promptCacheKey, req.model.base, prompt);
   const answer = generate(req.generation, 0);
-  const response = buildResponse(req, answer, usageOf(answer, prompt.length, cached));
+  const final = buildResponse(req, answer, usageOf(answer, prompt.length, cached));
+  const events = responseEvents(final);
+  // A background response is answered `queued`; a streamed one runs to its end in the stream.
+  // The wire sends `usage: null` until the end; the SDK types `usage` as optional instead.
+  const queued = { ...final, status: "queued", output: [], usage: null, incomplete_details: null };
+  const response = req.background && !req.stream ? (queued as unknown as WireResponse) : final;
   if (req.store) {
-    const conversation = [...past, ...req.input, ...outputMessages(answer)];
-    store.responses.set(response.id, { response, conversation });
+    const stored: StoredResponse = {
+      response,
+      conversation: [...past, ...req.input, ...outputMessages(answer)],
+      input: inputItemsOf(body.input),
+      ...(req.background ? { final, events } : {}),
+    };
+    store.responses.set(final.id, stored);
+    if (response !== final) runInBackground(store, stored, state.config.backgroundStepMs);
   }
-  return { req, response };
+  return { req, response, events };
 }
 
 function getStored(store: SimStore, id: string): StoredResponse {
@@ -151,10 +179,16 @@ function getStored(store: SimStore, id: string): StoredResponse {
   return stored;
 }
 
-function reply(store: SimStore, body: JsonObject): Reply {
-  const { req, response } = createResponse(store, body);
+function reply(state: SimState, store: SimStore, body: JsonObject): Reply {
+  const { req, response, events } = createResponse(state, store, body);
   if (!req.stream) return json(response);
-  return { kind: "sse", events: responseEvents(response) };
+  return { kind: "sse", events };
+}
+
+function retrieve(store: SimStore, id: string, query: URLSearchParams): Reply {
+  const stored = getStored(store, id);
+  if (query.get("stream") === "true") return streamStored(store, stored, query);
+  return json(stored.response);
 }
 
 export const responseRoutes: Route[] = [
@@ -162,18 +196,30 @@ export const responseRoutes: Route[] = [
     method: "POST",
     pattern: /^\/v1\/responses$/,
     rateLimited: true,
-    handler: async (ctx) => reply(ctx.store, await ctx.readJson()),
+    handler: async (ctx) => reply(ctx.state, ctx.store, await ctx.readJson()),
   },
   {
     method: "GET",
     pattern: /^\/v1\/responses\/([^/]+)$/,
-    handler: (ctx) => json(getStored(ctx.store, param(ctx, 0)).response),
+    handler: (ctx) => retrieve(ctx.store, param(ctx, 0), ctx.query),
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/responses\/([^/]+)\/cancel$/,
+    handler: (ctx) => json(cancelBackground(ctx.store, getStored(ctx.store, param(ctx, 0)))),
+  },
+  {
+    method: "GET",
+    pattern: /^\/v1\/responses\/([^/]+)\/input_items$/,
+    handler: (ctx) => json(pageInputItems(getStored(ctx.store, param(ctx, 0)).input, ctx.query)),
   },
   {
     method: "DELETE",
     pattern: /^\/v1\/responses\/([^/]+)$/,
     handler: (ctx) => {
-      const { response } = getStored(ctx.store, param(ctx, 0));
+      const stored = getStored(ctx.store, param(ctx, 0));
+      const { response } = stored;
+      cancelTimer(ctx.store, stored.timer);
       ctx.store.responses.delete(response.id);
       return json({ id: response.id, object: "response", deleted: true });
     },

@@ -79,7 +79,7 @@ async function handle(
   let reply: Reply;
   try {
     if (fault?.errorStatus) throw injectedError(fault);
-    if (isApi) authenticate(state, req);
+    if (isApi) countRequest(state, method, `${path} ${authenticate(state, req)}`, state.requestsByKey);
     reply = await route(state, store, exchange, routes, method, path, url.searchParams);
   } catch (error) {
     reply = errorReply(error, exchange.requestId);
@@ -138,7 +138,8 @@ function redact(key: string): string {
   return `${key.slice(0, 3)}${"*".repeat(Math.min(key.length - 7, 20))}${key.slice(-4)}`;
 }
 
-function authenticate(state: SimState, req: IncomingMessage): void {
+/** Checks the bearer key against `apiKey` and `extraApiKeys`; returns the accepted key. */
+function authenticate(state: SimState, req: IncomingMessage): string {
   const header = req.headers.authorization ?? "";
   const key = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
   if (!key) {
@@ -149,10 +150,15 @@ function authenticate(state: SimState, req: IncomingMessage): void {
       "key from https://platform.openai.com/account/api-keys.";
     throw new SimError(401, message, "invalid_request_error", null, null);
   }
-  if (state.config.apiKey !== null && key !== state.config.apiKey) {
+  if (
+    state.config.apiKey !== null &&
+    key !== state.config.apiKey &&
+    !state.config.extraApiKeys.includes(key)
+  ) {
     const message = `Incorrect API key provided: ${redact(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`;
     throw new SimError(401, message, "invalid_request_error", null, "invalid_api_key");
   }
+  return key;
 }
 
 function injectedError(fault: FaultSpec): SimError {

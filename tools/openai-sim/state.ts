@@ -8,6 +8,8 @@
 export interface SimConfig {
   /** Bearer key clients must send; `null` accepts any non-empty key. */
   apiKey: string | null;
+  /** More keys accepted besides `apiKey` (another account on the same server, e.g. a tenant's provider). */
+  extraApiKeys: string[];
   /** Where job webhooks (`fine_tuning.job.*`) are POSTed, signed with Standard Webhooks. */
   webhookUrl: string | null;
   /** `whsec_…` secret used to sign webhooks. */
@@ -18,6 +20,8 @@ export interface SimConfig {
   realtimeMaxSessionSeconds: number;
   /** Pause between SSE events of a streamed HTTP response, in ms (0 = write them back to back). */
   streamChunkDelayMs: number;
+  /** Milliseconds a `background: true` response spends in each of `queued` and `in_progress`. */
+  backgroundStepMs: number;
 }
 
 /**
@@ -40,6 +44,8 @@ export interface FaultSpec {
   stallStreamAfterEvents?: number;
   /** For Realtime: drop the WebSocket (TCP destroy) after this many server events. */
   dropWebSocketAfterEvents?: number;
+  /** For Realtime with `dropWebSocketAfterEvents`: end with a close frame of this code (e.g. 1013) instead of a TCP destroy. */
+  closeWebSocketCode?: number;
   /** Refuse the TCP connection/upgrade outright (socket destroyed before any response). */
   refuseConnection?: boolean;
 }
@@ -69,6 +75,8 @@ export interface SimState {
   faults: ActiveFault[];
   /** Requests served per `"METHOD /path"` (path without query, ids kept literally). */
   requests: Map<string, number>;
+  /** Authenticated requests per `"METHOD /path key"`: which account a request was sent with. */
+  requestsByKey: Map<string, number>;
   /** `ek_…` values accepted by the Realtime WebSocket in place of the API key. */
   ephemeralKeys: Map<string, EphemeralKey>;
   /** WebRTC calls by `rtc_…` id. */
@@ -77,11 +85,13 @@ export interface SimState {
 
 export const DEFAULT_CONFIG: SimConfig = {
   apiKey: "sk-sim-edgegate",
+  extraApiKeys: [],
   webhookUrl: null,
   webhookSecret: "whsec_c2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LWtleQ==",
   fineTuneStepMs: 200,
   realtimeMaxSessionSeconds: 3600,
   streamChunkDelayMs: 0,
+  backgroundStepMs: 20,
 };
 
 export function createState(config: Partial<SimConfig> = {}): SimState {
@@ -89,15 +99,21 @@ export function createState(config: Partial<SimConfig> = {}): SimState {
     config: { ...DEFAULT_CONFIG, ...config },
     faults: [],
     requests: new Map(),
+    requestsByKey: new Map(),
     ephemeralKeys: new Map(),
     realtimeCalls: new Map(),
   };
 }
 
-/** Counts one request under its `"METHOD /path"` key. */
-export function countRequest(state: SimState, method: string, path: string): void {
+/** Counts one request under its `"METHOD /path"` key (in `requests`, or the map given). */
+export function countRequest(
+  state: SimState,
+  method: string,
+  path: string,
+  counts: Map<string, number> = state.requests,
+): void {
   const key = `${method.toUpperCase()} ${path}`;
-  state.requests.set(key, (state.requests.get(key) ?? 0) + 1);
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 /** Adds a fault; `count` defaults to 1 except for pure latency, which lasts until reset. */
@@ -132,4 +148,5 @@ export function takeFault(state: SimState, routeKey: string): FaultSpec | undefi
 export function resetState(state: SimState): void {
   state.faults = [];
   state.requests.clear();
+  state.requestsByKey.clear();
 }

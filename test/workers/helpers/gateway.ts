@@ -57,3 +57,21 @@ export async function errorOf(res: Response): Promise<ErrorBody["error"]> {
   const body = (await res.json()) as ErrorBody;
   return body.error;
 }
+
+/** The error an SDK call rejected with (fails the test when the call succeeds or throws another error). */
+export async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof OpenAI.APIError) return err;
+    throw err;
+  }
+  throw new Error("Expected the call to fail with an API error, but it succeeded.");
+}
+
+/** Every item of an SDK page iterator or stream. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * `/admin/tenants/{id}/captures/dead_letter`: captured completions the database would not take
+ * (too big for a row, or refused by every attempt of the capture buffer), kept compressed instead of
+ * lost. Listed with their total, and retried one by one once the cause is fixed.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { getTenant } from "../identity/repository";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses, ok } from "../platform/openapi";
+import { insertCompletions } from "./completions-repository";
+import {
+  type DeadLetterRow,
+  deadLetterRecord,
+  forgetDeadLetter,
+  getDeadLetter,
+  listDeadLetters,
+  noteRetryFailed,
+} from "./dead-letters";
+
+const security = [{ adminToken: [] }];
+const tags = ["Admin: captures"];
+
+const TenantParams = z.object({ id: z.string().min(1).max(200) });
+const DeadLetterParams = TenantParams.extend({ dead_letter_id: z.string().min(1).max(200) });
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().max(200).optional().openapi({ description: "The id of the last dead letter seen." }),
+});
+
+const DeadLetterSchema = z
+  .object({
+    object: z.literal("capture.dead_letter"),
+    id: z.string(),
+    capture_id: z.string().openapi({ description: "The stored completion's id once written." }),
+    kind: z.string(),
+    model: z.string(),
+    reason: z.enum(["too_large", "refused"]).openapi({
+      description: "`too_large`: the row is over the database's row limit; `refused`: every attempt failed.",
+    }),
+    bytes: z.number().int().openapi({ description: "Size of the captured record, uncompressed." }),
+    retryable: z
+      .boolean()
+      .openapi({ description: "False when even the compressed record was too big to keep." }),
+    attempts: z.number().int(),
+    last_error: z.string(),
+    created_at: z.number().int().openapi({ description: "Unix milliseconds." }),
+  })
+  .openapi("CaptureDeadLetter");
+
+const DeadLetterListSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(DeadLetterSchema),
+    total: z.number().int().openapi({ description: "All of the tenant's dead letters." }),
+    has_more: z.boolean(),
+  })
+  .openapi("CaptureDeadLetterList");
+
+const RetriedSchema = z
+  .object({ object: z.literal("capture.dead_letter.retried"), id: z.string(), completion_id: z.string() })
+  .openapi("CaptureDeadLetterRetried");
+
+function deadLetterJson(row: DeadLetterRow, retryable: boolean) {
+  return {
+    object: "capture.dead_letter" as const,
+    id: row.id,
+    capture_id: row.capture_id,
+    kind: row.kind,
+    model: row.model,
+    reason: row.reason,
+    bytes: row.record_bytes,
+    retryable,
+    attempts: row.attempts,
+    last_error: row.last_error,
+    created_at: row.created_at,
+  };
+}
+
+async function assertTenant(c: Context<AppEnv>, id: string): Promise<void> {
+  if (!(await getTenant(c.env.DB, id))) {
+    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+  }
+}
+
+export const captureAdmin = createApp();
+
+captureAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/captures/dead_letter",
+    tags,
+    security,
+    summary: "List captures the database would not take (oldest first), with their total",
+    request: { params: TenantParams, query: ListQuery },
+    responses: ok(DeadLetterListSchema, "A page of dead letters"),
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { limit, after } = c.req.valid("query");
+    await assertTenant(c, id);
+    const page = await listDeadLetters(c.env.DB, id, limit, after ?? null);
+    return c.json(
+      {
+        object: "list" as const,
+        data: page.rows.map((r) => deadLetterJson(r, r.kept === 1)),
+        total: page.total,
+        has_more: page.hasMore,
+      },
+      200,
+    );
+  },
+);
+
+captureAdmin.openapi(
+  createRoute({
+    method: "post",
+    path: "/tenants/{id}/captures/dead_letter/{dead_letter_id}/retry",
+    tags,
+    security,
+    summary: "Write a dead letter to the stored completions again; it leaves the list when that succeeds",
+    description:
+      "409 `capture_retry_failed` when the database refuses it again (the error is recorded on the dead letter), or `capture_not_kept` when only its summary could be kept.",
+    request: { params: DeadLetterParams },
+    responses: { ...ok(RetriedSchema, "Written"), 409: errorResponses[400] },
+  }),
+  async (c) => {
+    const { id, dead_letter_id: deadLetterId } = c.req.valid("param");
+    await assertTenant(c, id);
+    const row = await getDeadLetter(c.env.DB, id, deadLetterId);
+    if (!row) {
+      throw new GatewayError(404, `No dead letter with id '${deadLetterId}' for this tenant.`, {
+        param: "dead_letter_id",
+        code: "not_found",
+      });
+    }
+    const record = await deadLetterRecord(row);
+    if (!record) {
+      throw new GatewayError(
+        409,
+        "This capture was too large to keep even compressed: only its summary is left.",
+        {
+          code: "capture_not_kept",
+        },
+      );
+    }
+    try {
+      await insertCompletions(c.env.DB, [record]);
+    } catch (err) {
+      await noteRetryFailed(c.env.DB, id, deadLetterId, err);
+      throw new GatewayError(409, `The database refused the capture again: ${String(err).slice(0, 300)}`, {
+        code: "capture_retry_failed",
+      });
+    }
+    await forgetDeadLetter(c.env.DB, id, deadLetterId);
+    return c.json(
+      { object: "capture.dead_letter.retried" as const, id: deadLetterId, completion_id: record.id },
+      200,
+    );
+  },
+);

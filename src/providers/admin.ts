@@ -1,0 +1,265 @@
+/**
+ * `/admin/tenants/:id/providers`: the model providers a tenant registers (any OpenAI-compatible
+ * API), called for models named `provider/model`. Keys are stored encrypted (keys.ts) and never
+ * returned. docs/providers.md.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { adminCallerOf } from "../identity/admin-access";
+import { getTenant } from "../identity/repository";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses, jsonResponse, ok } from "../platform/openapi";
+import { refusedHost } from "../platform/outbound-address";
+import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
+import { keyHint, sealKey } from "./keys";
+import { learnShutdownDates } from "./model-list";
+import * as repo from "./repository";
+import { forgetProviders } from "./resolve";
+import {
+  CreateProviderSchema,
+  MAX_PROVIDERS_PER_TENANT,
+  PatchProviderSchema,
+  ProviderDeletedSchema,
+  ProviderListSchema,
+  ProviderParams,
+  ProviderSchema,
+  TenantParams,
+} from "./schemas";
+
+const security = [{ adminToken: [] }];
+const tags = ["Admin: providers"];
+const conflict = { 409: errorResponses[400] };
+const GUARD_TEXT =
+  "`base_url` must be http(s) without credentials and resolve only to public addresses (the outbound-URL guard; 400 `invalid_url` or `url_not_allowed`); a private host needs the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN. Calls never follow redirects.";
+
+export function providerJson(p: repo.StoredProvider) {
+  return {
+    object: "provider" as const,
+    name: p.name,
+    base_url: p.baseUrl,
+    api_key_hint: p.keyHint,
+    models: p.models,
+    capabilities: p.capabilities,
+    shutdown_dates: p.shutdownDates,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+async function assertTenant(db: D1Database, id: string): Promise<void> {
+  if (!(await getTenant(db, id))) {
+    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+  }
+}
+
+async function mustGet(db: D1Database, tenantId: string, name: string): Promise<repo.StoredProvider> {
+  await assertTenant(db, tenantId);
+  const found = await repo.getProvider(db, tenantId, name);
+  if (!found) {
+    throw new GatewayError(404, `No provider '${name}' for this tenant.`, {
+      param: "name",
+      code: "not_found",
+    });
+  }
+  return found;
+}
+
+/** The outbound-URL guard at save time; a private host also needs the operator's ADMIN_TOKEN. */
+async function assertBaseUrl(c: Context<AppEnv>, baseUrl: string): Promise<void> {
+  const trim = (url: string) => url.replace(/\/+$/, "");
+  if (trim(baseUrl) === trim(c.env.OPENAI_BASE_URL)) return;
+  const inside = refusedHost(new URL(baseUrl));
+  if (inside && (await adminCallerOf(c)).kind !== "admin") {
+    throw new GatewayError(
+      403,
+      `Only the gateway's ADMIN_TOKEN may register a provider on a private or internal host (${inside}). Use a public https URL.`,
+      { param: "base_url", code: "admin_token_required" },
+    );
+  }
+  await assertOutboundUrl(baseUrl, outboundPolicy(c.env), "base_url");
+}
+
+/** A bare model id may be listed by one provider of the tenant only, or it would be ambiguous. */
+function assertModelsFree(
+  others: readonly repo.StoredProvider[],
+  name: string,
+  models: readonly string[],
+): void {
+  for (const other of others) {
+    if (other.name === name) continue;
+    const taken = models.find((m) => other.models.includes(m));
+    if (taken) {
+      throw new GatewayError(
+        409,
+        `The model '${taken}' is already listed by provider '${other.name}': a bare model id can belong to one provider only. Name it as '${name}/${taken}' instead.`,
+        { param: "models", code: "model_conflict" },
+      );
+    }
+  }
+}
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
+
+export const providerAdmin = createApp();
+
+providerAdmin.openapi(
+  createRoute({
+    method: "post",
+    path: "/tenants/{id}/providers",
+    tags,
+    summary: "Register a model provider (any OpenAI-compatible API)",
+    description: `Models of the provider are then named \`name/model-id\` (or by a bare id listed in \`models\`) in chat completions, responses, embeddings and evaluations, and are called with the provider's own key. ${GUARD_TEXT} The key is stored encrypted and never returned.`,
+    security,
+    request: {
+      params: TenantParams,
+      body: { required: true, content: { "application/json": { schema: CreateProviderSchema } } },
+    },
+    responses: {
+      201: jsonResponse(ProviderSchema, "The registered provider"),
+      ...errorResponses,
+      ...conflict,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    await assertTenant(c.env.DB, id);
+    await assertBaseUrl(c, body.base_url);
+    const existing = await repo.listProviders(c.env.DB, id);
+    if (existing.length >= MAX_PROVIDERS_PER_TENANT) {
+      throw new GatewayError(
+        409,
+        `A tenant can register at most ${MAX_PROVIDERS_PER_TENANT} providers; delete one first.`,
+        {
+          code: "too_many_providers",
+        },
+      );
+    }
+    const models = unique(body.models ?? []);
+    assertModelsFree(existing, body.name, models);
+    const now = Math.floor(Date.now() / 1000);
+    const provider: repo.StoredProvider = {
+      tenantId: id,
+      name: body.name,
+      baseUrl: body.base_url,
+      keyCiphertext: await sealKey(c.env, id, body.name, body.api_key),
+      keyHint: keyHint(body.api_key),
+      models,
+      capabilities: unique(body.capabilities),
+      shutdownDates: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await repo.insertProvider(c.env.DB, provider))) {
+      throw new GatewayError(
+        409,
+        `The tenant already has a provider named '${body.name}'. Change it with PATCH.`,
+        {
+          param: "name",
+          code: "provider_exists",
+        },
+      );
+    }
+    forgetProviders(id);
+    provider.shutdownDates = await learnShutdownDates(c.env, provider, c.get("requestId"));
+    return c.json(providerJson(provider), 201);
+  },
+);
+
+providerAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/providers",
+    tags,
+    summary: "List the tenant's model providers",
+    security,
+    request: { params: TenantParams },
+    responses: ok(ProviderListSchema, "The providers, by name"),
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    await assertTenant(c.env.DB, id);
+    const providers = await repo.listProviders(c.env.DB, id);
+    return c.json({ object: "list" as const, data: providers.map(providerJson) }, 200);
+  },
+);
+
+providerAdmin.openapi(
+  createRoute({
+    method: "get",
+    path: "/tenants/{id}/providers/{name}",
+    tags,
+    summary: "Retrieve one model provider",
+    security,
+    request: { params: ProviderParams },
+    responses: ok(ProviderSchema, "The provider"),
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    return c.json(providerJson(await mustGet(c.env.DB, id, name)), 200);
+  },
+);
+
+providerAdmin.openapi(
+  createRoute({
+    method: "patch",
+    path: "/tenants/{id}/providers/{name}",
+    tags,
+    summary: "Change a model provider's URL, key, models or capabilities",
+    description: `Fields left out stay as they are. ${GUARD_TEXT}`,
+    security,
+    request: {
+      params: ProviderParams,
+      body: { required: true, content: { "application/json": { schema: PatchProviderSchema } } },
+    },
+    responses: { ...ok(ProviderSchema, "The changed provider"), ...conflict },
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const current = await mustGet(c.env.DB, id, name);
+    if (body.base_url !== undefined && body.base_url !== current.baseUrl)
+      await assertBaseUrl(c, body.base_url);
+    const models = body.models ? unique(body.models) : current.models;
+    if (body.models) assertModelsFree(await repo.listProviders(c.env.DB, id), name, models);
+    const next: repo.StoredProvider = {
+      ...current,
+      baseUrl: body.base_url ?? current.baseUrl,
+      models,
+      capabilities: body.capabilities ? unique(body.capabilities) : current.capabilities,
+      updatedAt: Math.floor(Date.now() / 1000),
+      ...(body.api_key !== undefined && {
+        keyCiphertext: await sealKey(c.env, id, name, body.api_key),
+        keyHint: keyHint(body.api_key),
+      }),
+      // Dates announced by another server say nothing about this one.
+      ...(body.base_url !== undefined && body.base_url !== current.baseUrl && { shutdownDates: {} }),
+    };
+    await repo.updateProvider(c.env.DB, next);
+    forgetProviders(id);
+    if (body.base_url !== undefined || body.api_key !== undefined) {
+      next.shutdownDates = await learnShutdownDates(c.env, next, c.get("requestId"));
+    }
+    return c.json(providerJson(next), 200);
+  },
+);
+
+providerAdmin.openapi(
+  createRoute({
+    method: "delete",
+    path: "/tenants/{id}/providers/{name}",
+    tags,
+    summary: "Delete a model provider and its stored key",
+    security,
+    request: { params: ProviderParams },
+    responses: ok(ProviderDeletedSchema, "The provider is gone; its models are no longer routed to it"),
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    await mustGet(c.env.DB, id, name);
+    await repo.deleteProvider(c.env.DB, id, name);
+    forgetProviders(id);
+    return c.json({ object: "provider.deleted" as const, name, deleted: true as const }, 200);
+  },
+);

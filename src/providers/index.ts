@@ -1,0 +1,12 @@
+/** Model providers a tenant registers: the admin routes, and model routing for the proxy and evaluations. */
+export { providerAdmin } from "./admin";
+export { providersModels } from "./model-list";
+export {
+  assertCapability,
+  type ModelTarget,
+  modelEndpoint,
+  providerEndpoint,
+  resolveModel,
+  tenantKeyRefused,
+  tenantProviders,
+} from "./resolve";

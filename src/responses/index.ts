@@ -1,0 +1,2 @@
+export { withResponseOwnership } from "./ownership";
+export { responsesApi } from "./routes";
