@@ -1,15 +1,11 @@
 /**
  * The voice playground in headless Chromium against `npm start`: Chromium's fake microphone plays
- * a WAV made here with espeak-ng (speech, then silence so server VAD ends the turn), the page streams
+ * a spoken question (speech, then silence so server VAD ends the turn), the page streams
  * it as PCM16 through the gateway's Realtime relay with an end-user token, the tenant's server tool
  * runs on a local tool server, and the answer is played back. A refused connection shows the
  * gateway's own error message.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -24,13 +20,17 @@ import {
   WEATHER_OUTPUT,
 } from "../helpers-node/console-browser";
 
-const run = promisify(execFile);
+/**
+ * "What is the weather in Paris" as Chromium's fake microphone plays it: RIFF WAV, PCM 16-bit mono at
+ * 22050 Hz. Made once with `espeak-ng -w raw.wav "What is the weather in Paris"` (eSpeak NG 1.51,
+ * default voice), its samples scaled so the peak is 0.8 of full scale, with 0.5 s of silence before and
+ * 4 s after (the trailing silence is what lets server VAD end the turn).
+ */
+const WAV_PATH = fileURLToPath(new URL("../fixtures/speech-weather-paris.wav", import.meta.url));
 const USER = "console-playground";
 
 let gateway: StartedGateway;
 let tenantId: string;
-let dir: string;
-let wavPath: string;
 let weatherTool: { close(): Promise<void> } | undefined;
 const toolCalls: Record<string, unknown>[] = [];
 /** While set, the tool server holds its answers until the test calls `releaseTool`. */
@@ -48,65 +48,6 @@ function holdToolAnswers(): void {
 
 function adminFetch<T>(path: string, init: { method?: string; body?: unknown; credential?: string } = {}) {
   return gatewayJson<T>(gateway, path, init);
-}
-
-/** 16-bit PCM mono samples and rate of a WAV file (the `fmt ` and `data` chunks). */
-function readWav(buf: Buffer): { rate: number; samples: Int16Array } {
-  let offset = 12;
-  let rate = 0;
-  let channels = 1;
-  while (offset + 8 <= buf.length) {
-    const id = buf.toString("ascii", offset, offset + 4);
-    const size = buf.readUInt32LE(offset + 4);
-    const body = offset + 8;
-    if (id === "fmt ") {
-      channels = buf.readUInt16LE(body + 2);
-      rate = buf.readUInt32LE(body + 4);
-      expect(buf.readUInt16LE(body + 14)).toBe(16);
-    } else if (id === "data") {
-      // espeak-ng writes its data size as "unknown" when streaming: take what is there.
-      const end = Math.min(buf.length, size > 0 && size < 0xffffff00 ? body + size : buf.length);
-      const frames = Math.floor((end - body) / 2 / channels);
-      const samples = new Int16Array(frames);
-      for (let i = 0; i < frames; i++) samples[i] = buf.readInt16LE(body + i * 2 * channels);
-      return { rate, samples };
-    }
-    offset = body + size + (size % 2);
-  }
-  throw new Error("no data chunk in the WAV");
-}
-
-function writeWav(rate: number, samples: Int16Array): Buffer {
-  const out = Buffer.alloc(44 + samples.length * 2);
-  out.write("RIFF", 0, "ascii");
-  out.writeUInt32LE(36 + samples.length * 2, 4);
-  out.write("WAVEfmt ", 8, "ascii");
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20); // PCM
-  out.writeUInt16LE(1, 22); // mono
-  out.writeUInt32LE(rate, 24);
-  out.writeUInt32LE(rate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write("data", 36, "ascii");
-  out.writeUInt32LE(samples.length * 2, 40);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i] ?? 0, 44 + i * 2);
-  return out;
-}
-
-/** espeak-ng speech, normalised to a clear level, with 0.5 s of silence before and 4 s after. */
-async function makeSpeechWav(path: string, text: string): Promise<void> {
-  const raw = join(dir, "raw.wav");
-  await run("/usr/bin/espeak-ng", ["-w", raw, text]);
-  const { rate, samples } = readWav(await readFile(raw));
-  const peak = samples.reduce((max, s) => Math.max(max, Math.abs(s)), 1);
-  const gain = (0.8 * 32767) / peak;
-  const before = Math.round(rate * 0.5);
-  const out = new Int16Array(before + samples.length + rate * 4);
-  samples.forEach((s, i) => {
-    out[before + i] = Math.round(s * gain);
-  });
-  await writeFile(path, writeWav(rate, out));
 }
 
 /** What the gateway answers a browser-style WebSocket upgrade that it refuses (status and message). */
@@ -129,13 +70,7 @@ function refusal(url: string, token: string): Promise<{ status: number; message:
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgegate-playground-"));
-  wavPath = join(dir, "speech.wav");
-  const [started] = await Promise.all([
-    startGateway(),
-    makeSpeechWav(wavPath, "What is the weather in Paris"),
-  ]);
-  gateway = started;
+  gateway = await startGateway();
   tenantId = await defaultTenantId(gateway);
   weatherTool = await startWeatherTool(gateway, tenantId, async (call) => {
     toolCalls.push(call);
@@ -147,7 +82,6 @@ afterAll(async () => {
   releaseTool();
   await gateway?.stop();
   await weatherTool?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 interface SessionDetail {
@@ -168,7 +102,7 @@ interface SessionDetail {
 describe("voice playground", { timeout: 180_000 }, () => {
   it("completes a spoken turn through the relay: transcripts, played audio, the server tool, the session's usage", async () => {
     // %noloop: the fake microphone plays the file once, so there is exactly one spoken turn.
-    const browser = await openBrowser({ fakeAudio: `${wavPath}%noloop` });
+    const browser = await openBrowser({ fakeAudio: `${WAV_PATH}%noloop` });
     const { page } = browser;
     try {
       await signIn(page, gateway.url, gateway.adminToken);
@@ -264,7 +198,7 @@ describe("voice playground", { timeout: 180_000 }, () => {
   });
 
   it("push to talk commits what was held, a typed message runs the server tool, talking over an answer cuts it", async () => {
-    const browser = await openBrowser({ fakeAudio: wavPath });
+    const browser = await openBrowser({ fakeAudio: WAV_PATH });
     const { page } = browser;
     try {
       await signIn(page, gateway.url, gateway.adminToken);
@@ -348,7 +282,7 @@ describe("voice playground", { timeout: 180_000 }, () => {
         settings: { realtime: { allowed_models: ["gpt-realtime"], allowed_voices: ["cedar", "marin"] } },
       },
     });
-    const browser = await openBrowser({ fakeAudio: `${wavPath}%noloop`, phone: true });
+    const browser = await openBrowser({ fakeAudio: `${WAV_PATH}%noloop`, phone: true });
     const { page } = browser;
     try {
       await signIn(page, gateway.url, gateway.adminToken);

@@ -1,6 +1,6 @@
 /**
  * The console as people open it: `npm start` (tools/start.ts in a child process, its own state and
- * secrets in a temporary folder) and Debian's headless Chromium driven by playwright-core.
+ * secrets in a temporary folder) and headless Chromium (./chromium.ts) driven by playwright-core.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -11,9 +11,9 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { freePort } from "../../tools/launch";
 import { PROJECT_ROOT } from "../../tools/launch/wrangler-env";
 import { type RunningProcess, runProcess } from "./child-process";
+import { chromiumBinary } from "./chromium";
 
 const TSX_CLI = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-export const CHROMIUM = process.env.EDGEGATE_CHROMIUM || "/usr/bin/chromium";
 export const ARTIFACTS = join(PROJECT_ROOT, "test", "artifacts", "console");
 
 export interface StartedGateway {
@@ -98,8 +98,10 @@ export async function openBrowser(
       `--use-file-for-fake-audio-capture=${opts.fakeAudio}`,
     );
   }
+  const binary = await chromiumBinary();
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: binary.executablePath,
+    env: { ...process.env, ...binary.env },
     headless: true,
     args,
     viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
