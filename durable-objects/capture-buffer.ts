@@ -3,6 +3,7 @@ import { type CaptureRecord, insertCompletions } from "../src/datasets/completio
 import { addDeadLetter, isTooBig, MAX_CAPTURE_ATTEMPTS } from "../src/datasets/dead-letters";
 import type { Bindings } from "../src/platform/env";
 import { log } from "../src/platform/log";
+import { migrateSqlSchema, type SqlSchema } from "../src/platform/sql-schema";
 
 /** First retry after this long; each failed flush doubles it, up to the cap. */
 const FIRST_RETRY_MS = 1_000;
@@ -11,7 +12,7 @@ const MAX_RETRY_MS = 5 * 60_000;
 const FLUSH_BATCH = 50;
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
-const SCHEMA: readonly (readonly string[])[] = [
+const SCHEMA: SqlSchema = [
   ["CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL)"],
   ["ALTER TABLE pending ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"],
 ];
@@ -34,13 +35,7 @@ export class CaptureBuffer extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      const sql = ctx.storage.sql;
-      sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-      const version =
-        sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
-      for (let v = version; v < SCHEMA.length; v++) for (const ddl of SCHEMA[v] ?? []) sql.exec(ddl);
-      sql.exec("DELETE FROM schema_version");
-      sql.exec("INSERT INTO schema_version (version) VALUES (?)", SCHEMA.length);
+      migrateSqlSchema(ctx.storage.sql, SCHEMA);
     });
   }
 

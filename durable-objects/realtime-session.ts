@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../src/platform/env";
 import { GatewayError } from "../src/platform/errors";
 import { log } from "../src/platform/log";
+import { migrateSqlSchema, type SqlSchema } from "../src/platform/sql-schema";
 import { DailyLedger, LEDGER_DDL, quotaMessage } from "../src/realtime/ledger";
 import { LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/outbox";
 import {
@@ -18,7 +19,7 @@ import { endings } from "../src/realtime/session-endings";
 import type { UpstreamTarget } from "../src/realtime/upstream-socket";
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
-const SCHEMA: readonly (readonly string[])[] = [[LEDGER_DDL, ...OUTBOX_DDL], [SECRET_HOLDS_DDL]];
+const SCHEMA: SqlSchema = [[LEDGER_DDL, ...OUTBOX_DDL], [SECRET_HOLDS_DDL]];
 /** Delay before queued records go to D1, so one batch carries a whole burst of events. */
 const FLUSH_DELAY_MS = 1000;
 const FLUSH_RETRY_MS = 10_000;
@@ -62,12 +63,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
 
   private init(): void {
     const sql = this.ctx.storage.sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const version =
-      sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
-    for (let v = version; v < SCHEMA.length; v++) for (const ddl of SCHEMA[v] ?? []) sql.exec(ddl);
-    sql.exec("DELETE FROM schema_version");
-    sql.exec("INSERT INTO schema_version (version) VALUES (?)", SCHEMA.length);
+    migrateSqlSchema(sql, SCHEMA);
     this.ledger.load(Date.now());
     this.outbox = new Outbox(sql);
     this.live = new LiveSessions(sql);
