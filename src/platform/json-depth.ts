@@ -18,6 +18,23 @@ interface Level {
   index: number;
 }
 
+/**
+ * Index just after the `"` that closes the JSON string opening at `open` (the index of its `"`),
+ * skipping escaped quotes; -1 when the string does not end. Jumps from quote to quote with
+ * `indexOf`, so a long string costs a memchr, not a loop in JavaScript.
+ */
+export function skipJsonString(text: string, open: number): number {
+  let at = open + 1;
+  for (;;) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) return -1;
+    let slashes = 0;
+    for (let i = quote - 1; text.charCodeAt(i) === 0x5c; i--) slashes++;
+    if (slashes % 2 === 0) return quote + 1;
+    at = quote + 1;
+  }
+}
+
 /** `tools[0].function.parameters` style path of the open containers (the last one included). */
 function pathOf(levels: readonly Level[]): string {
   let out = "";
@@ -42,11 +59,9 @@ export function tooDeepAt(text: string, maxDepth = MAX_JSON_DEPTH): string | nul
     const ch = text.charCodeAt(i);
     if (ch === 0x22 /* " */) {
       const start = i + 1;
-      for (i = start; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 0x5c /* \ */) i++;
-        else if (c === 0x22) break;
-      }
+      const end = skipJsonString(text, i);
+      if (end < 0) return null;
+      i = end - 1;
       const top = levels[levels.length - 1];
       if (readingKey && top?.kind === "object") {
         top.key = text.slice(start, Math.min(i, start + KEY_SHOWN_CHARS));

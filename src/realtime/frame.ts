@@ -5,6 +5,8 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-server-events
  */
 
+import { skipJsonString } from "../platform/json-depth";
+
 const TYPE_PREFIX = '{"type":"';
 /** How far into a frame a top-level key is looked for before giving up on the fast path. */
 const SCAN_LIMIT = 512;
@@ -15,22 +17,6 @@ function stringAt(frame: string, start: number): string | null {
   if (end < 0 || end - start > SCAN_LIMIT) return null;
   const value = frame.slice(start, end);
   return value.includes("\\") ? null : value;
-}
-
-/**
- * Index just after the `"` that closes the string opening at `open` (the index of its `"`), skipping
- * escaped quotes; -1 when the string does not end.
- */
-function skipString(frame: string, open: number): number {
-  let at = open + 1;
-  for (;;) {
-    const quote = frame.indexOf('"', at);
-    if (quote < 0) return -1;
-    let slashes = 0;
-    for (let i = quote - 1; frame.charCodeAt(i) === 92; i--) slashes++;
-    if (slashes % 2 === 0) return quote + 1;
-    at = quote + 1;
-  }
 }
 
 /**
@@ -53,7 +39,7 @@ export function topLevelString(frame: string, key: string): string | null {
           return frame.charCodeAt(j) === 34 ? stringAt(frame, j + 1) : null;
         }
       }
-      const next = skipString(frame, i);
+      const next = skipJsonString(frame, i);
       if (next < 0) return null;
       i = next - 1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
