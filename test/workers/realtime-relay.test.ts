@@ -28,6 +28,19 @@ describe("realtime relay", () => {
     expect((await client.waitClosed()).code).toBe(1000);
   });
 
+  it("relays the provider's error events without the operator's organization id", async () => {
+    const tenant = await createTenant();
+    const { client } = await startSession({ key: tenant.key, user: "scrubbed" });
+    // The provider echoes the unknown type in its error message, as it would an id of the account.
+    const orgId = "org-AbCdEfGhIjKlMnOpQrStUvWx";
+    client.send({ type: `unknown.${orgId}` });
+    const error = await client.next<RtErrorEvent>("error");
+    expect(error.error.code).toBe("invalid_value");
+    expect(error.error.message).toContain("[redacted]");
+    expect(JSON.stringify(error)).not.toContain(orgId);
+    client.close();
+  });
+
   it("flushes client events sent before the upstream is ready upstream, in order", async () => {
     const tenant = await createTenant();
     const client = await connect({ key: tenant.key, user: "early" });
