@@ -41,7 +41,7 @@ function keyJson(k: repo.ApiKeyInfo) {
     tenant_id: k.tenantId,
     name: k.name,
     prefix: k.prefix,
-    console: k.console,
+    console: k.scopes.has("admin"),
     scopes: scopeList(k.scopes),
     created_at: k.createdAt,
     revoked_at: k.revokedAt,

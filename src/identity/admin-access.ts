@@ -28,7 +28,7 @@ async function identify(c: Context<AppEnv>): Promise<AdminCaller> {
         },
       );
     }
-    if (!key.console) {
+    if (!key.scopes.has("admin")) {
       throw new GatewayError(
         403,
         'This API key has no console access: create a key with "console": true or the "admin" scope (POST /admin/tenants/{id}/keys), or use ADMIN_TOKEN.',

@@ -62,9 +62,7 @@ export function keyBySecret(db: D1Database, secret: string): Promise<ActiveKey |
 function tenantForAdmin(db: D1Database, tenantId: string, keyId: string): Promise<ActiveKey | null> {
   return cachedIdentity(`t:${keyId}:${tenantId}`, async () => {
     const tenant = await getTenant(db, tenantId);
-    return tenant
-      ? { keyId, tenant, name: "ADMIN_TOKEN", prefix: "", console: true, scopes: ALL_SCOPES }
-      : null;
+    return tenant ? { keyId, tenant, name: "ADMIN_TOKEN", prefix: "", scopes: ALL_SCOPES } : null;
   });
 }
 

@@ -27,8 +27,7 @@ export interface ApiKeyInfo {
   tenantId: string;
   name: string;
   prefix: string;
-  /** May open the web console and the admin routes of its own tenant (the `admin` scope). */
-  console: boolean;
+  /** What the key may do; `admin` lets it open the web console and its tenant's admin routes. */
   scopes: ReadonlySet<Scope>;
   createdAt: number;
   revokedAt: number | null;
@@ -40,8 +39,7 @@ export interface ActiveKey {
   tenant: Tenant;
   name: string;
   prefix: string;
-  /** The `admin` scope: the console and the admin routes of its own tenant. */
-  console: boolean;
+  /** What the key may do; `admin` is console access (the console and its tenant's admin routes). */
   scopes: ReadonlySet<Scope>;
 }
 
@@ -66,7 +64,6 @@ function toKey(row: KeyRow): ApiKeyInfo {
     tenantId: row.tenant_id,
     name: row.name,
     prefix: row.key_prefix,
-    console: scopes.has("admin"),
     scopes,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
@@ -146,7 +143,7 @@ export async function createKey(
     .run();
   return {
     key: secret,
-    info: { id, tenantId, name, prefix, console: consoleAccess, scopes, createdAt: now, revokedAt: null },
+    info: { id, tenantId, name, prefix, scopes, createdAt: now, revokedAt: null },
   };
 }
 
@@ -199,7 +196,6 @@ export async function findActiveKey(
     tenant: toTenant(row),
     name: row.key_name,
     prefix: row.key_prefix,
-    console: scopes.has("admin"),
     scopes,
   };
 }
