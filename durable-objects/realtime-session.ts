@@ -3,20 +3,20 @@ import type { Bindings } from "../src/platform/env";
 import { GatewayError } from "../src/platform/errors";
 import { log } from "../src/platform/log";
 import { migrateSqlSchema, type SqlSchema } from "../src/platform/sql-schema";
-import { DailyLedger, LEDGER_DDL, quotaMessage } from "../src/realtime/ledger";
-import { LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/outbox";
+import { DailyLedger, LEDGER_DDL, quotaMessage } from "../src/realtime/policy/daily-ledger";
 import {
   decodePolicy,
   POLICY_HEADER,
   POLICY_TICKET_HEADER,
   type RealtimePolicy,
   SUBPROTOCOL_HEADER,
-} from "../src/realtime/policy";
-import type { RealtimeRecord } from "../src/realtime/records";
-import { type RelayHost, RelaySession } from "../src/realtime/relay-session";
-import { SECRET_HOLDS_DDL, SecretHolds } from "../src/realtime/secret-holds";
-import { endings } from "../src/realtime/session-endings";
-import type { UpstreamTarget } from "../src/realtime/upstream-socket";
+} from "../src/realtime/policy/realtime-policy";
+import { SECRET_HOLDS_DDL, SecretHolds } from "../src/realtime/policy/secret-holds";
+import { LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/records/outbox";
+import type { RealtimeRecord } from "../src/realtime/records/session-records";
+import { type RelayHost, RelaySession } from "../src/realtime/relay/relay-session";
+import { endings } from "../src/realtime/relay/session-endings";
+import type { UpstreamTarget } from "../src/realtime/relay/upstream-socket";
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
 const SCHEMA: SqlSchema = [[LEDGER_DDL, ...OUTBOX_DDL], [SECRET_HOLDS_DDL]];

@@ -4,8 +4,8 @@
  */
 
 import { previewOf } from "../cache/events";
-import { sessionToChatExample } from "../realtime/chat-example";
-import { getSessionDetail } from "../realtime/sessions-repository";
+import { sessionToChatExample } from "../realtime/records/chat-example";
+import { getSessionDetail } from "../realtime/records/sessions-repository";
 import type { CompletionFilter, CompletionRow } from "./completions-repository";
 import { scanCompletions } from "./completions-repository";
 import type { ExampleError } from "./examples";

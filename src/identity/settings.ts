@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CacheSettingsSchema } from "../cache/settings";
 import { DistillationSettingsSchema } from "../datasets/settings";
-import { RealtimeSettingsSchema } from "../realtime/settings";
+import { RealtimeSettingsSchema } from "../realtime/policy/settings";
 import { VisionSettingsSchema } from "../vision/settings";
 
 /**

@@ -3,14 +3,14 @@
  * policy, server-side tools, reconnect with replay, and usage and transcripts recorded to D1.
  * @see https://platform.openai.com/docs/guides/realtime
  */
-export { realtimeAdmin } from "./admin";
+export { realtimeAdmin } from "./http/admin";
+export { realtime } from "./http/routes";
+export type { RealtimePolicy, ServerTool } from "./policy/realtime-policy";
+export { type RealtimeSettings, RealtimeSettingsSchema } from "./policy/settings";
 export {
   type ChatExample,
   type ChatMessage,
   loadRealtimeChatExample,
   sessionToChatExample,
-} from "./chat-example";
-export type { RealtimePolicy, ServerTool } from "./policy";
-export { realtime } from "./routes";
-export { getSessionDetail, listSessions, type SessionDetail } from "./sessions-repository";
-export { type RealtimeSettings, RealtimeSettingsSchema } from "./settings";
+} from "./records/chat-example";
+export { getSessionDetail, listSessions, type SessionDetail } from "./records/sessions-repository";

@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getUpstream } from "../../src/finetune/provider";
 import { GatewayError } from "../../src/platform/errors";
-import { callServerTool } from "../../src/realtime/tool-call";
+import { callServerTool } from "../../src/realtime/tools/signed-tool-call";
 import { loadImage } from "../../src/vision/fetch-image";
 import { visionLimits } from "../../src/vision/settings";
 import { auth } from "./helpers/finetune";

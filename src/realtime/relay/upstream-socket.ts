@@ -5,8 +5,8 @@
  * @see https://developers.cloudflare.com/workers/examples/websockets/#write-a-websocket-client
  * @see docs/openai-reference.md A.1, A.2
  */
-import type { Bindings } from "../platform/env";
-import { callUpstream } from "../upstream";
+import type { Bindings } from "../../platform/env";
+import { callUpstream } from "../../upstream";
 
 /**
  * What a session connects to: a model, a transcription-only session (`?intent=transcription`), or

@@ -4,7 +4,7 @@
  * slow or failing D1 never slows the relay and nothing is lost while it is down.
  * @see https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */
-import type { RealtimeRecord } from "./records";
+import type { RealtimeRecord } from "./session-records";
 import { statementsFor } from "./sessions-repository";
 
 export const OUTBOX_DDL = [

@@ -15,8 +15,15 @@
  * @see https://github.com/cloudflare/workerd/issues/988
  * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
  */
-import type { Bindings } from "../platform/env";
+import type { Bindings } from "../../platform/env";
+import type { DailyLedger } from "../policy/daily-ledger";
+import { initialSessionUpdate } from "../policy/enforce-session-config";
+import type { RealtimePolicy } from "../policy/realtime-policy";
+import { SessionRecorder } from "../records/session-recorder";
+import type { RealtimeRecord } from "../records/session-records";
+import { ServerToolRunner } from "../tools/server-tool-runner";
 import { onClientFrame } from "./client-events";
+import { frameEventId } from "./frame";
 import {
   CLOSE,
   errorEvent,
@@ -24,18 +31,11 @@ import {
   type GatewayEventError,
   safeClose,
   safeSend,
-} from "./events";
-import { frameEventId } from "./frame";
-import type { DailyLedger } from "./ledger";
-import { PendingClientEvents } from "./pending-events";
-import type { RealtimePolicy } from "./policy";
-import { SessionRecorder } from "./recorder";
-import type { RealtimeRecord } from "./records";
+} from "./gateway-events";
+import { PendingClientEvents } from "./pending-client-events";
 import { ReplayBuffer } from "./replay-buffer";
 import { onServerFrame } from "./server-events";
-import { ServerToolRunner } from "./server-tools";
 import { type Ending, endings } from "./session-endings";
-import { initialSessionUpdate } from "./session-policy";
 import { hangUpCall, isRefusal, openUpstream, type UpstreamTarget } from "./upstream-socket";
 
 /** What a session needs from the Durable Object that holds it. */

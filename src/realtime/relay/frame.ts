@@ -5,7 +5,7 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-server-events
  */
 
-import { skipJsonString } from "../platform/json-depth";
+import { skipJsonString } from "../../platform/json-depth";
 
 const TYPE_PREFIX = '{"type":"';
 /** How far into a frame a top-level key is looked for before giving up on the fast path. */

@@ -9,10 +9,11 @@
  * is upstream, and the gateway sends none of its own.
  * @see docs/openai-reference.md A.12
  */
-import { topLevelString } from "./frame";
-import type { RealtimePolicy, ServerTool } from "./policy";
-import type { ServerToolOutcome } from "./recorder";
-import { callServerTool } from "./tool-call";
+
+import type { RealtimePolicy, ServerTool } from "../policy/realtime-policy";
+import type { ServerToolOutcome } from "../records/session-recorder";
+import { topLevelString } from "../relay/frame";
+import { callServerTool } from "./signed-tool-call";
 
 /** What the runner needs from its session. */
 export interface ToolHost {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_QUEUED_CLIENT_BYTES, PendingClientEvents } from "./pending-events";
+import { MAX_QUEUED_CLIENT_BYTES, PendingClientEvents } from "./pending-client-events";
 
 describe("PendingClientEvents", () => {
   it("gives back the kept frames in order, once", () => {

@@ -3,7 +3,7 @@
  * `response.done`), kept in memory by the user's Durable Object and saved to its SQLite storage by
  * the alarm, never on the relay path.
  */
-import type { RealtimePolicy } from "./policy";
+import type { RealtimePolicy } from "./realtime-policy";
 
 export type QuotaKind = "audio" | "tokens";
 

@@ -11,9 +11,9 @@
  */
 
 import { env } from "cloudflare:workers";
-import { guardedFetch, type OutboundEnv, outboundPolicy } from "../platform/outbound-url";
-import { signWebhook } from "../platform/standard-webhooks";
-import type { ServerTool } from "./policy";
+import { guardedFetch, type OutboundEnv, outboundPolicy } from "../../platform/outbound-url";
+import { signWebhook } from "../../platform/standard-webhooks";
+import type { ServerTool } from "../policy/realtime-policy";
 
 /** Longest tool answer passed to the model; longer ones are cut (the model sees that they were). */
 export const MAX_TOOL_OUTPUT_CHARS = 64 * 1024;

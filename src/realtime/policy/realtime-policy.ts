@@ -1,5 +1,5 @@
-import type { Principal } from "../identity/principal";
-import { GatewayError } from "../platform/errors";
+import type { Principal } from "../../identity/principal";
+import { GatewayError } from "../../platform/errors";
 import { REALTIME_DEFAULTS } from "./settings";
 
 /** A tenant's server-side tool as the relay needs it (the definition plus where to call it). */

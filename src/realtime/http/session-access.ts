@@ -5,12 +5,17 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Principal } from "../identity/principal";
-import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { allowedModelsOf, assertRealtimeModel, type RealtimePolicy, resolvePolicy } from "./policy";
-import { forcePolicy } from "./session-policy";
-import { loadToolRegistry } from "./tools-repository";
+import type { Principal } from "../../identity/principal";
+import type { AppEnv } from "../../platform/env";
+import { GatewayError } from "../../platform/errors";
+import { forcePolicy } from "../policy/enforce-session-config";
+import {
+  allowedModelsOf,
+  assertRealtimeModel,
+  type RealtimePolicy,
+  resolvePolicy,
+} from "../policy/realtime-policy";
+import { loadToolRegistry } from "../tools/tools-repository";
 
 /**
  * The user a Realtime session (WebSocket, call or client secret) belongs to, for its session slots,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { RealtimePolicy } from "./policy";
 import {
   applyToResponseCreate,
   applyToSessionUpdate,
   applyToTranscriptionSessionUpdate,
   forcePolicy,
   initialSessionUpdate,
-} from "./session-policy";
+} from "./enforce-session-config";
+import type { RealtimePolicy } from "./realtime-policy";
 
 const policy = (overrides: Partial<RealtimePolicy> = {}): RealtimePolicy => ({
   tenantId: "ten_1",

@@ -3,9 +3,10 @@
  * reason recorded in D1. One place, so every ending is consistent.
  * @see docs/openai-reference.md A.5
  */
-import { CLOSE, type GatewayEventError } from "./events";
-import { type QuotaKind, quotaMessage } from "./ledger";
-import type { RealtimePolicy } from "./policy";
+
+import { type QuotaKind, quotaMessage } from "../policy/daily-ledger";
+import type { RealtimePolicy } from "../policy/realtime-policy";
+import { CLOSE, type GatewayEventError } from "./gateway-events";
 import type { UpstreamRefusal } from "./upstream-socket";
 
 export interface Ending {

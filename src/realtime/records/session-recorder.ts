@@ -3,7 +3,7 @@
  * typed text, audio transcripts, function calls and outputs) and each `response.done` usage.
  * @see docs/openai-reference.md A.9, A.11
  */
-import { type ItemRecord, itemText, type RealtimeRecord, usageCounts } from "./records";
+import { type ItemRecord, itemText, type RealtimeRecord, usageCounts } from "./session-records";
 
 /** How one server-side tool call went. */
 export interface ServerToolOutcome {

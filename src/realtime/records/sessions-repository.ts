@@ -3,7 +3,7 @@
  * reads behind `GET /admin/tenants/:id/realtime/sessions[/:id]`.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
-import type { ItemRecord, RealtimeRecord, UsageCounts } from "./records";
+import type { ItemRecord, RealtimeRecord, UsageCounts } from "./session-records";
 
 export interface SessionRow {
   id: string;

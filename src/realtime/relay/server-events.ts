@@ -4,7 +4,7 @@
  * transcripts (recorded), and `response.done` (usage and quotas). Everything else passes through.
  * @see https://platform.openai.com/docs/api-reference/realtime-server-events
  */
-import { scrubErrorBody } from "../upstream/scrub";
+import { scrubErrorBody } from "../../upstream/scrub";
 import { base64AudioBytes, frameEventId, frameType, parseEvent } from "./frame";
 import type { RelaySession } from "./relay-session";
 

@@ -3,8 +3,8 @@
  * its calls.
  */
 
-import { newWebhookSecret } from "../platform/standard-webhooks";
-import type { ServerTool } from "./policy";
+import { newWebhookSecret } from "../../platform/standard-webhooks";
+import type { ServerTool } from "../policy/realtime-policy";
 
 interface ToolRow {
   name: string;

@@ -3,13 +3,21 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminCallerOf } from "../identity/admin-access";
-import { getTenant } from "../identity/repository";
-import { GatewayError } from "../platform/errors";
-import { createApp, ErrorSchema, errorResponses, jsonResponse } from "../platform/openapi";
-import { refusedHost } from "../platform/outbound-address";
-import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
-import { sessionToChatExample } from "./chat-example";
+import { adminCallerOf } from "../../identity/admin-access";
+import { getTenant } from "../../identity/repository";
+import { GatewayError } from "../../platform/errors";
+import { createApp, ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
+import { refusedHost } from "../../platform/outbound-address";
+import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
+import { sessionToChatExample } from "../records/chat-example";
+import { getSessionDetail, listSessions, type SessionRow } from "../records/sessions-repository";
+import {
+  deleteTool,
+  loadToolRegistry,
+  putTool,
+  rotateToolSecret,
+  type StoredTool,
+} from "../tools/tools-repository";
 import {
   ChatExampleSchema,
   DEFAULT_TOOL_TIMEOUT_MS,
@@ -24,8 +32,6 @@ import {
   ToolSchema,
   ToolSecretSchema,
 } from "./schemas";
-import { getSessionDetail, listSessions, type SessionRow } from "./sessions-repository";
-import { deleteTool, loadToolRegistry, putTool, rotateToolSecret, type StoredTool } from "./tools-repository";
 
 const security = [{ adminToken: [] }];
 const TenantParams = z.object({

@@ -6,11 +6,9 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-sessions/create-realtime-client-secret
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { GatewayError } from "../platform/errors";
-import { createApp, ErrorSchema, errorResponses } from "../platform/openapi";
-import { enforceRateLimit } from "../ratelimit";
-import { createCall } from "./calls";
-import { mintClientSecret } from "./client-secrets";
+import { GatewayError } from "../../platform/errors";
+import { createApp, ErrorSchema, errorResponses } from "../../platform/openapi";
+import { enforceRateLimit } from "../../ratelimit";
 import {
   encodePolicy,
   INLINE_POLICY_MAX_CHARS,
@@ -18,9 +16,11 @@ import {
   POLICY_TICKET_HEADER,
   resolvePolicy,
   SUBPROTOCOL_HEADER,
-} from "./policy";
+} from "../policy/realtime-policy";
+import { mintClientSecret } from "./client-secrets";
 import { ClientSecretRequestSchema, ClientSecretSchema, RealtimeQuerySchema } from "./schemas";
 import { assertTarget, policyFor, sessionUserOf } from "./session-access";
+import { createCall } from "./webrtc-calls";
 
 const security = [{ bearer: [] }];
 const errorJson = (description: string) => ({

@@ -11,14 +11,14 @@
 
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { enforceRateLimit } from "../ratelimit";
-import { postJson } from "../upstream";
-import { allowedModelsOf, assertRealtimeModel, type RealtimePolicy } from "./policy";
+import type { AppEnv } from "../../platform/env";
+import { GatewayError } from "../../platform/errors";
+import { enforceRateLimit } from "../../ratelimit";
+import { postJson } from "../../upstream";
+import { allowedModelsOf, assertRealtimeModel, type RealtimePolicy } from "../policy/realtime-policy";
+import { REALTIME_DEFAULTS } from "../policy/settings";
 import type { ClientSecretRequestSchema, ClientSecretSchema } from "./schemas";
 import { forcedSession, policyFor, sessionUserOf, upstreamError } from "./session-access";
-import { REALTIME_DEFAULTS } from "./settings";
 
 type ClientSecret = z.infer<typeof ClientSecretSchema>;
 

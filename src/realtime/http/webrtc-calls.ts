@@ -9,13 +9,13 @@
  * @see https://platform.openai.com/docs/guides/realtime-webrtc
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { enforceRateLimit } from "../ratelimit";
-import { callUpstream } from "../upstream";
-import { allowedModelsOf, assertRealtimeModel } from "./policy";
+import type { AppEnv } from "../../platform/env";
+import { GatewayError } from "../../platform/errors";
+import { enforceRateLimit } from "../../ratelimit";
+import { callUpstream } from "../../upstream";
+import { allowedModelsOf, assertRealtimeModel } from "../policy/realtime-policy";
+import { hangUpCall } from "../relay/upstream-socket";
 import { forcedSession, policyFor, sessionUserOf, upstreamError } from "./session-access";
-import { hangUpCall } from "./upstream-socket";
 
 /** Largest SDP offer accepted (real offers are a few KiB). */
 const MAX_SDP_CHARS = 64 * 1024;

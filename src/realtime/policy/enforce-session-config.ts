@@ -5,7 +5,7 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-client-events/session/update
  */
 import { mcpToolRefusal } from "./mcp-servers";
-import { type RealtimePolicy, toolDefinitions } from "./policy";
+import { type RealtimePolicy, toolDefinitions } from "./realtime-policy";
 
 export interface PolicyViolation {
   code: "voice_not_allowed" | "model_not_allowed" | "mcp_server_not_allowed" | "invalid_event";

@@ -5,14 +5,15 @@
  * Unknown types pass through (re-serialised): the protocol grows.
  * @see https://platform.openai.com/docs/api-reference/realtime-client-events
  */
-import { base64StringBytes, classifyClientFrame } from "./frame";
-import type { RelaySession } from "./relay-session";
+
 import {
   applyToResponseCreate,
   applyToSessionUpdate,
   applyToTranscriptionSessionUpdate,
   type PolicyViolation,
-} from "./session-policy";
+} from "../policy/enforce-session-config";
+import { base64StringBytes, classifyClientFrame } from "./frame";
+import type { RelaySession } from "./relay-session";
 
 /** Largest client frame accepted (the API's 15 MiB audio limit is about 20 MiB of base64 JSON, but
  * the gateway's bound is 16 MiB per frame). */
