@@ -12,8 +12,9 @@ import {
   applyToTranscriptionSessionUpdate,
   type PolicyViolation,
 } from "../policy/enforce-session-config";
+import type { RealtimePolicy } from "../policy/realtime-policy";
 import { base64StringBytes, classifyClientFrame } from "./frame";
-import type { RelaySession } from "./relay-session";
+import type { GatewayEventError } from "./gateway-events";
 
 /** Largest client frame accepted (the API's 15 MiB audio limit is about 20 MiB of base64 JSON, but
  * the gateway's bound is 16 MiB per frame). */
@@ -25,7 +26,24 @@ export const MAX_CLIENT_FRAME_CHARS = 16 * 1024 * 1024;
  */
 export const ACK_EVENT = "edgegate.ack";
 
-type Apply = (policy: RelaySession["policy"], event: Record<string, unknown>) => PolicyViolation | null;
+/**
+ * What the client-event handlers need from their session (`RelaySession` implements it): the
+ * tenant's policy, the way upstream, acknowledgements, error events, and audio counting.
+ */
+export interface ClientEventHost {
+  readonly policy: RealtimePolicy;
+  /** Sends a client event upstream, or queues it in order until it may go. */
+  fromClient(frame: string, type: string): void;
+  /** `edgegate.ack`: the client has read the server events up to `eventId`. */
+  acknowledge(eventId: string | null, clientEventId: string | null): void;
+  /** A gateway `error` event for the client. */
+  clientError(error: GatewayEventError): void;
+  addAudio(direction: "input", bytes: number): void;
+  /** Ends the session once the user's daily quota is used up. */
+  enforceQuota(): void;
+}
+
+type Apply = (policy: RealtimePolicy, event: Record<string, unknown>) => PolicyViolation | null;
 
 /** Policy for the events that configure a session or a response; others are only re-serialised. */
 const POLICED: Record<string, Apply> = {
@@ -35,7 +53,7 @@ const POLICED: Record<string, Apply> = {
   "response.create": applyToResponseCreate,
 };
 
-function refuse(session: RelaySession, code: string, message: string, clientEventId: string | null): void {
+function refuse(session: ClientEventHost, code: string, message: string, clientEventId: string | null): void {
   session.clientError({ code, message, clientEventId });
 }
 
@@ -45,7 +63,7 @@ function refuse(session: RelaySession, code: string, message: string, clientEven
  * parsed object and is forwarded as `JSON.stringify` of that object, so what the gateway checked is
  * exactly what the provider reads (no duplicate keys, escapes or whitespace tricks survive).
  */
-export function onClientFrame(session: RelaySession, data: string | ArrayBuffer): void {
+export function onClientFrame(session: ClientEventHost, data: string | ArrayBuffer): void {
   if (typeof data !== "string") {
     refuse(
       session,

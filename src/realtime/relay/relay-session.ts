@@ -22,7 +22,7 @@ import type { RealtimePolicy } from "../policy/realtime-policy";
 import { SessionRecorder } from "../records/session-recorder";
 import type { RealtimeRecord } from "../records/session-records";
 import { ServerToolRunner } from "../tools/server-tool-runner";
-import { onClientFrame } from "./client-events";
+import { type ClientEventHost, onClientFrame } from "./client-events";
 import { frameEventId } from "./frame";
 import {
   CLOSE,
@@ -34,7 +34,7 @@ import {
 } from "./gateway-events";
 import { PendingClientEvents } from "./pending-client-events";
 import { ReplayBuffer } from "./replay-buffer";
-import { onServerFrame } from "./server-events";
+import { onServerFrame, type ServerEventHost, type SessionDescription } from "./server-events";
 import { type Ending, endings } from "./session-endings";
 import { hangUpCall, isRefusal, openUpstream, type UpstreamTarget } from "./upstream-socket";
 
@@ -51,7 +51,7 @@ export interface RelayHost {
 
 type Phase = "connecting" | "open" | "ended";
 
-export class RelaySession {
+export class RelaySession implements ServerEventHost, ClientEventHost {
   /** The upstream session id (`session.created`), the id clients reattach with. */
   id: string | null = null;
   phase: Phase = "connecting";
@@ -288,10 +288,7 @@ export class RelaySession {
    * The upstream announced the session: it can now be resumed and recorded. A transcription
    * session's model is its transcription model, once one is configured.
    */
-  onSessionCreated(
-    id: string,
-    config: { instructions: string | null; voice: string | null; model: string | null },
-  ): void {
+  onSessionCreated(id: string, config: SessionDescription): void {
     if (this.id !== null) return;
     this.id = id;
     const { instructions, voice } = config;
@@ -308,6 +305,11 @@ export class RelaySession {
       voice,
     });
     this.host.started(this);
+  }
+
+  /** The session's config changed (`session.updated`): recorded once the session has an id. */
+  recordSessionConfig(config: SessionDescription): void {
+    if (this.id !== null) this.host.record({ kind: "session_config", id: this.id, ...config });
   }
 
   /** A new client socket takes the session over and receives what it missed, in order. */

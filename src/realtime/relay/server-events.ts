@@ -5,10 +5,48 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-server-events
  */
 import { scrubErrorBody } from "../../upstream/scrub";
+import type { SessionRecorder } from "../records/session-recorder";
+import type { ServerToolRunner } from "../tools/server-tool-runner";
 import { base64AudioBytes, frameEventId, frameType, parseEvent } from "./frame";
-import type { RelaySession } from "./relay-session";
+import type { UpstreamTarget } from "./upstream-socket";
 
 type Json = Record<string, unknown>;
+
+/** What a session's config says about it, as recorded: from `session.created` / `session.updated`. */
+export interface SessionDescription {
+  instructions: string | null;
+  voice: string | null;
+  model: string | null;
+}
+
+/**
+ * What the server-event handlers need from their session (`RelaySession` implements it): its identity
+ * and target, its audio formats, its recorder and server-tool runner, usage counting, and delivery to
+ * the client.
+ */
+export interface ServerEventHost {
+  /** The upstream session id, once `session.created` came (a call's from the start). */
+  readonly id: string | null;
+  readonly target: UpstreamTarget;
+  /** Bytes per millisecond of the session's audio formats, updated from its config. */
+  readonly audioBytesPerMs: { input: number; output: number };
+  readonly recorder: Pick<SessionRecorder, "item" | "text" | "usage">;
+  readonly tools: Pick<
+    ServerToolRunner,
+    "enabled" | "isServerDelta" | "isServerItem" | "isServerOutputItem" | "onArgumentsDone" | "onResponseDone"
+  >;
+  /** The upstream announced the session: it can now be resumed and recorded. */
+  onSessionCreated(id: string, config: SessionDescription): void;
+  /** The session's config changed: recorded for the session (which has an id). */
+  recordSessionConfig(config: SessionDescription): void;
+  addAudio(direction: "output", bytes: number): void;
+  addTokens(tokens: number): void;
+  /** Delivers a server event to the client and keeps it for replay. */
+  deliver(frame: string, eventId: string | null): void;
+  deliverBinary(data: ArrayBuffer): void;
+  /** Ends the session once the user's daily quota is used up. */
+  enforceQuota(): void;
+}
 
 /** Conversation events larger than this (items carrying audio) are relayed without being recorded. */
 const MAX_PARSED_ITEM_CHARS = 256 * 1024;
@@ -21,7 +59,7 @@ function formatRate(format: unknown): number | null {
 }
 
 /** `session.created` / `session.updated`: identity, instructions, voice and audio formats. */
-function onSession(session: RelaySession, event: Json | null, created: boolean): void {
+function onSession(session: ServerEventHost, event: Json | null, created: boolean): void {
   const config = (event?.session ?? {}) as Json;
   const audio = (config.audio ?? {}) as Json;
   const input = (audio.input ?? {}) as Json;
@@ -38,15 +76,19 @@ function onSession(session: RelaySession, event: Json | null, created: boolean):
   // A transcription session's model is the one that transcribes its input.
   const model =
     session.target.kind === "transcription" ? (input.transcription as Json | null)?.model : config.model;
-  const described = { instructions, voice, model: typeof model === "string" ? model : null };
+  const described: SessionDescription = {
+    instructions,
+    voice,
+    model: typeof model === "string" ? model : null,
+  };
   // A call's session is known by its call id from the start.
   if (created && session.id === null && typeof config.id === "string")
     session.onSessionCreated(config.id, described);
-  else if (session.id !== null) session.host.record({ kind: "session_config", id: session.id, ...described });
+  else if (session.id !== null) session.recordSessionConfig(described);
 }
 
 /** An input transcript: recorded, and in a transcription session its usage too. */
-function onInputTranscript(session: RelaySession, frame: string): void {
+function onInputTranscript(session: ServerEventHost, frame: string): void {
   const event = parseEvent(frame);
   session.recorder.text(event?.item_id, "user", event?.transcript, true);
   if (session.target.kind === "transcription" && event?.usage) {
@@ -57,7 +99,7 @@ function onInputTranscript(session: RelaySession, frame: string): void {
 }
 
 /** A conversation item event: recorded; hidden when it belongs to a server-side tool call. */
-function onItem(session: RelaySession, frame: string, complete: boolean): boolean {
+function onItem(session: ServerEventHost, frame: string, complete: boolean): boolean {
   if (frame.length > MAX_PARSED_ITEM_CHARS) return true;
   const item = parseEvent(frame)?.item as Json | undefined;
   const serverTool = session.tools.isServerItem(item);
@@ -65,7 +107,7 @@ function onItem(session: RelaySession, frame: string, complete: boolean): boolea
   return !serverTool;
 }
 
-function onResponseDone(session: RelaySession, frame: string): string | null {
+function onResponseDone(session: ServerEventHost, frame: string): string | null {
   const event = parseEvent(frame);
   if (event === null) return frame;
   const rewritten = session.tools.onResponseDone(event);
@@ -79,7 +121,7 @@ function onResponseDone(session: RelaySession, frame: string): string | null {
  * Decides what the client gets for one upstream frame: the frame itself, a rewritten frame, or
  * nothing (null) for server-tool events.
  */
-function route(session: RelaySession, frame: string, type: string | null): string | null {
+function route(session: ServerEventHost, frame: string, type: string | null): string | null {
   switch (type) {
     case "response.output_audio.delta":
       session.addAudio("output", base64AudioBytes(frame, "delta"));
@@ -123,7 +165,7 @@ function route(session: RelaySession, frame: string, type: string | null): strin
 }
 
 /** Handles one upstream frame; never throws. */
-export function onServerFrame(session: RelaySession, data: string | ArrayBuffer): void {
+export function onServerFrame(session: ServerEventHost, data: string | ArrayBuffer): void {
   if (typeof data !== "string") {
     session.deliverBinary(data);
     return;
