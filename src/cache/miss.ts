@@ -1,10 +1,10 @@
 import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
 import { relayResponse } from "../upstream";
+import { cacheEvent, notify, record } from "./accounting";
 import { observeStream, type StreamOutcome } from "./observe";
 import { cacheWriteExtraUsd, priceOf, usageOf } from "./prices";
 import { answerText } from "./semantic";
-import { cacheEvent, notify, record } from "./serve";
 import type { StatsDelta } from "./stats";
 import { type CacheEntry, writeEntry } from "./store";
 import { streamIdleMs } from "./stream-end";

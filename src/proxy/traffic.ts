@@ -1,4 +1,4 @@
-import { record } from "../cache/serve";
+import { record } from "../cache/accounting";
 import { factory } from "../platform/factory";
 
 /**
