@@ -34,7 +34,8 @@ const STAGED_POLICY_TTL_MS = 30_000;
 /**
  * One per tenant+user (`getByName(tenant + ":" + user)`): owns that user's Realtime sessions, their
  * sockets and replay buffers, the user's daily usage, and the durable queue of D1 writes. The Worker
- * authenticates and resolves the policy; this object only relays, enforces and records.
+ * authenticates and resolves the policy; this object only relays, enforces and records. Sockets are
+ * accepted with `accept()`, not the Hibernation API: why is in `src/realtime/relay/relay-session.ts`.
  * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
  * @see https://developers.cloudflare.com/durable-objects/api/alarms/
  */

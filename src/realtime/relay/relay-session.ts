@@ -12,6 +12,15 @@
  * again). A client that acknowledges what it has read (`edgegate.ack` events) can be told apart: its
  * unread events are never evicted, and once they outgrow half the replay buffer it is disconnected
  * with `client_too_slow` and may reattach to resume from its last acknowledged event.
+ *
+ * Sockets: both are accepted in memory and read with `addEventListener`, not the WebSocket Hibernation
+ * API. Hibernation would hand the object client frames without a `MessageEvent` (in a trial relay it
+ * shortened the longest young-generation collections from 12 to 7 ms), but frames from the provider
+ * always arrive as events, so it cannot remove the garbage-collection stalls measured in
+ * docs/benchmarks.md; and under `@cloudflare/vitest-pool-workers` each `webSocketMessage` call is
+ * wrapped in an `await` of the module import, which delivered a new socket's first frames out of order
+ * (`two, one, three` in one of four runs; never in 260 trials on plain workerd), so the relay's
+ * ordering tests could no longer be trusted. An outbound socket keeps the object in memory anyway.
  * @see https://github.com/cloudflare/workerd/issues/988
  * @see https://developers.cloudflare.com/durable-objects/best-practices/websockets/
  */
