@@ -26,6 +26,7 @@ export function datasetJson(row: DatasetRow, counts: DatasetCounts) {
     name: row.name,
     kind: row.kind,
     validation_ratio: row.validation_ratio,
+    vision_profile: row.vision_profile,
     created_at: row.created_at,
     example_counts: { ...counts, total: counts.train + counts.validation },
   };

@@ -47,7 +47,8 @@ const examplesBody = {
 async function addExamples(c: Context<AppEnv>, datasetId: string) {
   const dataset = await mustGetDataset(c, datasetId);
   const { candidates, redactPii, lineWord } = await readCandidates(c, "api");
-  const maxImages = visionLimits(c.get("principal").tenant.settings.vision).maxImagesPerExample;
+  const settings = c.get("principal").tenant.settings.vision;
+  const maxImages = visionLimits(settings, {}, dataset.vision_profile).maxImagesPerExample;
   const first = checkCandidates(dataset, candidates, maxImages)[0];
   if (first) throw exampleError(first, lineWord);
   const result = await ingest(c.env.DB, dataset, candidates, { redactPii });
@@ -96,9 +97,10 @@ exampleRoutes.openapi(
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
-    const { stored, split } = c.req.valid("query");
+    const { stored, split, profile } = c.req.valid("query");
     if (dataset.kind === "vision") {
-      const outcome = await visionValidation(c, dataset, { stored: stored === "true", split });
+      const options = { stored: stored === "true", split, profile: profile ?? dataset.vision_profile };
+      const outcome = await visionValidation(c, dataset, options);
       if (outcome.status === 200) return c.json(outcome.report, 200);
       c.header("location", `/v1/datasets/${dataset.id}/validations/${outcome.run.id}`);
       return c.json(outcome.run, 202);
@@ -203,14 +205,14 @@ exampleRoutes.openapi(
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
-    const { split, format, images, skip_invalid } = c.req.valid("query");
+    const { split, format, images, skip_invalid, profile } = c.req.valid("query");
     const body =
       dataset.kind === "vision" && format === "chat"
         ? await visionExportStream(
             c.env,
             dataset,
             split,
-            visionLimits(c.get("principal").tenant.settings.vision, c.env),
+            visionLimits(c.get("principal").tenant.settings.vision, c.env, profile ?? dataset.vision_profile),
             {
               images,
               skipInvalid: skip_invalid === "true",

@@ -2,6 +2,7 @@
  * D1 storage of datasets, their examples and processed webhook deliveries.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+import type { VisionProfileName } from "../vision/profiles";
 import type { DatasetKind } from "./examples";
 import type { Split } from "./split";
 
@@ -11,6 +12,8 @@ export interface DatasetRow {
   name: string;
   kind: DatasetKind;
   validation_ratio: number;
+  /** Vision datasets: the trainer whose rules apply (null: the tenant's default). */
+  vision_profile: VisionProfileName | null;
   webhook_secret: string;
   created_at: number;
 }
@@ -38,9 +41,18 @@ export type NewExample = Omit<ExampleRow, "seq">;
 export async function insertDataset(db: D1Database, d: DatasetRow): Promise<void> {
   await db
     .prepare(
-      "INSERT INTO datasets (id, tenant_id, name, kind, validation_ratio, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO datasets (id, tenant_id, name, kind, validation_ratio, vision_profile, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(d.id, d.tenant_id, d.name, d.kind, d.validation_ratio, d.webhook_secret, d.created_at)
+    .bind(
+      d.id,
+      d.tenant_id,
+      d.name,
+      d.kind,
+      d.validation_ratio,
+      d.vision_profile,
+      d.webhook_secret,
+      d.created_at,
+    )
     .run();
 }
 

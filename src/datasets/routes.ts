@@ -4,6 +4,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { newId } from "../identity/crypto";
+import { GatewayError } from "../platform/errors";
 import { createApp, ok } from "../platform/openapi";
 import { newWebhookSecret } from "../platform/standard-webhooks";
 import { datasetJson, datasetWithCounts, mustGetDataset } from "./access";
@@ -34,12 +35,23 @@ datasetRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
+    if (body.vision_profile && body.kind !== "vision") {
+      throw new GatewayError(
+        400,
+        "vision_profile applies to vision datasets only; create it with kind 'vision'.",
+        {
+          param: "vision_profile",
+          code: "invalid_value",
+        },
+      );
+    }
     const row: repo.DatasetRow = {
       id: newId("ds"),
       tenant_id: c.get("principal").tenant.id,
       name: body.name,
       kind: body.kind,
       validation_ratio: body.validation_ratio,
+      vision_profile: body.vision_profile ?? null,
       webhook_secret: newWebhookSecret(),
       created_at: Math.floor(Date.now() / 1000),
     };

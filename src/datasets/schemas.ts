@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { VISION_PROFILE_NAMES } from "../vision/profiles";
 import { VisionExampleReportSchema, VisionSummarySchema } from "../vision/schemas";
 import { MetadataSchema } from "./completions-schemas";
+
+export const VisionProfileName = z.enum(VISION_PROFILE_NAMES).openapi("VisionProfileName");
 
 export const DatasetIdParams = z.object({ dataset_id: z.string().min(1) });
 
@@ -12,6 +15,10 @@ export const CreateDatasetSchema = z
       description:
         "Share of examples put in the validation split, by content hash (deterministic). Default 0.1.",
     }),
+    vision_profile: VisionProfileName.optional().openapi({
+      description:
+        "Vision datasets: the trainer whose rules the examples are validated and exported under (docs/vision.md, profiles). Default: the tenant's `vision.profile`, else `openai`.",
+    }),
   })
   .openapi("CreateDatasetRequest");
 
@@ -22,6 +29,9 @@ export const DatasetSchema = z
     name: z.string(),
     kind: z.enum(["chat", "vision"]),
     validation_ratio: z.number(),
+    vision_profile: VisionProfileName.nullable().openapi({
+      description: "Vision datasets: the trainer whose rules apply; null for the tenant's default.",
+    }),
     created_at: z.number().int(),
     example_counts: z.object({
       train: z.number().int(),
@@ -163,7 +173,13 @@ export const ImportReportSchema = z
   })
   .openapi("DatasetImportReport");
 
+const profileQuery = VisionProfileName.optional().openapi({
+  description:
+    "Vision datasets: check under this trainer's rules instead of the dataset's (docs/vision.md, profiles).",
+});
+
 export const ValidateQuery = z.object({
+  profile: profileQuery,
   stored: z.enum(["true", "false"]).default("false").openapi({
     description:
       "Vision datasets: validate the examples already stored (no body) instead of the request's; large ones run in the background (202).",
@@ -175,6 +191,7 @@ export const ValidateQuery = z.object({
 });
 
 export const ExportQuery = z.object({
+  profile: profileQuery,
   split: z.enum(["train", "validation", "all"]).default("all"),
   format: z.enum(["chat", "dpo"]).default("chat"),
   images: z.enum(["inline", "url"]).default("inline").openapi({

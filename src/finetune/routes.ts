@@ -11,6 +11,7 @@ import { GatewayError } from "../platform/errors";
 import { createApp, ok } from "../platform/openapi";
 import { verifyWebhook } from "../platform/standard-webhooks";
 import { visionLimits } from "../vision";
+import { openAiJobProfile } from "../vision/profiles";
 import { defaultBaseModel } from "../vision/training-file";
 import { startDatasetJob } from "./create";
 import { assertBaseModel } from "./job-inputs";
@@ -63,7 +64,11 @@ datasetJobs.openapi(
     const vision =
       dataset.kind === "vision"
         ? {
-            limits: visionLimits(settings.vision, c.env),
+            limits: visionLimits(
+              settings.vision,
+              c.env,
+              openAiJobProfile(body.vision_profile, dataset.vision_profile, settings.vision?.profile),
+            ),
             images: body.images,
             origin: new URL(c.req.url).origin,
           }

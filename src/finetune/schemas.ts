@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { OPENAI_API_PROFILES } from "../vision/profiles";
 
 const Hyperparameters = z
   .looseObject({
@@ -34,6 +35,10 @@ export const CreateDatasetJobSchema = z
     images: z.enum(["inline", "url"]).default("inline").openapi({
       description:
         "Vision datasets: images inline as data URLs (training never depends on a URL), or as signed expiring Edgegate URLs the provider downloads (for datasets with more images than one request can inline; the gateway must be reachable from the provider).",
+    }),
+    vision_profile: z.enum(OPENAI_API_PROFILES).optional().openapi({
+      description:
+        "Vision datasets: the rules the training file is checked against. Default: the dataset's profile when it is one of these, else `openai`.",
     }),
   })
   .openapi("CreateDatasetFineTuningJobRequest");

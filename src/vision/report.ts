@@ -6,6 +6,7 @@ import { newId } from "../identity/crypto";
 import type { AppEnv } from "../platform/env";
 import { saveChecks } from "./check-cache";
 import { imageUrlsOf, PAGE_ROWS, planChecks, storedImageUrls } from "./plan";
+import type { VisionProfileName } from "./profiles";
 import { runJson, type ValidationRun } from "./run-json";
 import type { RunMeta } from "./run-store";
 import { operationBudget, visionLimits } from "./settings";
@@ -78,9 +79,9 @@ export type VisionValidationOutcome =
 export async function visionValidation(
   c: Context<AppEnv>,
   dataset: DatasetRow,
-  options: { stored: boolean; split: RunMeta["split"] },
+  options: { stored: boolean; split: RunMeta["split"]; profile: VisionProfileName | null },
 ): Promise<VisionValidationOutcome> {
-  const limits = visionLimits(c.get("principal").tenant.settings.vision, c.env);
+  const limits = visionLimits(c.get("principal").tenant.settings.vision, c.env, options.profile);
   const budget = operationBudget(limits, c.env);
   const values = options.stored ? null : (await readCandidates(c, "api")).candidates.map((x) => x.value);
   const counts = await countExamples(c.env.DB, dataset.id);

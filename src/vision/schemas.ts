@@ -13,12 +13,16 @@ export const VisionExampleReportSchema = z
     warnings: z.array(IssueSchema),
     images: z.number().int(),
     estimated_tokens: z.number().int(),
-    estimated_cost_usd: z.number(),
+    estimated_cost_usd: z
+      .number()
+      .nullable()
+      .openapi({ description: "Null when the profile's trainer is not priced per token." }),
   })
   .openapi("VisionExampleReport");
 
 export const VisionSummarySchema = z
   .object({
+    profile: z.string().openapi({ description: "The trainer whose rules were applied." }),
     examples: z.number().int(),
     valid_examples: z.number().int(),
     invalid_examples: z.number().int(),
@@ -26,7 +30,7 @@ export const VisionSummarySchema = z
     images: z.number().int(),
     unique_images: z.number().int(),
     estimated_tokens: z.number().int(),
-    estimated_cost_usd: z.number(),
+    estimated_cost_usd: z.number().nullable(),
     errors: z
       .array(IssueSchema)
       .openapi({ description: "Dataset-level rules (minimum size, images per file)." }),

@@ -35,6 +35,7 @@ export function textTokens(chars: number): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
-export function trainingCostUsd(tokens: number): number {
-  return Math.round((tokens / 1_000_000) * TRAINING_USD_PER_1M_TOKENS * 1e6) / 1e6;
+/** Training cost in USD of `tokens` at `usdPerMillion` (gpt-4o-2024-08-06's price by default). */
+export function trainingCostUsd(tokens: number, usdPerMillion = TRAINING_USD_PER_1M_TOKENS): number {
+  return Math.round((tokens / 1_000_000) * usdPerMillion * 1e6) / 1e6;
 }

@@ -6,9 +6,10 @@
 import { validateExample } from "../datasets/examples";
 import { checkImage, type ImageResult, type Issue, limiter } from "./image-check";
 import { detailOf, type ImagePart, imageParts, textChars, withoutImages } from "./parts";
+import { type VisionProfile, visionProfile } from "./profiles";
 import type { VisionLimits } from "./settings";
 import type { ImageStore } from "./store";
-import { imageTokens, textTokens, trainingCostUsd } from "./tokens";
+import { textTokens, trainingCostUsd } from "./tokens";
 
 export interface ExampleReport {
   /** 0-based position of the example. */
@@ -18,10 +19,13 @@ export interface ExampleReport {
   warnings: Issue[];
   images: number;
   estimated_tokens: number;
-  estimated_cost_usd: number;
+  /** Null when the profile's trainer is not priced per token. */
+  estimated_cost_usd: number | null;
 }
 
 export interface VisionSummary {
+  /** The trainer whose rules were applied. */
+  profile: string;
   examples: number;
   valid_examples: number;
   invalid_examples: number;
@@ -29,7 +33,7 @@ export interface VisionSummary {
   images: number;
   unique_images: number;
   estimated_tokens: number;
-  estimated_cost_usd: number;
+  estimated_cost_usd: number | null;
   errors: Issue[];
 }
 
@@ -47,13 +51,21 @@ export class VisionValidator {
   private readonly checked: string[] = [];
   private withImages = 0;
   private images = 0;
+  private readonly profile: VisionProfile;
 
   /** `known`: results remembered from earlier checks, reused instead of loading the image again. */
   constructor(
     private readonly limits: VisionLimits,
     private readonly store: ImageStore,
     private readonly known: ReadonlyMap<string, ImageResult> = new Map(),
-  ) {}
+  ) {
+    this.profile = visionProfile(limits.profile);
+  }
+
+  private cost(tokens: number): number | null {
+    const price = this.profile.usdPerMillionTokens;
+    return price === null ? null : trainingCostUsd(tokens, price);
+  }
 
   /** The result of a URL already checked in this run. */
   resultOf(url: string): Promise<ImageResult> | undefined {
@@ -128,7 +140,7 @@ export class VisionValidator {
     if (parts.length > 0) this.withImages++;
     this.images += parts.length;
     const base = { index, valid: errors.length === 0, images: parts.length, estimated_tokens: tokens };
-    const summary = { ...base, estimated_cost_usd: trainingCostUsd(tokens) };
+    const summary = { ...base, estimated_cost_usd: this.cost(tokens) };
     this.reports.push(summary);
     return { ...summary, errors, warnings };
   }
@@ -157,8 +169,17 @@ export class VisionValidator {
     if (detail === null) issue("invalid_detail", "image_url.detail must be 'auto', 'low' or 'high'");
     if (!result) return 0;
     if (!result.ok) return issue(result.code, `the image ${result.message}`);
+    // A check remembered from a profile that takes larger images still has to fit this one.
+    if (result.bytes > this.limits.maxImageBytes)
+      return issue(
+        "too_large",
+        `the image is ${result.bytes} bytes, larger than the ${this.limits.maxImageBytes} ${this.profile.name} accepts`,
+      );
+    const { width, height } = result.info;
+    const size = this.profile.sizeProblem(width, height);
+    if (size) return issue("image_size", `the image ${size}`);
     this.warnings(part, result, index, detail, out.warnings);
-    return imageTokens(result.info.width, result.info.height, detail ?? "auto");
+    return this.profile.imageTokens(width, height, detail ?? "auto");
   }
 
   private warnings(
@@ -178,7 +199,7 @@ export class VisionValidator {
       });
     } else this.seen.set(result.sha, here);
     const { width, height } = result.info;
-    if (detail !== "low" && Math.max(width, height) > 2048) {
+    if (this.profile.honoursDetail && detail !== "low" && Math.max(width, height) > 2048) {
       warnings.push({
         path: part.path,
         code: "image_downscaled",
@@ -208,6 +229,7 @@ export class VisionValidator {
       });
     }
     return {
+      profile: this.profile.name,
       examples: this.reports.length,
       valid_examples: valid,
       invalid_examples: this.reports.length - valid,
@@ -215,7 +237,7 @@ export class VisionValidator {
       images: this.images,
       unique_images: this.seen.size,
       estimated_tokens: tokens,
-      estimated_cost_usd: trainingCostUsd(tokens),
+      estimated_cost_usd: this.cost(tokens),
       errors,
     };
   }

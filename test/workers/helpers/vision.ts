@@ -22,9 +22,10 @@ export interface VisionReport {
     warnings: Issue[];
     images: number;
     estimated_tokens: number;
-    estimated_cost_usd: number;
+    estimated_cost_usd: number | null;
   }[];
   summary: {
+    profile: string;
     examples: number;
     valid_examples: number;
     invalid_examples: number;
@@ -32,7 +33,7 @@ export interface VisionReport {
     images: number;
     unique_images: number;
     estimated_tokens: number;
-    estimated_cost_usd: number;
+    estimated_cost_usd: number | null;
     errors: Issue[];
   };
 }
@@ -51,15 +52,34 @@ export function visionExample(urls: string[], detail?: Detail, answer = "a pictu
 }
 
 /** A vision dataset; `validationRatio: 0` keeps every example in the train split. */
-export async function createVisionDataset(key: string, validationRatio?: number): Promise<string> {
-  const body = { name: "vision", kind: "vision", validation_ratio: validationRatio };
+export async function createVisionDataset(
+  key: string,
+  validationRatio?: number,
+  visionProfile?: string,
+): Promise<string> {
+  const body = {
+    name: "vision",
+    kind: "vision",
+    validation_ratio: validationRatio,
+    vision_profile: visionProfile,
+  };
   const res = await gw("/v1/datasets", jsonInit("POST", body, auth(key)));
   if (res.status !== 200) throw new Error(`dataset: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
 
-export async function validate(key: string, datasetId: string, examples: unknown[]): Promise<VisionReport> {
-  const res = await gw(`/v1/datasets/${datasetId}/validate`, jsonInit("POST", { examples }, auth(key)));
+/** `profile`: the trainer whose rules apply (`?profile=`), else the dataset's. */
+export async function validate(
+  key: string,
+  datasetId: string,
+  examples: unknown[],
+  profile?: string,
+): Promise<VisionReport> {
+  const query = profile ? `?profile=${profile}` : "";
+  const res = await gw(
+    `/v1/datasets/${datasetId}/validate${query}`,
+    jsonInit("POST", { examples }, auth(key)),
+  );
   if (res.status !== 200) throw new Error(`validate: ${res.status} ${await res.text()}`);
   return (await res.json()) as VisionReport;
 }

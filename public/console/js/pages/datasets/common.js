@@ -66,7 +66,9 @@ export function preview(value, max = 160) {
 }
 
 /** A cost in dollars with enough places for fractions of a cent. @param {number} usd */
-export const usd = (usd) => (usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(2)}`);
+/** @param {number | null} usd null: the trainer is not priced per token. */
+export const usd = (usd) =>
+  usd === null ? "—" : usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(2)}`;
 
 /**
  * Runs `action` when `form` is submitted, its submit button busy meanwhile (errors the action does

@@ -15,7 +15,7 @@ import { preview, usd } from "./common.js";
  * @property {Issue[]} errors
  * @property {Issue[]} warnings
  * @property {number} [tokens]
- * @property {number} [costUsd]
+ * @property {number | null} [costUsd]
  */
 
 const STORED_IMAGE = /^edgegate-image:sha256:([0-9a-f]{64})$/;

@@ -9,6 +9,7 @@ export interface Dataset {
   name: string;
   kind: "chat" | "vision";
   validation_ratio: number;
+  vision_profile: string | null;
   created_at: number;
   example_counts: { train: number; validation: number; total: number };
 }
@@ -44,10 +45,11 @@ export interface ExampleReport {
   warnings: Issue[];
   images: number;
   estimated_tokens: number;
-  estimated_cost_usd: number;
+  estimated_cost_usd: number | null;
 }
 
 export interface VisionSummary {
+  profile: string;
   examples: number;
   valid_examples: number;
   invalid_examples: number;
@@ -55,7 +57,7 @@ export interface VisionSummary {
   images: number;
   unique_images: number;
   estimated_tokens: number;
-  estimated_cost_usd: number;
+  estimated_cost_usd: number | null;
   errors: Issue[];
 }
 
