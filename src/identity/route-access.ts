@@ -51,6 +51,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "GET /v1/responses/{response_id}/input_items": keyOrUser("inference"),
   "GET /v1/models": keyOrUser("inference"),
   "GET /v1/models/{model}": keyOrUser("inference"),
+  "GET /v1/models/{provider}/{model}": keyOrUser("inference"),
   "GET /v1/realtime": keyOrUser("inference"),
   "POST /v1/realtime/client_secrets": keyOrUser("inference"),
   "POST /v1/realtime/calls": keyOrUser("inference"),

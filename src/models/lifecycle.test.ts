@@ -41,3 +41,15 @@ describe("model lifecycle", () => {
     expect(assertOpenAIFineTunable("gpt-4.1-nano", at("2027-01-05T23:59:59Z"))).toEqual({});
   });
 });
+
+describe("model families", () => {
+  it("gives a family's dated snapshots its date, but not a newer family sharing the prefix", () => {
+    expect(openaiShutdownDate("gpt-realtime")).toBe("2027-01-20");
+    expect(openaiShutdownDate("gpt-realtime-2025-08-28")).toBe("2027-01-20");
+    expect(openaiShutdownDate("gpt-4o-realtime-preview-2024-12-17")).toBe("2027-01-20");
+    expect(openaiShutdownDate("gpt-4o-mini-tts-2025-03-20")).toBe("2027-01-06");
+    expect(openaiShutdownDate("whisper-1")).toBe("2027-02-26");
+    expect(openaiShutdownDate("gpt-realtime-2")).toBeNull();
+    expect(openaiShutdownDate("gpt-realtime-2.1-mini")).toBeNull();
+  });
+});

@@ -31,6 +31,30 @@ export const OPENAI_SHUTDOWNS: Readonly<Record<string, string>> = {
   "gpt-4.1-mini-2025-04-14": "2027-01-14",
 };
 
+/**
+ * Model families OpenAI shuts down together (docs/openai-reference.md section G, Realtime and voice):
+ * the family name and its dated snapshots (`gpt-realtime-2025-08-28`), but not a newer family that
+ * merely shares the prefix (`gpt-realtime-2`, `gpt-realtime-2.1`).
+ */
+export const OPENAI_FAMILY_SHUTDOWNS: Readonly<Record<string, string>> = {
+  "gpt-realtime": "2027-01-20",
+  "gpt-realtime-mini": "2027-01-20",
+  "gpt-4o-realtime-preview": "2027-01-20",
+  "gpt-audio": "2027-01-20",
+  "gpt-audio-mini": "2027-01-20",
+  "gpt-4o-audio-preview": "2027-01-20",
+  "tts-1": "2027-01-06",
+  "tts-1-hd": "2027-01-06",
+  "gpt-4o-mini-tts": "2027-01-06",
+  "whisper-1": "2027-02-26",
+  "gpt-4o-transcribe": "2027-02-26",
+  "gpt-4o-mini-transcribe": "2027-02-26",
+  "gpt-4o-transcribe-diarize": "2027-02-26",
+};
+
+/** A dated snapshot's family: `gpt-realtime-2025-08-28` → `gpt-realtime`. */
+const SNAPSHOT = /^(.+)-\d{4}-\d{2}-\d{2}$/;
+
 /** OpenAI's self-serve fine-tuning takes no new jobs from this day on (00:00 UTC). */
 export const OPENAI_FINE_TUNING_CUTOFF = "2027-01-06";
 
@@ -47,7 +71,11 @@ export function baseModelOf(model: string): string {
 
 /** OpenAI's shutdown date of `model` (its base's for a fine-tune), or null. */
 export function openaiShutdownDate(model: string): string | null {
-  return OPENAI_SHUTDOWNS[baseModelOf(model)] ?? null;
+  const base = baseModelOf(model);
+  const exact = OPENAI_SHUTDOWNS[base] ?? OPENAI_FAMILY_SHUTDOWNS[base];
+  if (exact) return exact;
+  const family = SNAPSHOT.exec(base)?.[1];
+  return family ? (OPENAI_FAMILY_SHUTDOWNS[family] ?? null) : null;
 }
 
 /** Whether `date` (`YYYY-MM-DD`) has begun at `now`. */
@@ -83,8 +111,13 @@ export function modelShutDown(model: string, date: string, param: string | null 
 }
 
 /** Refuses a model past its shutdown date (inference); returns the warning headers otherwise. */
-export function assertServing(model: string, date: string | null, now: number): Record<string, string> {
-  if (date && isPast(date, now)) throw modelShutDown(model, date, "model");
+export function assertServing(
+  model: string,
+  date: string | null,
+  now: number,
+  param = "model",
+): Record<string, string> {
+  if (date && isPast(date, now)) throw modelShutDown(model, date, param);
   return deprecationHeaders(model, date, now);
 }
 

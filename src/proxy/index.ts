@@ -7,7 +7,7 @@ import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
 import { createApp, errorResponses } from "../platform/openapi";
-import { providersModels, tenantProviders } from "../providers";
+import { providersModels, resolveModel, tenantProviders } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
 import { withResponseOwnership } from "../responses";
 import { callUpstream, relayResponse } from "../upstream";
@@ -177,21 +177,49 @@ proxy.openapi(
     path: "/models/{model}",
     tags: ["Proxy"],
     summary: "Retrieve a model",
-    description: "Another tenant's fine-tuned model answers 404 `model_not_found`, as a missing model does.",
+    description:
+      "Another tenant's fine-tuned model answers 404 `model_not_found`, as a missing model does. A model of one of the tenant's providers (`provider/model`, the slash URL-encoded as the SDKs send it) is answered from that provider's list, as `/v1/models` shows it.",
     security,
     request: { params: z.object({ model: z.string().min(1) }) },
     responses: relayed,
   }),
+  async (c) => retrieveModel(c, c.req.valid("param").model),
+);
+
+proxy.openapi(
+  createRoute({
+    method: "get",
+    path: "/models/{provider}/{model}",
+    tags: ["Proxy"],
+    summary: "Retrieve a model of one of the tenant's providers (`provider/model` with a plain slash)",
+    description: "The same as `GET /v1/models/{model}` with the model named `provider/model`.",
+    security,
+    request: { params: z.object({ provider: z.string().min(1), model: z.string().min(1) }) },
+    responses: relayed,
+  }),
   async (c) => {
-    const { model } = c.req.valid("param");
-    if (!(await canUseModel(c.env.DB, c.get("principal").tenant.id, model))) throw modelNotFound(model);
-    assertModelAllowed(c, model);
-    await enforceRateLimit(c.env, c.get("principal"), c.get("principal").userId);
-    const upstream = await callUpstream(c.env, {
-      method: "GET",
-      path: `/models/${encodeURIComponent(model)}`,
-      requestId: c.get("requestId"),
-    });
-    return relayResponse(upstream);
+    const { provider, model } = c.req.valid("param");
+    return retrieveModel(c, `${provider}/${model}`);
   },
 );
+
+/** One model as `/v1/models` lists it: from the tenant's provider for `provider/model`, else upstream. */
+async function retrieveModel(c: Context<AppEnv>, model: string): Promise<Response> {
+  const principal = c.get("principal");
+  if (!(await canUseModel(c.env.DB, principal.tenant.id, model))) throw modelNotFound(model);
+  assertModelAllowed(c, model);
+  await enforceRateLimit(c.env, principal, principal.userId);
+  const target = await resolveModel(c.env.DB, principal.tenant.id, model);
+  if (target.provider) {
+    const listed = await providersModels(c.env, [target.provider], c.get("requestId"));
+    const found = listed.find((m) => m.id === target.name);
+    if (!found) throw modelNotFound(model);
+    return c.json(found, 200);
+  }
+  const upstream = await callUpstream(c.env, {
+    method: "GET",
+    path: `/models/${encodeURIComponent(model)}`,
+    requestId: c.get("requestId"),
+  });
+  return relayResponse(upstream);
+}

@@ -56,6 +56,7 @@ const EXPECTED: Record<string, Category> = {
   "GET /v1/responses/{response_id}/input_items": "inference",
   "GET /v1/models": "inference",
   "GET /v1/models/{model}": "inference",
+  "GET /v1/models/{provider}/{model}": "inference",
   "GET /v1/realtime": "inference",
   "POST /v1/realtime/client_secrets": "inference",
   "POST /v1/realtime/calls": "inference",

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ask, postChat } from "./helpers/chat";
 import { auth, datasetWith, simConfig } from "./helpers/finetune";
 import { admin, createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
+import { upgrade } from "./helpers/realtime";
 import { sim } from "./helpers/sim";
 
 const bindings = env as unknown as { EDGEGATE_NOW?: string };
@@ -149,5 +150,54 @@ describe("aliases", () => {
     const error = await errorOf(gone);
     expect(error.param).toBe("model");
     expect(error.message).toContain("2027-01-14");
+  });
+});
+
+describe("realtime and voice", () => {
+  const AFTER_REALTIME_SHUTDOWN = "2027-01-20T00:00:00Z";
+
+  it("announces a Realtime session on a model shutting down soon in the upgrade's headers", async () => {
+    at(EARLY_DECEMBER);
+    const { key } = await createTenant();
+    const res = await upgrade({ key, user: "u1", model: "gpt-realtime-2025-08-28" });
+    expect(res.status).toBe(101);
+    expect(res.headers.get("sunset")).toBe("Wed, 20 Jan 2027 00:00:00 GMT");
+    expect(res.headers.get("x-edgegate-warning")).toContain("'gpt-realtime-2025-08-28'");
+    res.webSocket?.accept();
+    res.webSocket?.close(1000, "done");
+    // A newer family that merely shares the name's prefix is not announced.
+    const newer = await upgrade({ key, user: "u2", model: "gpt-realtime-2" });
+    expect(newer.status).toBe(101);
+    expect(newer.headers.get("x-edgegate-warning")).toBeNull();
+    newer.webSocket?.accept();
+    newer.webSocket?.close(1000, "done");
+  });
+
+  it("refuses a Realtime session, a client secret and a call on a shut-down model before calling the provider", async () => {
+    at(AFTER_REALTIME_SHUTDOWN);
+    const { key } = await createTenant();
+    const socket = await upgrade({ key, user: "u1", model: "gpt-4o-realtime-preview-2024-12-17" });
+    expect(socket.status).toBe(404);
+    expect(await errorOf(socket)).toMatchObject({ code: "model_not_found", param: "model" });
+    const secret = await gw(
+      "/v1/realtime/client_secrets",
+      jsonInit("POST", { session: { type: "realtime", model: "gpt-realtime" } }, auth(key)),
+    );
+    expect(secret.status).toBe(404);
+    const error = await errorOf(secret);
+    expect(error).toMatchObject({ code: "model_not_found", param: "session.model" });
+    expect(error.message).toContain("shut down on 2027-01-20");
+    expect(await sim.requests("POST /v1/realtime/client_secrets")).toBe(0);
+    const form = new FormData();
+    form.set("sdp", "v=0\r\n");
+    form.set("session", JSON.stringify({ type: "realtime", model: "gpt-realtime-mini" }));
+    const call = await gw("/v1/realtime/calls", { method: "POST", body: form, headers: auth(key) });
+    expect(call.status).toBe(404);
+    expect(await errorOf(call)).toMatchObject({ code: "model_not_found", param: "session.model" });
+    // Its successor serves on.
+    const next = await upgrade({ key, user: "u3", model: "gpt-realtime-2.1" });
+    expect(next.status).toBe(101);
+    next.webSocket?.accept();
+    next.webSocket?.close(1000, "done");
   });
 });

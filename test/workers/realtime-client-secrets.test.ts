@@ -61,7 +61,7 @@ describe("realtime client secrets", () => {
       param: "session.model",
     });
     const voice = await mint(tenant.key, {
-      session: { type: "realtime", audio: { output: { voice: "alloy" } } },
+      session: { type: "realtime", model: "gpt-realtime", audio: { output: { voice: "alloy" } } },
     });
     expect(voice.status).toBe(403);
     expect(((await voice.json()) as { error: { code: string } }).error.code).toBe("voice_not_allowed");

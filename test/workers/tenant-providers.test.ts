@@ -217,6 +217,25 @@ describe("model calls through a tenant's provider", () => {
     expect(ids).toContain("gpt-4o-mini");
   });
 
+  it("retrieves a provider's model as provider/model, through the SDK (slash encoded) and a plain path", async () => {
+    const tenant = await createTenant();
+    expect((await register(tenant.id, { name: "lab", models: ["custom-student"] })).status).toBe(201);
+    const viaSdk = await sdk(tenant.key).models.retrieve("lab/gpt-4o-mini");
+    expect(viaSdk).toMatchObject({ id: "lab/gpt-4o-mini", object: "model", owned_by: "lab" });
+    const plain = await gw("/v1/models/lab/custom-student", { headers: auth(tenant.key) });
+    expect(plain.status).toBe(200);
+    expect(await plain.json()).toMatchObject({ id: "lab/custom-student", object: "model" });
+    const missing = await gw("/v1/models/lab/no-such-model", { headers: auth(tenant.key) });
+    expect(missing.status).toBe(404);
+    expect((await errorOf(missing)).code).toBe("model_not_found");
+    // Another tenant names the same provider and finds nothing (its request goes upstream, unknown there).
+    const other = await createTenant();
+    const before = (await requestsByKey())[`GET /v1/models ${PROVIDER_KEY}`];
+    const peek = await keep(await gw("/v1/models/lab%2Fgpt-4o-mini", { headers: auth(other.key) }));
+    expect(peek.status).toBe(404);
+    expect((await requestsByKey())[`GET /v1/models ${PROVIDER_KEY}`]).toBe(before);
+  });
+
   it("keeps one tenant's providers out of another tenant's reach and sight", async () => {
     const owner = await createTenant();
     expect((await register(owner.id, { name: "lab" })).status).toBe(201);

@@ -11,11 +11,12 @@
 
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { lifecycleNow } from "../../models/clock";
 import type { AppEnv } from "../../platform/env";
 import { GatewayError } from "../../platform/errors";
 import { enforceRateLimit } from "../../ratelimit";
 import { postJson } from "../../upstream";
-import { allowedModelsOf, assertRealtimeModel, type RealtimePolicy } from "../policy/realtime-policy";
+import { admitRealtimeModel, DEFAULT_REALTIME_MODEL, type RealtimePolicy } from "../policy/realtime-policy";
 import { REALTIME_DEFAULTS } from "../policy/settings";
 import type { ClientSecretRequestSchema, ClientSecretSchema } from "./schemas";
 import { forcedSession, policyFor, sessionUserOf, upstreamError } from "./session-access";
@@ -54,8 +55,11 @@ export async function mintClientSecret(
       ? null
       : typeof requested.model === "string"
         ? requested.model
-        : "gpt-realtime";
-  if (model !== null) assertRealtimeModel(allowedModelsOf(principal), model, "session.model");
+        : DEFAULT_REALTIME_MODEL;
+  if (model !== null) {
+    const warnings = admitRealtimeModel(principal, model, lifecycleNow(c.env), "session.model");
+    for (const [name, value] of Object.entries(warnings)) c.header(name, value);
+  }
   const policy = await policyFor(c, userId, model);
   const session = sessionFor(policy, requested);
   await enforceRateLimit(c.env, principal, principal.userId);

@@ -6,6 +6,7 @@
  * @see https://platform.openai.com/docs/api-reference/realtime-sessions/create-realtime-client-secret
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { lifecycleNow } from "../../models/clock";
 import { GatewayError } from "../../platform/errors";
 import { createApp, ErrorSchema, errorResponses } from "../../platform/openapi";
 import { enforceRateLimit } from "../../ratelimit";
@@ -58,7 +59,7 @@ realtime.openapi(
     const principal = c.get("principal");
     const userId = sessionUserOf(principal);
     const { model, intent, session_id: sessionId } = c.req.valid("query");
-    if (!sessionId) assertTarget(principal, model, intent);
+    const warnings = sessionId ? {} : assertTarget(principal, model, intent, lifecycleNow(c.env));
     await enforceRateLimit(c.env, principal, principal.userId);
     // A reattaching session keeps the policy it started with: no registry read needed.
     const policy = sessionId
@@ -87,8 +88,11 @@ realtime.openapi(
       new Request(`https://realtime.internal/v1/realtime${new URL(c.req.url).search}`, { headers }),
     );
     // Responses from a stub are immutable; the request-id middleware needs to add its header.
-    if (res.webSocket)
-      return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers });
+    if (res.webSocket) {
+      const upgraded = new Headers(res.headers);
+      for (const [name, value] of Object.entries(warnings)) upgraded.set(name, value);
+      return new Response(null, { status: 101, webSocket: res.webSocket, headers: upgraded });
+    }
     return new Response(res.body, res);
   },
 );

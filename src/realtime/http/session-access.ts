@@ -9,12 +9,7 @@ import type { Principal } from "../../identity/principal";
 import type { AppEnv } from "../../platform/env";
 import { GatewayError } from "../../platform/errors";
 import { forcePolicy } from "../policy/enforce-session-config";
-import {
-  allowedModelsOf,
-  assertRealtimeModel,
-  type RealtimePolicy,
-  resolvePolicy,
-} from "../policy/realtime-policy";
+import { admitRealtimeModel, type RealtimePolicy, resolvePolicy } from "../policy/realtime-policy";
 import { loadToolRegistry } from "../tools/tools-repository";
 
 /**
@@ -38,26 +33,30 @@ export async function policyFor(
   return resolvePolicy(principal, userId, model, registry.tools, registry.secret);
 }
 
-/** A new session names exactly one of `model` (an allowed one) and `intent=transcription`. */
+/**
+ * A new session names exactly one of `model` (an allowed one, still served) and
+ * `intent=transcription`. Returns the model's lifecycle warning headers.
+ */
 export function assertTarget(
   principal: Principal,
   model: string | undefined,
   intent: string | undefined,
-): void {
+  now: number,
+): Record<string, string> {
   if (model && intent) {
     throw new GatewayError(400, "Send either 'model' or 'intent=transcription', not both.", {
       param: "intent",
       code: "conflicting_parameters",
     });
   }
-  if (intent) return;
+  if (intent) return {};
   if (!model) {
     throw new GatewayError(400, "Missing required parameter: 'model'.", {
       param: "model",
       code: "missing_required_parameter",
     });
   }
-  assertRealtimeModel(allowedModelsOf(principal), model);
+  return admitRealtimeModel(principal, model, now);
 }
 
 /** A failed upstream answer as a GatewayError: its status, message, type, code and param kept. */

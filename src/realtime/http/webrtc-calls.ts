@@ -9,11 +9,12 @@
  * @see https://platform.openai.com/docs/guides/realtime-webrtc
  */
 import type { Context } from "hono";
+import { lifecycleNow } from "../../models/clock";
 import type { AppEnv } from "../../platform/env";
 import { GatewayError } from "../../platform/errors";
 import { enforceRateLimit } from "../../ratelimit";
 import { callUpstream } from "../../upstream";
-import { allowedModelsOf, assertRealtimeModel } from "../policy/realtime-policy";
+import { admitRealtimeModel, DEFAULT_REALTIME_MODEL } from "../policy/realtime-policy";
 import { hangUpCall } from "../relay/upstream-socket";
 import { forcedSession, policyFor, sessionUserOf, upstreamError } from "./session-access";
 
@@ -113,8 +114,8 @@ export async function createCall(c: Context<AppEnv>): Promise<Response> {
       code: "invalid_type",
     });
   }
-  const model = typeof requested.model === "string" ? requested.model : "gpt-realtime";
-  assertRealtimeModel(allowedModelsOf(principal), model, "session.model");
+  const model = typeof requested.model === "string" ? requested.model : DEFAULT_REALTIME_MODEL;
+  const warnings = admitRealtimeModel(principal, model, lifecycleNow(c.env), "session.model");
   await enforceRateLimit(c.env, principal, principal.userId);
   const policy = await policyFor(c, userId, model);
   const stub = c.env.REALTIME.getByName(`${policy.tenantId}:${userId}`);
@@ -156,6 +157,6 @@ export async function createCall(c: Context<AppEnv>): Promise<Response> {
   }
   return new Response(answer, {
     status: 201,
-    headers: { "content-type": "application/sdp", location: `/v1/realtime/calls/${callId}` },
+    headers: { ...warnings, "content-type": "application/sdp", location: `/v1/realtime/calls/${callId}` },
   });
 }

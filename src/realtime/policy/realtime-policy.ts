@@ -1,4 +1,5 @@
 import type { Principal } from "../../identity/principal";
+import { assertServing, openaiShutdownDate } from "../../models/lifecycle";
 import { GatewayError } from "../../platform/errors";
 import { REALTIME_DEFAULTS } from "./settings";
 
@@ -76,6 +77,27 @@ export function assertRealtimeModel(allowed: string[] | null, model: string, par
       { param, code: "model_not_allowed" },
     );
   }
+}
+
+/**
+ * The model of a client secret or call that names none: OpenAI's current Realtime model (the older
+ * `gpt-realtime` shuts down on 2027-01-20; docs/providers.md, model lifecycle).
+ */
+export const DEFAULT_REALTIME_MODEL = "gpt-realtime-2";
+
+/**
+ * Admits a new session's model: allowed for the tenant, and not past OpenAI's shutdown date
+ * (Realtime always talks to OpenAI's API; 404 `model_not_found` naming the date). Returns the
+ * `Sunset` / `x-edgegate-warning` headers of a model shutting down soon (src/models/lifecycle.ts).
+ */
+export function admitRealtimeModel(
+  principal: Principal,
+  model: string,
+  now: number,
+  param = "model",
+): Record<string, string> {
+  assertRealtimeModel(allowedModelsOf(principal), model, param);
+  return assertServing(model, openaiShutdownDate(model), now, param);
 }
 
 /** The policy of one session from the principal's tenant settings and its registered tools. */
