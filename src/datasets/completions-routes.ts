@@ -8,8 +8,10 @@ import type { Context } from "hono";
 import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { listPage } from "../platform/list-page";
 import { createApp, ok } from "../platform/openapi";
 import { hydrateRequest } from "../vision/captured";
+import { storedMessage } from "./completions-messages";
 import * as repo from "./completions-repository";
 import {
   CompletionIdParams,
@@ -69,14 +71,7 @@ async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionR
 }
 
 function page<T extends { id: string }>(items: T[], limit: number) {
-  const data = items.slice(0, limit);
-  return {
-    object: "list" as const,
-    data,
-    first_id: data[0]?.id ?? null,
-    last_id: data[data.length - 1]?.id ?? null,
-    has_more: items.length > limit,
-  };
+  return listPage(items.slice(0, limit), items.length > limit);
 }
 
 export const storedCompletions = createApp();
@@ -172,11 +167,7 @@ storedCompletions.openapi(
     const images = { kv: c.env.CACHE, tenant: c.get("principal").tenant.id };
     const stored = await hydrateRequest(images, row.request);
     const request = JSON.parse(stored) as { messages?: Record<string, unknown>[] };
-    let messages = (request.messages ?? []).map((m, i) => ({
-      ...m,
-      id: `${completion_id}-${i}`,
-      role: String(m.role),
-    }));
+    let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${completion_id}-${i}`));
     if (q.order === "desc") messages.reverse();
     if (q.after) {
       const at = messages.findIndex((m) => m.id === q.after);

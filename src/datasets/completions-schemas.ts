@@ -43,16 +43,26 @@ export function listEnvelope<T extends z.ZodType>(item: T, name: string) {
     .object({
       object: z.literal("list"),
       data: z.array(item),
-      first_id: z.string().nullable(),
-      last_id: z.string().nullable(),
+      first_id: z.string().openapi({ description: "The first item's id; empty when `data` is." }),
+      last_id: z.string().openapi({ description: "The last item's id; empty when `data` is." }),
       has_more: z.boolean(),
     })
     .openapi(name);
 }
 
 export const StoredMessageSchema = z
-  .looseObject({ id: z.string(), role: z.string() })
-  .openapi("StoredCompletionMessage");
+  .looseObject({
+    id: z.string(),
+    role: z.string(),
+    content: z.string().nullable(),
+    refusal: z.string().nullable(),
+    name: z.string().nullable(),
+    content_parts: z.array(z.record(z.string(), z.unknown())).nullable(),
+  })
+  .openapi("StoredCompletionMessage", {
+    description:
+      "A request message: `content` as text (text parts joined by newlines), its text and image parts in `content_parts`.",
+  });
 
 export const UpdateCompletionSchema = z.strictObject({ metadata: MetadataSchema.nullable() });
 

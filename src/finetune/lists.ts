@@ -69,14 +69,3 @@ export function listQuery(tenantId: string, url: string, rules: ListRules): Owne
     metadata: rules.files ? [] : metadataOf(query),
   };
 }
-
-/** OpenAI's list envelope over the tenant's objects. */
-export function listPage<T extends { id: unknown }>(data: T[], hasMore: boolean) {
-  return {
-    object: "list" as const,
-    data,
-    first_id: data.length > 0 ? String(data[0]?.id) : null,
-    last_id: data.length > 0 ? String(data.at(-1)?.id) : null,
-    has_more: hasMore,
-  };
-}

@@ -29,3 +29,8 @@ export async function addSimFault(origin: string, fault: FaultSpec | FaultSpec[]
 export async function simRequestCounts(origin: string): Promise<Record<string, number>> {
   return (await call<{ requests: Record<string, number> }>(origin, "GET", "/__sim/stats")).requests;
 }
+
+/** Patches the simulator's configuration (`fineTuneStepMs`, `backgroundStepMs`, …). */
+export async function setSimConfig(origin: string, patch: Record<string, unknown>): Promise<void> {
+  await call(origin, "POST", "/__sim/config", patch);
+}

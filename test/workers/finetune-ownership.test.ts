@@ -68,7 +68,7 @@ describe("lists built from the gateway's records", () => {
     const cursor = (await (
       await gw(`/v1/files?after=${mine[0]}`, { headers: auth(b.key) })
     ).json()) as typeof page;
-    expect(cursor).toEqual({ object: "list", data: [], first_id: null, last_id: null, has_more: false });
+    expect(cursor).toEqual({ object: "list", data: [], first_id: "", last_id: "", has_more: false });
   });
 
   it("filters files by purpose and orders them oldest first on order=asc", async () => {

@@ -38,8 +38,8 @@ describe("captured vision completions", () => {
     expect(row).not.toContain("base64");
 
     const messages = await gw(`/v1/chat/completions/${done.id}/messages`, { headers: auth(key) });
-    const body = (await messages.json()) as { data: { content: { image_url?: { url: string } }[] }[] };
-    expect(body.data[0]?.content[1]?.image_url?.url).toBe(image);
+    const body = (await messages.json()) as { data: { content_parts: { image_url?: { url: string } }[] }[] };
+    expect(body.data[0]?.content_parts[1]?.image_url?.url).toBe(image);
 
     const ds = await createVisionDataset(key);
     const imported = await gw(`/v1/datasets/${ds}/import`, jsonInit("POST", { filter: {} }, auth(key)));

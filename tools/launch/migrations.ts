@@ -27,8 +27,13 @@ export async function applyMigrations(persistDir: string): Promise<void> {
     // CI=true makes wrangler take the default answer instead of prompting for confirmation.
     env: { ...process.env, ...offlineWranglerEnv(), CI: "true" },
     stdio: ["ignore", "pipe", "pipe"],
-    timeout: MIGRATION_TIMEOUT_MS,
   });
+  // Killed wrangler exits 0 with the migrations half applied, so the timeout is tracked here.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGTERM");
+  }, MIGRATION_TIMEOUT_MS);
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -39,9 +44,13 @@ export async function applyMigrations(persistDir: string): Promise<void> {
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
-  });
-  if (code !== 0) {
-    const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  }).finally(() => clearTimeout(timer));
+  if (code !== 0 || timedOut) {
+    const why = timedOut
+      ? `did not finish within ${MIGRATION_TIMEOUT_MS} ms`
+      : signal
+        ? `was killed by ${signal}`
+        : `exited with code ${code}`;
     throw new Error(`Applying D1 migrations to ${persistDir} failed: wrangler ${why}.\n${output.trim()}`);
   }
 }
