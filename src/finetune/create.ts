@@ -27,8 +27,8 @@ interface SplitFile {
   lines: number;
 }
 
-/** One split as training JSONL, checking each line's size on the way. */
-async function collect(
+/** One split as training JSONL (chat or OpenAI DPO lines), checking each line's size on the way. */
+export async function collect(
   db: D1Database,
   dataset: DatasetRow,
   split: Split,

@@ -1,9 +1,9 @@
-/** Standard Webhooks signing with WebCrypto, as a sender would do it (mirrors tools/openai-sim/webhooks.ts). */
+/** Standard Webhooks signing with WebCrypto, as a sender does it (the reference trainer's callbacks; the workers tests' deliveries). */
 
 const encoder = new TextEncoder();
 
-function keyBytes(secret: string): Uint8Array {
-  if (!secret.startsWith("whsec_")) return encoder.encode(secret);
+function keyBytes(secret: string): Uint8Array<ArrayBuffer> {
+  if (!secret.startsWith("whsec_")) return new Uint8Array(encoder.encode(secret));
   return Uint8Array.from(atob(secret.slice("whsec_".length)), (c) => c.charCodeAt(0));
 }
 
