@@ -13,7 +13,8 @@ import { getProvider } from "../providers/repository";
 import { writeBundle } from "./bundle";
 import { kvBundleStore } from "./bundle-store";
 import { newEvent } from "./job-view";
-import { startOpenAIJob } from "./openai-trainer";
+import { datasetJobRequest, startOpenAIJob } from "./openai-trainer";
+import { startProviderJob } from "./provider-trainer";
 import { insertTrainingJob, type TrainingJobRow } from "./repository";
 import type { CreateTrainingJob } from "./schemas";
 
@@ -60,17 +61,10 @@ export async function createTrainingJob(
   req: CreateTrainingJob,
 ): Promise<TrainingJobRow> {
   const row = baseRow(dataset, req, newId("trainjob"));
-  if (req.trainer === "openai") {
-    if (req.provider) {
-      throw new GatewayError(
-        400,
-        "The openai trainer serves its student where it trains it; leave `provider` out.",
-        {
-          param: "provider",
-          code: "invalid_value",
-        },
-      );
-    }
+  if (req.trainer === "openai" && req.provider) {
+    const job = await startProviderJob(c, dataset, req.provider, datasetJobRequest(req));
+    Object.assign(row, { fine_tuning_job_id: String(job.id), status: String(job.status) });
+  } else if (req.trainer === "openai") {
     const job = await startOpenAIJob(c, dataset, req);
     const events = job.events ? JSON.parse(job.events) : [];
     Object.assign(row, { fine_tuning_job_id: job.id, status: job.status, events: JSON.stringify(events) });

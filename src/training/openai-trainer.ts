@@ -13,6 +13,7 @@ import { refreshJob } from "../finetune/refresh";
 import { FINISHED, getJob, type JobRow } from "../finetune/repository";
 import type { CreateDatasetJob } from "../finetune/schemas";
 import type { AppEnv, Bindings } from "../platform/env";
+import { cancelProviderJob, syncProviderJob } from "./provider-trainer";
 import { type TrainingJobRow, updateTrainingJob } from "./repository";
 import type { CreateTrainingJob, TrainingJobEvent } from "./schemas";
 
@@ -20,7 +21,7 @@ const numeric = (h: Record<string, unknown>, keys: string[]) =>
   Object.fromEntries(Object.entries(h).filter(([k, v]) => keys.includes(k) && v !== undefined));
 
 /** The request in the fine-tuning API's words (`method: {type, <type>: {hyperparameters}}`). */
-function datasetJobRequest(req: CreateTrainingJob): CreateDatasetJob {
+export function datasetJobRequest(req: CreateTrainingJob): CreateDatasetJob {
   const type = req.method === "dpo" ? "dpo" : "supervised";
   const keys = ["n_epochs", "batch_size", "learning_rate_multiplier", ...(type === "dpo" ? ["beta"] : [])];
   const hyperparameters = numeric(req.hyperparameters, keys);
@@ -51,6 +52,7 @@ function eventsOf(job: JobRow): TrainingJobEvent[] {
 
 /** The training job brought up to date with the provider's job (read live while it runs). */
 export async function syncOpenAIJob(env: Bindings, row: TrainingJobRow): Promise<TrainingJobRow> {
+  if (row.provider) return syncProviderJob(env, row);
   if (!row.fine_tuning_job_id) return row;
   let job = await getJob(env.DB, row.fine_tuning_job_id);
   if (!job) return row;
@@ -71,6 +73,7 @@ export async function syncOpenAIJob(env: Bindings, row: TrainingJobRow): Promise
 
 /** Asks the provider to cancel the job, then mirrors what it says. */
 export async function cancelOpenAIJob(env: Bindings, row: TrainingJobRow): Promise<TrainingJobRow> {
+  if (row.provider) return cancelProviderJob(env, row);
   const job = row.fine_tuning_job_id ? await getJob(env.DB, row.fine_tuning_job_id) : null;
   if (!job) return row;
   const path = `/fine_tuning/jobs/${encodeURIComponent(job.id)}/cancel`;

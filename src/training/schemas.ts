@@ -52,7 +52,7 @@ export const CreateTrainingJobSchema = z
       .optional()
       .openapi({
         description:
-          "`external`: the tenant's provider that will serve the student; a succeeded callback must name it.",
+          "`openai`: the tenant's provider registered for `fine_tuning` that trains and serves the student (default: the tenant's fine-tuning API). `external`: the tenant's provider that will serve the student; a succeeded callback must name it.",
       }),
   })
   .openapi("CreateTrainingJobRequest");

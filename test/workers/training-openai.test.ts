@@ -7,13 +7,15 @@ import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { postChat } from "./helpers/chat";
 import { auth, datasetWith, providerFinished, simConfig, taught } from "./helpers/finetune";
-import { createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
+import { admin, createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 import { OPEN_WEIGHT_KEY, registerOpenWeight, startExternalJob } from "./helpers/training";
 
 const bindings = env as unknown as { EDGEGATE_NOW?: string };
 const pinned = bindings.EDGEGATE_NOW;
 const STUDENT = "gpt-4o-mini-2024-07-18";
+/** A second account on the simulator: the key of the tenant's own fine-tuning provider. */
+const LAB_KEY = "sk-tenant-lab-3c8e1f5a7b9d2046";
 
 interface Job {
   id: string;
@@ -26,8 +28,8 @@ interface Job {
   callback_url: string | null;
 }
 
-beforeAll(() => simConfig({ fineTuneStepMs: 10 }));
-afterAll(() => simConfig({ fineTuneStepMs: 200 }));
+beforeAll(() => simConfig({ fineTuneStepMs: 10, extraApiKeys: [LAB_KEY] }));
+afterAll(() => simConfig({ fineTuneStepMs: 200, extraApiKeys: [] }));
 beforeEach(() => sim.reset());
 afterEach(() => {
   bindings.EDGEGATE_NOW = pinned;
@@ -84,12 +86,43 @@ describe("the openai trainer", () => {
     expect(JSON.stringify(external)).not.toContain(OPEN_WEIGHT_KEY);
   });
 
-  it("refuses a serving provider for the openai trainer and an unknown one for the external trainer", async () => {
-    const { key } = await createTenant();
+  it("trains on a tenant provider registered for fine_tuning, with that provider's key only", async () => {
+    const { id: tenantId, key } = await createTenant();
+    const datasetId = await datasetWith(key, 10);
+    const registered = await admin(`/tenants/${tenantId}/providers`, "POST", {
+      name: "lab",
+      base_url: `${sim.origin().replace("127.0.0.1", "localhost")}/v1`,
+      api_key: LAB_KEY,
+      capabilities: ["chat", "fine_tuning"],
+    });
+    expect(registered.status).toBe(201);
+    const res = await start(key, datasetId, { provider: "lab" });
+    expect(res.status).toBe(200);
+    const job = (await res.json()) as Job;
+    expect(await providerFinished(job.fine_tuning_job_id ?? "")).toBe("succeeded");
+    const done = (await (await gw(`/v1/training_jobs/${job.id}`, { headers: auth(key) })).json()) as Job;
+    expect(done.status).toBe("succeeded");
+    expect(done.fine_tuned_model).toMatch(/^lab\/ft:gpt-4o-mini-2024-07-18:/);
+    expect(done.events.at(-1)?.message).toContain("successfully completed");
+    expect(JSON.stringify(done)).not.toContain(LAB_KEY);
+    const stats = (await (await fetch(`${sim.origin()}/__sim/stats`)).json()) as {
+      requests_by_key: Record<string, number>;
+    };
+    expect(stats.requests_by_key[`POST /v1/fine_tuning/jobs ${LAB_KEY}`]).toBe(1);
+    expect(stats.requests_by_key["POST /v1/fine_tuning/jobs sk-sim-edgegate"]).toBeUndefined();
+    const [question, answer] = taught(5).messages;
+    const chat = await postChat(key, { model: done.fine_tuned_model, messages: [question] });
+    const body = (await chat.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]?.message.content).toBe(answer?.content);
+  });
+
+  it("refuses a provider not registered for fine_tuning, and an unknown one for the external trainer", async () => {
+    const { id: tenantId, key } = await createTenant();
+    await registerOpenWeight(tenantId);
     const datasetId = await datasetWith(key, 10);
     const withProvider = await start(key, datasetId, { provider: "open-weight" });
     expect(withProvider.status).toBe(400);
-    expect((await errorOf(withProvider)).param).toBe("provider");
+    expect(await errorOf(withProvider)).toMatchObject({ param: "provider", code: "capability_not_enabled" });
     const unknown = await gw(
       `/v1/datasets/${datasetId}/jobs`,
       jsonInit(
