@@ -16,7 +16,7 @@ import {
 import { postChat } from "./helpers/chat";
 import { capturedDataset, json, waitFor } from "./helpers/distill";
 import { auth, datasetWith } from "./helpers/finetune";
-import { admin, createTenant, errorOf, GATEWAY, gw, jsonInit } from "./helpers/gateway";
+import { admin, createTenant, errorOf, GATEWAY, gw, jsonInit, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 import {
   type ExternalJob,
@@ -169,6 +169,75 @@ describe("training bundles", () => {
       expect(text).not.toContain(OPEN_WEIGHT_KEY);
       expect(text).not.toContain(env.OPENAI_API_KEY ?? "sk-sim-edgegate");
     }
+  });
+
+  it("makes DPO pairs from feedback corrections, and a student that answers with the corrections", async () => {
+    const { id: tenantId, key } = await createTenant();
+    await registerOpenWeight(tenantId);
+    const client = sdk(key);
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const done = await client.chat.completions.create({
+        model: TEACHER,
+        messages: [{ role: "user", content: `Summarise ticket ${i}` }],
+        store: true,
+      });
+      ids.push(done.id);
+    }
+    await waitFor(
+      () => client.chat.completions.list({ limit: 100 }),
+      (l) => l.data.length >= 10,
+    );
+    const plain = await json<{ id: string }>(
+      gw("/v1/datasets", jsonInit("POST", { name: "plain", validation_ratio: 0 }, auth(key))),
+    );
+    await gw(`/v1/datasets/${plain.id}/import`, jsonInit("POST", { filter: {} }, auth(key)));
+    const none = await gw(
+      `/v1/datasets/${plain.id}/jobs`,
+      jsonInit("POST", { trainer: "external", model: OPEN_WEIGHT_BASE, method: "dpo" }, auth(key)),
+    );
+    expect(none.status).toBe(400);
+    expect(await errorOf(none)).toMatchObject({
+      code: "insufficient_examples",
+      message: expect.stringContaining("preference pairs"),
+    });
+    for (const [i, id] of ids.entries()) {
+      await json(
+        gw(
+          `/v1/chat/completions/${id}/feedback`,
+          jsonInit("POST", { score: -1, correction: `Ticket ${i}: resolved.` }, auth(key)),
+        ),
+      );
+    }
+    const ds = await json<{ id: string }>(
+      gw("/v1/datasets", jsonInit("POST", { name: "dpo", validation_ratio: 0 }, auth(key))),
+    );
+    await gw(`/v1/datasets/${ds.id}/import`, jsonInit("POST", { filter: {} }, auth(key)));
+    const job = await startExternalJob(key, ds.id, { method: "dpo", hyperparameters: { beta: 0.1 } });
+    const { manifest, files } = await downloadBundle(job.bundle.manifest_url, trainerFetch);
+    expect(manifest).toMatchObject({ method: "dpo", counts: { train: 10, validation: 0 } });
+    expect(files.get("axolotl.yaml")).toContain("rl: dpo");
+    const pairs = (files.get("train.jsonl") ?? "")
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            prompt: { content: string }[];
+            chosen: { content: string }[];
+            rejected: { content: string }[];
+          },
+      );
+    const first = pairs.find((p) => p.prompt[0]?.content === "Summarise ticket 0");
+    expect(first?.chosen[0]?.content).toBe("Ticket 0: resolved.");
+    expect(first?.rejected[0]?.content).not.toBe("Ticket 0: resolved.");
+    const { model } = await train(job);
+    const chat = await postChat(key, {
+      model: `open-weight/${model}`,
+      messages: [{ role: "user", content: "Summarise ticket 4" }],
+    });
+    const answer = (await chat.json()) as { choices: { message: { content: string } }[] };
+    expect(answer.choices[0]?.message.content).toBe("Ticket 4: resolved.");
   });
 
   it("refuses tampered and expired bundle URLs, and serves nothing without a signature", async () => {
