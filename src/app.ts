@@ -16,6 +16,7 @@ import { providerAdmin } from "./providers";
 import { proxy } from "./proxy";
 import { realtime, realtimeAdmin } from "./realtime";
 import { responsesApi } from "./responses";
+import { datasetTrainingJobs, trainingJobs } from "./training";
 import { VERSION } from "./version";
 import { images } from "./vision";
 
@@ -37,6 +38,8 @@ app.route("/hooks", datasetHooks);
 app.route("/v1", fineTuningPassthrough);
 app.route("/v1/datasets", datasetJobs);
 app.route("/hooks", openaiHooks);
+app.route("/v1/datasets", datasetTrainingJobs);
+app.route("/v1/training_jobs", trainingJobs);
 app.route("/v1/datasets", datasetEvals);
 app.route("/v1/evals", evals);
 app.route("/v1/auth", auth);

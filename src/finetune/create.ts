@@ -11,7 +11,7 @@ import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { type VisionTrainingOptions, visionTrainingFile } from "../vision/training-file";
 import { rememberFile, rememberJob } from "./ownership";
-import { createUpstreamJob, type Json, uploadJsonl } from "./provider";
+import { createUpstreamJob, type FineTuningTarget, type Json, uploadJsonl } from "./provider";
 import { insertJob, type JobRow } from "./repository";
 import type { CreateDatasetJob } from "./schemas";
 
@@ -27,8 +27,8 @@ interface SplitFile {
   lines: number;
 }
 
-/** One split as training JSONL, checking each line's size on the way. */
-async function collect(
+/** One split as training JSONL (chat or OpenAI DPO lines), checking each line's size on the way. */
+export async function collect(
   db: D1Database,
   dataset: DatasetRow,
   split: Split,
@@ -81,13 +81,17 @@ function jobBody(req: CreateDatasetJob, dataset: DatasetRow, training: Json, val
   return body;
 }
 
-export async function startDatasetJob(
+/**
+ * Checks the dataset against the provider's rules, uploads its splits and creates the job at
+ * `target` (a base URL, or a tenant provider's endpoint); nothing is recorded.
+ */
+export async function uploadAndCreate(
   env: Bindings,
-  baseUrl: string,
+  target: FineTuningTarget,
   dataset: DatasetRow,
   req: CreateDatasetJob,
   vision?: VisionTrainingOptions,
-): Promise<JobRow> {
+): Promise<{ files: Json[]; job: Json }> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
   // Vision datasets: every image checked first, then inlined or behind signed URLs.
   const splitFile = (split: Split) =>
@@ -107,16 +111,25 @@ export async function startDatasetJob(
     );
   }
   const validation = await splitFile("validation");
-  const trainingFile = await uploadJsonl(env, baseUrl, `${dataset.id}-train.jsonl`, train.jsonl);
+  const trainingFile = await uploadJsonl(env, target, `${dataset.id}-train.jsonl`, train.jsonl);
   const validationFile =
     validation.lines > 0
-      ? await uploadJsonl(env, baseUrl, `${dataset.id}-validation.jsonl`, validation.jsonl)
+      ? await uploadJsonl(env, target, `${dataset.id}-validation.jsonl`, validation.jsonl)
       : null;
+  const job = await createUpstreamJob(env, target, jobBody(req, dataset, trainingFile, validationFile));
+  return { files: validationFile ? [trainingFile, validationFile] : [trainingFile], job };
+}
+
+export async function startDatasetJob(
+  env: Bindings,
+  baseUrl: string,
+  dataset: DatasetRow,
+  req: CreateDatasetJob,
+  vision?: VisionTrainingOptions,
+): Promise<JobRow> {
+  const { files, job } = await uploadAndCreate(env, baseUrl, dataset, req, vision);
   // The uploads and the job are the tenant's: its file list shows them and their content is readable.
-  for (const file of [trainingFile, validationFile]) {
-    if (file) await rememberFile(env.DB, dataset.tenant_id, baseUrl, file);
-  }
-  const job = await createUpstreamJob(env, baseUrl, jobBody(req, dataset, trainingFile, validationFile));
+  for (const file of files) await rememberFile(env.DB, dataset.tenant_id, baseUrl, file);
   await rememberJob(env, dataset.tenant_id, baseUrl, job);
   const now = Math.floor(Date.now() / 1000);
   const row: JobRow = {

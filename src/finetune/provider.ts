@@ -8,9 +8,12 @@ import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { callUpstream, type UpstreamRequest } from "../upstream";
-import { providerKey, withProvider } from "../upstream/providers";
+import { type Provider, providerKey, withProvider } from "../upstream/providers";
 
 export type Json = Record<string, unknown>;
+
+/** Where fine-tuning calls go: a base URL (its key from the Worker's secrets), or a tenant provider's endpoint. */
+export type FineTuningTarget = string | Provider;
 
 /** The base URL fine-tuning calls go to for a tenant. */
 export function fineTuningBaseUrl(env: Bindings, settings: TenantSettings): string {
@@ -42,14 +45,18 @@ export async function assertFineTuningBaseUrl(
  */
 export async function call(
   env: Bindings,
-  baseUrl: string,
+  target: FineTuningTarget,
   req: Omit<UpstreamRequest, "requestId"> & { requestId?: string },
 ) {
+  // A tenant provider's endpoint was checked by the outbound guard when it was resolved.
+  if (typeof target !== "string")
+    return callUpstream(withProvider(env, target), { requestId: crypto.randomUUID(), ...req });
+  const baseUrl = target;
   if (baseUrl.replace(/\/+$/, "") !== env.OPENAI_BASE_URL.replace(/\/+$/, "")) {
     await assertOutboundUrl(baseUrl, outboundPolicy(env), BASE_URL_PARAM);
   }
-  const target = withProvider(env, { baseUrl, apiKey: providerKey(env, baseUrl) });
-  return callUpstream(target, { requestId: crypto.randomUUID(), ...req });
+  const upstream = withProvider(env, { baseUrl, apiKey: providerKey(env, baseUrl) });
+  return callUpstream(upstream, { requestId: crypto.randomUUID(), ...req });
 }
 
 /** The provider's JSON answer, or its error re-raised in OpenAI's shape (5xx become 502). */
@@ -71,7 +78,7 @@ export async function jsonOrThrow(res: Response, what: string): Promise<Json> {
 /** Uploads JSONL as a `fine-tune` file (multipart, as `/v1/files` expects). */
 export async function uploadJsonl(
   env: Bindings,
-  baseUrl: string,
+  target: FineTuningTarget,
   filename: string,
   jsonl: string,
 ): Promise<Json> {
@@ -79,7 +86,7 @@ export async function uploadJsonl(
   form.append("purpose", "fine-tune");
   form.append("file", new Blob([jsonl], { type: "application/jsonl" }), filename);
   const encoded = new Response(form);
-  const res = await call(env, baseUrl, {
+  const res = await call(env, target, {
     method: "POST",
     path: "/files",
     body: await encoded.arrayBuffer(),
@@ -88,8 +95,8 @@ export async function uploadJsonl(
   return jsonOrThrow(res, `upload ${filename}`);
 }
 
-export async function createUpstreamJob(env: Bindings, baseUrl: string, body: Json): Promise<Json> {
-  const res = await call(env, baseUrl, {
+export async function createUpstreamJob(env: Bindings, target: FineTuningTarget, body: Json): Promise<Json> {
+  const res = await call(env, target, {
     method: "POST",
     path: "/fine_tuning/jobs",
     body: JSON.stringify(body),
@@ -98,6 +105,6 @@ export async function createUpstreamJob(env: Bindings, baseUrl: string, body: Js
   return jsonOrThrow(res, "create the fine-tuning job");
 }
 
-export async function getUpstream(env: Bindings, baseUrl: string, path: string): Promise<Json> {
-  return jsonOrThrow(await call(env, baseUrl, { method: "GET", path }), `read ${path}`);
+export async function getUpstream(env: Bindings, target: FineTuningTarget, path: string): Promise<Json> {
+  return jsonOrThrow(await call(env, target, { method: "GET", path }), `read ${path}`);
 }

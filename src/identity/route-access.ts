@@ -98,6 +98,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "POST /v1/datasets/{dataset_id}/fine_tuning_jobs": key("fine_tuning"),
   "GET /v1/datasets/{dataset_id}/fine_tuning_jobs": key("fine_tuning"),
   "POST /hooks/openai": signed,
+  "POST /v1/datasets/{dataset_id}/jobs": key("fine_tuning"),
+  "GET /v1/datasets/{dataset_id}/jobs": key("fine_tuning"),
+  "GET /v1/training_jobs/{job_id}": key("fine_tuning"),
+  "POST /v1/training_jobs/{job_id}/cancel": key("fine_tuning"),
+  "POST /v1/training_jobs/{job_id}/callback": signed,
+  "GET /v1/training_jobs/{job_id}/bundle/{file}": signed,
 
   "GET /admin/whoami": tenantAdmin,
   "POST /admin/tenants": operator,

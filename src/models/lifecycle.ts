@@ -133,7 +133,7 @@ export function assertOpenAIFineTunable(
   if (isPast(OPENAI_FINE_TUNING_CUTOFF, now)) {
     throw new GatewayError(
       400,
-      `OpenAI's self-serve fine-tuning takes no new jobs since ${OPENAI_FINE_TUNING_CUTOFF}. Train on another fine-tuning API (settings.distillation.fine_tuning.base_url) instead.`,
+      `OpenAI's self-serve fine-tuning takes no new jobs since ${OPENAI_FINE_TUNING_CUTOFF}. Train with the external trainer (POST /v1/datasets/{dataset_id}/jobs, "trainer": "external") or on another fine-tuning API (settings.distillation.fine_tuning.base_url) instead.`,
       { param, code: "fine_tuning_unavailable" },
     );
   }

@@ -5,7 +5,7 @@
  * tenant read an image.
  * @see https://developers.cloudflare.com/kv/api/write-key-value-pairs/#metadata
  */
-import { base64url } from "../identity/crypto";
+import { hmacBase64url } from "../identity/crypto";
 import type { ImageInfo } from "./image-info";
 
 /** Where a tenant's images live. */
@@ -62,21 +62,9 @@ export async function getImage(
   return value && metadata ? { bytes: value, meta: metadata } : null;
 }
 
-async function hmac(secret: string, message: string): Promise<string> {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(message))));
-}
-
 /** The signature of `GET /v1/images/:sha?t=&exp=` (HMAC-SHA256 with TOKEN_SECRET over tenant, image, expiry). */
 export function imageSignature(secret: string, tenant: string, sha: string, exp: number): Promise<string> {
-  return hmac(secret, `img:${tenant}:${sha}:${exp}`);
+  return hmacBase64url(secret, `img:${tenant}:${sha}:${exp}`);
 }
 
 /** A signed, expiring Edgegate URL of a stored image. */

@@ -53,6 +53,26 @@ it("prints a working URL and key, keeps the generated admin token, and stops on 
   });
   expect(res.choices[0]?.message.content).toMatch(/\w+/);
 
+  // The simulator's open-weight host, registered as the tenant's provider, serves through the gateway.
+  const [, host] = await start.waitFor(/Open-weight\s+(http:\/\/127\.0\.0\.1:\d+\/open-weight\/v1)/, 5_000);
+  const [, tenantId] = await start.waitFor(/tenant "default", (\S+)\)/, 5_000);
+  const registered = await fetch(`${url}/admin/tenants/${tenantId}/providers`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      name: "open-weight",
+      base_url: host,
+      api_key: "sk-open-weight-sim-5e1d",
+      capabilities: ["chat"],
+    }),
+  });
+  expect(registered.status).toBe(201);
+  const student = await client.chat.completions.create({
+    model: "open-weight/llama-3.1-8b-instruct",
+    messages: [{ role: "user", content: "Hello from an open-weight model" }],
+  });
+  expect(student.model).toBe("open-weight/llama-3.1-8b-instruct");
+
   const saved = JSON.parse(await readFile(join(dir, "local.json"), "utf8")) as { adminToken: string };
   expect(saved.adminToken).toBe(adminToken);
 

@@ -95,6 +95,10 @@ const EXPECTED: Record<string, Category> = {
   "GET /v1/fine_tuning/jobs/{job_id}/checkpoints": "key",
   "POST /v1/datasets/{dataset_id}/fine_tuning_jobs": "key",
   "GET /v1/datasets/{dataset_id}/fine_tuning_jobs": "key",
+  "POST /v1/datasets/{dataset_id}/jobs": "key",
+  "GET /v1/datasets/{dataset_id}/jobs": "key",
+  "GET /v1/training_jobs/{job_id}": "key",
+  "POST /v1/training_jobs/{job_id}/cancel": "key",
   "GET /admin/whoami": "whoami",
   "POST /admin/tenants": "operator",
   "GET /admin/tenants": "operator",
@@ -128,7 +132,13 @@ const EXPECTED: Record<string, Category> = {
   "GET /admin/tenants/{id}/realtime/sessions/{session_id}/chat_example": "tenant_admin",
 };
 /** Routes whose credential is a signature the handler checks: reachable without a key. */
-const SIGNED = ["POST /hooks/datasets/{dataset_id}", "POST /hooks/openai", "GET /v1/images/{sha256}"];
+const SIGNED = [
+  "POST /hooks/datasets/{dataset_id}",
+  "POST /hooks/openai",
+  "GET /v1/images/{sha256}",
+  "POST /v1/training_jobs/{job_id}/callback",
+  "GET /v1/training_jobs/{job_id}/bundle/{file}",
+];
 
 /** Refusals of the authorization layer (anything else is the handler's own answer). */
 const AUTH_CODES = new Set([

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postChat } from "./helpers/chat";
+import { capturedDataset, json, waitFor } from "./helpers/distill";
 import { auth, providerFinished, simConfig } from "./helpers/finetune";
-import { admin, createTenant, gw, jsonInit, sdk } from "./helpers/gateway";
+import { admin, createTenant, gw, jsonInit } from "./helpers/gateway";
 import { signWebhook } from "./helpers/webhooks";
 
 beforeAll(() => simConfig({ fineTuneStepMs: 10 }));
@@ -10,49 +11,19 @@ afterAll(() => simConfig({ fineTuneStepMs: 200 }));
 
 const STUDENT = "gpt-4o-mini-2024-07-18";
 
-async function json<T>(res: Response | Promise<Response>): Promise<T> {
-  const r = await res;
-  if (!r.ok) throw new Error(`${r.status}: ${await r.text()}`);
-  return (await r.json()) as T;
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 8_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe("the distillation loop", () => {
   it("captures a teacher, fine-tunes a student, evaluates, promotes, and routes alias traffic to the ft: model", async () => {
     const { id: tenantId, key } = await createTenant();
-    const client = sdk(key);
-    // 1. Teacher traffic, captured with store: true.
-    for (let i = 0; i < 24; i++) {
-      await client.chat.completions.create({
-        model: "gpt-4o",
-        messages: [{ role: "user", content: `How do I reset password number ${i}?` }],
-        store: true,
-        metadata: { app: "faq" },
-      });
-    }
-    await waitFor(
-      () => client.chat.completions.list({ limit: 100 }),
-      (l) => l.data.length >= 24,
-    );
-    // 2. A dataset imported from it.
-    const ds = await json<{ id: string }>(
-      gw("/v1/datasets", jsonInit("POST", { name: "faq", validation_ratio: 0.25 }, auth(key))),
-    );
-    const imported = await json<{ imported: number }>(
-      gw(
-        `/v1/datasets/${ds.id}/import`,
-        jsonInit("POST", { filter: { metadata: { app: "faq" } } }, auth(key)),
-      ),
-    );
-    expect(imported.imported).toBe(24);
+    // 1. Teacher traffic, captured with store: true; 2. a dataset imported from it.
+    const { datasetId, imported } = await capturedDataset(key, {
+      teacher: "gpt-4o",
+      count: 24,
+      question: (i) => `How do I reset password number ${i}?`,
+      app: "faq",
+      validationRatio: 0.25,
+    });
+    expect(imported).toBe(24);
+    const ds = { id: datasetId };
     // 3. A fine-tuning job, finished through the provider's signed webhook.
     const job = await json<{ id: string }>(
       gw(

@@ -23,6 +23,11 @@ export function startBanner({ gateway, key, tenantName, secretsFile }: BannerInp
     `  Console       ${gateway.url}/console/  (sign in with the admin token)`,
     `  Docs          ${gateway.url}/docs`,
     `  Upstream      ${upstream}`,
+    ...(gateway.simulator
+      ? [
+          `  Open-weight   ${gateway.simulator.origin}/open-weight/v1  (simulated LoRA host, docs/training.md)`,
+        ]
+      : []),
     `  Admin token   ${gateway.adminToken}${kept}`,
     `  API key       ${key.apiKey}  (tenant "${tenantName}", ${key.tenantId})`,
     "",

@@ -91,6 +91,7 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
     const adminToken = opts.adminToken ?? randomSecret("adm_");
     const tokenSecret = opts.tokenSecret ?? randomSecret("");
     const bindings = workerBindings(opts, upstream, adminToken, tokenSecret);
+    if (simulator) allowSimulatorHost(bindings, simulator);
     bindings.PROVIDER_KEYS_SECRET = {
       type: "secret_text",
       value: opts.providerKeysSecret ?? randomSecret(""),
@@ -139,6 +140,20 @@ function workerBindings(
   }
   for (const [name, value] of Object.entries(opts.vars ?? {})) bindings[name] = { type: "plain_text", value };
   return bindings;
+}
+
+/**
+ * The simulator's open-weight host persona (`/open-weight/v1`) is registered as a tenant provider in
+ * docs/training.md's example; the outbound-URL guard lets its local address through, and nothing else.
+ */
+function allowSimulatorHost(bindings: Bindings, simulator: Simulator): void {
+  const current = bindings.OUTBOUND_ALLOW_PRIVATE_HOSTS;
+  const listed =
+    current && "value" in current && typeof current.value === "string" ? `${current.value},` : "";
+  bindings.OUTBOUND_ALLOW_PRIVATE_HOSTS = {
+    type: "plain_text",
+    value: `${listed}127.0.0.1:${simulator.port}`,
+  };
 }
 
 function startInput(

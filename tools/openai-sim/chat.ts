@@ -58,8 +58,10 @@ function usageOf(
   };
 }
 
-export function runChat(store: SimStore, body: JsonObject): ChatResult {
+/** Answers a chat request; `adjust` lets another persona (open-weight.ts) serve its own models. */
+export function runChat(store: SimStore, body: JsonObject, adjust?: (req: ChatRequest) => void): ChatResult {
   const req = parseChatRequest(store, body);
+  adjust?.(req);
   const prompt = renderPromptTokens(req.generation);
   const cache = store.promptCache.use(req.promptCacheKey, req.model.base, prompt, req.promptCache);
   const choices = Array.from({ length: req.n }, (_, i) => generate(req.generation, i));
@@ -117,7 +119,7 @@ export function completionOf(result: ChatResult): ChatCompletion {
   };
 }
 
-function reply(result: ChatResult): Reply {
+export function chatReply(result: ChatResult): Reply {
   if (!result.req.stream) return json(completionOf(result));
   const chunks: ChatCompletionChunk[] = chatChunks(result);
   const events = chunks.map((chunk) => ({ data: JSON.stringify(chunk) }));
@@ -130,6 +132,6 @@ export const chatRoutes: Route[] = [
     method: "POST",
     pattern: /^\/v1\/chat\/completions$/,
     rateLimited: true,
-    handler: async (ctx) => reply(runChat(ctx.store, await ctx.readJson())),
+    handler: async (ctx) => chatReply(runChat(ctx.store, await ctx.readJson())),
   },
 ];

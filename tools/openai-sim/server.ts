@@ -14,6 +14,7 @@ import { fileRoutes } from "./files";
 import { fineTuningRoutes } from "./fine-tuning";
 import { parseJsonObject, type Reply, type RequestContext, type Route, readBody } from "./http";
 import { modelRoutes, ORGANIZATION_ID } from "./models";
+import { OPEN_WEIGHT_PREFIX, openWeightRoutes } from "./open-weight";
 import { handleRealtimeUpgrade } from "./realtime";
 import { realtimeCallControlRoutes, realtimeCallRoutes } from "./realtime-calls";
 import { responseRoutes } from "./responses";
@@ -75,7 +76,11 @@ async function handle(
     }
     if (fault?.latencyMs) await sleep(store, fault.latencyMs);
   }
-  const routes = path.startsWith("/__sim/") ? CONTROL_ROUTES : API_ROUTES;
+  const routes = path.startsWith("/__sim/")
+    ? CONTROL_ROUTES
+    : path.startsWith(`${OPEN_WEIGHT_PREFIX}/`)
+      ? openWeightRoutes
+      : API_ROUTES;
   let reply: Reply;
   try {
     if (fault?.errorStatus) throw injectedError(fault);

@@ -1,0 +1,204 @@
+/**
+ * Training jobs with a trainer chosen per job: `POST/GET /v1/datasets/{dataset_id}/jobs`,
+ * `GET /v1/training_jobs/{job_id}`, `…/cancel`, the trainer's signed `…/callback`, and the bundle's
+ * files at signed, expiring URLs (`…/bundle/{file}`). See docs/training.md.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { mustGetDataset } from "../datasets/access";
+import { DatasetIdParams } from "../datasets/schemas";
+import type { AppEnv } from "../platform/env";
+import { GatewayError } from "../platform/errors";
+import { createApp, errorResponses, ok } from "../platform/openapi";
+import { kvBundleStore } from "./bundle-store";
+import { receiveCallback } from "./callback";
+import { createTrainingJob } from "./create";
+import { moveUpdate, newEvent, trainingJobJson } from "./job-view";
+import { cancelOpenAIJob, syncOpenAIJob } from "./openai-trainer";
+import {
+  FINISHED_STATUSES,
+  getTrainingJob,
+  getTrainingJobById,
+  listTrainingJobs,
+  type TrainingJobRow,
+  updateTrainingJob,
+} from "./repository";
+import { CreateTrainingJobSchema, JobIdParams, TrainingJobListSchema, TrainingJobSchema } from "./schemas";
+import { assertSignedBundleUrl, bundlePath } from "./signed-url";
+
+const security = [{ bearer: [] }];
+const tags = ["Training"];
+
+const viewOf = (c: Context<AppEnv>) => ({
+  origin: new URL(c.req.url).origin,
+  secret: c.env.TOKEN_SECRET ?? "",
+});
+
+function notFound(id: string): GatewayError {
+  return new GatewayError(404, `No training job ${id}.`, { param: "job_id", code: "job_not_found" });
+}
+
+/** The caller's job, current with its provider when the `openai` trainer runs it. */
+async function ownJob(c: Context<AppEnv>, id: string): Promise<TrainingJobRow> {
+  const row = await getTrainingJob(c.env.DB, c.get("principal").tenant.id, id);
+  if (!row) throw notFound(id);
+  return row.trainer === "openai" ? syncOpenAIJob(c.env, row) : row;
+}
+
+export const datasetTrainingJobs = createApp();
+
+datasetTrainingJobs.openapi(
+  createRoute({
+    method: "post",
+    path: "/{dataset_id}/jobs",
+    tags,
+    security,
+    summary: "Start a training job on the dataset with the chosen trainer (openai or external)",
+    description:
+      "`openai`: the dataset's fine-tuning job on the tenant's fine-tuning API (refused on OpenAI's from its fine-tuning cutoff, 400 `fine_tuning_unavailable`). `external`: a training bundle (JSONL, manifest.json with SHA-256 checksums, an axolotl LoRA recipe) behind signed URLs valid 24 hours, and `callback_secret` (shown only here) to sign the trainer's callbacks with. `provider` must be one of the tenant's providers registered for chat (400 `provider_not_found`). At least 10 training examples (DPO: corrected ones) are needed (400 `insufficient_examples`).",
+    request: {
+      params: DatasetIdParams,
+      body: { required: true, content: { "application/json": { schema: CreateTrainingJobSchema } } },
+    },
+    responses: ok(TrainingJobSchema, "The created job"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const row = await createTrainingJob(c, dataset, c.req.valid("json"));
+    const json = await trainingJobJson(row, viewOf(c));
+    return c.json(row.callback_secret ? { ...json, callback_secret: row.callback_secret } : json, 200);
+  },
+);
+
+datasetTrainingJobs.openapi(
+  createRoute({
+    method: "get",
+    path: "/{dataset_id}/jobs",
+    tags,
+    security,
+    summary: "List the dataset's training jobs, newest first",
+    request: { params: DatasetIdParams },
+    responses: ok(TrainingJobListSchema, "The jobs"),
+  }),
+  async (c) => {
+    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+    const rows = await listTrainingJobs(c.env.DB, dataset.tenant_id, dataset.id);
+    const live = await Promise.all(
+      rows.map((r) => (r.trainer === "openai" ? syncOpenAIJob(c.env, r).catch(() => r) : r)),
+    );
+    const data = await Promise.all(live.map((r) => trainingJobJson(r, viewOf(c))));
+    return c.json({ object: "list" as const, data, has_more: false }, 200);
+  },
+);
+
+export const trainingJobs = createApp();
+
+trainingJobs.openapi(
+  createRoute({
+    method: "get",
+    path: "/{job_id}",
+    tags,
+    security,
+    summary: "A training job: status, events, metrics, the student, and fresh bundle URLs",
+    request: { params: JobIdParams },
+    responses: ok(TrainingJobSchema, "The job"),
+  }),
+  async (c) => c.json(await trainingJobJson(await ownJob(c, c.req.valid("param").job_id), viewOf(c)), 200),
+);
+
+trainingJobs.openapi(
+  createRoute({
+    method: "post",
+    path: "/{job_id}/cancel",
+    tags,
+    security,
+    summary: "Cancel a training job (409 `job_finished` once it has ended)",
+    request: { params: JobIdParams },
+    responses: ok(TrainingJobSchema, "The cancelled job"),
+  }),
+  async (c) => {
+    const row = await ownJob(c, c.req.valid("param").job_id);
+    const finished = new GatewayError(409, `Job ${row.id} is already ${row.status}.`, {
+      param: "job_id",
+      code: "job_finished",
+    });
+    if (FINISHED_STATUSES.includes(row.status)) throw finished;
+    if (row.trainer === "openai")
+      return c.json(await trainingJobJson(await cancelOpenAIJob(c.env, row), viewOf(c)), 200);
+    const update = moveUpdate(row, { status: "cancelled", event: newEvent("Job cancelled") });
+    if (!(await updateTrainingJob(c.env.DB, row.tenant_id, row.id, update))) throw finished;
+    return c.json(await trainingJobJson({ ...row, ...update }, viewOf(c)), 200);
+  },
+);
+
+trainingJobs.openapi(
+  createRoute({
+    method: "post",
+    path: "/{job_id}/callback",
+    tags,
+    summary: "The external trainer reports back, signed with the job's callback secret (Standard Webhooks)",
+    description:
+      'Body `{type: "running"}`, `{type: "progress", step, total_steps, train_loss?}`, `{type: "succeeded", provider, model | adapter}` (the student, served by a provider of the tenant registered for chat; it becomes routable as `provider/model`), or `{type: "failed", error}`. Refused: a signature that does not match (401 `invalid_signature`), a timestamp more than 5 minutes away (400 `webhook_timestamp_out_of_range`), a `webhook-id` already received (409 `webhook_replayed`), a finished job (409 `job_finished`).',
+    request: {
+      params: JobIdParams,
+      body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
+    },
+    responses: ok(z.object({ received: z.literal(true), status: z.string() }), "Applied"),
+  }),
+  async (c) => {
+    const id = c.req.valid("param").job_id;
+    const row = await getTrainingJobById(c.env.DB, id);
+    if (!row) throw notFound(id);
+    const updated = await receiveCallback(c.env, row, c.req.raw.headers, await c.req.text());
+    return c.json({ received: true as const, status: updated.status }, 200);
+  },
+);
+
+const BundleParams = JobIdParams.extend({
+  file: z
+    .string()
+    .regex(/^[a-z0-9._-]{1,64}$/, "a bundle file name, as manifest.json lists it")
+    .openapi({ param: { name: "file", in: "path" } }),
+});
+const BundleQuery = z.object({
+  exp: z.coerce.number().int().min(0).max(1e11),
+  sig: z.string().min(1).max(128),
+});
+
+trainingJobs.openapi(
+  createRoute({
+    method: "get",
+    path: "/{job_id}/bundle/{file}",
+    tags,
+    summary: "A file of a training bundle, by a signed expiring URL (no API key)",
+    request: { params: BundleParams, query: BundleQuery },
+    responses: {
+      200: {
+        description: "The file",
+        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+      },
+      403: errorResponses[401],
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { job_id, file } = c.req.valid("param");
+    const { exp, sig } = c.req.valid("query");
+    const now = Math.floor(Date.now() / 1000);
+    await assertSignedBundleUrl(c.env.TOKEN_SECRET ?? "", bundlePath(job_id), exp, sig, now);
+    const content = await kvBundleStore(c.env.CACHE).get(job_id, file);
+    if (content === null) {
+      throw new GatewayError(404, `The bundle has no file ${file}.`, { param: "file", code: "not_found" });
+    }
+    const type = file.endsWith(".json")
+      ? "application/json"
+      : file.endsWith(".jsonl")
+        ? "application/jsonl"
+        : "text/yaml";
+    return c.body(content, 200, {
+      "content-type": `${type}; charset=utf-8`,
+      "cache-control": `private, max-age=${Math.max(0, exp - now)}`,
+      "x-content-type-options": "nosniff",
+    });
+  },
+);
