@@ -14,6 +14,7 @@ import { bootstrapTenant, freePort, type Gateway, launchGateway } from "../../la
 import { PROJECT_ROOT } from "../../launch/wrangler-env";
 import { Inspector, type ProfileEntry, topSelf } from "../cpu-profile";
 import { closedLoop, type LatencySummary, type LoadResult, summarize, timed } from "../measure";
+import { cpuMs, workerdProcesses } from "../realtime-procs";
 import { benchEnvironment, RESULTS_DIR } from "../report";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
 
@@ -39,11 +40,19 @@ const prompt = (label: string, i: number) => [
 
 type Call = (i: number) => Promise<unknown>;
 
-/** Throughput at `concurrency` after a warm-up. */
-async function loaded(call: Call): Promise<LoadResult> {
+/** A load's result and the CPU its Worker's workerd spent per request meanwhile (ms). */
+type Loaded = LoadResult & { cpuMsPerRequest: number };
+
+/**
+ * Throughput at `concurrency` after a warm-up, and the CPU time the Worker's workerd process used
+ * per request meanwhile: unlike latency, that does not grow when other processes take the cores.
+ */
+async function loaded(call: Call, pid: number): Promise<Loaded> {
   const { concurrency, warmupMs, durationMs } = PARAMETERS;
   await closedLoop({ concurrency, durationMs: warmupMs }, (i) => timed(() => call(i)));
-  return closedLoop({ concurrency, durationMs }, (i) => timed(() => call(i + 1_000_000)));
+  const cpuBefore = cpuMs(pid);
+  const result = await closedLoop({ concurrency, durationMs }, (i) => timed(() => call(i + 1_000_000)));
+  return { ...result, cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.samples.length };
 }
 
 /**
@@ -75,14 +84,20 @@ async function timeToFirstToken(client: OpenAI, label: string, i: number): Promi
   return first;
 }
 
+/**
+ * GET, once more if the connection failed before an answer: a keep-alive socket the server closed
+ * while idle is the client's pool at fault, not the Worker (an HTTP error still fails the run).
+ */
 async function get(url: string): Promise<void> {
-  const res = await fetch(url);
+  const res = await fetch(url).catch(() => fetch(url));
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
 }
 
 /** The calls of each request kind against one Worker (the bare one has no cache, so no `hit`). */
 interface Calls {
+  /** The workerd process that runs the Worker (not wrangler's proxy in front of it). */
+  pid: number;
   miss: Call;
   stream: OpenAI;
   healthz: Call;
@@ -112,10 +127,11 @@ async function hitCall(gateway: Gateway): Promise<Call> {
   return call;
 }
 
-async function gatewayCalls(gateway: Gateway): Promise<Calls> {
+async function gatewayCalls(gateway: Gateway, pid: number): Promise<Calls> {
   const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench");
   const client = sdk(`${gateway.url}/v1`, apiKey);
   return {
+    pid,
     miss: chatCalls(client, "gateway"),
     stream: client,
     healthz: () => get(`${gateway.url}/healthz`),
@@ -126,16 +142,23 @@ async function gatewayCalls(gateway: Gateway): Promise<Calls> {
 type Kind = "miss" | "healthz" | "hit";
 interface Measured {
   /** Throughput at the bench's concurrency, per request kind. */
-  loaded: Partial<Record<Kind, LoadResult>>;
+  loaded: Partial<Record<Kind, Loaded>>;
   /** Latency one at a time, per request kind, and streamed time to first token. */
   sequential: Partial<Record<Kind | "ttft", LatencySummary>>;
 }
 
-/** The rounds of one measurement as one: all samples, throughput over the summed windows. */
-function merge(results: LoadResult[]): LoadResult {
+/** The rounds of one measurement as one: all samples, throughput and CPU over the summed windows. */
+function merge(results: Loaded[]): Loaded {
   const samples = results.flatMap((r) => r.samples);
   const elapsedMs = results.reduce((sum, r) => sum + r.elapsedMs, 0);
-  return { samples, elapsedMs, throughput: (samples.length / elapsedMs) * 1000, summary: summarize(samples) };
+  const cpu = results.reduce((sum, r) => sum + r.cpuMsPerRequest * r.samples.length, 0);
+  return {
+    samples,
+    elapsedMs,
+    throughput: (samples.length / elapsedMs) * 1000,
+    summary: summarize(samples),
+    cpuMsPerRequest: cpu / samples.length,
+  };
 }
 
 /**
@@ -144,7 +167,7 @@ function merge(results: LoadResult[]): LoadResult {
  */
 async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
   const kinds = (calls: Calls) => ({ miss: calls.miss, healthz: calls.healthz, hit: calls.hit });
-  const rounds: Record<"bare" | "gateway", Partial<Record<Kind, LoadResult[]>>> = { bare: {}, gateway: {} };
+  const rounds: Record<"bare" | "gateway", Partial<Record<Kind, Loaded[]>>> = { bare: {}, gateway: {} };
   for (let round = 1; round <= PARAMETERS.rounds; round++) {
     ctx.progress(`  round ${round} of ${PARAMETERS.rounds} at concurrency ${PARAMETERS.concurrency}`);
     for (const kind of ["miss", "healthz", "hit"] as const) {
@@ -155,7 +178,7 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
         const call = kinds(calls)[kind];
         if (!call) continue;
         const results = rounds[target][kind] ?? [];
-        results.push(await loaded(call));
+        results.push(await loaded(call, calls.pid));
         rounds[target][kind] = results;
       }
     }
@@ -182,7 +205,7 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
         .filter(([k]) => k.startsWith(`${prefix}.`))
         .map(([k, v]) => [k.slice(prefix.length + 1), v]),
     );
-  const mergeAll = (r: Partial<Record<Kind, LoadResult[]>>): Measured["loaded"] =>
+  const mergeAll = (r: Partial<Record<Kind, Loaded[]>>): Measured["loaded"] =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, merge(v)]));
   return {
     bare: { loaded: mergeAll(rounds.bare), sequential: pick("bare") },
@@ -210,6 +233,13 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     target,
   });
   const [b, g] = [bare.sequential, gw.sequential];
+  // The bare Worker has no cache: a HIT is set against its miss.
+  const cpu = (metric: string, kind: Kind) =>
+    ms(
+      `workerd CPU per request, concurrency ${c}: ${metric}`,
+      bare.loaded[kind === "hit" ? "miss" : kind]?.cpuMsPerRequest,
+      gw.loaded[kind]?.cpuMsPerRequest,
+    );
   return [
     rps(
       `miss: chat throughput, concurrency ${c}`,
@@ -235,12 +265,18 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
       bare.loaded.miss?.throughput,
       gw.loaded.hit?.throughput,
     ),
+    cpu("miss", "miss"),
+    cpu("/healthz", "healthz"),
+    cpu("bare miss -> gateway HIT", "hit"),
   ];
 }
 
 const summaries = (m: Measured) => ({
   loaded: Object.fromEntries(
-    Object.entries(m.loaded).map(([k, v]) => [k, { ...v.summary, throughput: v.throughput }]),
+    Object.entries(m.loaded).map(([k, v]) => [
+      k,
+      { ...v.summary, throughput: v.throughput, cpuMsPerRequest: v.cpuMsPerRequest },
+    ]),
   ),
   sequential: m.sequential,
 });
@@ -258,7 +294,7 @@ async function profiles(ctx: BenchContext): Promise<Record<string, ProfileEntry[
   });
   const inspector = await Inspector.connect(gateway.inspectorUrl ?? "");
   try {
-    const calls = await gatewayCalls(gateway);
+    const calls = await gatewayCalls(gateway, 0);
     const kinds: Record<string, Call> = {
       healthz: calls.healthz,
       hit: calls.hit ?? calls.healthz,
@@ -307,6 +343,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
   let bare: Gateway | undefined;
   try {
     if (!sim) throw new Error("The proxy suite needs the bundled simulator.");
+    const gatewayProcs = workerdProcesses(gateway.port);
     bare = await launchGateway({
       entrypoint: BARE_WORKER,
       upstream: { baseUrl: sim.url, apiKey: sim.state.config.apiKey ?? "sk-sim-edgegate" },
@@ -315,12 +352,18 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     const bareClient = sdk(`${bare.url}/v1`, "unused");
     const bareUrl = bare.url;
     const bareCalls: Calls = {
+      pid: workerdProcesses(bare.port, new Set([gatewayProcs.gateway.pid, gatewayProcs.proxy.pid])).gateway
+        .pid,
       miss: chatCalls(bareClient, "bare"),
       stream: bareClient,
       healthz: () => get(`${bareUrl}/healthz`),
     };
     // One after the other, never overlapping: two cores are shared by client, simulator and workerd.
-    const results = await measureInTurns(bareCalls, await gatewayCalls(gateway), ctx);
+    const results = await measureInTurns(
+      bareCalls,
+      await gatewayCalls(gateway, gatewayProcs.gateway.pid),
+      ctx,
+    );
     await bare.close();
     await gateway.close();
     const top = process.env.BENCH_PROFILE === "0" ? {} : await profiles(ctx);
