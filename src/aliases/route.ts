@@ -3,6 +3,7 @@
  * for a few seconds; a stable share of end users (by hash) goes to the canary.
  */
 import { sha256Hex } from "../identity/crypto";
+import { IsolateCache, type WaitUntil } from "../platform/isolate-cache";
 import { type AliasRow, listAliases } from "./repository";
 
 /** How long an isolate trusts its copy of a tenant's aliases. */
@@ -14,19 +15,16 @@ export interface ModelRoute {
   route: "primary" | "canary";
 }
 
-const cache = new Map<string, { at: number; aliases: Map<string, AliasRow> }>();
+const cache = new IsolateCache<Map<string, AliasRow>>(ALIAS_CACHE_TTL_MS);
 
 /** Forgets this isolate's copy of a tenant's aliases (after a change through this isolate). */
 export function forgetAliases(tenantId: string): void {
-  cache.delete(tenantId);
+  cache.forget(tenantId);
 }
 
-async function aliasesOf(db: D1Database, tenantId: string): Promise<Map<string, AliasRow>> {
-  const hit = cache.get(tenantId);
-  if (hit && Date.now() - hit.at < ALIAS_CACHE_TTL_MS) return hit.aliases;
-  const aliases = new Map((await listAliases(db, tenantId)).map((a) => [a.alias, a]));
-  cache.set(tenantId, { at: Date.now(), aliases });
-  return aliases;
+function aliasesOf(db: D1Database, tenantId: string, waitUntil?: WaitUntil): Promise<Map<string, AliasRow>> {
+  const load = async () => new Map((await listAliases(db, tenantId)).map((a) => [a.alias, a]));
+  return cache.get(tenantId, load, waitUntil);
 }
 
 /** The user's bucket in [0, 100) for an alias: the same user always lands in the same bucket. */
@@ -52,8 +50,9 @@ export async function resolveAlias(
   tenantId: string,
   model: string,
   stickiness: string,
+  waitUntil?: WaitUntil,
 ): Promise<ModelRoute | null> {
-  const row = (await aliasesOf(db, tenantId)).get(model);
+  const row = (await aliasesOf(db, tenantId, waitUntil)).get(model);
   return row ? chooseRoute(tenantId, row, stickiness) : null;
 }
 

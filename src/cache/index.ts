@@ -68,7 +68,7 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   if (policy.onlyIfCached) throw notCached("no cached answer matches");
   let lead: Lead = null;
   if (policy.coalesce && policy.write) {
-    const stub = c.env.COALESCER.getByName(key);
+    const stub = coalescerOf(c, key);
     // Coalescing is an optimisation too: a failed join means calling the provider alone.
     const joined = await (stub.join(leaderDeadlineMs(c)) as Promise<JoinResult>).catch(
       (): JoinResult => ({ role: "retry" }),
@@ -78,6 +78,17 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   }
   const upstreamBody = await prepareUpstreamBody(c, call, framing);
   return fetchAndRecord(flow, upstreamBody, { status: "MISS", key, lead, semantic });
+}
+
+/**
+ * The key's coalescer for the caller's continent. A Durable Object lives near whoever first asked for
+ * it, and every miss waits for its join: one per continent keeps that call nearby instead of a trip
+ * to wherever the key was first seen (identical misses on two continents at once call the provider
+ * once each).
+ */
+function coalescerOf(c: Context<AppEnv>, key: string) {
+  const continent = (c.req.raw.cf as { continent?: unknown } | undefined)?.continent;
+  return c.env.COALESCER.getByName(typeof continent === "string" ? `${continent}:${key}` : key);
 }
 
 function notCached(why: string): GatewayError {

@@ -34,21 +34,51 @@ function parseJson(data: string): Record<string, unknown> | null {
   }
 }
 
-/** The next chunk, or null when none came within `ms`. */
-async function readWithin(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  ms: number,
-): Promise<ReadableStreamReadResult<Uint8Array> | null> {
-  let wake = (): void => {};
-  const idle = new Promise<null>((resolve) => {
-    wake = () => resolve(null);
-  });
-  const timer = setTimeout(wake, ms);
-  try {
-    return await Promise.race([reader.read(), idle]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * A reader with one idle watchdog for the whole stream, instead of a timer and a `Promise.race` per
+ * chunk: the timer is re-armed only when it fires, for what is left of the window. Only time spent
+ * waiting for the provider counts (a slow client holding the stream back is not idleness). When
+ * nothing came within `idleMs`, the provider's stream is cancelled, which ends the pending read.
+ */
+function idleGuardedReader(body: ReadableStream<Uint8Array>, idleMs: number) {
+  const reader = body.getReader();
+  let waitingSince: number | null = null;
+  let idled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    timer = undefined;
+    if (waitingSince === null) return;
+    const quiet = Date.now() - waitingSince;
+    if (quiet < idleMs) {
+      timer = setTimeout(check, idleMs - quiet);
+      return;
+    }
+    idled = true;
+    // Cancelling may itself reject once the connection is gone: nobody else would handle it.
+    reader.cancel().catch(() => {});
+  };
+  return {
+    /** The next chunk; `idle` once the stream was ended for want of one. */
+    async read(): Promise<ReadableStreamReadResult<Uint8Array> | "idle"> {
+      waitingSince = Date.now();
+      timer ??= setTimeout(check, idleMs);
+      try {
+        const next = await reader.read();
+        return idled ? "idle" : next;
+      } catch (err) {
+        // The cancel that ended an idle stream may reject the pending read instead of ending it.
+        if (idled) return "idle";
+        throw err;
+      } finally {
+        waitingSince = null;
+      }
+    },
+    stop(): void {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+    cancel: (reason?: unknown) => reader.cancel(reason),
+  };
 }
 
 /**
@@ -125,25 +155,25 @@ export function observeStream(
     finish(terminal ? outcome() : null);
     controller.close();
   };
-  const reader = body.getReader();
+  const reader = idleGuardedReader(body, idleMs);
   return new ReadableStream<Uint8Array>({
     // Reads until something can be forwarded: a pull that enqueues nothing would stall the reader.
     async pull(controller) {
       for (;;) {
-        let next: ReadableStreamReadResult<Uint8Array> | null;
+        let next: ReadableStreamReadResult<Uint8Array> | "idle";
         try {
-          next = await readWithin(reader, idleMs);
+          next = await reader.read();
         } catch {
+          reader.stop();
           close(controller, { cause: "cut", detail: "the connection was lost" });
           return;
         }
-        if (next === null) {
-          // Cancelling may itself reject once the connection is gone: nobody else would handle it.
-          reader.cancel().catch(() => {});
+        if (next === "idle") {
           close(controller, { cause: "idle", idleMs });
           return;
         }
         if (next.done) {
+          reader.stop();
           close(controller, null);
           return;
         }
@@ -155,6 +185,7 @@ export function observeStream(
       }
     },
     cancel(reason) {
+      reader.stop();
       finish(null);
       // The client left: the provider's body is released; a rejection here would be unhandled.
       return reader.cancel(reason).catch(() => {});

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv, Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { IsolateCache, type WaitUntil } from "../platform/isolate-cache";
 import { sha256Hex, timingSafeEqual } from "./crypto";
 import type { Principal } from "./principal";
 import { type ActiveKey, findActiveKey, getTenant, isApiKey } from "./repository";
@@ -13,7 +14,11 @@ import { verifyUserToken } from "./user-tokens";
  */
 export const KEY_CACHE_TTL_MS = 2_000;
 const KEY_CACHE_MAX_ENTRIES = 10_000;
-const keyCache = new Map<string, { value: ActiveKey; expires: number }>();
+const keyCache = new IsolateCache<ActiveKey | null>(
+  KEY_CACHE_TTL_MS,
+  KEY_CACHE_MAX_ENTRIES,
+  (v) => v !== null,
+);
 
 const SUBPROTOCOL_KEY_PREFIX = "openai-insecure-api-key.";
 /**
@@ -36,26 +41,26 @@ export async function adminKeyId(adminToken: string): Promise<string> {
 export const TENANT_HEADER = "X-Edgegate-Tenant";
 const MAX_USER_ID_LENGTH = 256;
 
-async function cachedIdentity(
+/** Refreshed ahead in the background (with `waitUntil`), so steady traffic never waits for D1. */
+function cachedIdentity(
   cacheKey: string,
   load: () => Promise<ActiveKey | null>,
+  waitUntil?: WaitUntil,
 ): Promise<ActiveKey | null> {
-  const now = Date.now();
-  const hit = keyCache.get(cacheKey);
-  if (hit && hit.expires > now) return hit.value;
-  const value = await load();
-  if (!value) {
-    keyCache.delete(cacheKey);
-    return null;
-  }
-  if (keyCache.size >= KEY_CACHE_MAX_ENTRIES) keyCache.clear();
-  keyCache.set(cacheKey, { value, expires: now + KEY_CACHE_TTL_MS });
-  return value;
+  return keyCache.get(cacheKey, load, waitUntil);
 }
 
 /** The active key behind an `egk_…` secret. Keyed by the secret: a cached lookup costs no hashing. */
-export function keyBySecret(db: D1Database, secret: string): Promise<ActiveKey | null> {
-  return cachedIdentity(`s:${secret}`, async () => findActiveKey(db, { hash: await sha256Hex(secret) }));
+export function keyBySecret(
+  db: D1Database,
+  secret: string,
+  waitUntil?: WaitUntil,
+): Promise<ActiveKey | null> {
+  return cachedIdentity(
+    `s:${secret}`,
+    async () => findActiveKey(db, { hash: await sha256Hex(secret) }),
+    waitUntil,
+  );
 }
 
 /** A tenant as the admin acting for it sees it (key id `admin:<fingerprint>`). */
@@ -74,9 +79,9 @@ export async function isAdminToken(env: Bindings, secret: string): Promise<boole
 
 /** Drops every cached lookup of a key or tenant in this isolate (after revocation or a settings change). */
 export function forgetCachedIdentity(match: { keyId?: string; tenantId?: string }): void {
-  for (const [k, entry] of keyCache) {
-    if (entry.value.keyId === match.keyId || entry.value.tenant.id === match.tenantId) keyCache.delete(k);
-  }
+  keyCache.forgetWhere(
+    (key) => key !== null && (key.keyId === match.keyId || key.tenant.id === match.tenantId),
+  );
 }
 
 /**
@@ -122,7 +127,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     );
   }
   if (isApiKey(secret)) {
-    const found = await keyBySecret(c.env.DB, secret);
+    const found = await keyBySecret(c.env.DB, secret, (p) => c.executionCtx.waitUntil(p));
     if (!found) {
       throw new GatewayError(
         401,
@@ -140,7 +145,11 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     ? adminToken && claims.keyId === (await adminKeyId(adminToken))
       ? await tenantForAdmin(c.env.DB, claims.tenantId, claims.keyId)
       : null
-    : await cachedIdentity(`k:${claims.keyId}`, () => findActiveKey(c.env.DB, { id: claims.keyId }));
+    : await cachedIdentity(
+        `k:${claims.keyId}`,
+        () => findActiveKey(c.env.DB, { id: claims.keyId }),
+        (p) => c.executionCtx.waitUntil(p),
+      );
   if (!found || found.tenant.id !== claims.tenantId) {
     throw new GatewayError(401, "The end-user token was minted with a key that has been revoked.", {
       code: "invalid_api_key",

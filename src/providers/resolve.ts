@@ -8,6 +8,7 @@ import type { CacheKind } from "../cache/key";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { IsolateCache, type WaitUntil } from "../platform/isolate-cache";
 import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { type Provider, providerForModel, withProvider } from "../upstream/providers";
 import { openKey } from "./keys";
@@ -25,21 +26,20 @@ export interface ModelTarget {
 
 /** How long an isolate reuses a tenant's provider list (writes in this isolate clear it at once). */
 const CACHE_MS = 2_000;
-const cached = new Map<string, { at: number; providers: Promise<StoredProvider[]> }>();
+const cached = new IsolateCache<StoredProvider[]>(CACHE_MS);
 
-/** The tenant's providers, read at most every {@link CACHE_MS} per isolate. */
-export function tenantProviders(db: D1Database, tenantId: string): Promise<StoredProvider[]> {
-  const hit = cached.get(tenantId);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.providers;
-  const providers = listProviders(db, tenantId);
-  cached.set(tenantId, { at: Date.now(), providers });
-  providers.catch(() => cached.delete(tenantId));
-  return providers;
+/** The tenant's providers, read at most every {@link CACHE_MS} per isolate (refreshed ahead). */
+export function tenantProviders(
+  db: D1Database,
+  tenantId: string,
+  waitUntil?: WaitUntil,
+): Promise<StoredProvider[]> {
+  return cached.get(tenantId, () => listProviders(db, tenantId), waitUntil);
 }
 
 /** Forgets the isolate's copy of a tenant's providers after a write. */
 export function forgetProviders(tenantId: string): void {
-  cached.delete(tenantId);
+  cached.forget(tenantId);
 }
 
 /** Resolves `model` against a provider list (pure; see the module comment). */
@@ -54,8 +54,13 @@ export function targetIn(providers: readonly StoredProvider[], model: string): M
   return { name: model, upstreamModel: model, provider: null };
 }
 
-export async function resolveModel(db: D1Database, tenantId: string, model: string): Promise<ModelTarget> {
-  return targetIn(await tenantProviders(db, tenantId), model);
+export async function resolveModel(
+  db: D1Database,
+  tenantId: string,
+  model: string,
+  waitUntil?: WaitUntil,
+): Promise<ModelTarget> {
+  return targetIn(await tenantProviders(db, tenantId, waitUntil), model);
 }
 
 const NEEDS: Record<CacheKind, Capability> = { chat: "chat", responses: "chat", embeddings: "embeddings" };

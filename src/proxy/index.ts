@@ -69,7 +69,9 @@ async function forward(
 ): Promise<Response> {
   const endUser = endUserOf(c, request);
   const principal = c.get("principal");
-  const route = await resolveAlias(c.env.DB, principal.tenant.id, request.model, endUser ?? principal.keyId);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const stickiness = endUser ?? principal.keyId;
+  const route = await resolveAlias(c.env.DB, principal.tenant.id, request.model, stickiness, waitUntil);
   // The tenant's provider for `provider/model` names; `dispatch.model` keeps the provider in the cache key.
   const dispatch = await dispatchFor(c, kind, route ? route.model : request.model);
   const body = { ...request, model: dispatch.model };

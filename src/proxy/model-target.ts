@@ -37,7 +37,7 @@ export function shutdownDateOf(env: Bindings, settings: TenantSettings, target: 
 
 export async function dispatchFor(c: Context<AppEnv>, kind: CacheKind, model: string): Promise<Dispatch> {
   const tenant = c.get("principal").tenant;
-  const target = await resolveModel(c.env.DB, tenant.id, model);
+  const target = await resolveModel(c.env.DB, tenant.id, model, (p) => c.executionCtx.waitUntil(p));
   assertCapability(target, kind);
   const headers = assertServing(
     target.name,

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     const result = await suite.run(ctx);
     const files = await writeResult(suite.name, result, at);
     console.log(`\n${suite.name}\n${renderEnvironment(result)}\n\n${renderTable(result)}\n`);
+    if (result.appendix) console.log(`${result.appendix}\n`);
     console.log(`Results: ${files.join(", ")}`);
   }
 }

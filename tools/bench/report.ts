@@ -1,5 +1,6 @@
 /** Prints a suite's comparison table and writes its JSON under `bench/results/`. */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { PROJECT_ROOT } from "../launch/wrangler-env";
 import type { BenchRow, SuiteResult } from "./suite";
@@ -16,14 +17,17 @@ function difference(row: BenchRow): string {
   return row.unit === "ms" ? `${signed} (x${(row.candidate / row.baseline).toFixed(2)})` : signed;
 }
 
-/** The result as a plain-text table, one row per metric. */
+/** The result as a plain-text table, one row per metric (and a target column when a row has one). */
 export function renderTable(result: SuiteResult): string {
+  const targets = result.rows.some((row) => row.target !== undefined);
   const header = ["metric", result.labels.baseline, result.labels.candidate, "difference"];
+  if (targets) header.push("target");
   const body = result.rows.map((row) => [
     `${row.metric} (${row.unit})`,
     fmt(row.baseline),
     fmt(row.candidate),
     difference(row),
+    ...(targets ? [row.target ?? ""] : []),
   ]);
   const widths = header.map((title, col) =>
     Math.max(title.length, ...body.map((cells) => cells[col]?.length ?? 0)),
@@ -34,6 +38,18 @@ export function renderTable(result: SuiteResult): string {
       .join("  ");
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+/** Node, wrangler and the machine, for a suite's `environment`. */
+export async function benchEnvironment(): Promise<Record<string, string>> {
+  const wrangler = JSON.parse(
+    await readFile(join(PROJECT_ROOT, "node_modules", "wrangler", "package.json"), "utf8"),
+  ) as { version: string };
+  return {
+    node: process.version,
+    wrangler: wrangler.version,
+    machine: `${process.platform}/${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"})`,
+  };
 }
 
 export function renderEnvironment(result: SuiteResult): string {

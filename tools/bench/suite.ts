@@ -8,6 +8,8 @@ export interface BenchRow {
   better: "lower" | "higher";
   baseline: number;
   candidate: number;
+  /** The aim, as a difference or ratio to the baseline (`+0.5 ms`, `x0.8`), printed beside it. */
+  target?: string | undefined;
 }
 
 export interface SuiteResult {
@@ -20,6 +22,8 @@ export interface SuiteResult {
   rows: BenchRow[];
   /** Anything else worth keeping in the JSON (full latency summaries). */
   details?: Record<string, unknown>;
+  /** Text printed under the table (CPU profiles' top entries). */
+  appendix?: string;
 }
 
 export interface BenchContext {

@@ -54,6 +54,13 @@ export interface LaunchOptions {
   https?: boolean;
   /** Wrangler's own logging (not the Worker's `LOG_LEVEL`). Default `warn`. */
   logLevel?: WranglerLogLevel;
+  /**
+   * Another Worker script to run in the gateway's place with the same bindings and assets (the
+   * benchmarks' bare pass-through Worker). It must export the gateway's Durable Object classes.
+   */
+  entrypoint?: string;
+  /** Turn workerd's devtools inspector on at this port (CPU profiles); off otherwise. */
+  inspectorPort?: number;
 }
 
 export interface Gateway {
@@ -69,6 +76,8 @@ export interface Gateway {
   persistDir: string;
   /** PEM of the certificate to trust, with `https: true`. */
   ca?: string;
+  /** The devtools inspector's WebSocket URL, with `inspectorPort`. */
+  inspectorUrl?: string;
   /** Stops the Worker and the simulator and removes temporary folders. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -98,7 +107,7 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
     };
     const worker = await startWorker(startInput(opts, bindings, persistDir, cert));
     cleanup.push(() => worker.dispose());
-    const { url } = worker;
+    const { url, inspectorUrl } = worker;
     await waitForHealthy(url, { ca: cert?.pem });
     return {
       url,
@@ -109,6 +118,7 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
       simulator,
       persistDir,
       ca: cert?.pem,
+      inspectorUrl,
       close,
     };
   } catch (err) {
@@ -164,9 +174,11 @@ function startInput(
 ): StartWorkerInput {
   return {
     config: WRANGLER_CONFIG,
+    entrypoint: opts.entrypoint,
     bindings,
     dev: {
-      inspector: false,
+      inspector:
+        opts.inspectorPort === undefined ? false : { hostname: "127.0.0.1", port: opts.inspectorPort },
       logLevel: opts.logLevel ?? "warn",
       watch: false,
       persist: persistDir,

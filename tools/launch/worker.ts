@@ -9,6 +9,8 @@ const START_TIMEOUT_MS = 60_000;
 export interface StartedWorker {
   /** `http://127.0.0.1:PORT` as really bound (it differs from the request with port 0). */
   url: string;
+  /** The devtools inspector's URL, when it is on. */
+  inspectorUrl?: string;
   dispose(): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ export async function startWorker(input: StartWorkerInput): Promise<StartedWorke
   try {
     const worker = await Promise.race([devEnv.startWorker(input), failed]);
     const url = await Promise.race([readyUrl(worker), failed]);
-    return { url, dispose: () => worker.dispose() };
+    const inspector = await worker.inspectorUrl;
+    return { url, inspectorUrl: inspector?.href, dispose: () => worker.dispose() };
   } catch (err) {
     await devEnv.teardown();
     throw withCause(err);

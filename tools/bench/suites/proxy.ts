@@ -1,28 +1,36 @@
 /**
- * `proxy`: what the gateway costs on the plain proxy path. The same SDK calls go straight to the
- * simulator and through the gateway (workerd via `unstable_startWorker`, inspector off), in one run:
- * non-streaming chat throughput and latency at a fixed concurrency, and streaming time to first token.
+ * `proxy`: what the gateway itself costs per request. A bare pass-through Worker
+ * (`tools/bench/proxy-bare/worker.js`) started by the same launcher with the gateway's bindings and
+ * assets is the floor; the same calls go to it and to the gateway, one after the other, in one run:
+ * chat throughput at a fixed concurrency and latency one at a time (cache off, distinct prompts),
+ * streamed time to first token, `/healthz`, and the gateway's cache HIT. Then the gateway runs again
+ * with the inspector on, and a CPU profile of each request kind is written under `bench/results/` and
+ * its top functions printed.
  */
-import { readFile } from "node:fs/promises";
-import { cpus } from "node:os";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import OpenAI from "openai";
-import { bootstrapTenant, launchGateway } from "../../launch";
+import { bootstrapTenant, freePort, type Gateway, launchGateway } from "../../launch";
 import { PROJECT_ROOT } from "../../launch/wrangler-env";
-import { closedLoop, type LoadResult, timed } from "../measure";
+import { Inspector, type ProfileEntry, topSelf } from "../cpu-profile";
+import { closedLoop, type LatencySummary, type LoadResult, summarize, timed } from "../measure";
+import { cpuMs, workerdProcesses } from "../realtime-procs";
+import { benchEnvironment, RESULTS_DIR } from "../report";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
 
 const MODEL = "gpt-4o-mini";
+const BARE_WORKER = join(PROJECT_ROOT, "tools/bench/proxy-bare/worker.js");
 const PARAMETERS = {
-  concurrency: 8,
-  warmupMs: 1_500,
-  durationMs: 6_000,
-  sequentialCount: 150,
+  rounds: 3,
+  concurrency: 16,
+  warmupMs: 500,
+  durationMs: 2_000,
+  sequentialCount: 100,
+  streamWarmupCount: 5,
   streamConcurrency: 4,
-  streamWarmupCount: 12,
-  streamCount: 80,
   streamChunkDelayMs: 20,
-  streamMaxTokens: 16,
+  streamMaxTokens: 3,
+  profileMs: 3_000,
 };
 
 /** Distinct prompts, so no cache or request coalescing can answer instead of the upstream. */
@@ -30,17 +38,33 @@ const prompt = (label: string, i: number) => [
   { role: "user" as const, content: `${label} request ${i}: hello` },
 ];
 
-async function chatLoad(client: OpenAI, label: string, ctx: BenchContext): Promise<[LoadResult, LoadResult]> {
-  const { concurrency, warmupMs, durationMs, sequentialCount } = PARAMETERS;
-  const call = (i: number) =>
-    timed(() => client.chat.completions.create({ model: MODEL, messages: prompt(label, i), max_tokens: 32 }));
-  ctx.progress(`  ${label}: chat.completions.create, concurrency ${concurrency}, warm-up ${warmupMs} ms`);
-  await closedLoop({ concurrency, durationMs: warmupMs }, call);
-  ctx.progress(`  ${label}: measuring for ${durationMs} ms, then ${sequentialCount} sequential calls`);
-  const loaded = await closedLoop({ concurrency, durationMs }, (i) => call(i + 1_000_000));
-  // One at a time: the latency a single caller sees, without queueing on two shared cores.
-  const sequential = await closedLoop({ concurrency: 1, count: sequentialCount }, (i) => call(i + 2_000_000));
-  return [loaded, sequential];
+type Call = (i: number) => Promise<unknown>;
+
+/** A load's result and the CPU its Worker's workerd spent per request meanwhile (ms). */
+type Loaded = LoadResult & { cpuMsPerRequest: number };
+
+/**
+ * Throughput at `concurrency` after a warm-up, and the CPU time the Worker's workerd process used
+ * per request meanwhile: unlike latency, that does not grow when other processes take the cores.
+ */
+async function loaded(call: Call, pid: number): Promise<Loaded> {
+  const { concurrency, warmupMs, durationMs } = PARAMETERS;
+  await closedLoop({ concurrency, durationMs: warmupMs }, (i) => timed(() => call(i)));
+  const cpuBefore = cpuMs(pid);
+  const result = await closedLoop({ concurrency, durationMs }, (i) => timed(() => call(i + 1_000_000)));
+  return { ...result, cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.samples.length };
+}
+
+/**
+ * Latency one at a time (what a single caller sees, without queueing on two shared cores), the
+ * calls taking turns request by request, so a busy moment of the shared machine falls on all alike.
+ */
+async function inTurns(calls: Record<string, (i: number) => Promise<number>>, count: number) {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(calls).map((k) => [k, []]));
+  for (let i = 0; i < count; i++) {
+    for (const [name, call] of Object.entries(calls)) samples[name]?.push(await call(i + 2_000_000));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
 }
 
 /** Milliseconds from sending a streamed request until its first content delta arrives. */
@@ -60,109 +84,315 @@ async function timeToFirstToken(client: OpenAI, label: string, i: number): Promi
   return first;
 }
 
-async function streamLoad(client: OpenAI, label: string, ctx: BenchContext): Promise<LoadResult> {
-  const { streamConcurrency: concurrency, streamWarmupCount, streamCount } = PARAMETERS;
-  ctx.progress(`  ${label}: streaming, concurrency ${concurrency}, ${streamCount} streams`);
-  await closedLoop({ concurrency, count: streamWarmupCount }, (i) => timeToFirstToken(client, label, i));
-  return closedLoop({ concurrency, count: streamCount }, (i) =>
-    timeToFirstToken(client, label, i + 1_000_000),
-  );
+/**
+ * GET, once more if the connection failed before an answer: a keep-alive socket the server closed
+ * while idle is the client's pool at fault, not the Worker (an HTTP error still fails the run).
+ */
+async function get(url: string): Promise<void> {
+  const res = await fetch(url).catch(() => fetch(url));
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
 }
 
-interface TargetResult {
-  chat: LoadResult;
-  sequential: LoadResult;
-  ttft: LoadResult;
+/** The calls of each request kind against one Worker (the bare one has no cache, so no `hit`). */
+interface Calls {
+  /** The workerd process that runs the Worker (not wrangler's proxy in front of it). */
+  pid: number;
+  miss: Call;
+  stream: OpenAI;
+  healthz: Call;
+  hit?: Call;
 }
 
-async function measure(client: OpenAI, label: string, ctx: BenchContext): Promise<TargetResult> {
-  const [chat, sequential] = await chatLoad(client, label, ctx);
-  return { chat, sequential, ttft: await streamLoad(client, label, ctx) };
+const sdk = (baseURL: string, apiKey: string) =>
+  new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 30_000 });
+
+function chatCalls(client: OpenAI, label: string): Call {
+  return (i) => client.chat.completions.create({ model: MODEL, messages: prompt(label, i), max_tokens: 32 });
 }
 
-function rows(direct: TargetResult, gateway: TargetResult): BenchRow[] {
-  const ms = (metric: string, pick: (r: TargetResult) => number): BenchRow => ({
-    metric,
-    unit: "ms",
-    better: "lower",
-    baseline: pick(direct),
-    candidate: pick(gateway),
+/** A tenant with the exact cache on, and a call that repeats one cached question. */
+async function hitCall(gateway: Gateway): Promise<Call> {
+  const { apiKey, tenantId } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench-cache");
+  const res = await fetch(`${gateway.url}/admin/tenants/${tenantId}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${gateway.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ settings: { cache: { mode: "exact" } } }),
   });
-  return [
-    {
-      metric: `chat throughput, concurrency ${PARAMETERS.concurrency}`,
-      unit: "req/s",
-      better: "higher",
-      baseline: direct.chat.throughput,
-      candidate: gateway.chat.throughput,
-    },
-    ms(`chat latency p50, concurrency ${PARAMETERS.concurrency}`, (r) => r.chat.summary.p50),
-    ms(`chat latency p99, concurrency ${PARAMETERS.concurrency}`, (r) => r.chat.summary.p99),
-    ms("chat latency p50, one at a time", (r) => r.sequential.summary.p50),
-    ms("chat latency p99, one at a time", (r) => r.sequential.summary.p99),
-    ms("stream time to first token p50", (r) => r.ttft.summary.p50),
-    ms("stream time to first token p99", (r) => r.ttft.summary.p99),
-  ];
+  if (!res.ok) throw new Error(`Turning the cache on answered ${res.status}: ${await res.text()}`);
+  const client = sdk(`${gateway.url}/v1`, apiKey);
+  const messages = prompt("cached", 0);
+  const call: Call = () => client.chat.completions.create({ model: MODEL, messages, max_tokens: 32 });
+  await call(0);
+  return call;
 }
 
-function summaries(r: TargetResult) {
-  return { chat: r.chat.summary, sequential: r.sequential.summary, ttft: r.ttft.summary };
-}
-
-async function environment(): Promise<Record<string, string>> {
-  const wrangler = JSON.parse(
-    await readFile(join(PROJECT_ROOT, "node_modules", "wrangler", "package.json"), "utf8"),
-  ) as { version: string };
+async function gatewayCalls(gateway: Gateway, pid: number): Promise<Calls> {
+  const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench");
+  const client = sdk(`${gateway.url}/v1`, apiKey);
   return {
-    gateway: "gateway via unstable_startWorker, inspector off (local workerd)",
-    upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
-    node: process.version,
-    wrangler: wrangler.version,
-    machine: `${process.platform}/${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"})`,
+    pid,
+    miss: chatCalls(client, "gateway"),
+    stream: client,
+    healthz: () => get(`${gateway.url}/healthz`),
+    hit: await hitCall(gateway),
   };
 }
 
+type Kind = "miss" | "healthz" | "hit";
+interface Measured {
+  /** Throughput at the bench's concurrency, per request kind. */
+  loaded: Partial<Record<Kind, Loaded>>;
+  /** Latency one at a time, per request kind, and streamed time to first token. */
+  sequential: Partial<Record<Kind | "ttft", LatencySummary>>;
+}
+
+/** The rounds of one measurement as one: all samples, throughput and CPU over the summed windows. */
+function merge(results: Loaded[]): Loaded {
+  const samples = results.flatMap((r) => r.samples);
+  const elapsedMs = results.reduce((sum, r) => sum + r.elapsedMs, 0);
+  const cpu = results.reduce((sum, r) => sum + r.cpuMsPerRequest * r.samples.length, 0);
+  return {
+    samples,
+    elapsedMs,
+    throughput: (samples.length / elapsedMs) * 1000,
+    summary: summarize(samples),
+    cpuMsPerRequest: cpu / samples.length,
+  };
+}
+
+/**
+ * Bare Worker and gateway take turns (in short rounds under load, request by request one at a
+ * time), so that a busy moment of the shared machine falls on both instead of deciding the comparison.
+ */
+async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
+  const kinds = (calls: Calls) => ({ miss: calls.miss, healthz: calls.healthz, hit: calls.hit });
+  const rounds: Record<"bare" | "gateway", Partial<Record<Kind, Loaded[]>>> = { bare: {}, gateway: {} };
+  for (let round = 1; round <= PARAMETERS.rounds; round++) {
+    ctx.progress(`  round ${round} of ${PARAMETERS.rounds} at concurrency ${PARAMETERS.concurrency}`);
+    for (const kind of ["miss", "healthz", "hit"] as const) {
+      for (const [target, calls] of [
+        ["bare", bare],
+        ["gateway", gateway],
+      ] as const) {
+        const call = kinds(calls)[kind];
+        if (!call) continue;
+        const results = rounds[target][kind] ?? [];
+        results.push(await loaded(call, calls.pid));
+        rounds[target][kind] = results;
+      }
+    }
+  }
+  const oneAtATime = (calls: Calls, label: string) => ({
+    miss: (i: number) => timed(() => calls.miss(i)),
+    healthz: (i: number) => timed(() => calls.healthz(i)),
+    ...(calls.hit && { hit: (i: number) => timed(() => calls.hit?.(i) ?? Promise.resolve()) }),
+    ttft: (i: number) => timeToFirstToken(calls.stream, label, i),
+  });
+  const { sequentialCount, streamWarmupCount } = PARAMETERS;
+  ctx.progress(`  ${sequentialCount} of each one at a time, taking turns`);
+  const named = (prefix: string, calls: Record<string, (i: number) => Promise<number>>) =>
+    Object.fromEntries(Object.entries(calls).map(([k, v]) => [`${prefix}.${k}`, v]));
+  const all = {
+    ...named("bare", oneAtATime(bare, "bare")),
+    ...named("gateway", oneAtATime(gateway, "gateway")),
+  };
+  await inTurns(all, streamWarmupCount);
+  const sequential = await inTurns(all, sequentialCount);
+  const pick = (prefix: string): Measured["sequential"] =>
+    Object.fromEntries(
+      Object.entries(sequential)
+        .filter(([k]) => k.startsWith(`${prefix}.`))
+        .map(([k, v]) => [k.slice(prefix.length + 1), v]),
+    );
+  const mergeAll = (r: Partial<Record<Kind, Loaded[]>>): Measured["loaded"] =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, merge(v)]));
+  return {
+    bare: { loaded: mergeAll(rounds.bare), sequential: pick("bare") },
+    gateway: { loaded: mergeAll(rounds.gateway), sequential: pick("gateway") },
+  };
+}
+
+function rows(bare: Measured, gw: Measured): BenchRow[] {
+  const c = PARAMETERS.concurrency;
+  const nan = Number.NaN;
+  const ms = (metric: string, baseline = nan, candidate = nan, target?: string): BenchRow => ({
+    metric,
+    unit: "ms",
+    better: "lower",
+    baseline,
+    candidate,
+    target,
+  });
+  const rps = (metric: string, baseline = nan, candidate = nan, target?: string): BenchRow => ({
+    metric,
+    unit: "req/s",
+    better: "higher",
+    baseline,
+    candidate,
+    target,
+  });
+  const [b, g] = [bare.sequential, gw.sequential];
+  // The bare Worker has no cache: a HIT is set against its miss.
+  const cpu = (metric: string, kind: Kind) =>
+    ms(
+      `workerd CPU per request, concurrency ${c}: ${metric}`,
+      bare.loaded[kind === "hit" ? "miss" : kind]?.cpuMsPerRequest,
+      gw.loaded[kind]?.cpuMsPerRequest,
+    );
+  return [
+    rps(
+      `miss: chat throughput, concurrency ${c}`,
+      bare.loaded.miss?.throughput,
+      gw.loaded.miss?.throughput,
+      "x0.8",
+    ),
+    ms("miss: chat latency p50, one at a time", b.miss?.p50, g.miss?.p50, "+0.5 ms"),
+    ms("miss: chat latency p99, one at a time", b.miss?.p99, g.miss?.p99),
+    ms("streamed miss: time to first token p50", b.ttft?.p50, g.ttft?.p50, "+1 ms"),
+    ms("streamed miss: time to first token p99", b.ttft?.p99, g.ttft?.p99),
+    rps(
+      `/healthz throughput, concurrency ${c}`,
+      bare.loaded.healthz?.throughput,
+      gw.loaded.healthz?.throughput,
+      "x0.9",
+    ),
+    ms("/healthz p50, one at a time", b.healthz?.p50, g.healthz?.p50),
+    ms("cache HIT p50: gateway /healthz -> gateway HIT", g.healthz?.p50, g.hit?.p50, "x1.2"),
+    ms("cache HIT p50: bare miss -> gateway HIT", b.miss?.p50, g.hit?.p50, "lower"),
+    rps(
+      `cache HIT throughput, concurrency ${c}: bare miss -> HIT`,
+      bare.loaded.miss?.throughput,
+      gw.loaded.hit?.throughput,
+    ),
+    cpu("miss", "miss"),
+    cpu("/healthz", "healthz"),
+    cpu("bare miss -> gateway HIT", "hit"),
+  ];
+}
+
+const summaries = (m: Measured) => ({
+  loaded: Object.fromEntries(
+    Object.entries(m.loaded).map(([k, v]) => [
+      k,
+      { ...v.summary, throughput: v.throughput, cpuMsPerRequest: v.cpuMsPerRequest },
+    ]),
+  ),
+  sequential: m.sequential,
+});
+
+/**
+ * Runs each request kind for a few seconds at the bench's concurrency with the gateway's CPU
+ * profiled; writes `bench/results/proxy-<kind>.cpuprofile` and answers each kind's top functions.
+ */
+async function profiles(ctx: BenchContext): Promise<Record<string, ProfileEntry[]>> {
+  ctx.progress("Profiling: the gateway again, with the inspector on…");
+  const gateway = await launchGateway({
+    vars: { LOG_LEVEL: "warn" },
+    simulatorConfig: { streamChunkDelayMs: PARAMETERS.streamChunkDelayMs },
+    inspectorPort: await freePort(),
+  });
+  const inspector = await Inspector.connect(gateway.inspectorUrl ?? "");
+  try {
+    const calls = await gatewayCalls(gateway, 0);
+    const kinds: Record<string, Call> = {
+      healthz: calls.healthz,
+      hit: calls.hit ?? calls.healthz,
+      miss: calls.miss,
+      stream: (i) => timeToFirstToken(calls.stream, "profile", i),
+    };
+    const out: Record<string, ProfileEntry[]> = {};
+    for (const [kind, call] of Object.entries(kinds)) {
+      const concurrency = kind === "stream" ? PARAMETERS.streamConcurrency : PARAMETERS.concurrency;
+      await closedLoop({ concurrency, durationMs: 500 }, (i) => timed(() => call(i)));
+      const profile = await inspector.profile(() =>
+        closedLoop({ concurrency, durationMs: PARAMETERS.profileMs }, (i) =>
+          timed(() => call(i + 1_000_000)),
+        ),
+      );
+      const file = join(RESULTS_DIR, `proxy-${kind}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      out[kind] = topSelf(profile, 12);
+      ctx.progress(`  ${kind}: ${relative(PROJECT_ROOT, file)}`);
+    }
+    return out;
+  } finally {
+    inspector.close();
+    await gateway.close();
+  }
+}
+
+export function renderProfiles(top: Record<string, ProfileEntry[]>): string {
+  return Object.entries(top)
+    .map(([kind, entries]) =>
+      [
+        `  CPU profile, ${kind} (self time, share of busy samples):`,
+        ...entries.map((e) => `    ${e.selfPercent.toFixed(1).padStart(5)}%  ${e.name}`),
+      ].join("\n"),
+    )
+    .join("\n");
+}
+
 async function run(ctx: BenchContext): Promise<SuiteResult> {
-  ctx.progress("Launching the gateway with the simulator…");
+  ctx.progress("Launching the gateway and the bare Worker with the simulator…");
   const gateway = await launchGateway({
     vars: { LOG_LEVEL: "warn" },
     simulatorConfig: { streamChunkDelayMs: PARAMETERS.streamChunkDelayMs },
   });
+  const sim = gateway.simulator;
+  let bare: Gateway | undefined;
   try {
-    const sim = gateway.simulator;
     if (!sim) throw new Error("The proxy suite needs the bundled simulator.");
-    const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench");
-    const options = { maxRetries: 0, timeout: 30_000 };
-    const clients = {
-      direct: new OpenAI({
-        ...options,
-        baseURL: sim.url,
-        apiKey: sim.state.config.apiKey ?? "sk-sim-edgegate",
-      }),
-      gateway: new OpenAI({ ...options, baseURL: `${gateway.url}/v1`, apiKey }),
+    const gatewayProcs = workerdProcesses(gateway.port);
+    bare = await launchGateway({
+      entrypoint: BARE_WORKER,
+      upstream: { baseUrl: sim.url, apiKey: sim.state.config.apiKey ?? "sk-sim-edgegate" },
+      vars: { LOG_LEVEL: "warn" },
+    });
+    const bareClient = sdk(`${bare.url}/v1`, "unused");
+    const bareUrl = bare.url;
+    const bareCalls: Calls = {
+      pid: workerdProcesses(bare.port, new Set([gatewayProcs.gateway.pid, gatewayProcs.proxy.pid])).gateway
+        .pid,
+      miss: chatCalls(bareClient, "bare"),
+      stream: bareClient,
+      healthz: () => get(`${bareUrl}/healthz`),
     };
     // One after the other, never overlapping: two cores are shared by client, simulator and workerd.
-    const results = {
-      direct: await measure(clients.direct, "direct", ctx),
-      gateway: await measure(clients.gateway, "gateway", ctx),
-    };
+    const results = await measureInTurns(
+      bareCalls,
+      await gatewayCalls(gateway, gatewayProcs.gateway.pid),
+      ctx,
+    );
+    await bare.close();
+    await gateway.close();
+    const top = process.env.BENCH_PROFILE === "0" ? {} : await profiles(ctx);
     return {
-      labels: { baseline: "direct", candidate: "gateway" },
-      environment: await environment(),
-      parameters: PARAMETERS,
-      rows: rows(results.direct, results.gateway),
-      details: {
-        direct: summaries(results.direct),
-        gateway: summaries(results.gateway),
+      labels: { baseline: "bare Worker", candidate: "gateway" },
+      environment: {
+        ...(await benchEnvironment()),
+        gateway: "gateway via unstable_startWorker, inspector off (local workerd), LOG_LEVEL=warn",
+        floor: "bare pass-through Worker, same launcher, bindings and assets (tools/bench/proxy-bare)",
+        upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
       },
+      parameters: PARAMETERS,
+      rows: rows(results.bare, results.gateway),
+      details: {
+        bare: summaries(results.bare),
+        gateway: summaries(results.gateway),
+        profiles: top,
+      },
+      appendix: renderProfiles(top),
     };
   } finally {
+    await bare?.close();
     await gateway.close();
   }
 }
 
 export const proxySuite: BenchSuite = {
   name: "proxy",
-  description: "gateway vs direct: chat throughput/latency and streaming time to first token",
+  description:
+    "gateway vs a bare pass-through Worker: miss, streamed TTFT, /healthz, cache HIT; CPU profiles per path",
   run,
 };
