@@ -9,7 +9,7 @@ import { auth } from "./identity";
 import { authorize, documentAccess } from "./identity/route-access";
 import { bodyLimit } from "./platform/body";
 import { renderDocsPage } from "./platform/docs";
-import { GatewayError, handleError, notFound } from "./platform/errors";
+import { GatewayError, handleError, unknownRoute } from "./platform/errors";
 import { createApp } from "./platform/openapi";
 import { requestContext } from "./platform/request-context";
 import { providerAdmin } from "./providers";
@@ -17,7 +17,7 @@ import { proxy } from "./proxy";
 import { realtime, realtimeAdmin } from "./realtime";
 import { responsesApi } from "./responses";
 import { VERSION } from "./version";
-import { images } from "./vision";
+import { images, validationRuns } from "./vision";
 
 /** The gateway: middleware first, then the table of mounts. */
 export const app = createApp();
@@ -33,6 +33,7 @@ app.route("/v1", proxy);
 app.route("/v1", responsesApi);
 app.route("/v1", storedCompletions);
 app.route("/v1/datasets", datasets);
+app.route("/v1/datasets", validationRuns);
 app.route("/hooks", datasetHooks);
 app.route("/v1", fineTuningPassthrough);
 app.route("/v1/datasets", datasetJobs);
@@ -120,7 +121,7 @@ app.notFound((c) => {
     const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}$`);
     if (pattern.test(path)) allowed.add(route.method);
   }
-  if (allowed.size === 0) return notFound(c);
+  if (allowed.size === 0) return unknownRoute(c);
   const allow = [...allowed].sort().join(", ");
   throw new GatewayError(405, `Method ${c.req.method} is not allowed on ${path}. Allowed: ${allow}.`, {
     code: "method_not_allowed",

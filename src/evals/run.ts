@@ -8,6 +8,7 @@ import { type ExampleRow, pageExamples } from "../datasets/repository";
 import { getTenant } from "../identity/repository";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
+import type { JsonObject } from "../platform/json";
 import { modelEndpoint } from "../providers";
 import { postJson } from "../upstream";
 import { type Grader, gradeOutput } from "./graders";
@@ -15,14 +16,12 @@ import { judge } from "./judge";
 import { type EvalRow, finishEval, getEval, lastItemSeq, listItems, saveItems } from "./repository";
 import { type ItemResult, type ModelResult, summarise } from "./summary";
 
-type Json = Record<string, unknown>;
-
 /** Text of an assistant message: its content, or its tool calls as JSON. */
-function textOf(message: Json | undefined): string {
+function textOf(message: JsonObject | undefined): string {
   if (!message) return "";
   if (typeof message.content === "string" && message.content !== "") return message.content;
   if (Array.isArray(message.tool_calls)) {
-    return JSON.stringify(message.tool_calls.map((c: Json) => (c as { function?: unknown }).function));
+    return JSON.stringify(message.tool_calls.map((c: JsonObject) => (c as { function?: unknown }).function));
   }
   return "";
 }
@@ -31,16 +30,16 @@ function textOf(message: Json | undefined): string {
 async function answer(
   endpoint: { env: Bindings; model: string },
   model: string,
-  example: Json,
+  example: JsonObject,
   requestId: string,
 ): Promise<ModelResult> {
-  const messages = (example.messages as Json[]).slice(0, -1);
-  const body: Json = { model: endpoint.model, messages };
+  const messages = (example.messages as JsonObject[]).slice(0, -1);
+  const body: JsonObject = { model: endpoint.model, messages };
   if (example.tools) body.tools = example.tools;
   const started = performance.now();
   const res = await postJson(endpoint.env, "/chat/completions", body, requestId);
   const latency_ms = Math.round((performance.now() - started) * 100) / 100;
-  const json = (await res.json().catch(() => ({}))) as Json & { choices?: { message?: Json }[] };
+  const json = (await res.json().catch(() => ({}))) as JsonObject & { choices?: { message?: JsonObject }[] };
   if (!res.ok) {
     const error = (json.error as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
     return { output: "", score: 0, passed: false, latency_ms, cost_usd: 0, error };
@@ -55,7 +54,7 @@ async function gradeItem(
   row: ExampleRow,
   settings: TenantSettings,
 ): Promise<ItemResult> {
-  const example = JSON.parse(row.example) as Json & { messages: Json[] };
+  const example = JSON.parse(row.example) as JsonObject & { messages: JsonObject[] };
   const reference = textOf(example.messages[example.messages.length - 1]);
   const models = JSON.parse(run.models) as string[];
   const grader = JSON.parse(run.grader) as Grader;

@@ -9,6 +9,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import type { JsonObject } from "../platform/json";
 import { createApp, errorResponses } from "../platform/openapi";
 import { enforceRateLimit } from "../ratelimit";
 import { relayResponse } from "../upstream";
@@ -16,7 +17,7 @@ import { assertBaseModel, assertOwnFile } from "./job-inputs";
 import { FILE_LIST, JOB_LIST, listPage, listQuery } from "./lists";
 import { forgetOwned, type OwnedKind, type OwnedRow, ownedObject, pageOwned } from "./owned-repository";
 import { rememberFile, rememberJob, tenantView } from "./ownership";
-import { call, fineTuningBaseUrl, getUpstream, type Json } from "./provider";
+import { call, fineTuningBaseUrl, getUpstream } from "./provider";
 import { FINISHED } from "./repository";
 import { CreateFineTuningJobSchema } from "./schemas";
 
@@ -66,11 +67,11 @@ async function send(c: Context<AppEnv>, req: Sent) {
 }
 
 /** The provider's JSON answer as the tenant sees it, and the parsed object to record. */
-async function relayJson(upstream: Response): Promise<{ res: Response; json: Json | null }> {
+async function relayJson(upstream: Response): Promise<{ res: Response; json: JsonObject | null }> {
   const text = await upstream.text();
-  let json: Json | null = null;
+  let json: JsonObject | null = null;
   try {
-    json = JSON.parse(text) as Json;
+    json = JSON.parse(text) as JsonObject;
   } catch {
     return { res: relayResponse(new Response(text, upstream)), json: null };
   }
@@ -98,8 +99,8 @@ async function jobCall(c: Context<AppEnv>, method: "GET" | "POST", suffix = ""):
 }
 
 /** A job from the tenant's list: unfinished ones are read live (the kept copy when that fails). */
-async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> {
-  const kept = row.body ? (JSON.parse(row.body) as Json) : null;
+async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<JsonObject | null> {
+  const kept = row.body ? (JSON.parse(row.body) as JsonObject) : null;
   if (kept && FINISHED.includes(String(kept.status))) return kept;
   const baseUrl = baseUrlOf(c, row);
   try {
@@ -112,8 +113,8 @@ async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> 
 }
 
 /** A file from the tenant's list; a record without a kept copy (made before copies were kept) is read once. */
-async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> {
-  if (row.body) return JSON.parse(row.body) as Json;
+async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<JsonObject | null> {
+  if (row.body) return JSON.parse(row.body) as JsonObject;
   const baseUrl = baseUrlOf(c, row);
   const file = await getUpstream(c.env, baseUrl, `/files/${encodeURIComponent(row.object_id)}`).catch(
     () => null,
@@ -167,7 +168,10 @@ passthrough.openapi(
     await limitRate(c);
     const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, FILE_LIST));
     const files = await Promise.all(rows.map((row) => keptFile(c, row)));
-    return c.json(listPage(files.filter((f): f is Json => f !== null) as { id: unknown }[], hasMore), 200);
+    return c.json(
+      listPage(files.filter((f): f is JsonObject => f !== null) as { id: unknown }[], hasMore),
+      200,
+    );
   },
 );
 passthrough.openapi(route("get", "/files/{file_id}", "Retrieve a file", FileId), async (c) => {
@@ -244,7 +248,9 @@ passthrough.openapi(
   async (c) => {
     await limitRate(c);
     const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, JOB_LIST));
-    const jobs = (await Promise.all(rows.map((row) => liveJob(c, row)))).filter((j): j is Json => j !== null);
+    const jobs = (await Promise.all(rows.map((row) => liveJob(c, row)))).filter(
+      (j): j is JsonObject => j !== null,
+    );
     return c.json(listPage(jobs.map(tenantView) as { id: unknown }[], hasMore), 200);
   },
 );

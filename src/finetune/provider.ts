@@ -6,11 +6,10 @@
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import type { JsonObject } from "../platform/json";
 import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { callUpstream, type UpstreamRequest } from "../upstream";
 import { providerKey, withProvider } from "../upstream/providers";
-
-export type Json = Record<string, unknown>;
 
 /** The base URL fine-tuning calls go to for a tenant. */
 export function fineTuningBaseUrl(env: Bindings, settings: TenantSettings): string {
@@ -53,8 +52,8 @@ export async function call(
 }
 
 /** The provider's JSON answer, or its error re-raised in OpenAI's shape (5xx become 502). */
-export async function jsonOrThrow(res: Response, what: string): Promise<Json> {
-  const body = (await res.json().catch(() => null)) as Json | null;
+export async function jsonOrThrow(res: Response, what: string): Promise<JsonObject> {
+  const body = (await res.json().catch(() => null)) as JsonObject | null;
   if (res.ok && body) return body;
   const error = (body?.error ?? {}) as { message?: string; param?: string; code?: string };
   const status = res.status >= 400 && res.status < 500 ? (res.status as 400) : 502;
@@ -74,7 +73,7 @@ export async function uploadJsonl(
   baseUrl: string,
   filename: string,
   jsonl: string,
-): Promise<Json> {
+): Promise<JsonObject> {
   const form = new FormData();
   form.append("purpose", "fine-tune");
   form.append("file", new Blob([jsonl], { type: "application/jsonl" }), filename);
@@ -88,7 +87,11 @@ export async function uploadJsonl(
   return jsonOrThrow(res, `upload ${filename}`);
 }
 
-export async function createUpstreamJob(env: Bindings, baseUrl: string, body: Json): Promise<Json> {
+export async function createUpstreamJob(
+  env: Bindings,
+  baseUrl: string,
+  body: JsonObject,
+): Promise<JsonObject> {
   const res = await call(env, baseUrl, {
     method: "POST",
     path: "/fine_tuning/jobs",
@@ -98,6 +101,6 @@ export async function createUpstreamJob(env: Bindings, baseUrl: string, body: Js
   return jsonOrThrow(res, "create the fine-tuning job");
 }
 
-export async function getUpstream(env: Bindings, baseUrl: string, path: string): Promise<Json> {
+export async function getUpstream(env: Bindings, baseUrl: string, path: string): Promise<JsonObject> {
   return jsonOrThrow(await call(env, baseUrl, { method: "GET", path }), `read ${path}`);
 }
