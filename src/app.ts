@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { admin } from "./admin";
 import { aliasAdmin } from "./aliases";
+import { cacheAdmin } from "./cache/admin";
 import { datasetHooks, datasets, storedCompletions } from "./datasets";
 import { captureAdmin } from "./datasets/dead-letter-routes";
 import { datasetEvals, evals } from "./evals";
@@ -42,6 +43,7 @@ app.route("/v1/datasets", datasetEvals);
 app.route("/v1/evals", evals);
 app.route("/v1/auth", auth);
 app.route("/admin", admin);
+app.route("/admin", cacheAdmin);
 app.route("/admin", aliasAdmin);
 app.route("/admin", captureAdmin);
 app.route("/admin", providerAdmin);

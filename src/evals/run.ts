@@ -11,9 +11,17 @@ import type { Bindings } from "../platform/env";
 import type { JsonObject } from "../platform/json";
 import { modelEndpoint } from "../providers";
 import { postJson } from "../upstream";
-import { type Grader, gradeOutput } from "./graders";
+import { gradeOutput } from "./graders";
 import { judge } from "./judge";
-import { type EvalRow, finishEval, getEval, lastItemSeq, listItems, saveItems } from "./repository";
+import {
+  type EvalRow,
+  evalColumns,
+  finishEval,
+  getEval,
+  lastItemSeq,
+  listItemResults,
+  saveItems,
+} from "./repository";
 import { type ItemResult, type ModelResult, summarise } from "./summary";
 
 /** Text of an assistant message: its content, or its tool calls as JSON. */
@@ -56,8 +64,7 @@ async function gradeItem(
 ): Promise<ItemResult> {
   const example = JSON.parse(row.example) as JsonObject & { messages: JsonObject[] };
   const reference = textOf(example.messages[example.messages.length - 1]);
-  const models = JSON.parse(run.models) as string[];
-  const grader = JSON.parse(run.grader) as Grader;
+  const { models, grader } = evalColumns(run);
   const requestId = `${run.id}:${row.seq}`;
   // Models are served where the proxy would serve them: a tenant's provider for `provider/model`.
   const endpointOf = (m: string) => modelEndpoint(env, run.tenant_id, settings, m);
@@ -109,8 +116,8 @@ export async function runStep(env: Bindings, evalId: string, batch: number): Pro
     );
     if (run.done + rows.length < run.total) return false;
   }
-  const all = (await listItems(env.DB, evalId)).map((r) => JSON.parse(r.result) as ItemResult);
-  const summary = summarise(JSON.parse(run.models) as string[], all);
+  const all = await listItemResults(env.DB, evalId);
+  const summary = summarise(evalColumns(run).models, all);
   await finishEval(env.DB, evalId, { status: "completed", summary: JSON.stringify(summary), error: null });
   return true;
 }

@@ -38,3 +38,19 @@ export async function findOwned<Row>(
     .bind(...binds)
     .first<Row>();
 }
+
+/** Deletes the row of `table` whose `keyColumn` is `key` if `owner` owns it; true when one was. */
+export async function deleteOwned(
+  db: D1Database,
+  table: OwnedTable,
+  key: { column: string; value: string },
+  owner: Owner,
+): Promise<boolean> {
+  const byUser = owner.userId ? " AND user_id = ?" : "";
+  const binds = [key.value, owner.tenantId, ...(owner.userId ? [owner.userId] : [])];
+  const res = await db
+    .prepare(`DELETE FROM ${table} WHERE ${key.column} = ? AND tenant_id = ?${byUser}`)
+    .bind(...binds)
+    .run();
+  return res.meta.changes > 0;
+}

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { resolveAlias, routeHeader } from "../aliases/route";
 import { serveWithCache } from "../cache";
@@ -6,7 +6,8 @@ import type { CacheKind } from "../cache/key";
 import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
-import { createApp, errorResponses } from "../platform/openapi";
+import { errorResponses } from "../platform/openapi";
+import { jsonBody, routeKit } from "../platform/route-kit";
 import { providersModels, tenantProviders } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
 import { withResponseOwnership } from "../responses";
@@ -31,7 +32,6 @@ import { countModelCall } from "./traffic";
 
 export { assertModelAccessible, assertModelAllowed } from "./model-access";
 
-const security = [{ bearer: [] }];
 const MODEL_NOTE =
   "`model` may name a provider the tenant registered (`provider/model`, or a bare id listed in its `models`; docs/providers.md): the call goes to that provider with its key. A model past its shutdown date answers 404 `model_not_found` naming the date; one shutting down within 60 days is answered with `Sunset` and `x-edgegate-warning` headers.";
 const relayed = {
@@ -47,10 +47,6 @@ const relayed = {
   502: errorResponses[400],
   504: errorResponses[400],
 };
-
-function jsonBody<T extends z.ZodType>(schema: T) {
-  return { required: true, content: { "application/json": { schema } } };
-}
 
 /** The end user of a request: the token's or `X-User-Id`, else the body's `safety_identifier` / `user`. */
 export function endUserOf(c: Context<AppEnv>, body: ProxiedBody): string | null {
@@ -84,17 +80,18 @@ async function forward(
   return withHeaders(res, { ...dispatch.headers, ...(route && { "x-model-route": routeHeader(route) }) });
 }
 
-export const proxy = createApp();
+const { router: proxy, route: proxyRoute } = routeKit({ tags: ["Proxy"] });
+
+export { proxy };
+
 for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "post",
     path: "/chat/completions",
-    tags: ["Proxy"],
     summary: "Create a chat completion (relayed to the provider)",
     description: MODEL_NOTE,
-    security,
     request: { body: jsonBody(ChatCompletionRequestSchema) },
     responses: relayed,
   }),
@@ -102,13 +99,11 @@ proxy.openapi(
 );
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "post",
     path: "/embeddings",
-    tags: ["Proxy"],
     summary: "Create embeddings (relayed to the provider)",
     description: MODEL_NOTE,
-    security,
     request: { body: jsonBody(EmbeddingRequestSchema) },
     responses: relayed,
   }),
@@ -116,13 +111,11 @@ proxy.openapi(
 );
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "post",
     path: "/responses",
-    tags: ["Proxy"],
     summary: "Create a model response (relayed to the provider)",
     description: MODEL_NOTE,
-    security,
     request: { body: jsonBody(ResponseRequestSchema) },
     responses: relayed,
   }),
@@ -138,15 +131,13 @@ interface ModelList {
 }
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "get",
     path: "/models",
-    tags: ["Proxy"],
     summary:
       "List models: the provider's base models, the tenant's own fine-tuned models and its providers' models",
     description:
       "The provider's list without other tenants' fine-tuned (`ft:`) models: base models plus the models the tenant's own fine-tuning jobs produced, then the models of the tenant's registered providers as `provider/model` (each provider's own list, with its `shutdown_date` when it gives one, plus the ids registered in its `models`), narrowed to the tenant's `allowed_models` when set.",
-    security,
     responses: relayed,
   }),
   async (c) => {
@@ -172,13 +163,11 @@ proxy.openapi(
 );
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "get",
     path: "/models/{model}",
-    tags: ["Proxy"],
     summary: "Retrieve a model",
     description: "Another tenant's fine-tuned model answers 404 `model_not_found`, as a missing model does.",
-    security,
     request: { params: z.object({ model: z.string().min(1) }) },
     responses: relayed,
   }),
