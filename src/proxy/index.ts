@@ -86,39 +86,33 @@ export { proxy };
 
 for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
-proxy.openapi(
+/** A model call relayed to the provider: `POST path` with the request body `schema`. */
+const modelCall = <P extends string, T extends z.ZodType>(path: P, summary: string, schema: T) =>
   proxyRoute({
     method: "post",
-    path: "/chat/completions",
-    summary: "Create a chat completion (relayed to the provider)",
+    path,
+    summary,
     description: MODEL_NOTE,
-    request: { body: jsonBody(ChatCompletionRequestSchema) },
+    request: { body: jsonBody(schema) },
     responses: relayed,
-  }),
+  });
+
+proxy.openapi(
+  modelCall(
+    "/chat/completions",
+    "Create a chat completion (relayed to the provider)",
+    ChatCompletionRequestSchema,
+  ),
   (c) => forward(c, "chat", "/chat/completions", c.req.valid("json")),
 );
 
 proxy.openapi(
-  proxyRoute({
-    method: "post",
-    path: "/embeddings",
-    summary: "Create embeddings (relayed to the provider)",
-    description: MODEL_NOTE,
-    request: { body: jsonBody(EmbeddingRequestSchema) },
-    responses: relayed,
-  }),
+  modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema),
   (c) => forward(c, "embeddings", "/embeddings", c.req.valid("json")),
 );
 
 proxy.openapi(
-  proxyRoute({
-    method: "post",
-    path: "/responses",
-    summary: "Create a model response (relayed to the provider)",
-    description: MODEL_NOTE,
-    request: { body: jsonBody(ResponseRequestSchema) },
-    responses: relayed,
-  }),
+  modelCall("/responses", "Create a model response (relayed to the provider)", ResponseRequestSchema),
   (c) => {
     const body = c.req.valid("json");
     return withResponseOwnership(c, body, () => forward(c, "responses", "/responses", body));
