@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { admin } from "./admin";
 import { aliasAdmin } from "./aliases";
+import { cacheAdmin } from "./cache/admin";
 import { datasetHooks, datasets, storedCompletions } from "./datasets";
 import { captureAdmin } from "./datasets/dead-letter-routes";
 import { datasetEvals, evals } from "./evals";
@@ -9,7 +10,7 @@ import { auth } from "./identity";
 import { authorize, documentAccess } from "./identity/route-access";
 import { bodyLimit } from "./platform/body";
 import { renderDocsPage } from "./platform/docs";
-import { GatewayError, handleError, notFound } from "./platform/errors";
+import { GatewayError, handleError, unknownRoute } from "./platform/errors";
 import { createApp } from "./platform/openapi";
 import { requestContext } from "./platform/request-context";
 import { providerAdmin } from "./providers";
@@ -18,7 +19,7 @@ import { realtime, realtimeAdmin } from "./realtime";
 import { responsesApi } from "./responses";
 import { datasetTrainingJobs, trainingJobs } from "./training";
 import { VERSION } from "./version";
-import { images } from "./vision";
+import { images, validationRuns } from "./vision";
 
 /** The gateway: middleware first, then the table of mounts. */
 export const app = createApp();
@@ -34,6 +35,7 @@ app.route("/v1", proxy);
 app.route("/v1", responsesApi);
 app.route("/v1", storedCompletions);
 app.route("/v1/datasets", datasets);
+app.route("/v1/datasets", validationRuns);
 app.route("/hooks", datasetHooks);
 app.route("/v1", fineTuningPassthrough);
 app.route("/v1/datasets", datasetJobs);
@@ -44,6 +46,7 @@ app.route("/v1/datasets", datasetEvals);
 app.route("/v1/evals", evals);
 app.route("/v1/auth", auth);
 app.route("/admin", admin);
+app.route("/admin", cacheAdmin);
 app.route("/admin", aliasAdmin);
 app.route("/admin", captureAdmin);
 app.route("/admin", providerAdmin);
@@ -123,7 +126,7 @@ app.notFound((c) => {
     const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}$`);
     if (pattern.test(path)) allowed.add(route.method);
   }
-  if (allowed.size === 0) return notFound(c);
+  if (allowed.size === 0) return unknownRoute(c);
   const allow = [...allowed].sort().join(", ");
   throw new GatewayError(405, `Method ${c.req.method} is not allowed on ${path}. Allowed: ${allow}.`, {
     code: "method_not_allowed",

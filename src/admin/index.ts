@@ -1,34 +1,25 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { cacheAdmin } from "../cache/admin";
+import { z } from "@hono/zod-openapi";
 import { assertFineTuningBaseUrl } from "../finetune/provider";
-import { adminCallerOf } from "../identity/admin-access";
+import { adminCallerOf, tenantOrNotFound } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
 import type { Tenant } from "../identity/principal";
 import * as repo from "../identity/repository";
 import { FULL_TENANT_SCOPES, type Scope, scopeList } from "../identity/scopes";
 import { mergePatch, type TenantSettings, TenantSettingsSchema } from "../identity/settings";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, jsonResponse, validationError } from "../platform/openapi";
+import { GatewayError, notFound } from "../platform/errors";
+import { created, errorResponses, jsonResponse, ok, validationError } from "../platform/openapi";
+import { jsonBody, listSchema, routeKit } from "../platform/route-kit";
 import {
   ApiKeySchema,
   CreatedApiKeySchema,
   CreateKeySchema,
   CreateTenantSchema,
-  listOf,
   PrincipalSchema,
   TenantIdParams,
   TenantKeyParams,
   TenantSchema,
   UpdateTenantSchema,
 } from "./schemas";
-
-const security = [{ adminToken: [] }];
-/** Tenant routes also accept a console key of that tenant. */
-const tenantSecurity: Record<string, string[]>[] = [{ adminToken: [] }, { consoleKey: [] }];
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 function tenantJson(t: Tenant) {
   return { object: "tenant" as const, id: t.id, name: t.name, settings: t.settings, created_at: t.createdAt };
@@ -58,13 +49,6 @@ function assertEmbeddingModelAllowed(settings: TenantSettings): void {
     `The embedding model '${model}' is not in the tenant's allowed_models (${allowed.join(", ")}): pick one of those, or leave it out for the default.`,
     { param: "settings.cache.semantic.embedding_model", code: "model_not_allowed" },
   );
-}
-
-async function mustGetTenant(db: D1Database, id: string): Promise<Tenant> {
-  const tenant = await repo.getTenant(db, id);
-  if (!tenant)
-    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-  return tenant;
 }
 
 /** Where the gateway's FINE_TUNING_API_KEY is sent: only the operator (ADMIN_TOKEN) may change it. */
@@ -98,18 +82,17 @@ function settingAt(settings: unknown, path: readonly string[]): unknown {
  * `/admin`: tenants, their settings and API keys. ADMIN_TOKEN everywhere; a console key on its own
  * tenant's routes (src/identity/admin-access.ts).
  */
-export const admin = createApp();
-admin.route("/", cacheAdmin);
+const { router: admin, route } = routeKit({ tags: ["Admin"] });
+
+export { admin };
 
 admin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/whoami",
-    tags: ["Admin"],
     summary: "Who the credential is: the admin, or a tenant's console key",
     description:
       'Accepts ADMIN_TOKEN or a console key. A key without console access gets 403 `console_access_required` (create one with `"console": true`).',
-    security: tenantSecurity,
     responses: {
       200: jsonResponse(PrincipalSchema, "The caller"),
       ...errorResponses,
@@ -134,14 +117,12 @@ admin.openapi(
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/tenants",
-    tags: ["Admin"],
     summary: "Create a tenant",
-    security,
-    request: { body: body(CreateTenantSchema) },
-    responses: { 201: jsonResponse(TenantSchema, "The tenant"), ...errorResponses },
+    request: { body: jsonBody(CreateTenantSchema) },
+    responses: created(TenantSchema, "The tenant"),
   }),
   async (c) => {
     const { name, settings } = c.req.valid("json");
@@ -152,45 +133,39 @@ admin.openapi(
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants",
-    tags: ["Admin"],
     summary: "List tenants",
-    security,
-    responses: { 200: jsonResponse(listOf(TenantSchema), "The tenants"), ...errorResponses },
+    responses: ok(listSchema(TenantSchema), "The tenants"),
   }),
   async (c) =>
     c.json({ object: "list" as const, data: (await repo.listTenants(c.env.DB)).map(tenantJson) }, 200),
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}",
-    tags: ["Admin"],
     summary: "Get a tenant",
-    security: tenantSecurity,
     request: { params: TenantIdParams },
-    responses: { 200: jsonResponse(TenantSchema, "The tenant"), ...errorResponses },
+    responses: ok(TenantSchema, "The tenant"),
   }),
-  async (c) => c.json(tenantJson(await mustGetTenant(c.env.DB, c.req.valid("param").id)), 200),
+  async (c) => c.json(tenantJson(await tenantOrNotFound(c.env.DB, c.req.valid("param").id)), 200),
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "patch",
     path: "/tenants/{id}",
-    tags: ["Admin"],
     summary: "Rename a tenant or change its settings (JSON Merge Patch)",
-    security: tenantSecurity,
-    request: { params: TenantIdParams, body: body(UpdateTenantSchema) },
-    responses: { 200: jsonResponse(TenantSchema, "The updated tenant"), ...errorResponses },
+    request: { params: TenantIdParams, body: jsonBody(UpdateTenantSchema) },
+    responses: ok(TenantSchema, "The updated tenant"),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const patch = c.req.valid("json");
-    const current = await mustGetTenant(c.env.DB, id);
+    const current = await tenantOrNotFound(c.env.DB, id);
     const merged = TenantSettingsSchema.safeParse(mergePatch(current.settings, patch.settings ?? {}));
     if (!merged.success) {
       throw validationError(
@@ -213,25 +188,22 @@ admin.openapi(
     assertEmbeddingModelAllowed(merged.data);
     await assertFineTuningBaseUrl(c.env, merged.data, current.settings);
     const updated = await repo.updateTenant(c.env.DB, id, patch.name ?? current.name, merged.data);
-    if (!updated)
-      throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
+    if (!updated) throw notFound("tenant", id, { param: "id", code: "tenant_not_found" });
     forgetCachedIdentity({ tenantId: id });
     return c.json(tenantJson(updated), 200);
   },
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/tenants/{id}/keys",
-    tags: ["Admin"],
     summary: "Create an API key (the secret is shown once)",
-    security: tenantSecurity,
-    request: { params: TenantIdParams, body: body(CreateKeySchema) },
-    responses: { 201: jsonResponse(CreatedApiKeySchema, "The key with its secret"), ...errorResponses },
+    request: { params: TenantIdParams, body: jsonBody(CreateKeySchema) },
+    responses: created(CreatedApiKeySchema, "The key with its secret"),
   }),
   async (c) => {
-    const tenant = await mustGetTenant(c.env.DB, c.req.valid("param").id);
+    const tenant = await tenantOrNotFound(c.env.DB, c.req.valid("param").id);
     const { name, console: consoleAccess, scopes } = c.req.valid("json");
     const granted = new Set<Scope>(scopes ?? FULL_TENANT_SCOPES);
     if (consoleAccess) granted.add("admin");
@@ -241,17 +213,15 @@ admin.openapi(
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/keys",
-    tags: ["Admin"],
     summary: "List a tenant's API keys (without secrets)",
-    security: tenantSecurity,
     request: { params: TenantIdParams },
-    responses: { 200: jsonResponse(listOf(ApiKeySchema), "The keys"), ...errorResponses },
+    responses: ok(listSchema(ApiKeySchema), "The keys"),
   }),
   async (c) => {
-    const tenant = await mustGetTenant(c.env.DB, c.req.valid("param").id);
+    const tenant = await tenantOrNotFound(c.env.DB, c.req.valid("param").id);
     return c.json(
       { object: "list" as const, data: (await repo.listKeys(c.env.DB, tenant.id)).map(keyJson) },
       200,
@@ -260,44 +230,34 @@ admin.openapi(
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/keys/{id}",
-    tags: ["Admin"],
     summary: "Revoke an API key, effective at once",
-    security,
     request: { params: z.object({ id: z.string().min(1) }) },
-    responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
+    responses: ok(ApiKeySchema, "The revoked key"),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const revoked = await repo.revokeKey(c.env.DB, id);
-    if (!revoked)
-      throw new GatewayError(404, `No API key with id '${id}'.`, { param: "id", code: "key_not_found" });
+    if (!revoked) throw notFound("API key", id, { param: "id", code: "key_not_found" });
     forgetCachedIdentity({ keyId: id });
     return c.json(keyJson(revoked), 200);
   },
 );
 
 admin.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/tenants/{id}/keys/{key_id}",
-    tags: ["Admin"],
     summary: "Revoke an API key of the tenant, effective at once",
-    security: tenantSecurity,
     request: { params: TenantKeyParams },
-    responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses },
+    responses: ok(ApiKeySchema, "The revoked key"),
   }),
   async (c) => {
     const { id, key_id } = c.req.valid("param");
     const revoked = await repo.revokeKey(c.env.DB, key_id, id);
-    if (!revoked) {
-      throw new GatewayError(404, `No API key with id '${key_id}' in tenant '${id}'.`, {
-        param: "key_id",
-        code: "key_not_found",
-      });
-    }
+    if (!revoked) throw notFound("API key", key_id, { param: "key_id", code: "key_not_found" });
     forgetCachedIdentity({ keyId: key_id });
     return c.json(keyJson(revoked), 200);
   },

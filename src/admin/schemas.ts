@@ -96,6 +96,3 @@ export const PrincipalSchema = z
     }),
   ])
   .openapi("Principal");
-
-export const listOf = <T extends z.ZodType>(item: T) =>
-  z.object({ object: z.literal("list"), data: z.array(item) });

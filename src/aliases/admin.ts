@@ -2,17 +2,15 @@
  * `/admin/tenants/:id/aliases`: model aliases with an optional canary, and promotion of the
  * candidate guarded by an evaluation.
  */
-
-import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { getEval } from "../evals/repository";
+import { z } from "@hono/zod-openapi";
+import { evalColumns, getOwnedEval } from "../evals/repository";
 import type { ModelSummary } from "../evals/summary";
-import { getTenant } from "../identity/repository";
+import { tenantOrNotFound } from "../identity/admin-access";
 import { lifecycleNow } from "../models/clock";
 import { deprecationHeaders, isPast, modelShutDown } from "../models/lifecycle";
-import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, ok } from "../platform/openapi";
+import { foundOr, GatewayError } from "../platform/errors";
+import { okOrConflict } from "../platform/openapi";
+import { jsonBody, listSchema, routeKit } from "../platform/route-kit";
 import { resolveModel } from "../providers";
 import { canUseModel } from "../proxy/model-access";
 import { shutdownDateOf } from "../proxy/model-target";
@@ -20,12 +18,10 @@ import * as repo from "./repository";
 import { forgetAliases } from "./route";
 import { AliasParams, AliasSchema, PromoteSchema, PutAliasSchema, TenantParams } from "./schemas";
 
-const security = [{ adminToken: [] }];
-const tags = ["Admin: aliases"];
-const okOr409 = <T extends z.ZodType>(schema: T, description: string) => ({
-  ...ok(schema, description),
-  409: errorResponses[400],
-});
+const { router: aliasAdmin, route } = routeKit({ tags: ["Admin: aliases"] });
+
+/** `/admin/tenants/{id}/aliases…`. */
+export { aliasAdmin };
 
 function aliasJson(row: repo.AliasRow) {
   const canary =
@@ -42,45 +38,27 @@ function aliasJson(row: repo.AliasRow) {
   };
 }
 
-async function mustGetAlias(c: Context<AppEnv>, tenantId: string, alias: string): Promise<repo.AliasRow> {
-  if (!(await getTenant(c.env.DB, tenantId))) {
-    throw new GatewayError(404, `No tenant with id '${tenantId}'.`, {
-      param: "id",
-      code: "tenant_not_found",
-    });
-  }
-  const row = await repo.getAlias(c.env.DB, tenantId, alias);
-  if (!row)
-    throw new GatewayError(404, `No alias '${alias}' for this tenant.`, {
-      param: "alias",
-      code: "not_found",
-    });
-  return row;
+async function mustGetAlias(db: D1Database, tenantId: string, alias: string): Promise<repo.AliasRow> {
+  await tenantOrNotFound(db, tenantId);
+  return foundOr(await repo.getAlias(db, tenantId, alias), "alias", alias, { param: "alias" });
 }
 
-export const aliasAdmin = createApp();
-
 aliasAdmin.openapi(
-  createRoute({
+  route({
     method: "put",
     path: "/tenants/{id}/aliases/{alias}",
-    tags,
-    security,
     summary: "Create or replace an alias: {model, canary?: {model, percent}}",
     description:
       "A model (or canary model) past its shutdown date is refused with 404 `model_not_found` naming the date; one shutting down within 60 days is accepted with the `Sunset` and `x-edgegate-warning` response headers (docs/providers.md).",
     request: {
       params: AliasParams,
-      body: { required: true, content: { "application/json": { schema: PutAliasSchema } } },
+      body: jsonBody(PutAliasSchema),
     },
-    responses: okOr409(AliasSchema, "The alias"),
+    responses: okOrConflict(AliasSchema, "The alias"),
   }),
   async (c) => {
     const { id, alias } = c.req.valid("param");
-    const tenant = await getTenant(c.env.DB, id);
-    if (!tenant) {
-      throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-    }
+    const tenant = await tenantOrNotFound(c.env.DB, id);
     const body = c.req.valid("json");
     // An alias to a model past its shutdown would only answer 404; one shutting down soon is announced.
     for (const [param, model] of [
@@ -127,14 +105,12 @@ aliasAdmin.openapi(
 );
 
 aliasAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/aliases",
-    tags,
-    security,
     summary: "List a tenant's aliases",
     request: { params: TenantParams },
-    responses: okOr409(z.object({ object: z.literal("list"), data: z.array(AliasSchema) }), "The aliases"),
+    responses: okOrConflict(listSchema(AliasSchema), "The aliases"),
   }),
   async (c) => {
     const rows = await repo.listAliases(c.env.DB, c.req.valid("param").id);
@@ -143,21 +119,19 @@ aliasAdmin.openapi(
 );
 
 aliasAdmin.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/tenants/{id}/aliases/{alias}",
-    tags,
-    security,
     summary: "Delete an alias",
     request: { params: AliasParams },
-    responses: okOr409(
+    responses: okOrConflict(
       z.object({ object: z.literal("model_alias.deleted"), alias: z.string(), deleted: z.boolean() }),
       "Deleted",
     ),
   }),
   async (c) => {
     const { id, alias } = c.req.valid("param");
-    await mustGetAlias(c, id, alias);
+    await mustGetAlias(c.env.DB, id, alias);
     await repo.deleteAlias(c.env.DB, id, alias);
     forgetAliases(id);
     return c.json({ object: "model_alias.deleted" as const, alias, deleted: true }, 200);
@@ -181,36 +155,32 @@ export function promotionRefusal(
 }
 
 aliasAdmin.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/tenants/{id}/aliases/{alias}/promote",
-    tags,
-    security,
     summary: "Make the evaluated candidate the alias's model, if the evaluation shows it at least as good",
     request: {
       params: AliasParams,
-      body: { required: true, content: { "application/json": { schema: PromoteSchema } } },
+      body: jsonBody(PromoteSchema),
     },
-    responses: okOr409(AliasSchema, "The promoted alias"),
+    responses: okOrConflict(AliasSchema, "The promoted alias"),
   }),
   async (c) => {
     const { id, alias } = c.req.valid("param");
     const { eval_id, threshold } = c.req.valid("json");
-    const row = await mustGetAlias(c, id, alias);
-    const run = await getEval(c.env.DB, eval_id);
-    if (run?.tenant_id !== id)
-      throw new GatewayError(404, `No evaluation '${eval_id}' for this tenant.`, {
-        param: "eval_id",
-        code: "not_found",
-      });
-    if (run.status !== "completed" || !run.summary) {
+    const row = await mustGetAlias(c.env.DB, id, alias);
+    const run = foundOr(await getOwnedEval(c.env.DB, eval_id, id), "evaluation", eval_id, {
+      param: "eval_id",
+    });
+    const summary = evalColumns(run).summary;
+    if (run.status !== "completed" || !summary) {
       throw new GatewayError(
         409,
         `Evaluation '${eval_id}' is ${run.status}; promote once it has completed.`,
         { param: "eval_id", code: "eval_not_completed" },
       );
     }
-    const [baseline, candidate] = JSON.parse(run.summary) as ModelSummary[];
+    const [baseline, candidate] = summary;
     if (!baseline || !candidate)
       throw new GatewayError(409, "The evaluation has no summary.", {
         param: "eval_id",

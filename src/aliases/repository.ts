@@ -2,6 +2,7 @@
  * D1 storage of model aliases.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+import { deleteOwned, findOwned } from "../platform/owned-repository";
 
 export interface AliasRow {
   tenant_id: string;
@@ -33,11 +34,8 @@ export async function putAlias(db: D1Database, row: AliasRow): Promise<void> {
     .run();
 }
 
-export async function getAlias(db: D1Database, tenantId: string, alias: string): Promise<AliasRow | null> {
-  return db
-    .prepare("SELECT * FROM model_aliases WHERE tenant_id = ? AND alias = ?")
-    .bind(tenantId, alias)
-    .first<AliasRow>();
+export function getAlias(db: D1Database, tenantId: string, alias: string): Promise<AliasRow | null> {
+  return findOwned<AliasRow>(db, "model_aliases", { column: "alias", value: alias }, { tenantId });
 }
 
 export async function listAliases(db: D1Database, tenantId: string): Promise<AliasRow[]> {
@@ -48,10 +46,6 @@ export async function listAliases(db: D1Database, tenantId: string): Promise<Ali
   return results;
 }
 
-export async function deleteAlias(db: D1Database, tenantId: string, alias: string): Promise<boolean> {
-  const res = await db
-    .prepare("DELETE FROM model_aliases WHERE tenant_id = ? AND alias = ?")
-    .bind(tenantId, alias)
-    .run();
-  return res.meta.changes > 0;
+export function deleteAlias(db: D1Database, tenantId: string, alias: string): Promise<boolean> {
+  return deleteOwned(db, "model_aliases", { column: "alias", value: alias }, { tenantId });
 }

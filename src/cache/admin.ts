@@ -1,15 +1,16 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { tenantOrNotFound } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
-import { bumpCacheGeneration, getTenant } from "../identity/repository";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { bumpCacheGeneration } from "../identity/repository";
+import { GatewayError, notFound } from "../platform/errors";
+import { ok } from "../platform/openapi";
+import { routeKit } from "../platform/route-kit";
 import { CacheEventListSchema, CacheEventsQuery, TrafficQuery, TrafficSchema } from "./admin-schemas";
 import { listCacheEvents, parseEventId } from "./events";
 import { readStats } from "./stats";
 import { BUCKET_SECONDS, readTraffic, TRAFFIC_MAX_BUCKETS } from "./traffic";
 
 const params = z.object({ id: z.string().min(1) });
-const security: Record<string, string[]>[] = [{ adminToken: [] }, { consoleKey: [] }];
 
 const StatsSchema = z
   .object({
@@ -52,32 +53,23 @@ const StatsSchema = z
   })
   .openapi("CacheStats");
 
-async function assertTenant(db: D1Database, id: string): Promise<void> {
-  if (!(await getTenant(db, id))) {
-    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-  }
-}
+const { router: cacheAdmin, route } = routeKit({ tags: ["Cache"] });
 
 /** `/admin/tenants/:id/stats`, `…/traffic`, `…/cache` and `…/cache/events`. */
-export const cacheAdmin = createApp();
+export { cacheAdmin };
 
 cacheAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/stats",
-    tags: ["Cache"],
     summary: "Cache and provider prefix-cache statistics of a tenant",
-    security,
     request: {
       params,
       query: z.object({
         since: z.iso.date().optional().openapi({ description: "First UTC day (YYYY-MM-DD)." }),
       }),
     },
-    responses: {
-      200: { description: "Totals", content: { "application/json": { schema: StatsSchema } } },
-      ...errorResponses,
-    },
+    responses: ok(StatsSchema, "Totals"),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -118,53 +110,33 @@ cacheAdmin.openapi(
 );
 
 cacheAdmin.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/tenants/{id}/cache",
-    tags: ["Cache"],
     summary: "Purge a tenant's cache (O(1): starts a new cache generation)",
-    security,
     request: { params },
-    responses: {
-      200: {
-        description: "Purged",
-        content: {
-          "application/json": {
-            schema: z.object({
-              object: z.literal("cache.purge"),
-              tenant_id: z.string(),
-              generation: z.number().int(),
-            }),
-          },
-        },
-      },
-      ...errorResponses,
-    },
+    responses: ok(
+      z.object({ object: z.literal("cache.purge"), tenant_id: z.string(), generation: z.number().int() }),
+      "Purged",
+    ),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const generation = await bumpCacheGeneration(c.env.DB, id);
-    if (generation === null) {
-      throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-    }
+    if (generation === null) throw notFound("tenant", id, { param: "id", code: "tenant_not_found" });
     forgetCachedIdentity({ tenantId: id });
     return c.json({ object: "cache.purge" as const, tenant_id: id, generation }, 200);
   },
 );
 
 cacheAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/traffic",
-    tags: ["Cache"],
     summary: "Requests, errors and cache counters of a tenant over time",
     description: `Minute, hour or day buckets (UTC) between \`since\` and \`until\`; at most ${TRAFFIC_MAX_BUCKETS} buckets per call. Only buckets with data are listed.`,
-    security,
     request: { params, query: TrafficQuery },
-    responses: {
-      200: { description: "The series", content: { "application/json": { schema: TrafficSchema } } },
-      ...errorResponses,
-    },
+    responses: ok(TrafficSchema, "The series"),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -184,29 +156,24 @@ cacheAdmin.openapi(
         { param: "since", code: "too_many_buckets" },
       );
     }
-    await assertTenant(c.env.DB, id);
+    await tenantOrNotFound(c.env.DB, id);
     const data = await readTraffic(c.env.DB, id, bucket, since, until);
     return c.json({ object: "list" as const, bucket, since, until, data }, 200);
   },
 );
 
 cacheAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/cache/events",
-    tags: ["Cache"],
     summary: "Recent answers of the prompt cache (hits, misses, …), newest first",
-    security,
     request: { params, query: CacheEventsQuery },
-    responses: {
-      200: { description: "A page", content: { "application/json": { schema: CacheEventListSchema } } },
-      ...errorResponses,
-    },
+    responses: ok(CacheEventListSchema, "A page"),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const { limit, before } = c.req.valid("query");
-    await assertTenant(c.env.DB, id);
+    await tenantOrNotFound(c.env.DB, id);
     const page = await listCacheEvents(c.env.DB, id, limit, before ? parseEventId(before) : null);
     return c.json({ object: "list" as const, has_more: page.hasMore, data: page.data }, 200);
   },

@@ -1,10 +1,11 @@
 import { sha256Hex } from "../identity/crypto";
+import type { JsonValue } from "../platform/json";
 
 /** The endpoints whose answers the cache keeps. */
 export type CacheKind = "chat" | "embeddings" | "responses";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+/** A request body as the key reads it: an object of JSON values. */
+type JsonFields = { [key: string]: JsonValue };
 
 /**
  * Fields that never change the output: transport framing, storage, routing and billing hints.
@@ -31,7 +32,7 @@ const NOT_OUTPUT: Record<CacheKind, readonly string[]> = {
 };
 
 /** Explicit values equal to the provider's defaults are dropped so `temperature: 1` keys like no temperature. */
-const DEFAULTS: Record<CacheKind, Record<string, Json>> = {
+const DEFAULTS: Record<CacheKind, Record<string, JsonValue>> = {
   chat: {
     temperature: 1,
     top_p: 1,
@@ -52,15 +53,15 @@ const DEFAULTS: Record<CacheKind, Record<string, Json>> = {
   },
 };
 
-function isObject(v: Json | undefined): v is JsonObject {
+function isObject(v: JsonValue | undefined): v is JsonFields {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Sorted keys, `null`/absent dropped, recursively: the order-free form of a JSON value. */
-function sortDeep(value: Json): Json {
+function sortDeep(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(sortDeep);
   if (!isObject(value)) return value;
-  const out: JsonObject = {};
+  const out: JsonFields = {};
   for (const key of Object.keys(value).sort()) {
     const v = value[key];
     if (v === undefined || v === null) continue;
@@ -70,7 +71,7 @@ function sortDeep(value: Json): Json {
 }
 
 /** A message whose content is one text part says the same as one whose content is that string. */
-function normaliseMessage(message: Json): Json {
+function normaliseMessage(message: JsonValue): JsonValue {
   if (!isObject(message)) return message;
   const content = message.content;
   if (Array.isArray(content) && content.length === 1) {
@@ -82,8 +83,8 @@ function normaliseMessage(message: Json): Json {
   return message;
 }
 
-function normaliseChat(body: JsonObject): JsonObject {
-  const out: JsonObject = { ...body };
+function normaliseChat(body: JsonFields): JsonFields {
+  const out: JsonFields = { ...body };
   if (Array.isArray(out.messages)) out.messages = out.messages.map(normaliseMessage);
   if (typeof out.stop === "string") out.stop = [out.stop];
   if (Array.isArray(out.stop) && out.stop.length === 0) delete out.stop;
@@ -100,8 +101,8 @@ function normaliseChat(body: JsonObject): JsonObject {
  * The canonical form of a request for the exact cache: output-affecting fields only, defaults
  * removed, keys sorted. Documented in docs/caching.md ("How the cache key is made").
  */
-export function canonicalRequest(kind: CacheKind, body: Record<string, unknown>): JsonObject {
-  let out: JsonObject = { ...(body as JsonObject) };
+export function canonicalRequest(kind: CacheKind, body: Record<string, unknown>): JsonFields {
+  let out: JsonFields = { ...(body as JsonFields) };
   for (const field of NOT_OUTPUT[kind]) delete out[field];
   for (const [field, fallback] of Object.entries(DEFAULTS[kind])) {
     const v = out[field];
@@ -109,7 +110,7 @@ export function canonicalRequest(kind: CacheKind, body: Record<string, unknown>)
       delete out[field];
   }
   if (kind === "chat") out = normaliseChat(out);
-  return sortDeep(out) as JsonObject;
+  return sortDeep(out) as JsonFields;
 }
 
 /** Who may share an entry: always one tenant (at one purge generation), and one end user unless shared. */
@@ -121,7 +122,7 @@ export interface CacheScope {
 }
 
 /** SHA-256 over the scope and the canonical request. */
-export async function exactKey(kind: CacheKind, scope: CacheScope, canonical: JsonObject): Promise<string> {
+export async function exactKey(kind: CacheKind, scope: CacheScope, canonical: JsonFields): Promise<string> {
   const scopePart = JSON.stringify([scope.tenantId, scope.generation, scope.userId]);
   return sha256Hex(`${kind}\n${scopePart}\n${JSON.stringify(canonical)}`);
 }

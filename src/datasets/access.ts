@@ -1,22 +1,18 @@
 /** Shared pieces of the dataset routes: lookup, JSON shape and reading examples from a request body. */
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
+import { foundOr, GatewayError } from "../platform/errors";
 import { validationError } from "../platform/openapi";
 import type { ExampleError } from "./examples";
 import { parseJsonl } from "./examples";
 import type { Candidate } from "./ingest";
-import { countExamples, type DatasetCounts, type DatasetRow, getDataset } from "./repository";
+import { countExamples, type DatasetCounts, type DatasetRow, getOwnedDataset } from "./repository";
 import { AddExamplesJsonSchema } from "./schemas";
 
+/** A dataset of the caller's tenant, or 404. */
 export async function mustGetDataset(c: Context<AppEnv>, id: string): Promise<DatasetRow> {
-  const row = await getDataset(c.env.DB, id, c.get("principal").tenant.id);
-  if (!row)
-    throw new GatewayError(404, `No dataset found with id '${id}'.`, {
-      param: "dataset_id",
-      code: "not_found",
-    });
-  return row;
+  const row = await getOwnedDataset(c.env.DB, id, c.get("principal").tenant.id);
+  return foundOr(row, "dataset", id, { param: "dataset_id" });
 }
 
 export function datasetJson(row: DatasetRow, counts: DatasetCounts) {

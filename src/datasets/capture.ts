@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import type { AnsweredCall } from "../cache";
 import { newId } from "../identity/crypto";
 import type { AppEnv, Bindings } from "../platform/env";
+import type { JsonObject } from "../platform/json";
 import { log } from "../platform/log";
 import { dehydrateRequest } from "../vision/captured";
 import { type CaptureRecord, insertCompletions } from "./completions-repository";
@@ -21,10 +22,8 @@ const RETRY_DELAYS_MS = [25, 100];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Json = Record<string, unknown>;
-
 function numberAt(obj: unknown, key: string): number | null {
-  const v = obj && typeof obj === "object" ? (obj as Json)[key] : undefined;
+  const v = obj && typeof obj === "object" ? (obj as JsonObject)[key] : undefined;
   return typeof v === "number" ? v : null;
 }
 
@@ -101,7 +100,7 @@ export async function persistCapture(
 export function captureHook(
   c: Context<AppEnv>,
   kind: string,
-  body: Json,
+  body: JsonObject,
 ): ((answered: AnsweredCall) => Promise<void>) | undefined {
   if (kind !== "chat" && kind !== "responses") return undefined;
   parseMetadata(body.metadata);

@@ -3,7 +3,9 @@
  * reads behind the stored-completions API, feedback and dataset import.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+
 import type { Owner } from "../identity/principal";
+import { deleteOwned, findOwned } from "../platform/owned-repository";
 import type { Metadata } from "./metadata";
 
 /** One captured call, as written (also the unit the durable buffer keeps). */
@@ -140,13 +142,8 @@ export async function listCompletions(
 }
 
 /** One completion of the owner: the tenant's, or for an end user only one captured for that user. */
-export async function getCompletion(db: D1Database, owner: Owner, id: string): Promise<CompletionRow | null> {
-  return db
-    .prepare(
-      "SELECT * FROM stored_completions WHERE tenant_id = ?1 AND id = ?2 AND (?3 IS NULL OR user_id = ?3)",
-    )
-    .bind(owner.tenantId, id, owner.userId)
-    .first<CompletionRow>();
+export function getCompletion(db: D1Database, owner: Owner, id: string): Promise<CompletionRow | null> {
+  return findOwned<CompletionRow>(db, "stored_completions", { column: "id", value: id }, owner);
 }
 
 export async function updateMetadata(
@@ -162,12 +159,8 @@ export async function updateMetadata(
   return res.meta.changes > 0;
 }
 
-export async function deleteCompletion(db: D1Database, tenantId: string, id: string): Promise<boolean> {
-  const res = await db
-    .prepare("DELETE FROM stored_completions WHERE tenant_id = ? AND id = ?")
-    .bind(tenantId, id)
-    .run();
-  return res.meta.changes > 0;
+export function deleteCompletion(db: D1Database, tenantId: string, id: string): Promise<boolean> {
+  return deleteOwned(db, "stored_completions", { column: "id", value: id }, { tenantId });
 }
 
 export interface Feedback {

@@ -3,13 +3,13 @@
  * @see https://platform.openai.com/docs/api-reference/chat/list
  * @see docs/openai-reference.md D.1
  */
-import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { listPage } from "../platform/list-page";
-import { createApp, ok } from "../platform/openapi";
+import { foundOr } from "../platform/errors";
+import { type JsonObject, parseColumn } from "../platform/json";
+import { ok } from "../platform/openapi";
+import { jsonBody, pageOf, pageSchema, routeKit } from "../platform/route-kit";
 import { hydrateRequest } from "../vision/captured";
 import { storedMessage } from "./completions-messages";
 import * as repo from "./completions-repository";
@@ -20,19 +20,16 @@ import {
   FeedbackSchema,
   ListCompletionsQuery,
   ListMessagesQuery,
-  listEnvelope,
   StoredCompletionSchema,
   StoredMessageSchema,
   UpdateCompletionSchema,
 } from "./completions-schemas";
 import { metadataQuery } from "./metadata";
 
-const security = [{ bearer: [] }];
-const tags = ["Stored completions"];
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
+const { router: storedCompletions, route } = routeKit({ tags: ["Stored completions"] });
+
+/** `/v1/chat/completions…` of stored completions (beside the proxy's `POST /v1/chat/completions`). */
+export { storedCompletions };
 
 /** What Edgegate adds to a stored completion (SDKs ignore the extra key). */
 function edgegateFields(row: repo.CompletionRow) {
@@ -41,51 +38,37 @@ function edgegateFields(row: repo.CompletionRow) {
       ? null
       : {
           score: row.feedback_score,
-          correction: row.feedback_correction ? (JSON.parse(row.feedback_correction) as object) : null,
+          correction: parseColumn<JsonObject>(row.feedback_correction),
         };
   return { cache_status: row.cache_status, latency_ms: row.latency_ms, user: row.user_id, feedback };
 }
 
 /** The stored object: the captured answer with its (current) metadata. */
 export function storedCompletionJson(row: repo.CompletionRow) {
-  const answer = JSON.parse(row.answer) as Record<string, unknown>;
+  const answer = parseColumn<JsonObject>(row.answer);
   return {
     ...answer,
     id: row.id,
     object: "chat.completion" as const,
     model: row.model,
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    metadata: parseColumn<Record<string, string>>(row.metadata),
     edgegate: edgegateFields(row),
   };
 }
 
 async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionRow> {
   const row = await repo.getCompletion(c.env.DB, ownerOf(c.get("principal")), id);
-  if (row?.kind !== "chat") {
-    throw new GatewayError(404, `No stored chat completion found with id '${id}'.`, {
-      param: "completion_id",
-      code: "not_found",
-    });
-  }
-  return row;
+  return foundOr(row?.kind === "chat" ? row : null, "stored chat completion", id, { param: "completion_id" });
 }
-
-function page<T extends { id: string }>(items: T[], limit: number) {
-  return listPage(items.slice(0, limit), items.length > limit);
-}
-
-export const storedCompletions = createApp();
 
 storedCompletions.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/chat/completions",
-    tags,
-    security,
     summary: "List stored chat completions (filters: model, metadata[k]=v; cursor after, limit, order)",
     request: { query: ListCompletionsQuery },
     responses: ok(
-      listEnvelope(StoredCompletionSchema, "StoredCompletionList"),
+      pageSchema(StoredCompletionSchema).openapi("StoredCompletionList"),
       "A page of stored completions",
     ),
   }),
@@ -96,16 +79,14 @@ storedCompletions.openapi(
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
     if (q.after) pageReq.after = q.after;
     const rows = await repo.listCompletions(c.env.DB, ownerOf(c.get("principal")), filter, pageReq);
-    return c.json(page(rows.map(storedCompletionJson), q.limit), 200);
+    return c.json(pageOf(rows.slice(0, q.limit).map(storedCompletionJson), rows.length > q.limit), 200);
   },
 );
 
 storedCompletions.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/chat/completions/{completion_id}",
-    tags,
-    security,
     summary: "Retrieve a stored chat completion",
     request: { params: CompletionIdParams },
     responses: ok(StoredCompletionSchema, "The stored completion"),
@@ -114,11 +95,9 @@ storedCompletions.openapi(
 );
 
 storedCompletions.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/chat/completions/{completion_id}",
-    tags,
-    security,
     summary: "Update a stored chat completion's metadata (the only field that can change)",
     request: { params: CompletionIdParams, body: jsonBody(UpdateCompletionSchema) },
     responses: ok(StoredCompletionSchema, "The updated completion"),
@@ -133,11 +112,9 @@ storedCompletions.openapi(
 );
 
 storedCompletions.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/chat/completions/{completion_id}",
-    tags,
-    security,
     summary: "Delete a stored chat completion",
     request: { params: CompletionIdParams },
     responses: ok(DeletedCompletionSchema, "Deleted"),
@@ -151,14 +128,15 @@ storedCompletions.openapi(
 );
 
 storedCompletions.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/chat/completions/{completion_id}/messages",
-    tags,
-    security,
     summary: "List the request messages of a stored chat completion",
     request: { params: CompletionIdParams, query: ListMessagesQuery },
-    responses: ok(listEnvelope(StoredMessageSchema, "StoredCompletionMessageList"), "A page of messages"),
+    responses: ok(
+      pageSchema(StoredMessageSchema).openapi("StoredCompletionMessageList"),
+      "A page of messages",
+    ),
   }),
   async (c) => {
     const { completion_id } = c.req.valid("param");
@@ -166,23 +144,21 @@ storedCompletions.openapi(
     const row = await mustGet(c, completion_id);
     const images = { kv: c.env.CACHE, tenant: c.get("principal").tenant.id };
     const stored = await hydrateRequest(images, row.request);
-    const request = JSON.parse(stored) as { messages?: Record<string, unknown>[] };
+    const request = parseColumn<{ messages?: JsonObject[] }>(stored);
     let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${completion_id}-${i}`));
     if (q.order === "desc") messages.reverse();
     if (q.after) {
       const at = messages.findIndex((m) => m.id === q.after);
       messages = at < 0 ? [] : messages.slice(at + 1);
     }
-    return c.json(page(messages.slice(0, q.limit + 1), q.limit), 200);
+    return c.json(pageOf(messages.slice(0, q.limit), messages.length > q.limit), 200);
   },
 );
 
 storedCompletions.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/chat/completions/{completion_id}/feedback",
-    tags,
-    security,
     summary: "Record the app's feedback on a stored completion: a score and, optionally, the right answer",
     request: { params: CompletionIdParams, body: jsonBody(FeedbackRequestSchema) },
     responses: ok(FeedbackSchema, "The recorded feedback"),

@@ -38,18 +38,6 @@ export const StoredCompletionSchema = z
   })
   .openapi("StoredCompletion", { description: "The captured chat.completion with its metadata." });
 
-export function listEnvelope<T extends z.ZodType>(item: T, name: string) {
-  return z
-    .object({
-      object: z.literal("list"),
-      data: z.array(item),
-      first_id: z.string().openapi({ description: "The first item's id; empty when `data` is." }),
-      last_id: z.string().openapi({ description: "The last item's id; empty when `data` is." }),
-      has_more: z.boolean(),
-    })
-    .openapi(name);
-}
-
 export const StoredMessageSchema = z
   .looseObject({
     id: z.string(),

@@ -3,12 +3,11 @@
  * (too big for a row, or refused by every attempt of the capture buffer), kept compressed instead of
  * lost. Listed with their total, and retried one by one once the cause is fixed.
  */
-import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { getTenant } from "../identity/repository";
-import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, ok } from "../platform/openapi";
+import { z } from "@hono/zod-openapi";
+import { tenantOrNotFound } from "../identity/admin-access";
+import { foundOr, GatewayError } from "../platform/errors";
+import { errorResponses, ok } from "../platform/openapi";
+import { routeKit } from "../platform/route-kit";
 import { insertCompletions } from "./completions-repository";
 import {
   type DeadLetterRow,
@@ -19,8 +18,10 @@ import {
   noteRetryFailed,
 } from "./dead-letters";
 
-const security = [{ adminToken: [] }];
-const tags = ["Admin: captures"];
+const { router: captureAdmin, route } = routeKit({ tags: ["Admin: captures"] });
+
+/** `/admin/tenants/{id}/captures/dead_letter…`. */
+export { captureAdmin };
 
 const TenantParams = z.object({ id: z.string().min(1).max(200) });
 const DeadLetterParams = TenantParams.extend({ dead_letter_id: z.string().min(1).max(200) });
@@ -78,20 +79,10 @@ function deadLetterJson(row: DeadLetterRow, retryable: boolean) {
   };
 }
 
-async function assertTenant(c: Context<AppEnv>, id: string): Promise<void> {
-  if (!(await getTenant(c.env.DB, id))) {
-    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-  }
-}
-
-export const captureAdmin = createApp();
-
 captureAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/captures/dead_letter",
-    tags,
-    security,
     summary: "List captures the database would not take (oldest first), with their total",
     request: { params: TenantParams, query: ListQuery },
     responses: ok(DeadLetterListSchema, "A page of dead letters"),
@@ -99,7 +90,7 @@ captureAdmin.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const { limit, after } = c.req.valid("query");
-    await assertTenant(c, id);
+    await tenantOrNotFound(c.env.DB, id);
     const page = await listDeadLetters(c.env.DB, id, limit, after ?? null);
     return c.json(
       {
@@ -114,11 +105,9 @@ captureAdmin.openapi(
 );
 
 captureAdmin.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/tenants/{id}/captures/dead_letter/{dead_letter_id}/retry",
-    tags,
-    security,
     summary: "Write a dead letter to the stored completions again; it leaves the list when that succeeds",
     description:
       "409 `capture_retry_failed` when the database refuses it again (the error is recorded on the dead letter), or `capture_not_kept` when only its summary could be kept.",
@@ -127,14 +116,10 @@ captureAdmin.openapi(
   }),
   async (c) => {
     const { id, dead_letter_id: deadLetterId } = c.req.valid("param");
-    await assertTenant(c, id);
-    const row = await getDeadLetter(c.env.DB, id, deadLetterId);
-    if (!row) {
-      throw new GatewayError(404, `No dead letter with id '${deadLetterId}' for this tenant.`, {
-        param: "dead_letter_id",
-        code: "not_found",
-      });
-    }
+    await tenantOrNotFound(c.env.DB, id);
+    const row = foundOr(await getDeadLetter(c.env.DB, id, deadLetterId), "dead letter", deadLetterId, {
+      param: "dead_letter_id",
+    });
     const record = await deadLetterRecord(row);
     if (!record) {
       throw new GatewayError(

@@ -6,6 +6,7 @@
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 import { newId } from "../identity/crypto";
+import { findOwned } from "../platform/owned-repository";
 import type { CaptureRecord } from "./completions-repository";
 
 /** Attempts the capture buffer makes before a record moves here. */
@@ -107,15 +108,8 @@ export async function listDeadLetters(
   return { rows: rows.slice(0, limit), hasMore: rows.length > limit, total };
 }
 
-export async function getDeadLetter(
-  db: D1Database,
-  tenantId: string,
-  id: string,
-): Promise<DeadLetterRow | null> {
-  return db
-    .prepare("SELECT * FROM capture_dead_letters WHERE tenant_id = ? AND id = ?")
-    .bind(tenantId, id)
-    .first<DeadLetterRow>();
+export function getDeadLetter(db: D1Database, tenantId: string, id: string): Promise<DeadLetterRow | null> {
+  return findOwned<DeadLetterRow>(db, "capture_dead_letters", { column: "id", value: id }, { tenantId });
 }
 
 /** The kept record, or null when only its summary could be kept. */

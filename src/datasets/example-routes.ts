@@ -1,9 +1,11 @@
 /** `/v1/datasets/:id/…`: adding, validating, importing, listing and exporting examples. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, ok } from "../platform/openapi";
+import { type JsonObject, parseColumn } from "../platform/json";
+import { errorResponses, ok } from "../platform/openapi";
+import { jsonBody, pageOf } from "../platform/route-kit";
 import {
   invalidVisionDatasetResponse,
   ValidationRunSchema,
@@ -17,7 +19,7 @@ import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
-import { security, tags } from "./routes";
+import { datasets, route } from "./router";
 import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
@@ -32,8 +34,7 @@ import {
   ValidationReportSchema,
 } from "./schemas";
 
-export const exampleRoutes = createApp();
-exampleRoutes.openAPIRegistry.register("AddExamplesRequest", AddExamplesJsonSchema);
+datasets.openAPIRegistry.register("AddExamplesRequest", AddExamplesJsonSchema);
 
 /** Read by hand (JSON or JSONL), so no validator consumes the body. */
 const examplesBody = {
@@ -60,12 +61,10 @@ async function addExamples(c: Context<AppEnv>, datasetId: string) {
   };
 }
 
-exampleRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "post",
     path: "/{dataset_id}/examples",
-    tags,
-    security,
     summary: "Add examples (JSON {examples:[…]} or JSONL); all are validated first, duplicates are skipped",
     request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
     responses: ok(AddedExamplesSchema, "How many were added"),
@@ -73,12 +72,10 @@ exampleRoutes.openapi(
   async (c) => c.json(await addExamples(c, c.req.valid("param").dataset_id), 200),
 );
 
-exampleRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "post",
     path: "/{dataset_id}/validate",
-    tags,
-    security,
     summary:
       "Validate examples against the fine-tuning line format without storing them (vision datasets: also the stored examples, with stored=true)",
     request: {
@@ -124,17 +121,15 @@ exampleRoutes.openapi(
   },
 );
 
-exampleRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "post",
     path: "/{dataset_id}/import",
-    tags,
-    security,
     summary:
       "Import captured chat completions by filter (a feedback correction replaces the captured answer), or finished Realtime sessions",
     request: {
       params: DatasetIdParams,
-      body: { required: true, content: { "application/json": { schema: ImportRequestSchema } } },
+      body: jsonBody(ImportRequestSchema),
     },
     responses: ok(ImportReportSchema, "What was imported"),
   }),
@@ -155,12 +150,10 @@ exampleRoutes.openapi(
   },
 );
 
-exampleRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "get",
     path: "/{dataset_id}/examples",
-    tags,
-    security,
     summary: "List a dataset's examples in insertion order",
     request: { params: DatasetIdParams, query: ListExamplesQuery },
     responses: ok(
@@ -182,19 +175,16 @@ exampleRoutes.openapi(
       source: r.source,
       source_id: r.source_id,
       created_at: r.created_at,
-      example: JSON.parse(r.example) as Record<string, unknown>,
+      example: parseColumn<JsonObject>(r.example),
     }));
-    const page = { first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
-    return c.json({ object: "list" as const, data, ...page, has_more: rows.length > limit }, 200);
+    return c.json(pageOf(data, rows.length > limit), 200);
   },
 );
 
-exampleRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "get",
     path: "/{dataset_id}/export",
-    tags,
-    security,
     summary: "Stream the dataset as fine-tuning JSONL (chat, or DPO pairs from corrections)",
     request: { params: DatasetIdParams, query: ExportQuery },
     responses: {

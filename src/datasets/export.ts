@@ -4,6 +4,8 @@
  * (preferred) with the captured answer (non-preferred).
  * @see docs/openai-reference.md D.4
  */
+
+import type { JsonObject } from "../platform/json";
 import { type ExampleRow, pageExamples } from "./repository";
 import type { Split } from "./split";
 
@@ -12,14 +14,12 @@ export const EXPORT_PAGE_ROWS = 500;
 
 export type ExportFormat = "chat" | "dpo";
 
-type Json = Record<string, unknown>;
-
 /** The DPO line for an example with a rejected answer, else null. */
 export function dpoLine(row: ExampleRow): string | null {
   if (!row.rejected) return null;
-  const example = JSON.parse(row.example) as Json & { messages: Json[] };
+  const example = JSON.parse(row.example) as JsonObject & { messages: JsonObject[] };
   const preferred = example.messages[example.messages.length - 1];
-  const input: Json = { messages: example.messages.slice(0, -1) };
+  const input: JsonObject = { messages: example.messages.slice(0, -1) };
   if (example.tools !== undefined) input.tools = example.tools;
   if (example.parallel_tool_calls !== undefined) input.parallel_tool_calls = example.parallel_tool_calls;
   const line = { input, preferred_output: [preferred], non_preferred_output: [JSON.parse(row.rejected)] };

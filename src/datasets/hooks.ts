@@ -3,9 +3,11 @@
  * against the dataset's `webhook_secret`. Each `webhook-id` is processed once: a retry gets 200
  * without a duplicate.
  */
-import { createRoute, z } from "@hono/zod-openapi";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { z } from "@hono/zod-openapi";
+import { foundOr, GatewayError } from "../platform/errors";
+import { asArray, asObject } from "../platform/json";
+import { ok } from "../platform/openapi";
+import { jsonBody, routeKit } from "../platform/route-kit";
 import { verifyWebhook } from "../platform/standard-webhooks";
 import { exampleError } from "./access";
 import { type Candidate, checkCandidates, ingest } from "./ingest";
@@ -22,45 +24,35 @@ const ReceiptSchema = z
   })
   .openapi("DatasetWebhookReceipt");
 
-type Json = Record<string, unknown>;
-
 /** One example, `{examples:[…]}`, or either inside a webhook envelope's `data`. */
 function candidatesOf(payload: unknown): Candidate[] {
-  const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-  const body = isObj(payload) && isObj(payload.data) ? payload.data : payload;
-  const list = isObj(body) && Array.isArray(body.examples) ? body.examples : [body];
+  const body = asObject(asObject(payload)?.data) ?? payload;
+  const list = asArray(asObject(body)?.examples) ?? [body];
   return list.map((value, i) => ({ line: i + 1, value, source: "webhook" as const }));
 }
 
-export const datasetHooks = createApp();
+const { router: datasetHooks, route } = routeKit({ tags: ["Datasets"] });
+
+/** `/hooks/datasets/{dataset_id}`. */
+export { datasetHooks };
 
 datasetHooks.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/datasets/{dataset_id}",
-    tags: ["Datasets"],
     summary:
       "Push one example or {examples:[…]}, signed with Standard Webhooks (webhook-id, -timestamp, -signature)",
     request: {
       params: DatasetIdParams,
-      body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
+      body: jsonBody({ type: "object" as const }),
     },
-    responses: {
-      200: {
-        description: "Processed (or already processed)",
-        content: { "application/json": { schema: ReceiptSchema } },
-      },
-      ...errorResponses,
-    },
+    responses: ok(ReceiptSchema, "Processed (or already processed)"),
   }),
   async (c) => {
     const { dataset_id } = c.req.valid("param");
-    const dataset = await repo.getDataset(c.env.DB, dataset_id);
-    if (!dataset)
-      throw new GatewayError(404, `No dataset found with id '${dataset_id}'.`, {
-        param: "dataset_id",
-        code: "not_found",
-      });
+    const dataset = foundOr(await repo.getDataset(c.env.DB, dataset_id), "dataset", dataset_id, {
+      param: "dataset_id",
+    });
     const raw = await c.req.text();
     const webhookId = await verifyWebhook(dataset.webhook_secret, c.req.raw.headers, raw);
     const receipt = { object: "dataset.webhook_receipt" as const, webhook_id: webhookId };

@@ -4,6 +4,7 @@
  */
 
 import { previewOf } from "../cache/events";
+import type { JsonObject } from "../platform/json";
 import { sessionToChatExample } from "../realtime/records/chat-example";
 import { getSessionDetail } from "../realtime/records/sessions-repository";
 import type { CompletionFilter, CompletionRow } from "./completions-repository";
@@ -85,24 +86,24 @@ function finish(report: ImportReport, options: ImportOptions, dry: DryRun): Impo
   return options.dryRun ? { ...report, dry_run: true, sample: dry.sample } : report;
 }
 
-type Json = Record<string, unknown>;
-
 /** The assistant message of an answer, reduced to what a training line holds. */
-function assistantOf(message: Json): Json {
-  const out: Json = { role: "assistant", content: message.content ?? null };
+function assistantOf(message: JsonObject): JsonObject {
+  const out: JsonObject = { role: "assistant", content: message.content ?? null };
   if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = message.tool_calls;
   return out;
 }
 
 /** A training candidate from one captured completion, or null when it has no usable answer. */
 export function candidateOf(row: CompletionRow, line: number): Candidate | null {
-  const request = JSON.parse(row.request) as Json;
-  const answer = JSON.parse(row.answer) as { choices?: { message?: Json }[] };
+  const request = JSON.parse(row.request) as JsonObject;
+  const answer = JSON.parse(row.answer) as { choices?: { message?: JsonObject }[] };
   const message = answer.choices?.[0]?.message;
   if (!message || !Array.isArray(request.messages)) return null;
   const captured = assistantOf(message);
-  const correction = row.feedback_correction ? (JSON.parse(row.feedback_correction) as Json) : null;
-  const example: Json = { messages: [...request.messages, correction ? assistantOf(correction) : captured] };
+  const correction = row.feedback_correction ? (JSON.parse(row.feedback_correction) as JsonObject) : null;
+  const example: JsonObject = {
+    messages: [...request.messages, correction ? assistantOf(correction) : captured],
+  };
   if (Array.isArray(request.tools)) example.tools = request.tools;
   if (typeof request.parallel_tool_calls === "boolean")
     example.parallel_tool_calls = request.parallel_tool_calls;
@@ -151,7 +152,7 @@ export async function importCompletions(
     const result = await addOrCount(db, dataset, valid, options, dry, (candidate) => {
       const row = byId.get(candidate.sourceId ?? "");
       if (!row) return null;
-      const request = JSON.parse(row.request) as Json;
+      const request = JSON.parse(row.request) as JsonObject;
       return {
         completion_id: row.id,
         model: row.model,
@@ -193,7 +194,7 @@ export async function importRealtimeSessions(
         completion_id: id,
         model: detail.session.model,
         created: detail.session.started_at,
-        preview: previewOf(candidate.value as Json),
+        preview: previewOf(candidate.value as JsonObject),
       });
     }
     const error = candidate

@@ -2,6 +2,8 @@
  * D1 storage of datasets, their examples and processed webhook deliveries.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+
+import { findOwned } from "../platform/owned-repository";
 import type { VisionProfileName } from "../vision/profiles";
 import type { DatasetKind } from "./examples";
 import type { Split } from "./split";
@@ -56,10 +58,14 @@ export async function insertDataset(db: D1Database, d: DatasetRow): Promise<void
     .run();
 }
 
-/** A dataset by id; with a tenant, only that tenant's. */
-export async function getDataset(db: D1Database, id: string, tenantId?: string): Promise<DatasetRow | null> {
-  const row = await db.prepare("SELECT * FROM datasets WHERE id = ?").bind(id).first<DatasetRow>();
-  return row && (tenantId === undefined || row.tenant_id === tenantId) ? row : null;
+/** A dataset by id, whoever owns it (the webhook, whose signature names the dataset). */
+export async function getDataset(db: D1Database, id: string): Promise<DatasetRow | null> {
+  return db.prepare("SELECT * FROM datasets WHERE id = ?").bind(id).first<DatasetRow>();
+}
+
+/** A dataset of this tenant, or null. */
+export function getOwnedDataset(db: D1Database, id: string, tenantId: string): Promise<DatasetRow | null> {
+  return findOwned<DatasetRow>(db, "datasets", { column: "id", value: id }, { tenantId });
 }
 
 export async function listDatasets(

@@ -2,13 +2,14 @@
  * `/v1/datasets`: curated fine-tuning datasets built from captured traffic, uploads and webhooks.
  * @see docs/openai-reference.md D.4 (line format)
  */
-import { createRoute } from "@hono/zod-openapi";
 import { newId } from "../identity/crypto";
 import { GatewayError } from "../platform/errors";
-import { createApp, ok } from "../platform/openapi";
+import { ok } from "../platform/openapi";
+import { jsonBody, pageOf } from "../platform/route-kit";
 import { newWebhookSecret } from "../platform/standard-webhooks";
 import { datasetJson, datasetWithCounts, mustGetDataset } from "./access";
 import * as repo from "./repository";
+import { datasets, route } from "./router";
 import {
   CreateDatasetSchema,
   DatasetIdParams,
@@ -18,19 +19,12 @@ import {
   PageQuery,
 } from "./schemas";
 
-export const security = [{ bearer: [] }];
-export const tags = ["Datasets"];
-
-export const datasetRoutes = createApp();
-
-datasetRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "post",
     path: "/",
-    tags,
-    security,
     summary: "Create a dataset (the response carries its webhook_secret, shown only once)",
-    request: { body: { required: true, content: { "application/json": { schema: CreateDatasetSchema } } } },
+    request: { body: jsonBody(CreateDatasetSchema) },
     responses: ok(DatasetSchema, "The new dataset"),
   }),
   async (c) => {
@@ -63,12 +57,10 @@ datasetRoutes.openapi(
   },
 );
 
-datasetRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "get",
     path: "/",
-    tags,
-    security,
     summary: "List datasets, newest first",
     request: { query: PageQuery },
     responses: ok(DatasetListSchema, "A page of datasets"),
@@ -77,17 +69,14 @@ datasetRoutes.openapi(
     const { after, limit } = c.req.valid("query");
     const rows = await repo.listDatasets(c.env.DB, c.get("principal").tenant.id, limit, after);
     const data = await Promise.all(rows.slice(0, limit).map((r) => datasetWithCounts(c.env.DB, r)));
-    const page = { first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
-    return c.json({ object: "list" as const, data, ...page, has_more: rows.length > limit }, 200);
+    return c.json(pageOf(data, rows.length > limit), 200);
   },
 );
 
-datasetRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "get",
     path: "/{dataset_id}",
-    tags,
-    security,
     summary: "Retrieve a dataset with its example counts per split",
     request: { params: DatasetIdParams },
     responses: ok(DatasetSchema, "The dataset"),
@@ -98,12 +87,10 @@ datasetRoutes.openapi(
   },
 );
 
-datasetRoutes.openapi(
-  createRoute({
+datasets.openapi(
+  route({
     method: "delete",
     path: "/{dataset_id}",
-    tags,
-    security,
     summary: "Delete a dataset and its examples",
     request: { params: DatasetIdParams },
     responses: ok(DeletedDatasetSchema, "Deleted"),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSchema } from "../platform/route-kit";
 import { VISION_PROFILE_NAMES } from "../vision/profiles";
 import { VisionExampleReportSchema, VisionSummarySchema } from "../vision/schemas";
 import { MetadataSchema } from "./completions-schemas";
@@ -45,15 +46,7 @@ export const DatasetSchema = z
   })
   .openapi("Dataset");
 
-export const DatasetListSchema = z
-  .object({
-    object: z.literal("list"),
-    data: z.array(DatasetSchema),
-    first_id: z.string().nullable(),
-    last_id: z.string().nullable(),
-    has_more: z.boolean(),
-  })
-  .openapi("DatasetList");
+export const DatasetListSchema = pageSchema(DatasetSchema).openapi("DatasetList");
 
 export const DeletedDatasetSchema = z
   .object({ id: z.string(), object: z.literal("dataset.deleted"), deleted: z.boolean() })

@@ -2,6 +2,10 @@
  * D1 storage of evaluations and their per-item results.
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+import { parseColumn } from "../platform/json";
+import { findOwned } from "../platform/owned-repository";
+import type { Grader } from "./graders";
+import type { ItemResult, ModelSummary } from "./summary";
 
 export interface EvalRow {
   id: string;
@@ -66,8 +70,27 @@ export async function listEvals(
   return results;
 }
 
+/** An evaluation by id, whoever owns it (the runner, addressed by the id it was started with). */
 export async function getEval(db: D1Database, id: string): Promise<EvalRow | null> {
   return db.prepare("SELECT * FROM evals WHERE id = ?").bind(id).first<EvalRow>();
+}
+
+/** An evaluation of this tenant, or null: the tenant is matched in SQL. */
+export function getOwnedEval(db: D1Database, id: string, tenantId: string): Promise<EvalRow | null> {
+  return findOwned<EvalRow>(db, "evals", { column: "id", value: id }, { tenantId });
+}
+
+/** The JSON columns of an evaluation, parsed. */
+export function evalColumns(row: EvalRow): {
+  models: string[];
+  grader: Grader;
+  summary: ModelSummary[] | null;
+} {
+  return {
+    models: parseColumn<string[]>(row.models),
+    grader: parseColumn<Grader>(row.grader),
+    summary: parseColumn<ModelSummary[]>(row.summary),
+  };
 }
 
 /** Stores a batch of item results and advances the progress counter in one transaction. */
@@ -89,12 +112,13 @@ export async function saveItems(
   ]);
 }
 
-export async function listItems(db: D1Database, evalId: string): Promise<ItemRow[]> {
+/** The per-item results of an evaluation, in example order. */
+export async function listItemResults(db: D1Database, evalId: string): Promise<ItemResult[]> {
   const { results } = await db
-    .prepare("SELECT * FROM eval_items WHERE eval_id = ? ORDER BY example_seq")
+    .prepare("SELECT result FROM eval_items WHERE eval_id = ? ORDER BY example_seq")
     .bind(evalId)
-    .all<ItemRow>();
-  return results;
+    .all<Pick<ItemRow, "result">>();
+  return results.map((row) => parseColumn<ItemResult>(row.result));
 }
 
 export async function finishEval(

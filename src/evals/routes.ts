@@ -2,33 +2,41 @@
  * Evaluations: `POST /v1/datasets/:id/evals` compares two models on the validation split in the
  * background; `GET /v1/evals/:id` reports progress, per-item results and the summary.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { mustGetDataset } from "../datasets/access";
 import { countExamples } from "../datasets/repository";
 import { DatasetIdParams } from "../datasets/schemas";
 import { newId } from "../identity/crypto";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { createApp, ok } from "../platform/openapi";
+import { foundOr, GatewayError } from "../platform/errors";
+import { ok } from "../platform/openapi";
+import { jsonBody, listSchema, routeKit } from "../platform/route-kit";
 import { assertModelAccessible, assertModelAllowed } from "../proxy";
-import { type EvalRow, getEval, insertEval, listEvals, listItems } from "./repository";
+import {
+  type EvalRow,
+  evalColumns,
+  getOwnedEval,
+  insertEval,
+  listEvals,
+  listItemResults,
+} from "./repository";
 import { CreateEvalSchema, EvalIdParams, EvalSchema } from "./schemas";
 import type { ItemResult } from "./summary";
 
-const security = [{ bearer: [] }];
 const tags = ["Evaluations"];
 
 export function evalJson(row: EvalRow, items?: ItemResult[]) {
+  const { models, grader, summary } = evalColumns(row);
   return {
     id: row.id,
     object: "dataset.eval" as const,
     dataset_id: row.dataset_id,
     status: row.status,
-    models: JSON.parse(row.models) as string[],
-    grader: JSON.parse(row.grader) as { type: string },
+    models,
+    grader,
     progress: { done: row.done, total: row.total },
-    summary: row.summary ? JSON.parse(row.summary) : null,
+    summary,
     error: row.error,
     created_at: row.created_at,
     completed_at: row.completed_at,
@@ -38,14 +46,8 @@ export function evalJson(row: EvalRow, items?: ItemResult[]) {
 
 /** An evaluation of the caller's tenant, or 404. */
 export async function mustGetEval(c: Context<AppEnv>, id: string): Promise<EvalRow> {
-  const row = await getEval(c.env.DB, id);
-  if (row?.tenant_id !== c.get("principal").tenant.id) {
-    throw new GatewayError(404, `No evaluation found with id '${id}'.`, {
-      param: "eval_id",
-      code: "not_found",
-    });
-  }
-  return row;
+  const row = await getOwnedEval(c.env.DB, id, c.get("principal").tenant.id);
+  return foundOr(row, "evaluation", id, { param: "eval_id" });
 }
 
 /** The judge is a model call billed to the tenant: it must be within `allowed_models` like the compared models. */
@@ -59,20 +61,21 @@ function assertJudgeAllowed(c: Context<AppEnv>, model: string): void {
   );
 }
 
-export const datasetEvals = createApp();
+const { router: datasetEvals, route } = routeKit({ tags });
+
+/** `/v1/datasets/{dataset_id}/evals`, beside the datasets router. */
+export { datasetEvals };
 
 datasetEvals.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/{dataset_id}/evals",
-    tags,
-    security,
     summary: "Compare [baseline, candidate] on the validation split (runs in the background)",
     description:
       "Both `models` and an `llm_judge` grader's `model` must be in the tenant's `allowed_models` when it is set: a compared model outside it answers 403 `model_not_allowed` (param `model`), a judge model 400 `model_not_allowed` (param `grader.model`). A fine-tuned (`ft:`) model, compared or judge, must come from the tenant's own jobs (404 `model_not_found` otherwise). A judge is named by model only; it is called through the gateway's upstream (or, for a `provider/model` name, the tenant's registered provider), never at a URL given here.",
     request: {
       params: DatasetIdParams,
-      body: { required: true, content: { "application/json": { schema: CreateEvalSchema } } },
+      body: jsonBody(CreateEvalSchema),
     },
     responses: ok(EvalSchema, "The queued evaluation"),
   }),
@@ -117,11 +120,9 @@ datasetEvals.openapi(
 );
 
 datasetEvals.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{dataset_id}/evals",
-    tags,
-    security,
     summary: "A dataset's evaluations, newest first (without per-item results)",
     request: {
       params: DatasetIdParams,
@@ -129,7 +130,7 @@ datasetEvals.openapi(
         limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "At most 100." }),
       }),
     },
-    responses: ok(z.object({ object: z.literal("list"), data: z.array(EvalSchema) }), "The evaluations"),
+    responses: ok(listSchema(EvalSchema), "The evaluations"),
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
@@ -138,21 +139,21 @@ datasetEvals.openapi(
   },
 );
 
-export const evals = createApp();
+const { router: evals, route: evalRoute } = routeKit({ tags });
+
+/** `/v1/evals/{eval_id}`. */
+export { evals };
 
 evals.openapi(
-  createRoute({
+  evalRoute({
     method: "get",
     path: "/{eval_id}",
-    tags,
-    security,
     summary: "An evaluation: status, progress, per-item results and the per-model summary",
     request: { params: EvalIdParams },
     responses: ok(EvalSchema, "The evaluation"),
   }),
   async (c) => {
     const row = await mustGetEval(c, c.req.valid("param").eval_id);
-    const items = (await listItems(c.env.DB, row.id)).map((i) => JSON.parse(i.result) as ItemResult);
-    return c.json(evalJson(row, items), 200);
+    return c.json(evalJson(row, await listItemResults(c.env.DB, row.id)), 200);
   },
 );

@@ -8,21 +8,28 @@ import { type ExampleRow, pageExamples } from "../datasets/repository";
 import { getTenant } from "../identity/repository";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
+import type { JsonObject } from "../platform/json";
 import { modelEndpoint } from "../providers";
 import { postJson } from "../upstream";
-import { type Grader, gradeOutput } from "./graders";
+import { gradeOutput } from "./graders";
 import { judge } from "./judge";
-import { type EvalRow, finishEval, getEval, lastItemSeq, listItems, saveItems } from "./repository";
+import {
+  type EvalRow,
+  evalColumns,
+  finishEval,
+  getEval,
+  lastItemSeq,
+  listItemResults,
+  saveItems,
+} from "./repository";
 import { type ItemResult, type ModelResult, summarise } from "./summary";
 
-type Json = Record<string, unknown>;
-
 /** Text of an assistant message: its content, or its tool calls as JSON. */
-function textOf(message: Json | undefined): string {
+function textOf(message: JsonObject | undefined): string {
   if (!message) return "";
   if (typeof message.content === "string" && message.content !== "") return message.content;
   if (Array.isArray(message.tool_calls)) {
-    return JSON.stringify(message.tool_calls.map((c: Json) => (c as { function?: unknown }).function));
+    return JSON.stringify(message.tool_calls.map((c: JsonObject) => (c as { function?: unknown }).function));
   }
   return "";
 }
@@ -31,16 +38,16 @@ function textOf(message: Json | undefined): string {
 async function answer(
   endpoint: { env: Bindings; model: string },
   model: string,
-  example: Json,
+  example: JsonObject,
   requestId: string,
 ): Promise<ModelResult> {
-  const messages = (example.messages as Json[]).slice(0, -1);
-  const body: Json = { model: endpoint.model, messages };
+  const messages = (example.messages as JsonObject[]).slice(0, -1);
+  const body: JsonObject = { model: endpoint.model, messages };
   if (example.tools) body.tools = example.tools;
   const started = performance.now();
   const res = await postJson(endpoint.env, "/chat/completions", body, requestId);
   const latency_ms = Math.round((performance.now() - started) * 100) / 100;
-  const json = (await res.json().catch(() => ({}))) as Json & { choices?: { message?: Json }[] };
+  const json = (await res.json().catch(() => ({}))) as JsonObject & { choices?: { message?: JsonObject }[] };
   if (!res.ok) {
     const error = (json.error as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
     return { output: "", score: 0, passed: false, latency_ms, cost_usd: 0, error };
@@ -55,10 +62,9 @@ async function gradeItem(
   row: ExampleRow,
   settings: TenantSettings,
 ): Promise<ItemResult> {
-  const example = JSON.parse(row.example) as Json & { messages: Json[] };
+  const example = JSON.parse(row.example) as JsonObject & { messages: JsonObject[] };
   const reference = textOf(example.messages[example.messages.length - 1]);
-  const models = JSON.parse(run.models) as string[];
-  const grader = JSON.parse(run.grader) as Grader;
+  const { models, grader } = evalColumns(run);
   const requestId = `${run.id}:${row.seq}`;
   // Models are served where the proxy would serve them: a tenant's provider for `provider/model`.
   const endpointOf = (m: string) => modelEndpoint(env, run.tenant_id, settings, m);
@@ -110,8 +116,8 @@ export async function runStep(env: Bindings, evalId: string, batch: number): Pro
     );
     if (run.done + rows.length < run.total) return false;
   }
-  const all = (await listItems(env.DB, evalId)).map((r) => JSON.parse(r.result) as ItemResult);
-  const summary = summarise(JSON.parse(run.models) as string[], all);
+  const all = await listItemResults(env.DB, evalId);
+  const summary = summarise(evalColumns(run).models, all);
   await finishEval(env.DB, evalId, { status: "completed", summary: JSON.stringify(summary), error: null });
   return true;
 }

@@ -9,9 +9,10 @@ import { type DatasetRow, pageExamples } from "../datasets/repository";
 import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import type { JsonObject } from "../platform/json";
 import { type VisionTrainingOptions, visionTrainingFile } from "../vision/training-file";
 import { rememberFile, rememberJob } from "./ownership";
-import { createUpstreamJob, type FineTuningTarget, type Json, uploadJsonl } from "./provider";
+import { createUpstreamJob, type FineTuningTarget, uploadJsonl } from "./provider";
 import { insertJob, type JobRow } from "./repository";
 import type { CreateDatasetJob } from "./schemas";
 
@@ -67,8 +68,13 @@ export async function collect(
 }
 
 /** The job body sent upstream: the caller's options plus the uploaded files and Edgegate metadata. */
-function jobBody(req: CreateDatasetJob, dataset: DatasetRow, training: Json, validation: Json | null): Json {
-  const body: Json = {
+function jobBody(
+  req: CreateDatasetJob,
+  dataset: DatasetRow,
+  training: JsonObject,
+  validation: JsonObject | null,
+): JsonObject {
+  const body: JsonObject = {
     model: req.model,
     training_file: training.id,
     metadata: { edgegate_dataset: dataset.id },
@@ -91,7 +97,7 @@ export async function uploadAndCreate(
   dataset: DatasetRow,
   req: CreateDatasetJob,
   vision?: VisionTrainingOptions,
-): Promise<{ files: Json[]; job: Json }> {
+): Promise<{ files: JsonObject[]; job: JsonObject }> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
   // Vision datasets: every image checked first, then inlined or behind signed URLs.
   const splitFile = (split: Split) =>

@@ -5,15 +5,16 @@
  * @see docs/openai-reference.md D.3 and D.5
  */
 import type { Bindings } from "../platform/env";
+import type { JsonObject } from "../platform/json";
 import { REDACTED } from "../upstream/scrub";
 import { ownedObject, recordOwned } from "./owned-repository";
-import { getUpstream, type Json } from "./provider";
+import { getUpstream } from "./provider";
 
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
 /** Records a file object (uploaded, or produced by a job) as the tenant's. */
-export async function rememberFile(db: D1Database, tenantId: string, baseUrl: string, file: Json) {
+export async function rememberFile(db: D1Database, tenantId: string, baseUrl: string, file: JsonObject) {
   await recordOwned(db, {
     tenantId,
     id: String(file.id),
@@ -34,7 +35,7 @@ export async function rememberJob(
   env: Bindings,
   tenantId: string,
   baseUrl: string,
-  job: Json,
+  job: JsonObject,
 ): Promise<void> {
   const db = env.DB;
   await recordOwned(db, {
@@ -72,6 +73,6 @@ export async function rememberJob(
  * An object as a tenant sees it: a job's `organization_id` is the operator's provider organization,
  * shared by every tenant, so it is replaced (the field stays, as the spec requires it).
  */
-export function tenantView(obj: Json): Json {
+export function tenantView(obj: JsonObject): JsonObject {
   return typeof obj.organization_id === "string" ? { ...obj, organization_id: REDACTED } : obj;
 }

@@ -5,23 +5,23 @@
  * from those records, never from the provider's list.
  * @see docs/openai-reference.md D.3 and D.5
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { listPage } from "../platform/list-page";
-import { createApp, errorResponses } from "../platform/openapi";
+import { notFound } from "../platform/errors";
+import { type JsonObject, parseColumn } from "../platform/json";
+import { errorResponses } from "../platform/openapi";
+import { jsonBody, pageOf, routeKit } from "../platform/route-kit";
 import { enforceRateLimit } from "../ratelimit";
 import { relayResponse } from "../upstream";
 import { assertBaseModel, assertOwnFile } from "./job-inputs";
 import { FILE_LIST, JOB_LIST, listQuery } from "./lists";
 import { forgetOwned, type OwnedKind, type OwnedRow, ownedObject, pageOwned } from "./owned-repository";
 import { rememberFile, rememberJob, tenantView } from "./ownership";
-import { call, fineTuningBaseUrl, getUpstream, type Json } from "./provider";
+import { call, fineTuningBaseUrl, getUpstream } from "./provider";
 import { FINISHED } from "./repository";
 import { CreateFineTuningJobSchema } from "./schemas";
 
-const security = [{ bearer: [] }];
 const relayed = {
   200: {
     description: "The provider's answer (file content downloads keep their own type)",
@@ -34,10 +34,6 @@ const relayed = {
 };
 const FileId = z.object({ file_id: z.string().min(1) });
 const JobId = z.object({ job_id: z.string().min(1) });
-
-function notFound(kind: string, id: string): GatewayError {
-  return new GatewayError(404, `No ${kind} found with id '${id}'.`, { code: "not_found" });
-}
 
 const tenantOf = (c: Context<AppEnv>) => c.get("principal").tenant;
 const baseUrlOf = (c: Context<AppEnv>, row?: OwnedRow | null) =>
@@ -67,11 +63,11 @@ async function send(c: Context<AppEnv>, req: Sent) {
 }
 
 /** The provider's JSON answer as the tenant sees it, and the parsed object to record. */
-async function relayJson(upstream: Response): Promise<{ res: Response; json: Json | null }> {
+async function relayJson(upstream: Response): Promise<{ res: Response; json: JsonObject | null }> {
   const text = await upstream.text();
-  let json: Json | null = null;
+  let json: JsonObject | null = null;
   try {
-    json = JSON.parse(text) as Json;
+    json = JSON.parse(text) as JsonObject;
   } catch {
     return { res: relayResponse(new Response(text, upstream)), json: null };
   }
@@ -99,8 +95,8 @@ async function jobCall(c: Context<AppEnv>, method: "GET" | "POST", suffix = ""):
 }
 
 /** A job from the tenant's list: unfinished ones are read live (the kept copy when that fails). */
-async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> {
-  const kept = row.body ? (JSON.parse(row.body) as Json) : null;
+async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<JsonObject | null> {
+  const kept = parseColumn<JsonObject>(row.body);
   if (kept && FINISHED.includes(String(kept.status))) return kept;
   const baseUrl = baseUrlOf(c, row);
   try {
@@ -113,8 +109,8 @@ async function liveJob(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> 
 }
 
 /** A file from the tenant's list; a record without a kept copy (made before copies were kept) is read once. */
-async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null> {
-  if (row.body) return JSON.parse(row.body) as Json;
+async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<JsonObject | null> {
+  if (row.body) return parseColumn<JsonObject>(row.body);
   const baseUrl = baseUrlOf(c, row);
   const file = await getUpstream(c.env, baseUrl, `/files/${encodeURIComponent(row.object_id)}`).catch(
     () => null,
@@ -123,7 +119,10 @@ async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<Json | null>
   return file;
 }
 
-export const passthrough = createApp();
+const { router: passthrough, route: kitRoute } = routeKit({ tags: ["Files and fine-tuning (pass-through)"] });
+
+export { passthrough };
+
 const route = <M extends "get" | "post" | "delete", P extends string>(
   method: M,
   path: P,
@@ -131,11 +130,9 @@ const route = <M extends "get" | "post" | "delete", P extends string>(
   params: z.ZodObject = z.object({}),
   description?: string,
 ) =>
-  createRoute({
+  kitRoute({
     method,
     path,
-    tags: ["Files and fine-tuning (pass-through)"],
-    security,
     summary,
     ...(description ? { description } : {}),
     request: { params },
@@ -168,7 +165,10 @@ passthrough.openapi(
     await limitRate(c);
     const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, FILE_LIST));
     const files = await Promise.all(rows.map((row) => keptFile(c, row)));
-    return c.json(listPage(files.filter((f): f is Json => f !== null) as { id: unknown }[], hasMore), 200);
+    return c.json(
+      pageOf(files.filter((f): f is JsonObject => f !== null) as { id: unknown }[], hasMore),
+      200,
+    );
   },
 );
 passthrough.openapi(route("get", "/files/{file_id}", "Retrieve a file", FileId), async (c) => {
@@ -201,16 +201,14 @@ passthrough.openapi(
   },
 );
 passthrough.openapi(
-  createRoute({
+  kitRoute({
     method: "post",
     path: "/fine_tuning/jobs",
-    tags: ["Files and fine-tuning (pass-through)"],
-    security,
     summary: "Create a fine-tuning job (checked, then relayed)",
     description:
       "`training_file` and `validation_file` must be files the tenant uploaded (else 404 naming the parameter); `model` must be within the tenant's `allowed_models`, and a fine-tuned base must be the tenant's own. On OpenAI's API, no job is taken from its fine-tuning cutoff (400 `fine_tuning_unavailable`) nor on a base model past its shutdown (400 `model_shut_down`; docs/providers.md).",
     request: {
-      body: { required: true, content: { "application/json": { schema: CreateFineTuningJobSchema } } },
+      body: jsonBody(CreateFineTuningJobSchema),
     },
     responses: relayed,
   }),
@@ -245,8 +243,10 @@ passthrough.openapi(
   async (c) => {
     await limitRate(c);
     const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, JOB_LIST));
-    const jobs = (await Promise.all(rows.map((row) => liveJob(c, row)))).filter((j): j is Json => j !== null);
-    return c.json(listPage(jobs.map(tenantView) as { id: unknown }[], hasMore), 200);
+    const jobs = (await Promise.all(rows.map((row) => liveJob(c, row)))).filter(
+      (j): j is JsonObject => j !== null,
+    );
+    return c.json(pageOf(jobs.map(tenantView) as { id: unknown }[], hasMore), 200);
   },
 );
 passthrough.openapi(route("get", "/fine_tuning/jobs/{job_id}", "Retrieve a fine-tuning job", JobId), (c) =>

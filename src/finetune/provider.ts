@@ -6,11 +6,10 @@
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import type { JsonObject } from "../platform/json";
 import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { callUpstream, type UpstreamRequest } from "../upstream";
 import { type Provider, providerKey, withProvider } from "../upstream/providers";
-
-export type Json = Record<string, unknown>;
 
 /** Where fine-tuning calls go: a base URL (its key from the Worker's secrets), or a tenant provider's endpoint. */
 export type FineTuningTarget = string | Provider;
@@ -60,8 +59,8 @@ export async function call(
 }
 
 /** The provider's JSON answer, or its error re-raised in OpenAI's shape (5xx become 502). */
-export async function jsonOrThrow(res: Response, what: string): Promise<Json> {
-  const body = (await res.json().catch(() => null)) as Json | null;
+export async function jsonOrThrow(res: Response, what: string): Promise<JsonObject> {
+  const body = (await res.json().catch(() => null)) as JsonObject | null;
   if (res.ok && body) return body;
   const error = (body?.error ?? {}) as { message?: string; param?: string; code?: string };
   const status = res.status >= 400 && res.status < 500 ? (res.status as 400) : 502;
@@ -81,7 +80,7 @@ export async function uploadJsonl(
   target: FineTuningTarget,
   filename: string,
   jsonl: string,
-): Promise<Json> {
+): Promise<JsonObject> {
   const form = new FormData();
   form.append("purpose", "fine-tune");
   form.append("file", new Blob([jsonl], { type: "application/jsonl" }), filename);
@@ -95,7 +94,11 @@ export async function uploadJsonl(
   return jsonOrThrow(res, `upload ${filename}`);
 }
 
-export async function createUpstreamJob(env: Bindings, target: FineTuningTarget, body: Json): Promise<Json> {
+export async function createUpstreamJob(
+  env: Bindings,
+  target: FineTuningTarget,
+  body: JsonObject,
+): Promise<JsonObject> {
   const res = await call(env, target, {
     method: "POST",
     path: "/fine_tuning/jobs",
@@ -105,6 +108,10 @@ export async function createUpstreamJob(env: Bindings, target: FineTuningTarget,
   return jsonOrThrow(res, "create the fine-tuning job");
 }
 
-export async function getUpstream(env: Bindings, target: FineTuningTarget, path: string): Promise<Json> {
+export async function getUpstream(
+  env: Bindings,
+  target: FineTuningTarget,
+  path: string,
+): Promise<JsonObject> {
   return jsonOrThrow(await call(env, target, { method: "GET", path }), `read ${path}`);
 }

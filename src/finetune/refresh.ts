@@ -5,10 +5,11 @@
  * @see docs/openai-reference.md D.5
  */
 import type { Bindings } from "../platform/env";
+import type { JsonObject } from "../platform/json";
 import { log } from "../platform/log";
 import { type OwnedRow, ownerOf, unfinishedOwnedJobs } from "./owned-repository";
 import { rememberJob } from "./ownership";
-import { getUpstream, type Json } from "./provider";
+import { getUpstream } from "./provider";
 import { FINISHED, type JobRow, unfinishedJobs, updateJob } from "./repository";
 
 /** Jobs polled per cron run. */
@@ -20,11 +21,11 @@ async function finalDetails(env: Bindings, row: JobRow): Promise<{ events: strin
     getUpstream(env, row.base_url, `${base}/events?limit=100`),
     getUpstream(env, row.base_url, `${base}/checkpoints?limit=10`).catch(() => ({ data: [] })),
   ]);
-  const latest = (checkpoints.data as Json[] | undefined)?.[0];
+  const latest = (checkpoints.data as JsonObject[] | undefined)?.[0];
   return {
     events: JSON.stringify(events.data ?? []),
     metrics: latest?.metrics
-      ? JSON.stringify({ step: latest.step_number, ...(latest.metrics as Json) })
+      ? JSON.stringify({ step: latest.step_number, ...(latest.metrics as JsonObject) })
       : null,
   };
 }

@@ -2,6 +2,7 @@
  * D1 storage of fine-tuning jobs started from datasets (provider objects each tenant owns: `owned-repository.ts`).
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
+import { type JsonObject, parseColumn } from "../platform/json";
 
 export interface JobRow {
   id: string;
@@ -19,6 +20,19 @@ export interface JobRow {
 }
 
 export const FINISHED = ["succeeded", "failed", "cancelled"];
+
+/** The JSON columns of a job, parsed: the provider's job object, and what was kept when it ended. */
+export function jobColumns(row: JobRow): {
+  job: JsonObject;
+  events: JsonObject[];
+  metrics: JsonObject | null;
+} {
+  return {
+    job: parseColumn<JsonObject>(row.job),
+    events: parseColumn<JsonObject[]>(row.events) ?? [],
+    metrics: parseColumn<JsonObject>(row.metrics),
+  };
+}
 
 export async function insertJob(db: D1Database, row: JobRow): Promise<void> {
   await db

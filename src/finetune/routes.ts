@@ -3,12 +3,13 @@
  * (the provider's signed `fine_tuning.job.*` webhooks).
  * @see docs/openai-reference.md D.5 and F
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { mustGetDataset } from "../datasets/access";
 import { claimDelivery, releaseDelivery } from "../datasets/repository";
 import { DatasetIdParams } from "../datasets/schemas";
 import { GatewayError } from "../platform/errors";
-import { createApp, ok } from "../platform/openapi";
+import { ok } from "../platform/openapi";
+import { jsonBody, routeKit } from "../platform/route-kit";
 import { verifyWebhook } from "../platform/standard-webhooks";
 import { visionLimits } from "../vision";
 import { openAiJobProfile } from "../vision/profiles";
@@ -18,41 +19,42 @@ import { assertBaseModel } from "./job-inputs";
 import { tenantView } from "./ownership";
 import { fineTuningBaseUrl } from "./provider";
 import { refreshJob, refreshOwnedJob } from "./refresh";
-import { FINISHED, getJob, type JobRow, listJobs } from "./repository";
+import { FINISHED, getJob, type JobRow, jobColumns, listJobs } from "./repository";
 import { CreateDatasetJobSchema, DatasetJobListSchema, DatasetJobSchema } from "./schemas";
 
-const security = [{ bearer: [] }];
 const tags = ["Fine-tuning"];
 
 /** The provider's job plus the dataset, and the events and metrics kept when it ended. */
 export function jobJson(row: JobRow) {
+  const { job, events, metrics } = jobColumns(row);
   return {
-    ...tenantView(JSON.parse(row.job) as Record<string, unknown>),
+    ...tenantView(job),
     id: row.id,
     object: "fine_tuning.job" as const,
     status: row.status,
     model: row.model,
     fine_tuned_model: row.fine_tuned_model,
     dataset_id: row.dataset_id,
-    events: row.events ? (JSON.parse(row.events) as Record<string, unknown>[]) : [],
-    metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, unknown>) : null,
+    events,
+    metrics,
   };
 }
 
-export const datasetJobs = createApp();
+const { router: datasetJobs, route } = routeKit({ tags });
+
+/** `/v1/datasets/{dataset_id}/fine_tuning_jobs`, beside the datasets router. */
+export { datasetJobs };
 
 datasetJobs.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/{dataset_id}/fine_tuning_jobs",
-    tags,
-    security,
     summary: "Check the dataset against the provider's rules, upload its splits and start a fine-tuning job",
     description:
       "`model` must be within the tenant's `allowed_models` (403 `model_not_allowed`), and a fine-tuned base must be the tenant's own (400 `model_not_available`). On OpenAI's API, no job is taken from its fine-tuning cutoff (400 `fine_tuning_unavailable`) nor on a base model past its shutdown (400 `model_shut_down`), and a base shutting down within 60 days is announced with `Sunset` and `x-edgegate-warning` headers (docs/providers.md). The uploaded files, the job, its result files and its fine-tuned model are recorded as the tenant's.",
     request: {
       params: DatasetIdParams,
-      body: { required: true, content: { "application/json": { schema: CreateDatasetJobSchema } } },
+      body: jsonBody(CreateDatasetJobSchema),
     },
     responses: ok(DatasetJobSchema, "The created job"),
   }),
@@ -81,11 +83,9 @@ datasetJobs.openapi(
 );
 
 datasetJobs.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{dataset_id}/fine_tuning_jobs",
-    tags,
-    security,
     summary: "List the dataset's fine-tuning jobs, newest first, with live status",
     request: { params: DatasetIdParams },
     responses: ok(DatasetJobListSchema, "The jobs"),
@@ -105,17 +105,17 @@ const EventSchema = z
   .looseObject({ type: z.string(), data: z.looseObject({ id: z.string() }) })
   .openapi("OpenAIWebhookEvent");
 
-export const openaiHooks = createApp();
+const { router: openaiHooks, route: hookRoute } = routeKit({ tags });
+
+/** `/hooks/openai`. */
+export { openaiHooks };
 
 openaiHooks.openapi(
-  createRoute({
+  hookRoute({
     method: "post",
     path: "/openai",
-    tags,
     summary: "The provider's webhooks (fine_tuning.job.*), verified with OPENAI_WEBHOOK_SECRET",
-    request: {
-      body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
-    },
+    request: { body: jsonBody({ type: "object" as const }) },
     responses: ok(z.object({ received: z.boolean(), replayed: z.boolean() }), "Processed"),
   }),
   async (c) => {

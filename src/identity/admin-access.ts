@@ -5,10 +5,11 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
+import { foundOr, GatewayError } from "../platform/errors";
 import { credentialOf, isAdminToken, keyBySecret } from "./authenticate";
+import type { Tenant } from "./principal";
 import type { ActiveKey } from "./repository";
-import { isApiKey } from "./repository";
+import { getTenant, isApiKey } from "./repository";
 
 export type AdminCaller = { kind: "admin" } | { kind: "tenant"; key: ActiveKey };
 
@@ -96,4 +97,9 @@ export function assertInScope(key: ActiveKey, path: string): void {
       code: "tenant_mismatch",
     });
   }
+}
+
+/** The tenant an `/admin/tenants/{id}/…` route names, or 404 `tenant_not_found`. */
+export async function tenantOrNotFound(db: D1Database, id: string): Promise<Tenant> {
+  return foundOr(await getTenant(db, id), "tenant", id, { param: "id", code: "tenant_not_found" });
 }

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { createApp, errorResponses } from "../platform/openapi";
+import { z } from "@hono/zod-openapi";
+import { created } from "../platform/openapi";
+import { jsonBody, routeKit } from "../platform/route-kit";
 import { enforceRateLimit } from "../ratelimit";
 import { mintUserToken, USER_TOKEN_DEFAULT_TTL_SECONDS, USER_TOKEN_MAX_TTL_SECONDS } from "./user-tokens";
 
@@ -26,24 +27,19 @@ const UserTokenSchema = z
   .openapi("UserToken");
 
 /** `/v1/auth`: short-lived tokens for one end user, for phones and browsers that must not hold a key. */
-export const auth = createApp();
+const { router: auth, route } = routeKit({ tags: ["Identity"] });
+
+export { auth };
 
 auth.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/user_tokens",
-    tags: ["Identity"],
     summary: "Mint a short-lived token for one end user",
     description:
       "The token authenticates as `Authorization: Bearer <token>`, or for WebSockets in the subprotocol slot `openai-insecure-api-key.<token>`. Revoking the API key that minted it ends it.",
-    security: [{ bearer: [] }],
-    request: {
-      body: { required: true, content: { "application/json": { schema: UserTokenRequestSchema } } },
-    },
-    responses: {
-      201: { description: "The token", content: { "application/json": { schema: UserTokenSchema } } },
-      ...errorResponses,
-    },
+    request: { body: jsonBody(UserTokenRequestSchema) },
+    responses: created(UserTokenSchema, "The token"),
   }),
   async (c) => {
     // Only API keys with the `user_tokens` scope reach this (src/identity/route-access.ts).

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CacheSettingsSchema } from "../cache/settings";
 import { DistillationSettingsSchema } from "../datasets/settings";
+import type { JsonValue } from "../platform/json";
 import { RealtimeSettingsSchema } from "../realtime/policy/settings";
 import { VisionSettingsSchema } from "../vision/settings";
 
@@ -26,9 +27,7 @@ export const TenantSettingsSchema = z
 
 export type TenantSettings = z.infer<typeof TenantSettingsSchema>;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isObject(value: unknown): value is Record<string, Json> {
+function isObject(value: unknown): value is Record<string, JsonValue> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -90,8 +90,36 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   return res;
 }
 
-export function notFound(c: Context<AppEnv>): Response {
+/** The 404 of a path no route serves. */
+export function unknownRoute(c: Context<AppEnv>): Response {
   throw new GatewayError(404, `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}.`, {
     code: "unknown_url",
   });
+}
+
+/**
+ * OpenAI's 404 for a resource that does not exist or is not the caller's (the two answer alike):
+ * `No <what> found with id '<id>'.`, code `not_found` unless the route documents another.
+ * @see docs/openai-reference.md C.3
+ */
+export function notFound(
+  what: string,
+  id: string,
+  options: { param?: string; code?: string } = {},
+): GatewayError {
+  return new GatewayError(404, `No ${what} found with id '${id}'.`, {
+    param: options.param ?? null,
+    code: options.code ?? "not_found",
+  });
+}
+
+/** `row`, or the 404 of {@link notFound} when it is null (missing, or another owner's). */
+export function foundOr<T>(
+  row: T | null | undefined,
+  what: string,
+  id: string,
+  options?: { param?: string; code?: string },
+): T {
+  if (row === null || row === undefined) throw notFound(what, id, options);
+  return row;
 }

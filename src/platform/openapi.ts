@@ -66,6 +66,18 @@ export const ok = <T extends z.ZodType>(schema: T, description: string) => ({
   ...errorResponses,
 });
 
+/** A route's responses: 201 with `schema` (the created resource), and the OpenAI-shaped errors. */
+export const created = <T extends z.ZodType>(schema: T, description: string) => ({
+  201: jsonResponse(schema, description),
+  ...errorResponses,
+});
+
+/** {@link ok}, and 409 when the request conflicts with the resource's state. */
+export const okOrConflict = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...ok(schema, description),
+  409: errorResponses[400],
+});
+
 export const errorResponses = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
   401: {

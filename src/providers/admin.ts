@@ -3,15 +3,14 @@
  * API), called for models named `provider/model`. Keys are stored encrypted (keys.ts) and never
  * returned. docs/providers.md.
  */
-import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { adminCallerOf } from "../identity/admin-access";
-import { getTenant } from "../identity/repository";
+import { adminCallerOf, tenantOrNotFound } from "../identity/admin-access";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, jsonResponse, ok } from "../platform/openapi";
+import { foundOr, GatewayError } from "../platform/errors";
+import { errorResponses, jsonResponse, ok, okOrConflict } from "../platform/openapi";
 import { refusedHost } from "../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
+import { jsonBody, routeKit } from "../platform/route-kit";
 import { keyHint, sealKey } from "./keys";
 import { learnShutdownDates } from "./model-list";
 import * as repo from "./repository";
@@ -27,9 +26,11 @@ import {
   TenantParams,
 } from "./schemas";
 
-const security = [{ adminToken: [] }];
-const tags = ["Admin: providers"];
-const conflict = { 409: errorResponses[400] };
+const { router: providerAdmin, route } = routeKit({ tags: ["Admin: providers"] });
+
+/** `/admin/tenants/{id}/providers…`. */
+export { providerAdmin };
+
 const GUARD_TEXT =
   "`base_url` must be http(s) without credentials and resolve only to public addresses (the outbound-URL guard; 400 `invalid_url` or `url_not_allowed`); a private host needs the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN. Calls never follow redirects.";
 
@@ -47,22 +48,9 @@ export function providerJson(p: repo.StoredProvider) {
   };
 }
 
-async function assertTenant(db: D1Database, id: string): Promise<void> {
-  if (!(await getTenant(db, id))) {
-    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-  }
-}
-
 async function mustGet(db: D1Database, tenantId: string, name: string): Promise<repo.StoredProvider> {
-  await assertTenant(db, tenantId);
-  const found = await repo.getProvider(db, tenantId, name);
-  if (!found) {
-    throw new GatewayError(404, `No provider '${name}' for this tenant.`, {
-      param: "name",
-      code: "not_found",
-    });
-  }
-  return found;
+  await tenantOrNotFound(db, tenantId);
+  return foundOr(await repo.getProvider(db, tenantId, name), "provider", name, { param: "name" });
 }
 
 /** The outbound-URL guard at save time; a private host also needs the operator's ADMIN_TOKEN. */
@@ -101,30 +89,26 @@ function assertModelsFree(
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
-export const providerAdmin = createApp();
-
 providerAdmin.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/tenants/{id}/providers",
-    tags,
     summary: "Register a model provider (any OpenAI-compatible API)",
     description: `Models of the provider are then named \`name/model-id\` (or by a bare id listed in \`models\`) in chat completions, responses, embeddings and evaluations, and are called with the provider's own key. ${GUARD_TEXT} The key is stored encrypted and never returned.`,
-    security,
     request: {
       params: TenantParams,
-      body: { required: true, content: { "application/json": { schema: CreateProviderSchema } } },
+      body: jsonBody(CreateProviderSchema),
     },
     responses: {
       201: jsonResponse(ProviderSchema, "The registered provider"),
       ...errorResponses,
-      ...conflict,
+      409: errorResponses[400],
     },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    await assertTenant(c.env.DB, id);
+    await tenantOrNotFound(c.env.DB, id);
     await assertBaseUrl(c, body.base_url);
     const existing = await repo.listProviders(c.env.DB, id);
     if (existing.length >= MAX_PROVIDERS_PER_TENANT) {
@@ -168,30 +152,26 @@ providerAdmin.openapi(
 );
 
 providerAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/providers",
-    tags,
     summary: "List the tenant's model providers",
-    security,
     request: { params: TenantParams },
     responses: ok(ProviderListSchema, "The providers, by name"),
   }),
   async (c) => {
     const { id } = c.req.valid("param");
-    await assertTenant(c.env.DB, id);
+    await tenantOrNotFound(c.env.DB, id);
     const providers = await repo.listProviders(c.env.DB, id);
     return c.json({ object: "list" as const, data: providers.map(providerJson) }, 200);
   },
 );
 
 providerAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/providers/{name}",
-    tags,
     summary: "Retrieve one model provider",
-    security,
     request: { params: ProviderParams },
     responses: ok(ProviderSchema, "The provider"),
   }),
@@ -202,18 +182,16 @@ providerAdmin.openapi(
 );
 
 providerAdmin.openapi(
-  createRoute({
+  route({
     method: "patch",
     path: "/tenants/{id}/providers/{name}",
-    tags,
     summary: "Change a model provider's URL, key, models or capabilities",
     description: `Fields left out stay as they are. ${GUARD_TEXT}`,
-    security,
     request: {
       params: ProviderParams,
-      body: { required: true, content: { "application/json": { schema: PatchProviderSchema } } },
+      body: jsonBody(PatchProviderSchema),
     },
-    responses: { ...ok(ProviderSchema, "The changed provider"), ...conflict },
+    responses: okOrConflict(ProviderSchema, "The changed provider"),
   }),
   async (c) => {
     const { id, name } = c.req.valid("param");
@@ -246,12 +224,10 @@ providerAdmin.openapi(
 );
 
 providerAdmin.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/tenants/{id}/providers/{name}",
-    tags,
     summary: "Delete a model provider and its stored key",
-    security,
     request: { params: ProviderParams },
     responses: ok(ProviderDeletedSchema, "The provider is gone; its models are no longer routed to it"),
   }),

@@ -1,5 +1,6 @@
 /** Request and response schemas of `/admin/tenants/{id}/providers` (they also generate the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
+import { listSchema } from "../platform/route-kit";
 
 /** A provider name: the prefix of `name/model`. */
 export const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
@@ -81,7 +82,7 @@ export const ProviderSchema = z
   })
   .openapi("Provider");
 
-export const ProviderListSchema = z.object({ object: z.literal("list"), data: z.array(ProviderSchema) });
+export const ProviderListSchema = listSchema(ProviderSchema);
 
 export const ProviderDeletedSchema = z.object({
   object: z.literal("provider.deleted"),

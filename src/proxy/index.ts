@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { resolveAlias, routeHeader } from "../aliases/route";
 import { serveWithCache } from "../cache";
@@ -6,7 +6,8 @@ import type { CacheKind } from "../cache/key";
 import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
-import { createApp, errorResponses } from "../platform/openapi";
+import { errorResponses } from "../platform/openapi";
+import { jsonBody, routeKit } from "../platform/route-kit";
 import { providersModels, resolveModel, tenantProviders } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
 import { withResponseOwnership } from "../responses";
@@ -31,7 +32,6 @@ import { countModelCall } from "./traffic";
 
 export { assertModelAccessible, assertModelAllowed } from "./model-access";
 
-const security = [{ bearer: [] }];
 const MODEL_NOTE =
   "`model` may name a provider the tenant registered (`provider/model`, or a bare id listed in its `models`; docs/providers.md): the call goes to that provider with its key. A model past its shutdown date answers 404 `model_not_found` naming the date; one shutting down within 60 days is answered with `Sunset` and `x-edgegate-warning` headers.";
 const relayed = {
@@ -47,10 +47,6 @@ const relayed = {
   502: errorResponses[400],
   504: errorResponses[400],
 };
-
-function jsonBody<T extends z.ZodType>(schema: T) {
-  return { required: true, content: { "application/json": { schema } } };
-}
 
 /** The end user of a request: the token's or `X-User-Id`, else the body's `safety_identifier` / `user`. */
 export function endUserOf(c: Context<AppEnv>, body: ProxiedBody): string | null {
@@ -86,48 +82,39 @@ async function forward(
   return withHeaders(res, { ...dispatch.headers, ...(route && { "x-model-route": routeHeader(route) }) });
 }
 
-export const proxy = createApp();
+const { router: proxy, route: proxyRoute } = routeKit({ tags: ["Proxy"] });
+
+export { proxy };
+
 for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
-proxy.openapi(
-  createRoute({
+/** A model call relayed to the provider: `POST path` with the request body `schema`. */
+const modelCall = <P extends string, T extends z.ZodType>(path: P, summary: string, schema: T) =>
+  proxyRoute({
     method: "post",
-    path: "/chat/completions",
-    tags: ["Proxy"],
-    summary: "Create a chat completion (relayed to the provider)",
+    path,
+    summary,
     description: MODEL_NOTE,
-    security,
-    request: { body: jsonBody(ChatCompletionRequestSchema) },
+    request: { body: jsonBody(schema) },
     responses: relayed,
-  }),
+  });
+
+proxy.openapi(
+  modelCall(
+    "/chat/completions",
+    "Create a chat completion (relayed to the provider)",
+    ChatCompletionRequestSchema,
+  ),
   (c) => forward(c, "chat", "/chat/completions", c.req.valid("json")),
 );
 
 proxy.openapi(
-  createRoute({
-    method: "post",
-    path: "/embeddings",
-    tags: ["Proxy"],
-    summary: "Create embeddings (relayed to the provider)",
-    description: MODEL_NOTE,
-    security,
-    request: { body: jsonBody(EmbeddingRequestSchema) },
-    responses: relayed,
-  }),
+  modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema),
   (c) => forward(c, "embeddings", "/embeddings", c.req.valid("json")),
 );
 
 proxy.openapi(
-  createRoute({
-    method: "post",
-    path: "/responses",
-    tags: ["Proxy"],
-    summary: "Create a model response (relayed to the provider)",
-    description: MODEL_NOTE,
-    security,
-    request: { body: jsonBody(ResponseRequestSchema) },
-    responses: relayed,
-  }),
+  modelCall("/responses", "Create a model response (relayed to the provider)", ResponseRequestSchema),
   (c) => {
     const body = c.req.valid("json");
     return withResponseOwnership(c, body, () => forward(c, "responses", "/responses", body));
@@ -140,15 +127,13 @@ interface ModelList {
 }
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "get",
     path: "/models",
-    tags: ["Proxy"],
     summary:
       "List models: the provider's base models, the tenant's own fine-tuned models and its providers' models",
     description:
       "The provider's list without other tenants' fine-tuned (`ft:`) models: base models plus the models the tenant's own fine-tuning jobs produced, then the models of the tenant's registered providers as `provider/model` (each provider's own list, with its `shutdown_date` when it gives one, plus the ids registered in its `models`), narrowed to the tenant's `allowed_models` when set.",
-    security,
     responses: relayed,
   }),
   async (c) => {
@@ -174,14 +159,12 @@ proxy.openapi(
 );
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "get",
     path: "/models/{model}",
-    tags: ["Proxy"],
     summary: "Retrieve a model",
     description:
       "Another tenant's fine-tuned model answers 404 `model_not_found`, as a missing model does. A model of one of the tenant's providers (`provider/model`, the slash URL-encoded as the SDKs send it) is answered from that provider's list, as `/v1/models` shows it.",
-    security,
     request: { params: z.object({ model: z.string().min(1) }) },
     responses: relayed,
   }),
@@ -189,13 +172,11 @@ proxy.openapi(
 );
 
 proxy.openapi(
-  createRoute({
+  proxyRoute({
     method: "get",
     path: "/models/{provider}/{model}",
-    tags: ["Proxy"],
     summary: "Retrieve a model of one of the tenant's providers (`provider/model` with a plain slash)",
     description: "The same as `GET /v1/models/{model}` with the model named `provider/model`.",
-    security,
     request: { params: z.object({ provider: z.string().min(1), model: z.string().min(1) }) },
     responses: relayed,
   }),

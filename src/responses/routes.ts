@@ -6,18 +6,17 @@
  * `POST /v1/responses` itself is proxied with the other model calls (src/proxy/index.ts).
  * @see https://platform.openai.com/docs/api-reference/responses
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
-import { createApp, errorResponses } from "../platform/openapi";
+import { errorResponses } from "../platform/openapi";
+import { routeKit } from "../platform/route-kit";
 import { enforceRateLimit } from "../ratelimit";
 import { callUpstream, relayResponse } from "../upstream";
 import { assertOwnResponse } from "./ownership";
 import { forgetResponse } from "./repository";
 
-const security = [{ bearer: [] }];
-const tags = ["Responses"];
 const ResponseIdParams = z.object({
   response_id: z.string().min(1).max(200).openapi({ example: "resp_677efb5139a88190b512bc3fef8e535d" }),
 });
@@ -68,14 +67,15 @@ async function relayOwned(c: Context<AppEnv>, method: Method, id: string, suffix
   });
 }
 
-export const responsesApi = createApp();
+const { router: responsesApi, route } = routeKit({ tags: ["Responses"] });
+
+/** `/v1/responses/{response_id}…` (creation is the proxy's `POST /v1/responses`). */
+export { responsesApi };
 
 responsesApi.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/responses/{response_id}",
-    tags,
-    security,
     summary: "Retrieve a model response (or stream its events again with `stream=true&starting_after=`)",
     description:
       "One of the caller's own responses (an end-user token: that user's own); any other id answers 404 as an unknown one does. With `stream=true` the provider's event stream is relayed as it comes, from the event after `starting_after`.",
@@ -86,11 +86,9 @@ responsesApi.openapi(
 );
 
 responsesApi.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/responses/{response_id}",
-    tags,
-    security,
     summary: "Delete a model response",
     request: { params: ResponseIdParams },
     responses: relayed('`{id, object: "response", deleted: true}`'),
@@ -106,11 +104,9 @@ responsesApi.openapi(
 );
 
 responsesApi.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/responses/{response_id}/cancel",
-    tags,
-    security,
     summary: "Cancel a background response",
     description:
       "Only responses created with `background: true` can be cancelled (the provider answers 400 otherwise); a finished one is answered as it is.",
@@ -121,11 +117,9 @@ responsesApi.openapi(
 );
 
 responsesApi.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/responses/{response_id}/input_items",
-    tags,
-    security,
     summary: "List the input items of a model response",
     request: { params: ResponseIdParams, query: InputItemsQuery },
     responses: relayed('A list of response items (`object: "list"`, cursor pagination)'),

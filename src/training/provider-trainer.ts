@@ -9,12 +9,13 @@ import type { Context } from "hono";
 import type { DatasetRow } from "../datasets/repository";
 import { uploadAndCreate } from "../finetune/create";
 import { targetsOpenAI } from "../finetune/job-inputs";
-import { call, getUpstream, type Json, jsonOrThrow } from "../finetune/provider";
+import { call, getUpstream, jsonOrThrow } from "../finetune/provider";
 import type { CreateDatasetJob } from "../finetune/schemas";
 import { lifecycleNow } from "../models/clock";
 import { assertOpenAIFineTunable } from "../models/lifecycle";
 import type { AppEnv, Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import type { JsonObject } from "../platform/json";
 import { providerEndpoint } from "../providers";
 import { getProvider, type StoredProvider } from "../providers/repository";
 import { assertModelAllowed } from "../proxy/model-access";
@@ -50,7 +51,7 @@ export async function startProviderJob(
   dataset: DatasetRow,
   name: string,
   req: CreateDatasetJob,
-): Promise<Json> {
+): Promise<JsonObject> {
   const provider = await trainingProvider(c.env.DB, dataset.tenant_id, name);
   assertModelAllowed(c, `${name}/${req.model}`);
   if (targetsOpenAI(c.env, provider.baseUrl)) {

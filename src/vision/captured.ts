@@ -4,6 +4,8 @@
  * stored once however often it is sent), and is expanded back whenever the request is read.
  * @see docs/openai-reference.md D.1, E
  */
+
+import type { JsonObject } from "../platform/json";
 import { readImageInfo } from "./image-info";
 import { mapImageUrls, mapInputImageUrls } from "./parts";
 import { getImage, type ImageStore, putImage, sha256Bytes } from "./store";
@@ -11,8 +13,6 @@ import { getImage, type ImageStore, putImage, sha256Bytes } from "./store";
 export const IMAGE_REF_PREFIX = "edgegate-image:sha256:";
 /** Larger data URLs stay inline (OpenAI accepts images up to 20 MB in requests). */
 const MAX_STORED_BYTES = 20 * 1024 * 1024;
-
-type Json = Record<string, unknown>;
 
 function decode(url: string): Uint8Array | null {
   const b64 = /^data:image\/[a-z+.-]+;base64,([A-Za-z0-9+/=]+)$/i.exec(url)?.[1];
@@ -41,14 +41,17 @@ export async function refToDataUrl(store: ImageStore, url: string): Promise<stri
 }
 
 /** Rewrites the image URLs of a Chat Completions request (`image_url` parts) or a Responses one (`input_image`). */
-async function mapRequestImages(request: Json, rewrite: (url: string) => Promise<string>): Promise<Json> {
+async function mapRequestImages(
+  request: JsonObject,
+  rewrite: (url: string) => Promise<string>,
+): Promise<JsonObject> {
   return mapInputImageUrls(await mapImageUrls(request, rewrite), rewrite);
 }
 
 /** The request JSON with each readable `data:` image replaced by a reference to the store. */
 export async function dehydrateRequest(store: ImageStore, requestJson: string): Promise<string> {
   if (!requestJson.includes('"data:image/')) return requestJson;
-  const request = JSON.parse(requestJson) as Json;
+  const request = JSON.parse(requestJson) as JsonObject;
   const out = await mapRequestImages(request, async (url) => {
     const bytes = url.startsWith("data:") ? decode(url) : null;
     const info = bytes ? readImageInfo(bytes) : null;
@@ -63,7 +66,7 @@ export async function dehydrateRequest(store: ImageStore, requestJson: string): 
 /** The request JSON with references expanded back to data URLs, as the client sent it. */
 export async function hydrateRequest(store: ImageStore, requestJson: string): Promise<string> {
   if (!requestJson.includes(IMAGE_REF_PREFIX)) return requestJson;
-  const request = JSON.parse(requestJson) as Json;
+  const request = JSON.parse(requestJson) as JsonObject;
   const out = await mapRequestImages(request, async (url) =>
     url.startsWith(IMAGE_REF_PREFIX) ? ((await refToDataUrl(store, url)) ?? url) : url,
   );

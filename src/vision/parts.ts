@@ -1,4 +1,6 @@
 /** The image parts of a training example, with their paths, and the example without them. */
+
+import type { JsonObject } from "../platform/json";
 import type { Detail } from "./tokens";
 
 export interface ImagePart {
@@ -9,8 +11,7 @@ export interface ImagePart {
   detail: unknown;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function messagesOf(example: unknown): unknown[] {
   return isObject(example) && Array.isArray(example.messages) ? example.messages : [];
@@ -67,7 +68,10 @@ export function detailOf(value: unknown): Detail | null {
 }
 
 /** Replaces each image URL with `rewrite(url)` (same shape otherwise). */
-export async function mapImageUrls(example: Json, rewrite: (url: string) => Promise<string>): Promise<Json> {
+export async function mapImageUrls(
+  example: JsonObject,
+  rewrite: (url: string) => Promise<string>,
+): Promise<JsonObject> {
   if (!Array.isArray(example.messages)) return example;
   const messages = await Promise.all(
     example.messages.map(async (m) => {
@@ -92,9 +96,9 @@ export async function mapImageUrls(example: Json, rewrite: (url: string) => Prom
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 export async function mapInputImageUrls(
-  request: Json,
+  request: JsonObject,
   rewrite: (url: string) => Promise<string>,
-): Promise<Json> {
+): Promise<JsonObject> {
   if (!Array.isArray(request.input)) return request;
   const input = await Promise.all(
     request.input.map(async (item) => {

@@ -2,21 +2,24 @@
  * `GET /v1/images/:sha256?exp=&sig=`: stored images behind signed, expiring URLs (as written by
  * `images=url` exports). The signature is the only credential, so a provider can fetch them.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { timingSafeEqual } from "../identity/crypto";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { foundOr, GatewayError } from "../platform/errors";
+import { errorResponses } from "../platform/openapi";
+import { routeKit } from "../platform/route-kit";
 import { mimeOf } from "./image-info";
 import { ImageParams, ImageQuery } from "./schemas";
 import { getImage, imageSignature } from "./store";
 
-export const images = createApp();
+const { router: images, route } = routeKit({ tags: ["Datasets"] });
+
+/** `/v1/images/{sha256}`: signed, expiring image URLs. */
+export { images };
 
 images.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{sha256}",
-    tags: ["Datasets"],
     summary: "A stored dataset image, by a signed expiring URL from an `images=url` export (no API key)",
     request: { params: ImageParams, query: ImageQuery },
     responses: {
@@ -41,9 +44,9 @@ images.openapi(
         code: good ? "url_expired" : "invalid_signature",
       });
     }
-    const image = await getImage({ kv: c.env.CACHE, tenant: t }, sha256);
-    if (!image)
-      throw new GatewayError(404, `No stored image ${sha256}.`, { param: "sha256", code: "not_found" });
+    const image = foundOr(await getImage({ kv: c.env.CACHE, tenant: t }, sha256), "stored image", sha256, {
+      param: "sha256",
+    });
     return c.body(image.bytes, 200, {
       "content-type": mimeOf(image.meta.format),
       "cache-control": `private, max-age=${Math.max(0, exp - now)}`,

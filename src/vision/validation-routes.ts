@@ -2,11 +2,12 @@
  * `GET /v1/datasets/:id/validations/:validation_id`: a background vision validation, polled until
  * `status` is `completed` (its `report` is then the same report a small validation answers at once).
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { mustGetDataset } from "../datasets/access";
 import { DatasetIdParams, ValidationReportSchema } from "../datasets/schemas";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses } from "../platform/openapi";
+import { notFound } from "../platform/errors";
+import { ok } from "../platform/openapi";
+import { routeKit } from "../platform/route-kit";
 import { runJson } from "./run-json";
 
 export const ValidationRunSchema = z
@@ -36,23 +37,18 @@ export const ValidationRunSchema = z
   })
   .openapi("DatasetValidationRun");
 
-export const validationRuns = createApp();
+/** `/v1/datasets/{dataset_id}/validations`, beside the datasets router. */
+const { router: validationRuns, route } = routeKit({ tags: ["Datasets"] });
+
+export { validationRuns };
 
 validationRuns.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{dataset_id}/validations/{validation_id}",
-    tags: ["Datasets"],
-    security: [{ bearer: [] }],
     summary: "A background validation of a vision dataset (poll until completed)",
     request: { params: DatasetIdParams.extend({ validation_id: z.string().min(1) }) },
-    responses: {
-      200: {
-        description: "The validation run",
-        content: { "application/json": { schema: ValidationRunSchema } },
-      },
-      ...errorResponses,
-    },
+    responses: ok(ValidationRunSchema, "The validation run"),
   }),
   async (c) => {
     const { dataset_id, validation_id } = c.req.valid("param");
@@ -61,10 +57,7 @@ validationRuns.openapi(
       ? await c.env.VISION_VALIDATOR.getByName(validation_id).describe()
       : null;
     if (!found || found.meta.tenantId !== dataset.tenant_id || found.meta.datasetId !== dataset.id) {
-      throw new GatewayError(404, `No validation found with id '${validation_id}' for this dataset.`, {
-        param: "validation_id",
-        code: "not_found",
-      });
+      throw notFound("validation", validation_id, { param: "validation_id" });
     }
     return c.json(runJson(found.meta, found.report), 200);
   },
