@@ -1,5 +1,5 @@
 /** `/v1/datasets/:id/…`: adding, validating, importing, listing and exporting examples. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
@@ -22,7 +22,7 @@ import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
   DatasetIdParams,
-  ExampleSchema,
+  ExampleListSchema,
   ExportQuery,
   ImportReportSchema,
   ImportRequestSchema,
@@ -163,10 +163,7 @@ exampleRoutes.openapi(
     security,
     summary: "List a dataset's examples in insertion order",
     request: { params: DatasetIdParams, query: ListExamplesQuery },
-    responses: ok(
-      z.object({ object: z.literal("list"), data: z.array(ExampleSchema), has_more: z.boolean() }),
-      "A page",
-    ),
+    responses: ok(ExampleListSchema, "A page"),
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);

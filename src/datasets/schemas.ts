@@ -45,15 +45,17 @@ export const DatasetSchema = z
   })
   .openapi("Dataset");
 
-export const DatasetListSchema = z
-  .object({
+/** A page of a cursor-paged list (`after` = the previous page's `last_id`). */
+const cursorPage = <T extends z.ZodType>(item: T) =>
+  z.object({
     object: z.literal("list"),
-    data: z.array(DatasetSchema),
+    data: z.array(item),
     first_id: z.string().nullable(),
     last_id: z.string().nullable(),
     has_more: z.boolean(),
-  })
-  .openapi("DatasetList");
+  });
+
+export const DatasetListSchema = cursorPage(DatasetSchema).openapi("DatasetList");
 
 export const DeletedDatasetSchema = z
   .object({ id: z.string(), object: z.literal("dataset.deleted"), deleted: z.boolean() })
@@ -139,9 +141,15 @@ export const ExampleSchema = z
     object: z.literal("dataset.example"),
     split: z.enum(["train", "validation"]),
     source: z.string(),
+    source_id: z.string().nullable().openapi({
+      description: "What the example came from (a completion or Realtime session id), if known.",
+    }),
+    created_at: z.number().int(),
     example: z.looseObject({}),
   })
   .openapi("DatasetExample");
+
+export const ExampleListSchema = cursorPage(ExampleSchema).openapi("DatasetExampleList");
 
 export const ListExamplesQuery = PageQuery.extend({
   split: z.enum(["train", "validation", "all"]).default("all"),

@@ -5,9 +5,14 @@
  * tsc, never served (public/.assetsignore; src/ is outside the assets directory).
  */
 import type { z } from "@hono/zod-openapi";
+import type {
+  FineTuningJobEvent,
+  FineTuningJob as OpenAIFineTuningJob,
+} from "openai/resources/fine-tuning/jobs/jobs";
 import type { AliasSchema } from "../../../../../src/aliases/schemas";
 import type {
   DatasetSchema,
+  ExampleListSchema,
   ExampleSchema,
   ImportReportSchema,
   ImportSampleSchema,
@@ -20,19 +25,8 @@ import type { VisionExampleReportSchema, VisionSummarySchema } from "../../../..
 
 export type Dataset = z.output<typeof DatasetSchema>;
 
-/** The server's schema leaves the example open; these are the stored fields the console shows. */
-export type DatasetExample = z.output<typeof ExampleSchema> & {
-  source_id?: string | null;
-  created_at?: number;
-};
-
-/** `GET /v1/datasets/{id}/examples` (the route declares no response schema). */
-export interface ExamplePage {
-  object: "list";
-  data: DatasetExample[];
-  has_more: boolean;
-  last_id?: string | null;
-}
+export type DatasetExample = z.output<typeof ExampleSchema>;
+export type ExamplePage = z.output<typeof ExampleListSchema>;
 
 export type ExampleReport = z.output<typeof VisionExampleReportSchema>;
 /** One problem of a vision example, at a path such as `messages[1].content[2]`. */
@@ -43,43 +37,16 @@ export type ValidationRun = z.output<typeof ValidationRunSchema>;
 export type ImportSample = z.output<typeof ImportSampleSchema>;
 export type ImportReport = z.output<typeof ImportReportSchema>;
 
-/** The provider's job object, open in the server's schema; these are the provider's fields the console shows. */
-export type FineTuningJob = z.output<typeof DatasetJobSchema> & {
-  created_at?: number;
-  error?: { message?: string | null } | null;
-  metrics?: Record<string, number> | null;
-};
+/** The provider's job (open in the server's schema): the OpenAI fields the console shows, typed by the SDK. */
+export type FineTuningJob = z.output<typeof DatasetJobSchema> &
+  Partial<Pick<OpenAIFineTuningJob, "created_at" | "error">>;
 
-/** One event of a job (`events`, open in the server's schema): OpenAI's fine-tuning job event. */
-export interface FineTuningEvent {
-  id: string;
-  created_at: number;
-  level: string;
-  message: string;
-  type?: string;
-  data?: Record<string, unknown> | null;
-}
+/** One event of a job, as OpenAI's API (and the gateway's passthrough) sends it. */
+export type FineTuningEvent = FineTuningJobEvent;
 
-type ServerEvaluation = z.output<typeof EvalSchema>;
-/** An evaluation, its `items` with the fields the server's schema leaves open. */
-export type Evaluation = Omit<ServerEvaluation, "items"> & { items?: EvalItem[] };
-export type ModelSummary = NonNullable<ServerEvaluation["summary"]>[number];
-
-/** One model's answer to an item (`items[].results`, open in the server's schema). */
-export interface ModelResult {
-  output: string;
-  score: number;
-  passed: boolean;
-  latency_ms: number;
-  cost_usd: number;
-  error?: string;
-}
-
-/** One item of a completed evaluation: the server's `items[]` with the fields it leaves open. */
-export type EvalItem = NonNullable<ServerEvaluation["items"]>[number] & {
-  reference: string;
-  results: ModelResult[];
-  judge?: { swapped: boolean; reason: string };
-};
+export type Evaluation = z.output<typeof EvalSchema>;
+export type ModelSummary = NonNullable<Evaluation["summary"]>[number];
+export type EvalItem = NonNullable<Evaluation["items"]>[number];
+export type ModelResult = EvalItem["results"][number];
 
 export type ModelAlias = z.output<typeof AliasSchema>;
