@@ -3,8 +3,6 @@
  * candidate guarded by an evaluation.
  */
 import { z } from "@hono/zod-openapi";
-import { evalColumns, getOwnedEval } from "../evals/repository";
-import type { ModelSummary } from "../evals/summary";
 import { tenantOrNotFound } from "../identity/admin-access";
 import { lifecycleNow } from "../models/clock";
 import { deprecationHeaders, isPast, modelShutDown } from "../models/lifecycle";
@@ -14,16 +12,24 @@ import { jsonBody, listSchema, routeKit } from "../platform/route-kit";
 import { resolveModel } from "../providers";
 import { canUseModel } from "../proxy/model-access";
 import { shutdownDateOf } from "../proxy/model-target";
+import { mustGetTenantEval, type PromotionVerdict, promotionVerdict } from "./promotion";
 import * as repo from "./repository";
 import { forgetAliases } from "./route";
-import { AliasParams, AliasSchema, PromoteSchema, PutAliasSchema, TenantParams } from "./schemas";
+import {
+  AliasListQuery,
+  AliasParams,
+  AliasSchema,
+  PromoteSchema,
+  PutAliasSchema,
+  TenantParams,
+} from "./schemas";
 
 const { router: aliasAdmin, route } = routeKit({ tags: ["Admin: aliases"] });
 
 /** `/admin/tenants/{id}/aliases…`. */
 export { aliasAdmin };
 
-function aliasJson(row: repo.AliasRow) {
+function aliasJson(row: repo.AliasRow, promotion: PromotionVerdict | null = null) {
   const canary =
     row.canary_model && row.canary_percent !== null
       ? { model: row.canary_model, percent: row.canary_percent }
@@ -35,6 +41,7 @@ function aliasJson(row: repo.AliasRow) {
     canary,
     promoted_eval_id: row.promoted_eval_id,
     updated_at: row.updated_at,
+    promotion,
   };
 }
 
@@ -109,12 +116,19 @@ aliasAdmin.openapi(
     method: "get",
     path: "/tenants/{id}/aliases",
     summary: "List a tenant's aliases",
-    request: { params: TenantParams },
+    description:
+      "With `eval_id`, each alias carries `promotion`: whether that evaluation allows promoting its candidate, by the rule `POST …/promote` applies (same reason and code as its 409).",
+    request: { params: TenantParams, query: AliasListQuery },
     responses: okOrConflict(listSchema(AliasSchema), "The aliases"),
   }),
   async (c) => {
-    const rows = await repo.listAliases(c.env.DB, c.req.valid("param").id);
-    return c.json({ object: "list" as const, data: rows.map(aliasJson) }, 200);
+    const { id } = c.req.valid("param");
+    const { eval_id, threshold } = c.req.valid("query");
+    const verdict = eval_id
+      ? promotionVerdict(await mustGetTenantEval(c.env.DB, id, eval_id), threshold)
+      : null;
+    const rows = await repo.listAliases(c.env.DB, id);
+    return c.json({ object: "list" as const, data: rows.map((row) => aliasJson(row, verdict)) }, 200);
   },
 );
 
@@ -138,22 +152,6 @@ aliasAdmin.openapi(
   },
 );
 
-/** Why the candidate may not be promoted, or null when it is at least as good (within the threshold). */
-export function promotionRefusal(
-  baseline: ModelSummary,
-  candidate: ModelSummary,
-  threshold: number,
-): string | null {
-  if (candidate.errors > 0) return `the candidate failed on ${candidate.errors} item(s)`;
-  if (candidate.pass_rate < baseline.pass_rate - threshold) {
-    return `its pass rate ${candidate.pass_rate} is below the baseline's ${baseline.pass_rate}`;
-  }
-  if (candidate.mean_score < baseline.mean_score - threshold) {
-    return `its mean score ${candidate.mean_score} is below the baseline's ${baseline.mean_score}`;
-  }
-  return null;
-}
-
 aliasAdmin.openapi(
   route({
     method: "post",
@@ -169,32 +167,14 @@ aliasAdmin.openapi(
     const { id, alias } = c.req.valid("param");
     const { eval_id, threshold } = c.req.valid("json");
     const row = await mustGetAlias(c.env.DB, id, alias);
-    const run = foundOr(await getOwnedEval(c.env.DB, eval_id, id), "evaluation", eval_id, {
-      param: "eval_id",
-    });
-    const summary = evalColumns(run).summary;
-    if (run.status !== "completed" || !summary) {
-      throw new GatewayError(
-        409,
-        `Evaluation '${eval_id}' is ${run.status}; promote once it has completed.`,
-        { param: "eval_id", code: "eval_not_completed" },
-      );
+    const run = await mustGetTenantEval(c.env.DB, id, eval_id);
+    const verdict = promotionVerdict(run, threshold);
+    if (!verdict.eligible || !verdict.candidate) {
+      throw new GatewayError(409, verdict.reason, { param: "eval_id", code: verdict.code });
     }
-    const [baseline, candidate] = summary;
-    if (!baseline || !candidate)
-      throw new GatewayError(409, "The evaluation has no summary.", {
-        param: "eval_id",
-        code: "eval_not_completed",
-      });
-    const refusal = promotionRefusal(baseline, candidate, threshold);
-    if (refusal)
-      throw new GatewayError(409, `Not promoting ${candidate.model}: ${refusal}.`, {
-        param: "eval_id",
-        code: "candidate_worse",
-      });
     const promoted = {
       ...row,
-      model: candidate.model,
+      model: verdict.candidate,
       canary_model: null,
       canary_percent: null,
       promoted_eval_id: eval_id,

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CACHE_EVENTS_KEPT } from "./events";
-import { TRAFFIC_MAX_BUCKETS, TRAFFIC_RETENTION_DAYS } from "./traffic";
+import { CACHE_EVENTS_KEPT, TRAFFIC_MAX_BUCKETS, TRAFFIC_RETENTION_DAYS } from "./limits";
 
 const int = () => z.number().int();
 
@@ -100,3 +99,44 @@ export const CacheEventListSchema = z
     }),
   })
   .openapi("CacheEventList");
+
+export const CacheStatsSchema = z
+  .object({
+    object: z.literal("cache.stats"),
+    tenant_id: z.string(),
+    since: z.string().nullable(),
+    requests: z.number().int().openapi({ description: "Requests that went through the prompt cache." }),
+    errors: z
+      .number()
+      .int()
+      .openapi({ description: "Model calls (chat, responses, embeddings) answered with status >= 400." }),
+    hits: z.number().int(),
+    semantic_hits: z.number().int(),
+    coalesced: z.number().int(),
+    misses: z.number().int(),
+    bypasses: z.number().int(),
+    hit_rate: z.number().openapi({ description: "(hits + semantic hits + coalesced) / requests" }),
+    tokens_saved: z.object({ input: z.number().int(), output: z.number().int() }),
+    cost_saved_usd: z.number(),
+    upstream: z.object({
+      input_tokens: z.number().int(),
+      cached_tokens: z
+        .number()
+        .int()
+        .openapi({ description: "Provider prefix-cache hits (`cached_tokens`)." }),
+      cache_write_tokens: z.number().int().openapi({
+        description:
+          "Prompt tokens the provider wrote to its prefix cache (`cache_write_tokens`, reported by GPT-5.6 and later).",
+      }),
+      cache_write_extra_usd: z.number().openapi({
+        description:
+          "What those writes cost above the plain input price: writes bill 1.25x input (or the tenant's `cache_write_input` price).",
+      }),
+    }),
+    shadow: z.object({
+      checks: z.number().int(),
+      false_hits: z.number().int(),
+      false_hit_rate: z.number().nullable(),
+    }),
+  })
+  .openapi("CacheStats");

@@ -4,7 +4,10 @@
  * newest `CACHE_EVENTS_KEPT` per tenant are kept.
  */
 
-export const CACHE_EVENTS_KEPT = 1_000;
+import { CACHE_EVENTS_KEPT } from "./limits";
+
+export { CACHE_EVENTS_KEPT } from "./limits";
+
 const ID_PREFIX = "cev_";
 
 export type CacheOutcome = "hit" | "semantic_hit" | "coalesced" | "miss" | "bypass";

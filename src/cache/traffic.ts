@@ -2,10 +2,11 @@
  * The traffic time series of a tenant: the per-minute counters written by src/cache/stats.ts, summed
  * into minute, hour or day buckets for the console's overview plots.
  */
+
+import { TRAFFIC_RETENTION_DAYS } from "./limits";
 import { COLUMNS, type StatsTotals } from "./stats";
 
-export const TRAFFIC_RETENTION_DAYS = 31;
-export const TRAFFIC_MAX_BUCKETS = 1_500;
+export { TRAFFIC_MAX_BUCKETS, TRAFFIC_RETENTION_DAYS } from "./limits";
 export const BUCKET_SECONDS = { minute: 60, hour: 3_600, day: 86_400 } as const;
 export type Bucket = keyof typeof BUCKET_SECONDS;
 

@@ -1,5 +1,4 @@
 /** `/v1/datasets/:id/…`: adding, validating, importing, listing and exporting examples. */
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
@@ -24,7 +23,7 @@ import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
   DatasetIdParams,
-  ExampleSchema,
+  ExampleListSchema,
   ExportQuery,
   ImportReportSchema,
   ImportRequestSchema,
@@ -156,10 +155,7 @@ datasets.openapi(
     path: "/{dataset_id}/examples",
     summary: "List a dataset's examples in insertion order",
     request: { params: DatasetIdParams, query: ListExamplesQuery },
-    responses: ok(
-      z.object({ object: z.literal("list"), data: z.array(ExampleSchema), has_more: z.boolean() }),
-      "A page",
-    ),
+    responses: ok(ExampleListSchema, "A page"),
   }),
   async (c) => {
     const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);

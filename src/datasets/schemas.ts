@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { pageSchema } from "../platform/route-kit";
+import { pageSchema } from "../platform/lists";
 import { VISION_PROFILE_NAMES } from "../vision/profiles";
 import { VisionExampleReportSchema, VisionSummarySchema } from "../vision/schemas";
 import { MetadataSchema } from "./completions-schemas";
@@ -99,15 +99,48 @@ export const ValidationReportSchema = z
   })
   .openapi("DatasetValidationReport");
 
+export const ValidationRunSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("dataset.validation_run"),
+    dataset_id: z.string(),
+    source: z.enum(["request", "dataset"]).openapi({
+      description:
+        "`request`: the examples sent to validate; `dataset`: the stored examples (`stored=true`).",
+    }),
+    split: z.enum(["train", "validation", "all"]).nullable(),
+    status: z.enum(["in_progress", "completed", "failed"]),
+    created_at: z.number().int(),
+    completed_at: z.number().int().nullable(),
+    progress: z.object({
+      images_total: z.number().int(),
+      images_checked: z.number().int(),
+      chunks: z.number().int().openapi({ description: "Background steps that checked images so far." }),
+    }),
+    request_budget: z.number().int().openapi({ description: "Image operations allowed per step." }),
+    max_chunk_operations: z.number().int().openapi({
+      description: "Most worst-case image operations any one step was allowed (at most request_budget).",
+    }),
+    report: ValidationReportSchema.nullable().openapi({ description: "Set once completed." }),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi("DatasetValidationRun");
+
 export const ExampleSchema = z
   .looseObject({
     id: z.string(),
     object: z.literal("dataset.example"),
     split: z.enum(["train", "validation"]),
     source: z.string(),
+    source_id: z.string().nullable().openapi({
+      description: "What the example came from (a completion or Realtime session id), if known.",
+    }),
+    created_at: z.number().int(),
     example: z.looseObject({}),
   })
   .openapi("DatasetExample");
+
+export const ExampleListSchema = pageSchema(ExampleSchema).openapi("DatasetExampleList");
 
 export const ListExamplesQuery = PageQuery.extend({
   split: z.enum(["train", "validation", "all"]).default("all"),

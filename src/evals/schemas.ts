@@ -44,6 +44,24 @@ const ModelSummarySchema = z.object({
   cost_usd: z.number(),
 });
 
+const ModelResultSchema = z.object({
+  output: z.string(),
+  score: z.number(),
+  passed: z.boolean(),
+  latency_ms: z.number(),
+  cost_usd: z.number(),
+  error: z.string().optional().openapi({ description: "Set when the model call failed." }),
+});
+
+const EvalItemSchema = z.object({
+  example_id: z.string(),
+  reference: z.string().openapi({ description: "The example's expected answer." }),
+  results: z.array(ModelResultSchema).openapi({ description: "One per model, in `models` order." }),
+  judge: z.object({ swapped: z.boolean(), reason: z.string() }).optional().openapi({
+    description: "`llm_judge` grader: the judge's reason, and whether the answers were shown swapped.",
+  }),
+});
+
 export const EvalSchema = z
   .object({
     id: z.string(),
@@ -57,6 +75,6 @@ export const EvalSchema = z
     error: z.string().nullable(),
     created_at: z.number().int(),
     completed_at: z.number().int().nullable(),
-    items: z.array(z.looseObject({ example_id: z.string() })).optional(),
+    items: z.array(EvalItemSchema).optional(),
   })
   .openapi("DatasetEval");

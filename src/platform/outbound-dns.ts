@@ -12,6 +12,24 @@
 
 export const DEFAULT_DOH_URL = "https://cloudflare-dns.com/dns-query";
 
+/**
+ * The Worker variables the outbound guard (outbound-url.ts) reads; declared here, apart from the guard,
+ * so that the settings schemas load without the Workers runtime (the console's types import them).
+ */
+export interface OutboundEnv {
+  /** DNS-over-HTTPS JSON endpoint (Cloudflare's by default). */
+  OUTBOUND_DOH_URL?: string;
+  /** Older name of OUTBOUND_DOH_URL, still read when it is unset. */
+  VISION_DOH_URL?: string;
+  /** Private hosts the operator allows (see the module comment). */
+  OUTBOUND_ALLOW_PRIVATE_HOSTS?: string;
+}
+
+/** The resolver in force: OUTBOUND_DOH_URL, else VISION_DOH_URL, else Cloudflare's. */
+export function outboundDohUrl(env: OutboundEnv): string {
+  return env.OUTBOUND_DOH_URL || env.VISION_DOH_URL || DEFAULT_DOH_URL;
+}
+
 const RECORD_TYPES = { A: 1, AAAA: 28 } as const;
 
 interface DohAnswer {

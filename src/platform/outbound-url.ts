@@ -23,17 +23,9 @@ import {
   refusedAddress,
   refusedHost,
 } from "./outbound-address";
-import { DEFAULT_DOH_URL, resolveHost } from "./outbound-dns";
+import { type OutboundEnv, outboundDohUrl, resolveHost } from "./outbound-dns";
 
-/** The Worker variables the guard reads. */
-export interface OutboundEnv {
-  /** DNS-over-HTTPS JSON endpoint (Cloudflare's by default). */
-  OUTBOUND_DOH_URL?: string;
-  /** Older name of OUTBOUND_DOH_URL, still read when it is unset. */
-  VISION_DOH_URL?: string;
-  /** Private hosts the operator allows (see the module comment). */
-  OUTBOUND_ALLOW_PRIVATE_HOSTS?: string;
-}
+export { type OutboundEnv, outboundDohUrl } from "./outbound-dns";
 
 /** What one URL kind may reach. */
 export interface OutboundPolicy {
@@ -49,11 +41,6 @@ export type OutboundRefusal = {
   code: "invalid_url" | "blocked_host" | "unresolved_host" | "too_many_redirects";
   message: string;
 };
-
-/** The resolver in force: OUTBOUND_DOH_URL, else VISION_DOH_URL, else Cloudflare's. */
-export function outboundDohUrl(env: OutboundEnv): string {
-  return env.OUTBOUND_DOH_URL || env.VISION_DOH_URL || DEFAULT_DOH_URL;
-}
 
 /** Parses OUTBOUND_ALLOW_PRIVATE_HOSTS; malformed entries are ignored (they allow nothing). */
 export function parseAllowList(raw: string | undefined): AllowEntry[] {

@@ -1,6 +1,6 @@
 /** Request and response schemas of `/admin/tenants/{id}/providers` (they also generate the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
-import { listSchema } from "../platform/route-kit";
+import { listSchema } from "../platform/lists";
 
 /** A provider name: the prefix of `name/model`. */
 export const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { ErrorSchema } from "../platform/openapi";
 
 const IssueSchema = z
   .object({ path: z.string(), code: z.string(), message: z.string() })
@@ -43,15 +42,3 @@ export const ImageQuery = z.object({
   exp: z.coerce.number().int().openapi({ description: "Expiry, Unix seconds." }),
   sig: z.string().min(1).openapi({ description: "HMAC-SHA256 of the image and expiry." }),
 });
-
-/** The 422 of an export (or job) refused because examples are invalid: OpenAI's error plus the report. */
-export const invalidVisionDatasetResponse = {
-  description: "A vision dataset with invalid examples (export with skip_invalid=true to leave them out)",
-  content: {
-    "application/json": {
-      schema: ErrorSchema.extend({
-        report: z.object({ examples: z.array(VisionExampleReportSchema), summary: VisionSummarySchema }),
-      }).openapi("InvalidVisionDatasetError"),
-    },
-  },
-};

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type OutboundEnv, outboundDohUrl } from "../platform/outbound-url";
+import { type OutboundEnv, outboundDohUrl } from "../platform/outbound-dns";
 import { VISION_PROFILE_NAMES, type VisionProfileName, visionProfile } from "./profiles";
 
 /** The `vision` section of tenant settings: the provider's limits, kept per tenant (OpenAI's by default). */

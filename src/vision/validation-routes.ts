@@ -4,38 +4,11 @@
  */
 import { z } from "@hono/zod-openapi";
 import { mustGetDataset } from "../datasets/access";
-import { DatasetIdParams, ValidationReportSchema } from "../datasets/schemas";
+import { DatasetIdParams, ValidationRunSchema } from "../datasets/schemas";
 import { notFound } from "../platform/errors";
 import { ok } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
 import { runJson } from "./run-json";
-
-export const ValidationRunSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("dataset.validation_run"),
-    dataset_id: z.string(),
-    source: z.enum(["request", "dataset"]).openapi({
-      description:
-        "`request`: the examples sent to validate; `dataset`: the stored examples (`stored=true`).",
-    }),
-    split: z.enum(["train", "validation", "all"]).nullable(),
-    status: z.enum(["in_progress", "completed", "failed"]),
-    created_at: z.number().int(),
-    completed_at: z.number().int().nullable(),
-    progress: z.object({
-      images_total: z.number().int(),
-      images_checked: z.number().int(),
-      chunks: z.number().int().openapi({ description: "Background steps that checked images so far." }),
-    }),
-    request_budget: z.number().int().openapi({ description: "Image operations allowed per step." }),
-    max_chunk_operations: z.number().int().openapi({
-      description: "Most worst-case image operations any one step was allowed (at most request_budget).",
-    }),
-    report: ValidationReportSchema.nullable().openapi({ description: "Set once completed." }),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  })
-  .openapi("DatasetValidationRun");
 
 /** `/v1/datasets/{dataset_id}/validations`, beside the datasets router. */
 const { router: validationRuns, route } = routeKit({ tags: ["Datasets"] });

@@ -378,12 +378,15 @@ describe("datasets page", { timeout: 120_000 }, () => {
       })
       .toBe(25);
 
-    // Guarded by the failing evaluation: disabled with the reason, and the API refuses too.
+    // Guarded by the failing evaluation: disabled with the gateway's verdict, and the API refuses too.
     const promote = page.locator('tr[data-alias="support-bot"]').getByRole("button", { name: "Promote" });
     await expect.poll(() => promote.isDisabled()).toBe(true);
-    expect(await page.locator('tr[data-alias="support-bot"] .ds-guard').textContent()).toContain(
-      "pass rate 0 is below the baseline's 1",
-    );
+    const guard = await page.locator('tr[data-alias="support-bot"] .ds-guard').textContent();
+    expect(guard).toContain("pass rate 0 is below the baseline's 1");
+    const judged = await admin(`/admin/tenants/${tenantId}/aliases?eval_id=${failingEval}`);
+    expect(judged.body.data).toMatchObject([
+      { alias: "support-bot", promotion: { eligible: false, code: "candidate_worse", reason: guard } },
+    ]);
     const refused = await admin(`/admin/tenants/${tenantId}/aliases/support-bot/promote`, {
       method: "POST",
       body: { eval_id: failingEval },

@@ -28,6 +28,18 @@ async function insertEval(
   return id;
 }
 
+/** The alias `support` (gpt-4o, canary gpt-4o-mini) and an evaluation where the candidate is worse. */
+async function supportAliasAndWorseEval(tenantId: string): Promise<string> {
+  await admin(`/tenants/${tenantId}/aliases/support`, "PUT", {
+    model: "gpt-4o",
+    canary: { model: "gpt-4o-mini", percent: 10 },
+  });
+  return insertEval(tenantId, [
+    { model: "gpt-4o", pass_rate: 0.9, mean_score: 0.9 },
+    { model: "gpt-4o-mini", pass_rate: 0.7, mean_score: 0.8 },
+  ]);
+}
+
 describe("model aliases", () => {
   it("routes an alias to its model and says so in X-Model-Route", async () => {
     const { id, key } = await createTenant();
@@ -84,14 +96,7 @@ describe("model aliases", () => {
 
   it("promotes the candidate only when the evaluation shows it at least as good", async () => {
     const { id, key } = await createTenant();
-    await admin(`/tenants/${id}/aliases/support`, "PUT", {
-      model: "gpt-4o",
-      canary: { model: "gpt-4o-mini", percent: 10 },
-    });
-    const worse = await insertEval(id, [
-      { model: "gpt-4o", pass_rate: 0.9, mean_score: 0.9 },
-      { model: "gpt-4o-mini", pass_rate: 0.7, mean_score: 0.8 },
-    ]);
+    const worse = await supportAliasAndWorseEval(id);
     const refused = await admin(`/tenants/${id}/aliases/support/promote`, "POST", { eval_id: worse });
     expect(refused.status).toBe(409);
     expect((await errorOf(refused)).code).toBe("candidate_worse");
@@ -112,5 +117,58 @@ describe("model aliases", () => {
     expect(foreign.status).toBe(200);
     const notMine = await admin(`/tenants/${other.id}/aliases/x/promote`, "POST", { eval_id: worse });
     expect(notMine.status).toBe(404);
+  });
+
+  it("lists each alias with the gateway's promotion verdict for the evaluation named", async () => {
+    const { id } = await createTenant();
+    const worse = await supportAliasAndWorseEval(id);
+    const better = await insertEval(id, [
+      { model: "gpt-4o", pass_rate: 0.7, mean_score: 0.7 },
+      { model: "gpt-4o-mini", pass_rate: 0.8, mean_score: 0.9 },
+    ]);
+    const list = async (query: string) =>
+      ((await (await admin(`/tenants/${id}/aliases${query}`)).json()) as { data: unknown[] }).data;
+
+    expect(await list("")).toMatchObject([{ alias: "support", promotion: null }]);
+    const refused = await admin(`/tenants/${id}/aliases/support/promote`, "POST", { eval_id: worse });
+    const refusal = await errorOf(refused);
+    expect(await list(`?eval_id=${worse}`)).toEqual([
+      expect.objectContaining({
+        alias: "support",
+        promotion: {
+          eval_id: worse,
+          eligible: false,
+          candidate: "gpt-4o-mini",
+          reason: refusal.message,
+          code: "candidate_worse",
+        },
+      }),
+    ]);
+    expect(refusal.message).toBe("Not promoting gpt-4o-mini: its pass rate 0.7 is below the baseline's 0.9.");
+    expect(await list(`?eval_id=${worse}&threshold=0.2`)).toMatchObject([
+      { promotion: { eval_id: worse, eligible: true, code: null } },
+    ]);
+    expect(await list(`?eval_id=${better}`)).toMatchObject([
+      {
+        promotion: {
+          eval_id: better,
+          eligible: true,
+          candidate: "gpt-4o-mini",
+          reason: "The evaluation allows promoting gpt-4o-mini.",
+          code: null,
+        },
+      },
+    ]);
+
+    await env.DB.prepare("UPDATE evals SET status = 'in_progress', summary = NULL WHERE id = ?")
+      .bind(better)
+      .run();
+    expect(await list(`?eval_id=${better}`)).toMatchObject([
+      { promotion: { eligible: false, candidate: null, code: "eval_not_completed" } },
+    ]);
+    const other = await createTenant();
+    const foreign = await admin(`/tenants/${other.id}/aliases?eval_id=${worse}`);
+    expect(foreign.status).toBe(404);
+    expect((await errorOf(foreign)).param).toBe("eval_id");
   });
 });

@@ -36,6 +36,8 @@ const zero = (start) => ({
   cost_saved_usd: 0,
   upstream_input_tokens: 0,
   upstream_cached_tokens: 0,
+  upstream_cache_write_tokens: 0,
+  upstream_cache_write_extra_usd: 0,
   shadow_checks: 0,
   shadow_false_hits: 0,
 });

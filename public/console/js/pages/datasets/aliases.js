@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * Aliases tab: the tenant's model aliases (stable model, candidate and canary share), editing the
- * share, and promoting the candidate — guarded by an evaluation of this dataset, with the same rule
- * the API applies (it refuses too; its message is shown).
+ * share, and promoting the candidate — guarded by an evaluation of this dataset. Whether it may be
+ * promoted is the gateway's verdict (`promotion` of `GET …/aliases?eval_id=`), the rule the promote
+ * route applies; the console only shows it.
  */
 import { api, tenantPath } from "../../api.js";
 import {
@@ -28,24 +29,17 @@ import { listEvals } from "./evals.js";
 /** @typedef {import("./types").Evaluation} Evaluation */
 
 /**
- * Why an evaluation does not allow promoting its candidate, or null — the rule of
- * `POST /admin/tenants/{id}/aliases/{alias}/promote` (threshold 0).
- * @param {Evaluation | undefined} ev
+ * The aliases, each with the gateway's promotion verdict for `evalId` when one is given.
+ * @param {TabContext} t @param {string | undefined} evalId
+ * @returns {Promise<ModelAlias[]>}
  */
-export function promotionRefusal(ev) {
-  if (!ev) return "Run an evaluation of this dataset first (Evaluations tab).";
-  if (ev.status !== "completed" || !ev.summary)
-    return `Evaluation ${ev.id} is ${ev.status.replaceAll("_", " ")}.`;
-  const [baseline, candidate] = ev.summary;
-  if (!baseline || !candidate) return "The evaluation has no summary.";
-  if (candidate.errors > 0) return `The candidate failed on ${candidate.errors} item(s).`;
-  if (candidate.pass_rate < baseline.pass_rate) {
-    return `The candidate's pass rate ${candidate.pass_rate} is below the baseline's ${baseline.pass_rate}.`;
-  }
-  if (candidate.mean_score < baseline.mean_score) {
-    return `The candidate's mean score ${candidate.mean_score} is below the baseline's ${baseline.mean_score}.`;
-  }
-  return null;
+async function listAliases(t, evalId) {
+  /** @type {{ data: ModelAlias[] }} */
+  const res = await api(`${tenantPath(t.page.tenantId)}/aliases`, {
+    query: evalId ? { eval_id: evalId } : {},
+    signal: t.page.signal,
+  });
+  return res.data;
 }
 
 /** @param {TabContext} t @param {() => void} reload */
@@ -149,14 +143,30 @@ function promoter(t, a, evals, reload) {
     { type: "button", class: "button button-primary", "aria-describedby": `guard-${a.alias}` },
     "Promote",
   );
-  const update = () => {
-    const ev = evals.find((e) => e.id === choice.value);
-    const why = promotionRefusal(ev);
-    button.disabled = why !== null;
-    reason.textContent = why ?? `The evaluation allows promoting ${ev?.models[1] ?? "the candidate"}.`;
-    reason.classList.toggle("ds-guard-ok", why === null);
+  /** @param {ModelAlias["promotion"]} verdict */
+  const show = (verdict) => {
+    button.disabled = !verdict?.eligible;
+    reason.textContent = verdict
+      ? verdict.reason
+      : "Run an evaluation of this dataset first (Evaluations tab).";
+    reason.classList.toggle("ds-guard-ok", verdict?.eligible === true);
   };
-  choice.addEventListener("change", update);
+  /** The verdict for the chosen evaluation, asked of the gateway. */
+  const update = async () => {
+    const asked = choice.value;
+    if (!asked) return show(null);
+    button.disabled = true;
+    try {
+      const fresh = (await listAliases(t, asked)).find((x) => x.alias === a.alias);
+      // A later choice may have answered first: show only the verdict for the evaluation still chosen.
+      if (choice.value === asked) show(fresh?.promotion ?? null);
+    } catch (err) {
+      if (!isAbort(err)) reason.textContent = err instanceof Error ? err.message : String(err);
+    }
+  };
+  choice.addEventListener("change", () => {
+    update().catch(() => undefined);
+  });
   button.addEventListener("click", async () => {
     const ev = evals.find((e) => e.id === choice.value);
     if (!ev) return;
@@ -176,9 +186,9 @@ function promoter(t, a, evals, reload) {
         refused.textContent = err instanceof Error ? err.message : String(err);
       }
     });
-    update();
+    await update();
   });
-  update();
+  show(a.promotion);
   return h(
     "div",
     { class: "ds-promote" },
@@ -210,10 +220,10 @@ export async function aliasesTab(t) {
   );
   const draw = async () => {
     try {
-      /** @type {{ data: ModelAlias[] }} */
-      const res = await api(`${tenantPath(page.tenantId)}/aliases`, { signal: page.signal });
       const evals = await listEvals(dataset.id, page.signal);
-      if (res.data.length === 0) {
+      // The verdicts for the evaluation each alias's choice starts on (the newest).
+      const aliases = await listAliases(t, evals[0]?.id);
+      if (aliases.length === 0) {
         replace(
           list,
           empty(
@@ -238,7 +248,7 @@ export async function aliasesTab(t) {
               },
               { label: "Promote", cell: (a) => promoter(t, a, evals, reload) },
             ],
-            res.data,
+            aliases,
             { rowAttrs: (a) => ({ "data-alias": a.alias }) },
           ),
         ),

@@ -44,7 +44,8 @@ export function statusBadge(status) {
 function metricsOf(events) {
   const points = new Map();
   for (const e of events) {
-    const d = e.data;
+    // OpenAI types `data` as unknown: a metrics event's is an object of numbers.
+    const d = /** @type {Record<string, unknown> | null | undefined} */ (e.data);
     if (e.type !== "metrics" || !d || typeof d.step !== "number" || typeof d.train_loss !== "number")
       continue;
     points.set(d.step, {
