@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { refilled, secondsUntilToken, type TokenBucket } from "../src/ratelimit/token-bucket";
 
 export interface RateDecision {
   allowed: boolean;
@@ -24,18 +25,17 @@ export interface BucketState {
  * evicted object starts with a full bucket, which errs on the side of serving requests.
  */
 export class RateLimiter extends DurableObject {
-  private bucket: { tokens: number; updated: number; perMinute: number } | undefined;
+  private bucket: TokenBucket | undefined;
   private takes = 0;
 
   /** Takes one token, or refuses without taking any when the bucket is empty. */
   take(perMinute: number): RateDecision {
     this.takes += 1;
-    const bucket = this.refill(perMinute, Date.now());
+    const bucket = this.refill(perMinute);
     if (bucket.tokens < 1) {
-      const perSecond = perMinute / 60;
       return {
         allowed: false,
-        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+        retryAfterSeconds: secondsUntilToken(bucket.tokens, perMinute),
         limit: perMinute,
         remaining: 0,
       };
@@ -49,7 +49,7 @@ export class RateLimiter extends DurableObject {
    * costs no bucket anything (all-or-nothing across a request's buckets).
    */
   giveBack(perMinute: number): void {
-    const bucket = this.refill(perMinute, Date.now());
+    const bucket = this.refill(perMinute);
     bucket.tokens = Math.min(perMinute, bucket.tokens + 1);
   }
 
@@ -58,14 +58,8 @@ export class RateLimiter extends DurableObject {
     return { perMinute: this.bucket.perMinute, tokens: this.bucket.tokens, takes: this.takes };
   }
 
-  private refill(perMinute: number, now: number) {
-    const bucket = this.bucket;
-    if (!bucket || bucket.perMinute !== perMinute) {
-      this.bucket = { tokens: perMinute, updated: now, perMinute };
-      return this.bucket;
-    }
-    bucket.tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.updated) * perMinute) / 60_000);
-    bucket.updated = now;
-    return bucket;
+  private refill(perMinute: number): TokenBucket {
+    this.bucket = refilled(this.bucket, perMinute, Date.now());
+    return this.bucket;
   }
 }

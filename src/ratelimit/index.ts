@@ -2,12 +2,15 @@ import type { RateDecision } from "../../durable-objects/rate-limiter";
 import type { Principal } from "../identity/principal";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { shareOf, topUpInBackground } from "./tenant-share";
+
+type Scope = "API key" | "end user" | "tenant";
 
 /** One limited principal of a request: the name of its `RateLimiter` object and its limit. */
 export interface LimitedBucket {
   /** `<tenant>:key:<key id>` or `<tenant>:user:<end user>`: one object per principal, never per tenant. */
   name: string;
-  scope: "API key" | "end user";
+  scope: Scope;
   perMinute: number;
 }
 
@@ -32,7 +35,8 @@ export function bucketsFor(principal: Principal, userId: string | null): Limited
  * Each limited principal has its own `RateLimiter` Durable Object, called in parallel, so a request
  * waits on its own key's and user's objects only, never on one object for the whole tenant. A
  * request refused by one bucket gives back the token another took (on the refusal path only).
- * No limits configured: no call is made.
+ * The tenant-wide limit is decided in the isolate, from a share leased in the background
+ * (`./tenant-share.ts`). No limits configured: no call is made.
  * @see https://developers.cloudflare.com/durable-objects/
  */
 export async function enforceRateLimit(
@@ -40,6 +44,23 @@ export async function enforceRateLimit(
   principal: Principal,
   userId: string | null,
 ): Promise<void> {
+  const perTenant = principal.tenant.settings.rate_limits?.requests_per_minute_per_tenant;
+  if (!perTenant) return enforcePrincipalLimits(env, principal, userId);
+  const tenantId = principal.tenant.id;
+  const share = shareOf(tenantId, perTenant);
+  const admitted = share.admit(Date.now());
+  try {
+    if (!admitted.allowed) throw rateLimited("tenant", { limit: perTenant, ...admitted });
+    await enforcePrincipalLimits(env, principal, userId).catch((err: unknown) => {
+      share.release(admitted);
+      throw err;
+    });
+  } finally {
+    topUpInBackground(env, tenantId, share);
+  }
+}
+
+async function enforcePrincipalLimits(env: Bindings, principal: Principal, userId: string | null) {
   const buckets = bucketsFor(principal, userId);
   if (buckets.length === 0) return;
   const decisions = await Promise.all(
@@ -58,7 +79,10 @@ export async function enforceRateLimit(
 }
 
 /** OpenAI's 429 for a request over a limit, with `retry-after` and `x-ratelimit-*` headers. */
-function rateLimited(scope: LimitedBucket["scope"], decision: RateDecision): GatewayError {
+function rateLimited(
+  scope: Scope,
+  decision: Pick<RateDecision, "limit" | "retryAfterSeconds">,
+): GatewayError {
   return new GatewayError(
     429,
     `Rate limit reached for this ${scope}: ${decision.limit} requests per minute. Retry after ${decision.retryAfterSeconds} s.`,
