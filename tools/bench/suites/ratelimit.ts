@@ -2,7 +2,8 @@
  * `ratelimit`: what rate limits cost a tenant with many users. Two tenants of one gateway, one with
  * per-key and per-user limits far above the load (every request draws from its key's and its user's
  * `RateLimiter` objects, none refused) and one without; 16 concurrent callers spread over many end
- * users of the one key, through the proxy (cache off) and on cache hits.
+ * users of the one key, through the proxy (cache off) and on cache hits; then cache hits under the
+ * tenant-wide limit alone.
  */
 import { bootstrapTenant, launchGateway } from "../../launch";
 import { closedLoop, type LoadResult, timed } from "../measure";
@@ -108,6 +109,12 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     const onHits = await tenantWith(gateway, "bench-ratelimit-on-hits", { ...hits, rate_limits: rateLimits });
     const [proxyOff, proxyOn] = await compare(gateway.url, [off, on], true, ctx);
     const [hitsOff, hitsOn] = await compare(gateway.url, [offHits, onHits], false, ctx);
+    // The tenant-wide limit alone: decided in the isolate, leased in the background.
+    const tenantHits = await tenantWith(gateway, "bench-ratelimit-tenant-hits", {
+      ...hits,
+      rate_limits: { requests_per_minute_per_tenant: limit },
+    });
+    const [hitsOff2, hitsTenant] = await compare(gateway.url, [offHits, tenantHits], false, ctx);
     const throughput = (metric: string, baseline: Measured, candidate: Measured): BenchRow => ({
       metric,
       unit: "req/s",
@@ -127,7 +134,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       labels: { baseline: "limits off", candidate: "limits on" },
       environment: {
         gateway: "gateway via unstable_startWorker, inspector off (local workerd), bundled simulator",
-        limits: `per key and per user ${limit}/min (never reached): each request draws from its key's and user's objects`,
+        limits: `per key and per user ${limit}/min (never reached): each request draws from its key's and user's objects; last row: per tenant only`,
         node: process.version,
       },
       parameters: PARAMETERS,
@@ -144,8 +151,9 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
           hitsOn,
         ),
         p50(`cache HIT latency p50 under that load`, hitsOff, hitsOn),
+        throughput(`cache HIT throughput, tenant-wide limit only, concurrency ${c}`, hitsOff2, hitsTenant),
       ],
-      details: { proxyOff, proxyOn, hitsOff, hitsOn },
+      details: { proxyOff, proxyOn, hitsOff, hitsOn, hitsOff2, hitsTenant },
     };
   } finally {
     await gateway.close();
@@ -155,6 +163,6 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
 export const ratelimitSuite: BenchSuite = {
   name: "ratelimit",
   description:
-    "requests/s and latency with per-key and per-user rate limits on vs off, one tenant, many users",
+    "requests/s and latency with per-key, per-user and tenant-wide rate limits on vs off, one tenant, many users",
   run,
 };
