@@ -90,7 +90,8 @@ export function shareOf(tenantId: string, perMinute: number): TenantShare {
 
 /** Starts a background lease for the share when it needs one; never awaited by a request. */
 export function topUpInBackground(env: Bindings, tenantId: string, share: TenantShare): void {
-  const budget = env.TENANT_BUDGET.getByName(tenantId);
-  const leasing = share.topUp((charge, want) => budget.lease(share.perMinute, charge, want));
+  const leasing = share.topUp((charge, want) =>
+    env.TENANT_BUDGET.getByName(tenantId).lease(share.perMinute, charge, want),
+  );
   if (leasing) waitUntil(leasing);
 }
