@@ -8,6 +8,7 @@ export { EvalRunner } from "../durable-objects/eval-runner";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { RealtimeSession } from "../durable-objects/realtime-session";
 export { SemanticIndex } from "../durable-objects/semantic-index";
+export { TenantBudget } from "../durable-objects/tenant-budget";
 export { VisionValidatorObject } from "../durable-objects/vision-validator";
 
 export default {

@@ -15,6 +15,15 @@ export const TenantSettingsSchema = z
       .strictObject({
         requests_per_minute_per_key: z.number().int().positive().nullable().optional(),
         requests_per_minute_per_user: z.number().int().positive().nullable().optional(),
+        requests_per_minute_per_tenant: z
+          .number()
+          .int()
+          .positive()
+          .nullable()
+          .optional()
+          .describe(
+            "All of the tenant's requests per minute, approximate: enforced per isolate from budgets leased in the background (docs/rate-limits.md).",
+          ),
       })
       .optional(),
     allowed_models: z.array(z.string().min(1).max(256)).max(1000).nullable().optional(),

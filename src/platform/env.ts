@@ -5,6 +5,7 @@ export interface Bindings {
   DB: D1Database;
   CACHE: KVNamespace;
   RATE_LIMITER: DurableObjectNamespace<import("../../durable-objects/rate-limiter").RateLimiter>;
+  TENANT_BUDGET: DurableObjectNamespace<import("../../durable-objects/tenant-budget").TenantBudget>;
   REALTIME: DurableObjectNamespace<import("../../durable-objects/realtime-session").RealtimeSession>;
   COALESCER: DurableObjectNamespace<import("../../durable-objects/coalescer").Coalescer>;
   SEMANTIC_INDEX: DurableObjectNamespace<import("../../durable-objects/semantic-index").SemanticIndex>;

@@ -9,11 +9,13 @@ import type { BenchSuite } from "../suite";
 import { visionSuite } from "../vision";
 import { cacheSuite } from "./cache";
 import { proxySuite } from "./proxy";
+import { ratelimitSuite } from "./ratelimit";
 
 export const SUITES: readonly BenchSuite[] = [
   proxySuite,
   cacheSuite,
   realtimeSuite,
   datasetsSuite,
+  ratelimitSuite,
   visionSuite,
 ];
