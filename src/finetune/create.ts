@@ -86,6 +86,8 @@ export async function startDatasetJob(
   baseUrl: string,
   dataset: DatasetRow,
   req: CreateDatasetJob,
+  /** The client's request id, which the uploads and the job creation carry upstream. */
+  requestId: string,
   vision?: VisionTrainingOptions,
 ): Promise<JobRow> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
@@ -107,16 +109,16 @@ export async function startDatasetJob(
     );
   }
   const validation = await splitFile("validation");
-  const trainingFile = await uploadJsonl(env, baseUrl, `${dataset.id}-train.jsonl`, train.jsonl);
-  const validationFile =
-    validation.lines > 0
-      ? await uploadJsonl(env, baseUrl, `${dataset.id}-validation.jsonl`, validation.jsonl)
-      : null;
+  const upload = (name: string, jsonl: string) =>
+    uploadJsonl(env, baseUrl, `${dataset.id}-${name}.jsonl`, jsonl, requestId);
+  const trainingFile = await upload("train", train.jsonl);
+  const validationFile = validation.lines > 0 ? await upload("validation", validation.jsonl) : null;
   // The uploads and the job are the tenant's: its file list shows them and their content is readable.
   for (const file of [trainingFile, validationFile]) {
     if (file) await rememberFile(env.DB, dataset.tenant_id, baseUrl, file);
   }
-  const job = await createUpstreamJob(env, baseUrl, jobBody(req, dataset, trainingFile, validationFile));
+  const body = jobBody(req, dataset, trainingFile, validationFile);
+  const job = await createUpstreamJob(env, baseUrl, body, requestId);
   await rememberJob(env, dataset.tenant_id, baseUrl, job);
   const now = Math.floor(Date.now() / 1000);
   const row: JobRow = {

@@ -68,12 +68,13 @@ export async function jsonOrThrow(res: Response, what: string): Promise<Json> {
   );
 }
 
-/** Uploads JSONL as a `fine-tune` file (multipart, as `/v1/files` expects). */
+/** Uploads JSONL as a `fine-tune` file (multipart, as `/v1/files` expects), under the client's request id. */
 export async function uploadJsonl(
   env: Bindings,
   baseUrl: string,
   filename: string,
   jsonl: string,
+  requestId: string,
 ): Promise<Json> {
   const form = new FormData();
   form.append("purpose", "fine-tune");
@@ -82,16 +83,23 @@ export async function uploadJsonl(
   const res = await call(env, baseUrl, {
     method: "POST",
     path: "/files",
+    requestId,
     body: await encoded.arrayBuffer(),
     contentType: encoded.headers.get("content-type") ?? "multipart/form-data",
   });
   return jsonOrThrow(res, `upload ${filename}`);
 }
 
-export async function createUpstreamJob(env: Bindings, baseUrl: string, body: Json): Promise<Json> {
+export async function createUpstreamJob(
+  env: Bindings,
+  baseUrl: string,
+  body: Json,
+  requestId: string,
+): Promise<Json> {
   const res = await call(env, baseUrl, {
     method: "POST",
     path: "/fine_tuning/jobs",
+    requestId,
     body: JSON.stringify(body),
     contentType: "application/json",
   });
