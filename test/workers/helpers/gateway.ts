@@ -1,26 +1,16 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import OpenAI from "openai";
-import worker from "../../../src/index";
 import { inSimScope } from "./sim";
 
 export const GATEWAY = "https://gateway.test";
 export const ADMIN_TOKEN = env.ADMIN_TOKEN ?? "";
 
 /**
- * Calls the gateway Worker's fetch handler (same isolate, real bindings) with an execution context of
- * its own, whose `waitUntil` work the pool tracks as it does for `exports.default.fetch`. Not through
- * `exports.default.fetch`: each call through it costs more than the last within a file (healthz went
- * from 10 ms to over 170 ms in 200 calls, on the pool's entrypoint path, not in the gateway).
- * The request gets an id that keeps its upstream calls in this file's simulator scope unless it has one.
+ * Sends a request to the gateway Worker under test (same isolate, real bindings), with a request id
+ * that keeps its upstream calls in this file's simulator scope unless the request names its own.
  */
-async function callGateway(request: Request): Promise<Response> {
-  return worker.fetch(inSimScope(request), env, createExecutionContext());
-}
-
-/** Sends a request to the gateway Worker under test. */
 export function gw(path: string, init: RequestInit = {}): Promise<Response> {
-  return callGateway(new Request(`${GATEWAY}${path}`, init));
+  return exports.default.fetch(inSimScope(new Request(`${GATEWAY}${path}`, init)));
 }
 
 export function jsonInit(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -59,7 +49,7 @@ export function sdk(
     baseURL: `${GATEWAY}/v1`,
     maxRetries: options.maxRetries ?? 0,
     defaultHeaders: options.headers,
-    fetch: (input, init) => callGateway(new Request(input, init)),
+    fetch: (input, init) => exports.default.fetch(inSimScope(new Request(input, init))),
   });
 }
 
