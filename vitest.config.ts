@@ -57,8 +57,9 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          // One shared simulator: its faults and request counters are global, so files run one at a time.
-          fileParallelism: false,
+          // Files run side by side, each in its own workerd (its own KV, D1 and Durable Objects); the
+          // one simulator keeps each file's faults, counters and config apart (test/workers/helpers/sim.ts).
+          maxWorkers: 2,
           include: ["test/workers/**/*.test.ts", "src/**/*.test.ts"],
           globalSetup: [
             "./test/helpers-node/sim-global-setup.ts",

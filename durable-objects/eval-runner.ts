@@ -14,17 +14,18 @@ const RETRY_BASE_MS = 500;
  * the run survives any single request's limits and restarts of the object.
  */
 export class EvalRunner extends DurableObject<Bindings> {
-  /** Starts (or resumes) the evaluation. */
-  async start(evalId: string): Promise<void> {
-    await this.ctx.storage.put("evalId", evalId);
+  /** Starts (or resumes) the evaluation; its model calls carry the id of the request that started it. */
+  async start(evalId: string, requestId: string): Promise<void> {
+    await this.ctx.storage.put({ evalId, requestId });
     await this.ctx.storage.setAlarm(Date.now());
   }
 
   override async alarm(): Promise<void> {
     const evalId = await this.ctx.storage.get<string>("evalId");
     if (!evalId) return;
+    const requestId = (await this.ctx.storage.get<string>("requestId")) ?? evalId;
     try {
-      const finished = await runStep(this.env, evalId, ITEMS_PER_STEP);
+      const finished = await runStep(this.env, evalId, ITEMS_PER_STEP, requestId);
       await this.ctx.storage.put("failures", 0);
       if (finished) await this.ctx.storage.deleteAll();
       else await this.ctx.storage.setAlarm(Date.now());

@@ -109,6 +109,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
       const toolCallEvents = url.searchParams.get("edgegate_events") === "tool_calls";
       return this.open(policy, transcription ? { kind: "transcription" } : null, protocol, {
         toolCallEvents,
+        requestId: request.headers.get("x-request-id") ?? undefined,
       });
     } catch (err) {
       if (err instanceof GatewayError) return err.getResponse();
@@ -180,12 +181,14 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     policy: RealtimePolicy,
     callId: string,
     model: string,
+    requestId?: string,
   ): Promise<{ joined: boolean; refused: { code: string; message: string } | null }> {
     // Asked again here, where sessions are counted: calls set up in parallel all passed the first check.
     const refused = this.refusal(policy);
     if (refused) return { joined: false, refused };
     this.makeRoom(policy);
-    const session = new RelaySession(this, policy, { kind: "call", callId, model }, null);
+    const target = { kind: "call", callId, model } as const;
+    const session = new RelaySession(this, policy, target, null, { toolCallEvents: false, requestId });
     this.sessions.add(session);
     this.deadlinesChanged();
     await session.start();
@@ -197,7 +200,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     policy: RealtimePolicy,
     target: UpstreamTarget | null,
     protocol: string | null,
-    options: { toolCallEvents: boolean },
+    options: { toolCallEvents: boolean; requestId?: string },
   ): Response {
     if (!target && !policy.model)
       throw new GatewayError(400, "Missing required parameter: 'model'.", { param: "model" });

@@ -114,7 +114,7 @@ datasetEvals.openapi(
       completed_at: null,
     };
     await insertEval(c.env.DB, row);
-    await c.env.EVAL_RUNNER.getByName(row.id).start(row.id);
+    await c.env.EVAL_RUNNER.getByName(row.id).start(row.id, c.get("requestId"));
     return c.json(evalJson(row), 200);
   },
 );

@@ -61,11 +61,12 @@ async function gradeItem(
   run: EvalRow,
   row: ExampleRow,
   settings: TenantSettings,
+  startedBy: string,
 ): Promise<ItemResult> {
   const example = JSON.parse(row.example) as JsonObject & { messages: JsonObject[] };
   const reference = textOf(example.messages[example.messages.length - 1]);
   const { models, grader } = evalColumns(run);
-  const requestId = `${run.id}:${row.seq}`;
+  const requestId = `${startedBy}:${run.id}:${row.seq}`;
   // Models are served where the proxy would serve them: a tenant's provider for `provider/model`.
   const endpointOf = (m: string) => modelEndpoint(env, run.tenant_id, settings, m);
   const results = await Promise.all(
@@ -91,8 +92,16 @@ async function gradeItem(
   return item;
 }
 
-/** Processes up to `batch` items; returns true when the evaluation has finished. */
-export async function runStep(env: Bindings, evalId: string, batch: number): Promise<boolean> {
+/**
+ * Processes up to `batch` items; returns true when the evaluation has finished. Model calls carry
+ * `<startedBy>:<eval id>:<example seq>` as their request id (`startedBy`: the request that started it).
+ */
+export async function runStep(
+  env: Bindings,
+  evalId: string,
+  batch: number,
+  startedBy: string,
+): Promise<boolean> {
   const run = await getEval(env.DB, evalId);
   if (!run || run.status === "completed" || run.status === "failed") return true;
   const afterSeq = await lastItemSeq(env.DB, evalId);
@@ -104,7 +113,7 @@ export async function runStep(env: Bindings, evalId: string, batch: number): Pro
   if (rows.length > 0) {
     // Models fine-tuned on the tenant's own API are evaluated there (see providerForModel).
     const settings = (await getTenant(env.DB, run.tenant_id))?.settings ?? {};
-    const items = await Promise.all(rows.map((row) => gradeItem(env, run, row, settings)));
+    const items = await Promise.all(rows.map((row) => gradeItem(env, run, row, settings, startedBy)));
     await saveItems(
       env.DB,
       evalId,

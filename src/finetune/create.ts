@@ -96,6 +96,8 @@ export async function uploadAndCreate(
   target: FineTuningTarget,
   dataset: DatasetRow,
   req: CreateDatasetJob,
+  /** The client's request id, which the uploads and the job creation carry upstream. */
+  requestId: string,
   vision?: VisionTrainingOptions,
 ): Promise<{ files: JsonObject[]; job: JsonObject }> {
   const format: ExportFormat = req.method?.type === "dpo" ? "dpo" : "chat";
@@ -117,12 +119,16 @@ export async function uploadAndCreate(
     );
   }
   const validation = await splitFile("validation");
-  const trainingFile = await uploadJsonl(env, target, `${dataset.id}-train.jsonl`, train.jsonl);
-  const validationFile =
-    validation.lines > 0
-      ? await uploadJsonl(env, target, `${dataset.id}-validation.jsonl`, validation.jsonl)
-      : null;
-  const job = await createUpstreamJob(env, target, jobBody(req, dataset, trainingFile, validationFile));
+  const upload = (name: string, jsonl: string) =>
+    uploadJsonl(env, target, `${dataset.id}-${name}.jsonl`, jsonl, requestId);
+  const trainingFile = await upload("train", train.jsonl);
+  const validationFile = validation.lines > 0 ? await upload("validation", validation.jsonl) : null;
+  const job = await createUpstreamJob(
+    env,
+    target,
+    jobBody(req, dataset, trainingFile, validationFile),
+    requestId,
+  );
   return { files: validationFile ? [trainingFile, validationFile] : [trainingFile], job };
 }
 
@@ -131,9 +137,10 @@ export async function startDatasetJob(
   baseUrl: string,
   dataset: DatasetRow,
   req: CreateDatasetJob,
+  requestId: string,
   vision?: VisionTrainingOptions,
 ): Promise<JobRow> {
-  const { files, job } = await uploadAndCreate(env, baseUrl, dataset, req, vision);
+  const { files, job } = await uploadAndCreate(env, baseUrl, dataset, req, requestId, vision);
   // The uploads and the job are the tenant's: its file list shows them and their content is readable.
   for (const file of files) await rememberFile(env.DB, dataset.tenant_id, baseUrl, file);
   await rememberJob(env, dataset.tenant_id, baseUrl, job);

@@ -74,12 +74,13 @@ export async function jsonOrThrow(res: Response, what: string): Promise<JsonObje
   );
 }
 
-/** Uploads JSONL as a `fine-tune` file (multipart, as `/v1/files` expects). */
+/** Uploads JSONL as a `fine-tune` file (multipart, as `/v1/files` expects), under the client's request id. */
 export async function uploadJsonl(
   env: Bindings,
   target: FineTuningTarget,
   filename: string,
   jsonl: string,
+  requestId: string,
 ): Promise<JsonObject> {
   const form = new FormData();
   form.append("purpose", "fine-tune");
@@ -88,6 +89,7 @@ export async function uploadJsonl(
   const res = await call(env, target, {
     method: "POST",
     path: "/files",
+    requestId,
     body: await encoded.arrayBuffer(),
     contentType: encoded.headers.get("content-type") ?? "multipart/form-data",
   });
@@ -98,10 +100,12 @@ export async function createUpstreamJob(
   env: Bindings,
   target: FineTuningTarget,
   body: JsonObject,
+  requestId: string,
 ): Promise<JsonObject> {
   const res = await call(env, target, {
     method: "POST",
     path: "/fine_tuning/jobs",
+    requestId,
     body: JSON.stringify(body),
     contentType: "application/json",
   });

@@ -77,7 +77,7 @@ datasetJobs.openapi(
         : undefined;
     const req = { ...body, model: defaultBaseModel(dataset.kind, body.model) };
     await assertBaseModel(c, req.model);
-    const row = await startDatasetJob(c.env, baseUrl, dataset, req, vision);
+    const row = await startDatasetJob(c.env, baseUrl, dataset, req, c.get("requestId"), vision);
     return c.json(jobJson(row), 200);
   },
 );

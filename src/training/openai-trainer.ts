@@ -41,7 +41,7 @@ export async function startOpenAIJob(
 ): Promise<JobRow> {
   await assertBaseModel(c, req.model);
   const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
-  return startDatasetJob(c.env, baseUrl, dataset, datasetJobRequest(req));
+  return startDatasetJob(c.env, baseUrl, dataset, datasetJobRequest(req), c.get("requestId"));
 }
 
 function eventsOf(job: JobRow): TrainingJobEvent[] {

@@ -58,7 +58,8 @@ export async function startProviderJob(
     const warning = assertOpenAIFineTunable(req.model, lifecycleNow(c.env));
     for (const [header, value] of Object.entries(warning)) c.header(header, value);
   }
-  const { job } = await uploadAndCreate(c.env, await providerEndpoint(c.env, provider), dataset, req);
+  const endpoint = await providerEndpoint(c.env, provider);
+  const { job } = await uploadAndCreate(c.env, endpoint, dataset, req, c.get("requestId"));
   return job;
 }
 

@@ -7,6 +7,8 @@
  * (11 MB, chunked, no length), `/status/<code>`, `/hits/<path>` (how often a path was served), and
  * `/metadata` (a stand-in for an instance-metadata server: its secret must never leave the gateway),
  * and `/dns-query?name=&type=`: a DNS-over-HTTPS JSON responder with a few fixed names (`DNS_RECORDS`).
+ * A name one label below a fixed one answers as that name does, so a test file can ask under names of
+ * its own; `/hits/dns-query/<name>` counts the queries for one name.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -60,11 +62,20 @@ export const METADATA_SECRET = "metadata-secret-AKIAEDGEGATETEST";
 
 const DNS_TYPES = { A: 1, AAAA: 28, CNAME: 5 } as const;
 
-function dnsAnswer(res: ServerResponse, url: URL): void {
+/** The fixed name `name` answers as: itself, or the fixed name one label above it. */
+function fixedName(name: string): string {
+  const parent = name.slice(name.indexOf(".") + 1);
+  return DNS_RECORDS[name] === undefined && (DNS_RECORDS[parent] || parent === "broken.edgegate.test")
+    ? parent
+    : name;
+}
+
+function dnsAnswer(res: ServerResponse, url: URL, hits: Map<string, number>): void {
   const name = (url.searchParams.get("name") ?? "").replace(/\.$/, "");
   const type = url.searchParams.get("type") === "AAAA" ? "AAAA" : "A";
-  if (name === "broken.edgegate.test") return void res.writeHead(500).end();
-  const records = DNS_RECORDS[name];
+  hits.set(`/dns-query/${name}`, (hits.get(`/dns-query/${name}`) ?? 0) + 1);
+  if (fixedName(name) === "broken.edgegate.test") return void res.writeHead(500).end();
+  const records = DNS_RECORDS[fixedName(name)];
   const answer = [
     ...(records?.CNAME ? [{ name, type: DNS_TYPES.CNAME, TTL: 60, data: `${records.CNAME}.` }] : []),
     ...(records?.[type] ?? []).map((data) => ({ name, type: DNS_TYPES[type], TTL: 60, data })),
@@ -123,7 +134,7 @@ async function route(req: IncomingMessage, res: ServerResponse, hits: Map<string
   }
   if (head === "stream-big") return streamBig(res);
   if (head === "status") return void res.writeHead(Number(tail) || 500).end();
-  if (head === "dns-query") return dnsAnswer(res, url);
+  if (head === "dns-query") return dnsAnswer(res, url, hits);
   if (head === "metadata") return void res.writeHead(200).end(METADATA_SECRET);
   if (head === "hits") return void res.end(JSON.stringify({ hits: hits.get(`/${tail}`) ?? 0 }));
   res.writeHead(404).end();

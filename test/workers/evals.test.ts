@@ -111,6 +111,7 @@ describe("evaluations", () => {
       ).id,
     );
     expect(judged.status).toBe("completed");
+    expect(judged.items?.length).toBeGreaterThan(0);
     for (const item of judged.items ?? []) {
       expect(typeof item.judge?.swapped).toBe("boolean");
       for (const r of item.results) expect(r.score).toBeGreaterThanOrEqual(0);

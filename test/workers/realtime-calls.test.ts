@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTenant, errorOf, gw } from "./helpers/gateway";
 import { eventually, recordedSession, upgrade } from "./helpers/realtime";
 import { serveLookupOrder, type ToolServer } from "./helpers/realtime-tools";
-import { sim } from "./helpers/sim";
+import { sim, simFetch } from "./helpers/sim";
 
 const OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
 
@@ -23,11 +23,11 @@ function startCall(key: string, session: Record<string, unknown>, user: string |
 }
 
 /** The simulator's view of a call: how many sideband sockets joined it (404 once hung up). */
-const simCall = (callId: string) => fetch(`${sim.origin()}/__sim/realtime/calls/${callId}`);
+const simCall = (callId: string) => simFetch(`/__sim/realtime/calls/${callId}`);
 
 /** Plays the WebRTC caller: events its data channel would carry to the provider. */
 async function callerSends(callId: string, events: Record<string, unknown>[]): Promise<void> {
-  const res = await fetch(`${sim.origin()}/__sim/realtime/calls/${callId}/events`, {
+  const res = await simFetch(`/__sim/realtime/calls/${callId}/events`, {
     method: "POST",
     body: JSON.stringify(events),
   });
@@ -121,8 +121,7 @@ describe("WebRTC calls through the gateway", () => {
 
   it("hangs up and answers 502 when it cannot join the call to run its tools", async () => {
     const hangups = async () => {
-      const res = await fetch(`${sim.origin()}/__sim/stats`);
-      const { requests } = (await res.json()) as { requests: Record<string, number> };
+      const { requests } = await sim.stats();
       return Object.keys(requests).filter((key) => /^POST \/v1\/realtime\/calls\/rtc_\w+\/hangup$/.test(key));
     };
     const before = await hangups();
@@ -139,9 +138,7 @@ describe("WebRTC calls through the gateway", () => {
 
   it("holds the per-user session limit for calls set up in parallel, hanging up the one over it", async () => {
     const hangups = async () => {
-      const stats = (await (await fetch(`${sim.origin()}/__sim/stats`)).json()) as {
-        requests: Record<string, number>;
-      };
+      const stats = await sim.stats();
       return Object.keys(stats.requests).filter((k) =>
         /^POST \/v1\/realtime\/calls\/rtc_\w+\/hangup$/.test(k),
       );

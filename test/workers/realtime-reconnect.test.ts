@@ -1,6 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
 import { createTenant } from "./helpers/gateway";
-import { connect, type RtEvent, sayText, startSession, upgrade } from "./helpers/realtime";
+import {
+  connect,
+  eventually,
+  type RtEvent,
+  recordedSession,
+  sayText,
+  startSession,
+  upgrade,
+} from "./helpers/realtime";
 
 const resume = (sessionId: string, lastEventId?: string) =>
   `session_id=${encodeURIComponent(sessionId)}${lastEventId ? `&last_event_id=${encodeURIComponent(lastEventId)}` : ""}`;
@@ -79,7 +89,14 @@ describe("realtime reconnect", () => {
     const { client, sessionId } = await startSession({ key: tenant.key, user: "gone" });
     client.close(DROP);
     await client.waitClosed();
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    // The object's alarm, run with the clock past the grace period instead of waiting it out.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 1_100);
+      expect(await runDurableObjectAlarm(env.REALTIME.getByName(`${tenant.id}:gone`))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
     expect((await upgrade({ key: tenant.key, user: "gone", query: resume(sessionId) })).status).toBe(404);
   });
 
@@ -112,7 +129,12 @@ describe("realtime reconnect", () => {
     await client.next("response.created");
     client.close(DROP);
     await client.waitClosed();
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Until the upstream's answer overflows the buffer: the session's end is recorded as it happens.
+    const ended = await eventually(
+      () => recordedSession(tenant.id, sessionId),
+      (d) => d.status === "ended",
+    );
+    expect(ended.end_reason).toBe("replay_buffer_overflow");
     expect((await upgrade({ key: tenant.key, user: "u", query: resume(sessionId) })).status).toBe(404);
   });
 });

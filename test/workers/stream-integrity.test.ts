@@ -4,7 +4,7 @@ import OpenAI, { APIError } from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { createTenant, GATEWAY } from "./helpers/gateway";
-import { sim } from "./helpers/sim";
+import { inSimScope, sim } from "./helpers/sim";
 
 beforeEach(() => sim.reset());
 
@@ -26,7 +26,7 @@ function gateway(key: string, vars: Record<string, string> = {}) {
     fetch: async (input, init) => {
       const ctx = createExecutionContext();
       pending.push(ctx);
-      return worker.fetch(new Request(input, init), { ...env, ...vars }, ctx);
+      return worker.fetch(inSimScope(new Request(input, init)), { ...env, ...vars }, ctx);
     },
   });
   const settle = async () => {

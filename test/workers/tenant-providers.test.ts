@@ -15,18 +15,10 @@ const REFUSED_KEY = "sk-tenant-refused-0b9e8d7c6a5f4321";
 const GATEWAY_KEY = "sk-sim-edgegate";
 const providerUrl = () => `${sim.origin().replace("127.0.0.1", "localhost")}/v1`;
 
-async function setSimConfig(config: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.origin()}/__sim/config`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(config),
-  });
-  if (!res.ok) throw new Error(`sim config: ${res.status}`);
-}
+const setSimConfig = (config: Record<string, unknown>): Promise<void> => sim.config(config);
 
 async function requestsByKey(): Promise<Record<string, number>> {
-  const res = await fetch(`${sim.origin()}/__sim/stats`);
-  return ((await res.json()) as { requests_by_key: Record<string, number> }).requests_by_key;
+  return (await sim.stats()).requests_by_key;
 }
 
 function register(tenantId: string, body: Record<string, unknown>): Promise<Response> {

@@ -105,9 +105,7 @@ describe("the openai trainer", () => {
     expect(done.fine_tuned_model).toMatch(/^lab\/ft:gpt-4o-mini-2024-07-18:/);
     expect(done.events.at(-1)?.message).toContain("successfully completed");
     expect(JSON.stringify(done)).not.toContain(LAB_KEY);
-    const stats = (await (await fetch(`${sim.origin()}/__sim/stats`)).json()) as {
-      requests_by_key: Record<string, number>;
-    };
+    const stats = await sim.stats();
     expect(stats.requests_by_key[`POST /v1/fine_tuning/jobs ${LAB_KEY}`]).toBe(1);
     expect(stats.requests_by_key["POST /v1/fine_tuning/jobs sk-sim-edgegate"]).toBeUndefined();
     const [question, answer] = taught(5).messages;

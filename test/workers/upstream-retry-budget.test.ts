@@ -3,7 +3,7 @@ import { APIError, RateLimitError } from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
 import { callUpstream } from "../../src/upstream";
 import { createTenant, errorOf, gw, jsonInit, sdk } from "./helpers/gateway";
-import { sim } from "./helpers/sim";
+import { scopedRequestId, sim } from "./helpers/sim";
 
 const ROUTE = "POST /v1/chat/completions";
 const BODY = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "retry me" }] };
@@ -48,7 +48,7 @@ describe("upstream retry budget", () => {
         path: "/chat/completions",
         body: JSON.stringify(BODY),
         contentType: "application/json",
-        requestId: crypto.randomUUID(),
+        requestId: scopedRequestId(),
       },
     );
     expect(res.status).toBe(429);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTenant, errorOf, gw, jsonInit, sdk } from "./helpers/gateway";
-import { sim } from "./helpers/sim";
+import { sim, simFetch } from "./helpers/sim";
 
 const ROUTE = "POST /v1/chat/completions";
 const chat = (key: string) =>
@@ -62,12 +62,7 @@ describe("upstream client", () => {
 
   it("answers 502 without the provider's message when the provider refuses the gateway's key", async () => {
     const { key } = await createTenant();
-    const config = (apiKey: string) =>
-      fetch(`${sim.origin()}/__sim/config`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ apiKey }),
-      });
+    const config = (apiKey: string) => sim.config({ apiKey });
     await config("sk-some-other-key");
     try {
       const res = await chat(key);
@@ -84,13 +79,13 @@ describe("upstream client", () => {
 
   it("relays the provider's 429 without the operator's organization id", async () => {
     const { key } = await createTenant();
-    const direct = await fetch(`${sim.origin()}/__sim/faults`, {
+    const direct = await simFetch("/__sim/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ route: "GET /v1/models", errorStatus: 429, count: 1 }),
     });
     expect(direct.ok).toBe(true);
-    const raw = await fetch(`${sim.origin()}/v1/models`, {
+    const raw = await simFetch("/v1/models", {
       headers: { authorization: "Bearer sk-sim-edgegate" },
     });
     expect((await errorOf(raw)).message).toContain(

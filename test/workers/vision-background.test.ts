@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
-import { sim } from "./helpers/sim";
+import { simFetch } from "./helpers/sim";
 import {
   auth,
   createVisionDataset,
@@ -112,7 +112,7 @@ describe("background vision validation", () => {
     );
     expect(urlJob.status).toBe(200);
     const { training_file } = (await urlJob.json()) as { training_file: string };
-    const file = await fetch(`${sim.origin()}/v1/files/${training_file}/content`, {
+    const file = await simFetch(`/v1/files/${training_file}/content`, {
       headers: { authorization: "Bearer sk-sim-edgegate" },
     });
     expect((await file.text()).match(/https:\/\/gateway\.test\/v1\/images\/[0-9a-f]{64}\?/g)).toHaveLength(

@@ -5,9 +5,23 @@ import { visionLimits } from "../../src/vision/settings";
 import { createTenant } from "./helpers/gateway";
 import { createVisionDataset, imageOrigin, validate, visionExample } from "./helpers/vision";
 
-/** Queries the test DNS-over-HTTPS responder (OUTBOUND_DOH_URL) has answered so far. */
+/**
+ * This file's host names: one label below the test resolver's fixed names, which they answer as, so
+ * the queries counted here are this file's alone (other files run at the same time).
+ */
+const LABEL = `f${crypto.randomUUID().slice(0, 8)}`;
+const HOSTS = ["private", "metadata", "v6-loopback", "public", "nowhere", "broken"].map(
+  (name) => `${LABEL}.${name}.edgegate.test`,
+);
+const [PRIVATE, METADATA, V6_LOOPBACK, PUBLIC, NOWHERE, BROKEN] = HOSTS;
+
+/** Queries the test DNS-over-HTTPS responder (OUTBOUND_DOH_URL) has answered so far for this file's names. */
 async function dnsQueries(): Promise<number> {
-  return ((await (await fetch(`${imageOrigin}/hits/dns-query`)).json()) as { hits: number }).hits;
+  let total = 0;
+  for (const host of HOSTS) {
+    total += ((await (await fetch(`${imageOrigin}/hits/dns-query/${host}`)).json()) as { hits: number }).hits;
+  }
+  return total;
 }
 
 async function firstErrors(vision: Record<string, unknown>, urls: string[]) {
@@ -25,9 +39,9 @@ describe("vision image hosts by DNS", () => {
   it("refuses host names that resolve to loopback, link-local or private addresses", async () => {
     const before = await dnsQueries();
     const found = await firstErrors({}, [
-      "http://private.edgegate.test/img/rgb.png",
-      "http://metadata.edgegate.test/latest/meta-data/",
-      "http://v6-loopback.edgegate.test/a.png",
+      `http://${PRIVATE}/img/rgb.png`,
+      `http://${METADATA}/latest/meta-data/`,
+      `http://${V6_LOOPBACK}/a.png`,
     ]);
     expect(found.map((e) => e?.code)).toEqual(Array(3).fill("image_blocked_host"));
     expect(found[0]?.message).toMatch(
@@ -40,16 +54,13 @@ describe("vision image hosts by DNS", () => {
   });
 
   it("lets names that resolve only to public addresses through to the download", async () => {
-    const [found] = await firstErrors({}, ["http://public.edgegate.test/a.png"]);
+    const [found] = await firstErrors({}, [`http://${PUBLIC}/a.png`]);
     // The DNS check passed; the download itself cannot reach this documentation address.
     expect(["image_fetch_failed", "image_timeout"]).toContain(found?.code);
   });
 
   it("fails closed when a name does not resolve or the resolver fails", async () => {
-    const found = await firstErrors({}, [
-      "http://nowhere.edgegate.test/a.png",
-      "http://broken.edgegate.test/a.png",
-    ]);
+    const found = await firstErrors({}, [`http://${NOWHERE}/a.png`, `http://${BROKEN}/a.png`]);
     expect(found.map((e) => e?.code)).toEqual(["image_unresolved_host", "image_unresolved_host"]);
     expect(found[0]?.message).toMatch(/nowhere\.edgegate\.test does not resolve/);
     expect(found[1]?.message).toMatch(
@@ -59,9 +70,7 @@ describe("vision image hosts by DNS", () => {
 
   it("skips the lookup when the tenant allows private image hosts", async () => {
     const before = await dnsQueries();
-    const [found] = await firstErrors({ allow_private_image_hosts: true }, [
-      "http://private.edgegate.test/a.png",
-    ]);
+    const [found] = await firstErrors({ allow_private_image_hosts: true }, [`http://${PRIVATE}/a.png`]);
     expect(found?.code).not.toBe("image_blocked_host");
     expect(await dnsQueries()).toBe(before);
   });
@@ -77,13 +86,13 @@ describe("vision redirect hops", () => {
     const asked: string[] = [];
     const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.hostname === "public.edgegate.test")
+      if (url.hostname === PUBLIC)
         return Promise.resolve(new Response(null, { status: 302, headers: { location } }));
       if (!url.pathname.startsWith("/dns-query")) asked.push(url.href);
       return realFetch(input, init);
     });
     try {
-      const result = await loadImage("http://public.edgegate.test/a.png", visionLimits(undefined, env));
+      const result = await loadImage(`http://${PUBLIC}/a.png`, visionLimits(undefined, env));
       return { result, downloads: asked };
     } finally {
       spy.mockRestore();
@@ -92,7 +101,7 @@ describe("vision redirect hops", () => {
 
   it("checks the host of every redirect hop: a public name that redirects to a private one is refused", async () => {
     const before = await dnsQueries();
-    const { result, downloads } = await redirectedTo("http://private.edgegate.test/img/rgb.png");
+    const { result, downloads } = await redirectedTo(`http://${PRIVATE}/img/rgb.png`);
     expect(result).toMatchObject({ code: "blocked_host" });
     expect("message" in result ? result.message : "").toMatch(
       /private\.edgegate\.test resolves to 127\.0\.0\.1/,

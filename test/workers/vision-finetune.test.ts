@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
-import { sim } from "./helpers/sim";
+import { simFetch } from "./helpers/sim";
 import { auth, img, visionExample } from "./helpers/vision";
 
 async function visionDataset(key: string, extra: unknown[] = []): Promise<string> {
@@ -29,7 +29,7 @@ describe("fine-tuning from vision datasets", () => {
     expect(res.status).toBe(200);
     const job = (await res.json()) as { model: string; training_file: string };
     expect(job.model).toBe("gpt-4o-2024-08-06");
-    const file = await fetch(`${sim.origin()}/v1/files/${job.training_file}/content`, {
+    const file = await simFetch(`/v1/files/${job.training_file}/content`, {
       headers: { authorization: "Bearer sk-sim-edgegate" },
     });
     const text = await file.text();

@@ -90,7 +90,7 @@ export const controlRoutes: Route[] = [
     pattern: /^\/__sim\/reset$/,
     handler: (ctx) => {
       resetState(ctx.state);
-      ctx.store.promptCache.clear();
+      if (ctx.state.scope === null) ctx.store.promptCache.clear();
       return json({ ok: true });
     },
   },

@@ -19,8 +19,8 @@ const MAX_CALLS = 10_000;
 const sidebands = new WeakMap<SimState, Map<string, Set<RealtimeConnection>>>();
 
 function sidebandsOf(state: SimState, callId: string): Set<RealtimeConnection> {
-  const byCall = sidebands.get(state) ?? new Map<string, Set<RealtimeConnection>>();
-  sidebands.set(state, byCall);
+  const byCall = sidebands.get(state.root) ?? new Map<string, Set<RealtimeConnection>>();
+  sidebands.set(state.root, byCall);
   const set = byCall.get(callId) ?? new Set<RealtimeConnection>();
   byCall.set(callId, set);
   return set;

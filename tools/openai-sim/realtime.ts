@@ -43,8 +43,8 @@ const allConnections = new Set<RealtimeConnection>();
 
 /** Registers an open connection until it is disposed. */
 function track(state: SimState, conn: RealtimeConnection): void {
-  const set = connectionsByState.get(state) ?? new Set<RealtimeConnection>();
-  connectionsByState.set(state, set);
+  const set = connectionsByState.get(state.root) ?? new Set<RealtimeConnection>();
+  connectionsByState.set(state.root, set);
   set.add(conn);
   allConnections.add(conn);
   conn.onDispose = () => {
@@ -55,7 +55,8 @@ function track(state: SimState, conn: RealtimeConnection): void {
 
 /** Closes (code 1001) every open Realtime socket of one simulator. */
 export function closeRealtimeConnections(state: SimState): void {
-  for (const conn of [...(connectionsByState.get(state) ?? [])]) conn.close(1001, "Simulator shutting down");
+  for (const conn of [...(connectionsByState.get(state.root) ?? [])])
+    conn.close(1001, "Simulator shutting down");
 }
 
 /** Closes (code 1001) every open Realtime socket in this process. */
@@ -65,7 +66,7 @@ export function closeAllRealtime(): void {
 
 /** Number of open Realtime sockets of one simulator (for tests and `/__sim` stats). */
 export function openRealtimeConnections(state: SimState): number {
-  return connectionsByState.get(state)?.size ?? 0;
+  return connectionsByState.get(state.root)?.size ?? 0;
 }
 
 /** The session a new connection starts with: GA defaults, then the config of its ephemeral key or call. */

@@ -177,6 +177,45 @@ describe("control API", () => {
     expect(error).toBeInstanceOf(Error);
   });
 
+  it("keeps a scope's faults, counters and config to the requests that name it", async () => {
+    const scoped = { "x-sim-scope": "file-a" };
+    const forwarded = { "x-request-id": "scope-file-a.req-1" };
+    expect((await post("/__sim/faults", { route: "POST /v1/embeddings", errorStatus: 503 }, scoped)).ok).toBe(
+      true,
+    );
+    expect((await post("/__sim/config", { apiKey: "sk-scope-only" }, scoped)).ok).toBe(true);
+    const embeddings = { model: "text-embedding-3-small", input: "x" };
+    // Unscoped and another scope's requests see neither the fault nor the key.
+    expect((await post("/v1/embeddings", embeddings)).status).toBe(200);
+    expect((await post("/v1/embeddings", embeddings, { "x-sim-scope": "file-b" })).status).toBe(200);
+    // The scope's own: through a forwarded request id, the fault and then the scope's key.
+    expect((await post("/v1/embeddings", embeddings, forwarded)).status).toBe(503);
+    expect((await post("/v1/embeddings", embeddings, forwarded)).status).toBe(401);
+    const stats = async (headers: Record<string, string>) =>
+      ((await (await fetch(`${sim.origin}/__sim/stats`, { headers })).json()) as { requests: object })
+        .requests;
+    expect(await stats(scoped)).toEqual({ "POST /v1/embeddings": 2 });
+    expect(await stats({ "x-sim-scope": "file-b" })).toEqual({ "POST /v1/embeddings": 1 });
+    expect(await stats({})).toEqual({ "POST /v1/embeddings": 1 });
+    // A scope's reset is its own; the unscoped reset clears every scope.
+    await post("/__sim/reset", {}, { "x-sim-scope": "file-b" });
+    expect(await stats(scoped)).toEqual({ "POST /v1/embeddings": 2 });
+    await post("/__sim/reset", {});
+    expect(await stats(scoped)).toEqual({});
+    expect((await post("/v1/embeddings", embeddings, forwarded)).status).toBe(200);
+  });
+
+  it("counts a call with a key a scope added in that scope, whatever its request id", async () => {
+    const scoped = { "x-sim-scope": "file-c" };
+    expect((await post("/__sim/config", { extraApiKeys: ["sk-file-c-account"] }, scoped)).ok).toBe(true);
+    const res = await fetch(`${sim.url}/models`, { headers: { authorization: "Bearer sk-file-c-account" } });
+    expect(res.status).toBe(200);
+    const stats = (await (await fetch(`${sim.origin}/__sim/stats`, { headers: scoped })).json()) as {
+      requests_by_key: Record<string, number>;
+    };
+    expect(stats.requests_by_key).toEqual({ "GET /v1/models sk-file-c-account": 1 });
+  });
+
   it("validates fault specs and config patches", async () => {
     expect((await post("/__sim/faults", { errorStatus: "oops" })).status).toBe(400);
     expect((await post("/__sim/config", { fineTuneStepMs: -1 })).status).toBe(400);

@@ -18,7 +18,7 @@ import { OPEN_WEIGHT_PREFIX, openWeightRoutes } from "./open-weight";
 import { handleRealtimeUpgrade } from "./realtime";
 import { realtimeCallControlRoutes, realtimeCallRoutes } from "./realtime-calls";
 import { responseRoutes } from "./responses";
-import { countRequest, type FaultSpec, type SimState, takeFault } from "./state";
+import { countRequest, type FaultSpec, type SimState, scopedState, scopeOf, takeFault } from "./state";
 import { LIMITS, type SimStore, sleep } from "./store";
 import { stallStream } from "./stream-stall";
 import { randomHexId } from "./text";
@@ -37,13 +37,15 @@ const CONTROL_ROUTES: readonly Route[] = [...controlRoutes, ...realtimeCallContr
 
 export function createSimServer(state: SimState, store: SimStore): Server {
   const server = createServer((req, res) => {
-    handle(state, store, req, res).catch((error: unknown) => {
+    handle(scopedState(state, scopeOf(state, req.headers)), store, req, res).catch((error: unknown) => {
       console.error("openai-sim: unhandled error", error);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
-  server.on("upgrade", (req, socket, head) => handleRealtimeUpgrade(state, req, socket, head));
+  server.on("upgrade", (req, socket, head) =>
+    handleRealtimeUpgrade(scopedState(state, scopeOf(state, req.headers)), req, socket, head),
+  );
   return server;
 }
 

@@ -2,7 +2,12 @@
  * Shared state of the OpenAI simulator: configuration, fault injection and request statistics.
  * Every handler (HTTP routes in `server.ts`, the Realtime WebSocket in `realtime.ts`) reads and
  * updates one `SimState`, so tests can steer and observe the simulator through `/__sim/*`.
+ *
+ * A request may name a scope (`scopeOf`): it then sees the configuration, faults and counters of
+ * that scope alone, so test files running side by side against one simulator cannot disturb each
+ * other. Ephemeral keys and calls stay shared (their ids are unguessable).
  */
+import type { IncomingHttpHeaders } from "node:http";
 
 /** Options accepted by `startSimulator()` and by `POST /__sim/config`. */
 export interface SimConfig {
@@ -71,6 +76,12 @@ export interface RealtimeCall {
 }
 
 export interface SimState {
+  /** The scope this state belongs to; null for the simulator's own (unscoped) state. */
+  scope: string | null;
+  /** The unscoped state, which holds the scopes (itself when unscoped). */
+  root: SimState;
+  /** Scoped states by name, created on first use from the root's configuration at that moment. */
+  scopes: Map<string, SimState>;
   config: SimConfig;
   faults: ActiveFault[];
   /** Requests served per `"METHOD /path"` (path without query, ids kept literally). */
@@ -95,14 +106,64 @@ export const DEFAULT_CONFIG: SimConfig = {
 };
 
 export function createState(config: Partial<SimConfig> = {}): SimState {
-  return {
+  const state = {
+    scope: null,
+    scopes: new Map(),
     config: { ...DEFAULT_CONFIG, ...config },
     faults: [],
     requests: new Map(),
     requestsByKey: new Map(),
     ephemeralKeys: new Map(),
     realtimeCalls: new Map(),
+  } as Omit<SimState, "root"> as SimState;
+  state.root = state;
+  return state;
+}
+
+const SCOPE = /^[\w-]{1,64}$/;
+/** A scope carried in a request id the gateway forwards: `scope-<name>.<anything>`. */
+const SCOPED_REQUEST_ID = /^scope-([\w-]{1,64})\./;
+
+/**
+ * The scope a request names: its `x-sim-scope` header (control calls, direct calls), else the
+ * `scope-<name>.` prefix of its `x-request-id` (calls through a gateway that forwards the id), else
+ * the scope that added its bearer key to `extraApiKeys` (that account is the scope's own, whatever
+ * request id its calls carry).
+ */
+export function scopeOf(root: SimState, headers: IncomingHttpHeaders): string | null {
+  const explicit = headers["x-sim-scope"];
+  if (typeof explicit === "string" && SCOPE.test(explicit)) return explicit;
+  const requestId = headers["x-request-id"];
+  const named = typeof requestId === "string" ? SCOPED_REQUEST_ID.exec(requestId)?.[1] : undefined;
+  if (named !== undefined) return named;
+  const key = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1]?.trim();
+  if (!key || key === root.config.apiKey || root.config.extraApiKeys.includes(key)) return null;
+  for (const [scope, state] of root.scopes) if (state.config.extraApiKeys.includes(key)) return scope;
+  return null;
+}
+
+/** Scoped states kept at most; the least recently created is forgotten first. */
+const MAX_SCOPES = 1_000;
+
+/** The state a request with this scope sees (the root state for null). */
+export function scopedState(root: SimState, scope: string | null): SimState {
+  if (scope === null) return root;
+  const existing = root.scopes.get(scope);
+  if (existing) return existing;
+  const state: SimState = {
+    ...root,
+    scope,
+    config: { ...root.config, extraApiKeys: [...root.config.extraApiKeys] },
+    faults: [],
+    requests: new Map(),
+    requestsByKey: new Map(),
   };
+  root.scopes.set(scope, state);
+  for (const oldest of root.scopes.keys()) {
+    if (root.scopes.size <= MAX_SCOPES) break;
+    root.scopes.delete(oldest);
+  }
+  return state;
 }
 
 /** Counts one request under its `"METHOD /path"` key (in `requests`, or the map given). */
@@ -145,8 +206,10 @@ export function takeFault(state: SimState, routeKey: string): FaultSpec | undefi
   return merged;
 }
 
+/** Clears faults and counters: of one scope, or (unscoped) of the simulator and every scope. */
 export function resetState(state: SimState): void {
   state.faults = [];
   state.requests.clear();
   state.requestsByKey.clear();
+  if (state.scope === null) state.scopes.clear();
 }

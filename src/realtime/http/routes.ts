@@ -80,7 +80,7 @@ realtime.openapi(
     }
     // An upgrade request carries no body: the policy travels in a header, or is staged by RPC when large.
     const encoded = encodePolicy(policy);
-    const headers: Record<string, string> = { upgrade: "websocket" };
+    const headers: Record<string, string> = { upgrade: "websocket", "x-request-id": c.get("requestId") };
     if (encoded.length <= INLINE_POLICY_MAX_CHARS) headers[POLICY_HEADER] = encoded;
     else headers[POLICY_TICKET_HEADER] = await stub.stagePolicy(policy);
     if (offersRealtimeProtocol(c.req.raw)) headers[SUBPROTOCOL_HEADER] = "realtime";

@@ -141,15 +141,15 @@ export async function createCall(c: Context<AppEnv>): Promise<Response> {
       code: "upstream_invalid_response",
     });
   }
-  const { joined, refused: late } = await stub.startCall(policy, callId, model);
+  const { joined, refused: late } = await stub.startCall(policy, callId, model, c.get("requestId"));
   if (late) {
     // Another call of this user took the last slot while this one was set up upstream.
-    await hangUpCall(c.env, callId);
+    await hangUpCall(c.env, callId, c.get("requestId"));
     throw new GatewayError(429, late.message, { type: "rate_limit_error", code: late.code });
   }
   if (!joined) {
     // Its tools would never run: end the call rather than hand out one that breaks its policy.
-    await hangUpCall(c.env, callId);
+    await hangUpCall(c.env, callId, c.get("requestId"));
     throw new GatewayError(502, "The gateway could not join the call to run its server-side tools; retry.", {
       type: "server_error",
       code: "upstream_unavailable",

@@ -84,8 +84,11 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
     readonly policy: RealtimePolicy,
     readonly target: UpstreamTarget,
     client: WebSocket | null,
-    /** Gateway events the client asked for (`?edgegate_events=tool_calls`). */
-    readonly options: { toolCallEvents: boolean } = { toolCallEvents: false },
+    /**
+     * Gateway events the client asked for (`?edgegate_events=tool_calls`), and the request id of the
+     * client's upgrade (or call set-up), which the upstream handshakes and the call's hang-up carry.
+     */
+    readonly options: { toolCallEvents: boolean; requestId?: string } = { toolCallEvents: false },
   ) {
     this.client = client;
     this.endsAt = this.startedAt + policy.maxSessionSeconds * 1000;
@@ -146,7 +149,7 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   }
 
   private async connect(): Promise<void> {
-    const result = await openUpstream(this.host.bindings, this.target);
+    const result = await openUpstream(this.host.bindings, this.target, this.options.requestId);
     if (this.phase === "ended") {
       if (!isRefusal(result)) safeClose(result, CLOSE.normal, "session ended");
       return;
@@ -388,7 +391,7 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
     safeClose(this.upstream, CLOSE.normal, "session ended");
     // The gateway ended a call (its length, a quota): the caller's connection must end too.
     if (this.target.kind === "call" && !ending.reason.startsWith("upstream")) {
-      void hangUpCall(this.host.bindings, this.target.callId);
+      void hangUpCall(this.host.bindings, this.target.callId, this.options.requestId);
     }
     this.client = null;
     this.upstream = null;

@@ -53,10 +53,14 @@ async function refusalOf(res: Response): Promise<UpstreamRefusal> {
   return { status: res.status, code, message };
 }
 
-/** Opens and accepts the upstream socket for `target`, or says why it could not. */
+/**
+ * Opens and accepts the upstream socket for `target`, or says why it could not. The handshake carries
+ * the request id of the client's upgrade, as every other upstream call carries its request's.
+ */
 export async function openUpstream(
   env: Bindings,
   target: UpstreamTarget,
+  requestId: string = newRequestId(),
 ): Promise<WebSocket | UpstreamRefusal> {
   const base = env.OPENAI_BASE_URL.replace(/\/+$/, "");
   const url = `${base}/realtime?${targetQuery(target)}`;
@@ -65,7 +69,11 @@ export async function openUpstream(
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const res = await fetch(url, {
-      headers: { upgrade: "websocket", authorization: `Bearer ${env.OPENAI_API_KEY ?? ""}` },
+      headers: {
+        upgrade: "websocket",
+        authorization: `Bearer ${env.OPENAI_API_KEY ?? ""}`,
+        "x-request-id": requestId,
+      },
       signal: controller.signal,
     });
     const ws = res.webSocket;
@@ -88,6 +96,11 @@ export async function openUpstream(
   }
 }
 
+/** An id for an upstream call the gateway makes on its own (no client request behind it). */
+function newRequestId(): string {
+  return `req_gw_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
 export function isRefusal(value: WebSocket | UpstreamRefusal): value is UpstreamRefusal {
   return "status" in value && "code" in value;
 }
@@ -97,12 +110,16 @@ export function isRefusal(value: WebSocket | UpstreamRefusal): value is Upstream
  * alone would leave the call, and its bill, running. Never throws.
  * @see docs/openai-reference.md A.1, A.4
  */
-export async function hangUpCall(env: Bindings, callId: string): Promise<void> {
+export async function hangUpCall(
+  env: Bindings,
+  callId: string,
+  requestId: string = newRequestId(),
+): Promise<void> {
   try {
     const res = await callUpstream(env, {
       method: "POST",
       path: `/realtime/calls/${encodeURIComponent(callId)}/hangup`,
-      requestId: `req_gw_${crypto.randomUUID().replaceAll("-", "")}`,
+      requestId,
       headers: { accept: "*/*" },
     });
     await res.body?.cancel();

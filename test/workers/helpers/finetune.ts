@@ -1,5 +1,5 @@
 import { gw, jsonInit } from "./gateway";
-import { sim } from "./sim";
+import { sim, simFetch } from "./sim";
 
 export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -24,18 +24,12 @@ export async function datasetWith(key: string, n: number, validationRatio = 0): 
   return id;
 }
 
-export async function simConfig(patch: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.origin()}/__sim/config`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(patch),
-  });
-  if (!res.ok) throw new Error(`sim config: ${res.status}`);
-}
+/** Patches the simulator's configuration in this file's scope. */
+export const simConfig = (patch: Record<string, unknown>): Promise<void> => sim.config(patch);
 
 /** The job as the simulator (the provider) sees it, bypassing the gateway. */
 export async function providerJob(id: string): Promise<{ status: string; fine_tuned_model: string | null }> {
-  const res = await fetch(`${sim.origin()}/v1/fine_tuning/jobs/${id}`, {
+  const res = await simFetch(`/v1/fine_tuning/jobs/${id}`, {
     headers: { authorization: "Bearer sk-sim-edgegate" },
   });
   return (await res.json()) as { status: string; fine_tuned_model: string | null };

@@ -1,12 +1,16 @@
 import { env, exports } from "cloudflare:workers";
 import OpenAI from "openai";
+import { inSimScope } from "./sim";
 
 export const GATEWAY = "https://gateway.test";
 export const ADMIN_TOKEN = env.ADMIN_TOKEN ?? "";
 
-/** Sends a request to the gateway Worker under test (same isolate, real bindings). */
+/**
+ * Sends a request to the gateway Worker under test (same isolate, real bindings), with a request id
+ * that keeps its upstream calls in this file's simulator scope unless the request names its own.
+ */
 export function gw(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${GATEWAY}${path}`, init));
+  return exports.default.fetch(inSimScope(new Request(`${GATEWAY}${path}`, init)));
 }
 
 export function jsonInit(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -45,7 +49,7 @@ export function sdk(
     baseURL: `${GATEWAY}/v1`,
     maxRetries: options.maxRetries ?? 0,
     defaultHeaders: options.headers,
-    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    fetch: (input, init) => exports.default.fetch(inSimScope(new Request(input, init))),
   });
 }
 

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { admin, GATEWAY } from "./gateway";
+import { inSimScope } from "./sim";
 
 /** A server event as the client receives it. */
 export interface RtEvent {
@@ -43,7 +44,7 @@ export function upgrade(options: ConnectOptions): Promise<Response> {
   else headers.authorization = `Bearer ${options.key}`;
   if (protocols.length > 0) headers["sec-websocket-protocol"] = protocols.join(", ");
   const query = options.query ?? `model=${encodeURIComponent(options.model ?? "gpt-realtime")}`;
-  return exports.default.fetch(new Request(`${GATEWAY}/v1/realtime?${query}`, { headers }));
+  return exports.default.fetch(inSimScope(new Request(`${GATEWAY}/v1/realtime?${query}`, { headers })));
 }
 
 /** A client socket that records every server event in order and waits for the ones a test expects. */

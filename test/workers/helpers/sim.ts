@@ -1,22 +1,65 @@
 import { inject } from "vitest";
 
-/** Steers and observes the OpenAI simulator that globalSetup started. */
+/**
+ * This test file's scope in the simulator: the faults, request counters and configuration it sets
+ * and reads are its own, so test files run side by side against the one simulator.
+ * (Each test file runs in its own isolate, so this module is evaluated once per file.)
+ */
+const SCOPE = crypto.randomUUID().replaceAll("-", "");
+
+/** Headers that put a direct call to the simulator (control or API) in this file's scope. */
+export const SIM_SCOPE_HEADERS: Readonly<Record<string, string>> = { "x-sim-scope": SCOPE };
+
+/** A request id the gateway keeps and forwards upstream, which puts its upstream calls in this file's scope. */
+export function scopedRequestId(): string {
+  return `scope-${SCOPE}.${crypto.randomUUID()}`;
+}
+
+/** Sets a scoped `x-request-id` on a request to the gateway unless it already has one. */
+export function inSimScope(request: Request): Request {
+  if (request.headers.has("x-request-id")) return request;
+  const scoped = new Request(request);
+  scoped.headers.set("x-request-id", scopedRequestId());
+  return scoped;
+}
+
+/** A direct call to the simulator in this file's scope. */
+export function simFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  for (const [name, value] of Object.entries(SIM_SCOPE_HEADERS)) headers.set(name, value);
+  return fetch(`${sim.origin()}${path}`, { ...init, headers });
+}
+
+/** Steers and observes the OpenAI simulator that globalSetup started, in this file's scope. */
 export const sim = {
   origin: (): string => inject("simOrigin"),
   async reset(): Promise<void> {
-    await fetch(`${sim.origin()}/__sim/reset`, { method: "POST" });
+    await simFetch("/__sim/reset", { method: "POST" });
   },
   async fault(spec: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${sim.origin()}/__sim/faults`, {
+    const res = await simFetch("/__sim/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(spec),
     });
     if (!res.ok) throw new Error(`fault: ${res.status}`);
   },
+  async config(patch: Record<string, unknown>): Promise<void> {
+    const res = await simFetch("/__sim/config", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(patch),
+    });
+    if (!res.ok) throw new Error(`sim config: ${res.status}`);
+  },
+  async stats(): Promise<{ requests: Record<string, number>; requests_by_key: Record<string, number> }> {
+    const res = await simFetch("/__sim/stats");
+    return (await res.json()) as {
+      requests: Record<string, number>;
+      requests_by_key: Record<string, number>;
+    };
+  },
   async requests(route: string): Promise<number> {
-    const res = await fetch(`${sim.origin()}/__sim/stats`);
-    const stats = (await res.json()) as { requests: Record<string, number> };
-    return stats.requests[route] ?? 0;
+    return (await sim.stats()).requests[route] ?? 0;
   },
 };
