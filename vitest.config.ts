@@ -60,6 +60,9 @@ export default defineConfig({
           // Files run side by side, each in its own workerd (its own KV, D1 and Durable Objects); the
           // one simulator keeps each file's faults, counters and config apart (test/workers/helpers/sim.ts).
           maxWorkers: 2,
+          // Projects with different worker counts run one after the other: these files first, then
+          // the Node ones (which start whole gateways and must not compete with them for 2 cores).
+          sequence: { groupOrder: 1 },
           include: ["test/workers/**/*.test.ts", "src/**/*.test.ts"],
           globalSetup: [
             "./test/helpers-node/sim-global-setup.ts",
@@ -72,6 +75,8 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
           include: ["tools/**/*.test.ts", "test/e2e/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -3,13 +3,14 @@
  * `GET /v1/training_jobs/{job_id}`, `…/cancel`, the trainer's signed `…/callback`, and the bundle's
  * files at signed, expiring URLs (`…/bundle/{file}`). See docs/training.md.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { mustGetDataset } from "../datasets/access";
 import { DatasetIdParams } from "../datasets/schemas";
 import type { AppEnv } from "../platform/env";
-import { GatewayError } from "../platform/errors";
-import { createApp, errorResponses, ok } from "../platform/openapi";
+import { GatewayError, notFound } from "../platform/errors";
+import { errorResponses, ok } from "../platform/openapi";
+import { routeKit } from "../platform/route-kit";
 import { kvBundleStore } from "./bundle-store";
 import { receiveCallback } from "./callback";
 import { createTrainingJob } from "./create";
@@ -26,33 +27,28 @@ import {
 import { CreateTrainingJobSchema, JobIdParams, TrainingJobListSchema, TrainingJobSchema } from "./schemas";
 import { assertSignedBundleUrl, bundlePath } from "./signed-url";
 
-const security = [{ bearer: [] }];
-const tags = ["Training"];
-
 const viewOf = (c: Context<AppEnv>) => ({
   origin: new URL(c.req.url).origin,
   secret: c.env.TOKEN_SECRET ?? "",
 });
 
-function notFound(id: string): GatewayError {
-  return new GatewayError(404, `No training job ${id}.`, { param: "job_id", code: "job_not_found" });
-}
+const jobNotFound = (id: string) => notFound("training job", id, { param: "job_id", code: "job_not_found" });
 
 /** The caller's job, current with its provider when the `openai` trainer runs it. */
 async function ownJob(c: Context<AppEnv>, id: string): Promise<TrainingJobRow> {
   const row = await getTrainingJob(c.env.DB, c.get("principal").tenant.id, id);
-  if (!row) throw notFound(id);
+  if (!row) throw jobNotFound(id);
   return row.trainer === "openai" ? syncOpenAIJob(c.env, row) : row;
 }
 
-export const datasetTrainingJobs = createApp();
+const { router: datasetTrainingJobs, route } = routeKit({ tags: ["Training"] });
+
+export { datasetTrainingJobs };
 
 datasetTrainingJobs.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/{dataset_id}/jobs",
-    tags,
-    security,
     summary: "Start a training job on the dataset with the chosen trainer (openai or external)",
     description:
       "`openai`: the dataset's fine-tuning job on the tenant's fine-tuning API (refused on OpenAI's from its fine-tuning cutoff, 400 `fine_tuning_unavailable`). `external`: a training bundle (JSONL, manifest.json with SHA-256 checksums, an axolotl LoRA recipe) behind signed URLs valid 24 hours, and `callback_secret` (shown only here) to sign the trainer's callbacks with. `provider` must be one of the tenant's providers registered for chat (400 `provider_not_found`). At least 10 training examples (DPO: corrected ones) are needed (400 `insufficient_examples`).",
@@ -71,11 +67,9 @@ datasetTrainingJobs.openapi(
 );
 
 datasetTrainingJobs.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{dataset_id}/jobs",
-    tags,
-    security,
     summary: "List the dataset's training jobs, newest first",
     request: { params: DatasetIdParams },
     responses: ok(TrainingJobListSchema, "The jobs"),
@@ -91,14 +85,14 @@ datasetTrainingJobs.openapi(
   },
 );
 
-export const trainingJobs = createApp();
+const { router: trainingJobs } = routeKit({ tags: ["Training"] });
+
+export { trainingJobs };
 
 trainingJobs.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{job_id}",
-    tags,
-    security,
     summary: "A training job: status, events, metrics, the student, and fresh bundle URLs",
     request: { params: JobIdParams },
     responses: ok(TrainingJobSchema, "The job"),
@@ -107,11 +101,9 @@ trainingJobs.openapi(
 );
 
 trainingJobs.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/{job_id}/cancel",
-    tags,
-    security,
     summary: "Cancel a training job (409 `job_finished` once it has ended)",
     request: { params: JobIdParams },
     responses: ok(TrainingJobSchema, "The cancelled job"),
@@ -132,10 +124,9 @@ trainingJobs.openapi(
 );
 
 trainingJobs.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/{job_id}/callback",
-    tags,
     summary: "The external trainer reports back, signed with the job's callback secret (Standard Webhooks)",
     description:
       'Body `{type: "running"}`, `{type: "progress", step, total_steps, train_loss?}`, `{type: "succeeded", provider, model | adapter}` (the student, served by a provider of the tenant registered for chat; it becomes routable as `provider/model`), or `{type: "failed", error}`. Refused: a signature that does not match (401 `invalid_signature`), a timestamp more than 5 minutes away (400 `webhook_timestamp_out_of_range`), a `webhook-id` already received (409 `webhook_replayed`), a finished job (409 `job_finished`).',
@@ -148,7 +139,7 @@ trainingJobs.openapi(
   async (c) => {
     const id = c.req.valid("param").job_id;
     const row = await getTrainingJobById(c.env.DB, id);
-    if (!row) throw notFound(id);
+    if (!row) throw jobNotFound(id);
     const updated = await receiveCallback(c.env, row, c.req.raw.headers, await c.req.text());
     return c.json({ received: true as const, status: updated.status }, 200);
   },
@@ -166,10 +157,9 @@ const BundleQuery = z.object({
 });
 
 trainingJobs.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/{job_id}/bundle/{file}",
-    tags,
     summary: "A file of a training bundle, by a signed expiring URL (no API key)",
     request: { params: BundleParams, query: BundleQuery },
     responses: {

@@ -2,13 +2,14 @@
  * `/admin/tenants/:id/tools…` (the server-side tool registry) and `/admin/tenants/:id/realtime/…`
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { adminCallerOf } from "../../identity/admin-access";
 import { getTenant } from "../../identity/repository";
 import { GatewayError } from "../../platform/errors";
-import { createApp, ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
+import { ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
 import { refusedHost } from "../../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
+import { routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
 import { getSessionDetail, listSessions, type SessionRow } from "../records/sessions-repository";
 import {
@@ -33,7 +34,6 @@ import {
   ToolSecretSchema,
 } from "./schemas";
 
-const security = [{ adminToken: [] }];
 const TenantParams = z.object({
   id: z
     .string()
@@ -87,17 +87,17 @@ function sessionJson(row: SessionRow) {
   };
 }
 
-export const realtimeAdmin = createApp();
+const { router: realtimeAdmin, route } = routeKit({ tags: ["Realtime"] });
+
+export { realtimeAdmin };
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "put",
     path: "/tenants/{id}/tools/{name}",
-    tags: ["Realtime"],
     summary: "Register or replace a server-side Realtime tool",
     description:
       "The gateway adds the tool to every Realtime session of the tenant and runs its calls by POSTing `{tenant, user, session_id, call_id, name, arguments}` to `url`, signed with Standard Webhooks headers. The tenant's signing secret is returned once, with its first tool. `url` must be http(s) without credentials, and its host must resolve only to public addresses (checked over DNS-over-HTTPS here and again at every call; redirects are followed only after the same check, at most 3): otherwise 400 `invalid_url` or `url_not_allowed`. Private hosts need the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN.",
-    security,
     request: {
       params: TenantToolParams,
       body: { required: true, content: { "application/json": { schema: PutToolSchema } } },
@@ -149,12 +149,10 @@ realtimeAdmin.openapi(
 );
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/tools",
-    tags: ["Realtime"],
     summary: "List the tenant's server-side Realtime tools",
-    security,
     request: { params: TenantParams },
     responses: {
       200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
@@ -170,12 +168,10 @@ realtimeAdmin.openapi(
 );
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "delete",
     path: "/tenants/{id}/tools/{name}",
-    tags: ["Realtime"],
     summary: "Remove a server-side Realtime tool (new sessions no longer get it)",
-    security,
     request: { params: TenantToolParams },
     responses: {
       200: jsonResponse(
@@ -198,12 +194,10 @@ realtimeAdmin.openapi(
 );
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
-    tags: ["Realtime"],
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
-    security,
     request: { params: TenantParams },
     responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
   }),
@@ -216,12 +210,10 @@ realtimeAdmin.openapi(
 );
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
-    tags: ["Realtime"],
     summary: "List the tenant's Realtime sessions with their usage, newest first",
-    security,
     request: { params: TenantParams, query: SessionListQuery },
     responses: {
       200: jsonResponse(
@@ -257,12 +249,10 @@ async function mustGetSessionDetail(db: D1Database, tenantId: string, sessionId:
 }
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}",
-    tags: ["Realtime"],
     summary: "One Realtime session: usage per response and the conversation's items and transcripts",
-    security,
     request: { params: SessionParams },
     responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
   }),
@@ -280,12 +270,10 @@ realtimeAdmin.openapi(
 );
 
 realtimeAdmin.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}/chat_example",
-    tags: ["Realtime"],
     summary: "A Realtime session as a chat fine-tuning example",
-    security,
     request: { params: SessionParams },
     responses: { 200: jsonResponse(ChatExampleSchema, "The example"), ...errorResponses },
   }),

@@ -5,10 +5,11 @@
  * @see https://platform.openai.com/docs/guides/realtime-websocket
  * @see https://platform.openai.com/docs/api-reference/realtime-sessions/create-realtime-client-secret
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { lifecycleNow } from "../../models/clock";
 import { GatewayError } from "../../platform/errors";
-import { createApp, ErrorSchema, errorResponses } from "../../platform/openapi";
+import { ErrorSchema, errorResponses } from "../../platform/openapi";
+import { routeKit } from "../../platform/route-kit";
 import { enforceRateLimit } from "../../ratelimit";
 import {
   encodePolicy,
@@ -23,7 +24,6 @@ import { ClientSecretRequestSchema, ClientSecretSchema, RealtimeQuerySchema } fr
 import { assertTarget, policyFor, sessionUserOf } from "./session-access";
 import { createCall } from "./webrtc-calls";
 
-const security = [{ bearer: [] }];
 const errorJson = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorSchema } },
@@ -34,17 +34,17 @@ function offersRealtimeProtocol(req: Request): boolean {
   return offered.split(",").some((p) => p.trim() === "realtime");
 }
 
-export const realtime = createApp();
+const { router: realtime, route } = routeKit({ tags: ["Realtime"] });
+
+export { realtime };
 
 realtime.openapi(
-  createRoute({
+  route({
     method: "get",
     path: "/",
-    tags: ["Realtime"],
     summary: "Open a Realtime WebSocket session (GA protocol)",
     description:
       'Upgrade with `Upgrade: websocket`. A plain GET runs the same checks and answers 426 when they pass (browsers, which cannot read a refused handshake, can ask why with it). Authenticate with an API key (with `X-User-Id` naming the end user; without it the session belongs to the user `key:<key id>`, as for a server-to-server SDK client), or an end-user token, in `Authorization` or the subprotocol `openai-insecure-api-key.<credential>` (with `realtime`, which is echoed). Every refusal before the upgrade is an HTTP error with OpenAI\'s error body. Name a `model`, or `intent=transcription` for a transcription-only session. Reattach to a dropped session with `session_id` and `last_event_id`. A client may acknowledge what it has read with the gateway\'s own client event `{"type":"edgegate.ack","last_event_id":"…"}` (never forwarded): from then on, falling behind by more than half the replay buffer ends its connection with an `error` `client_too_slow` and close 1008, and it can reattach from its last ack. Every client event except a plain `input_audio_buffer.append` is parsed and forwarded re-serialised, with the tenant\'s policy applied to `session.update`, `transcription_session.update` and `response.create` (enforced instructions, allowed voices and models, MCP tools only for servers in `realtime.mcp_servers`); an event that is not a JSON object with a string `type` gets an `error` event (`invalid_json` or `invalid_event`) and is not forwarded.',
-    security,
     request: { query: RealtimeQuerySchema },
     responses: {
       101: { description: "Switching to the WebSocket protocol" },
@@ -98,14 +98,12 @@ realtime.openapi(
 );
 
 realtime.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/client_secrets",
-    tags: ["Realtime"],
     summary: "Mint an ephemeral client secret with the tenant's session policy forced in",
     description:
       "For WebRTC clients that connect to the provider directly. The session's model (for `type: \"transcription\"`, its transcription model) must be allowed; the tenant's enforced instructions and default voice are set, a voice outside `allowed_voices` is refused (403 `voice_not_allowed`), and MCP tools must name a server in `realtime.mcp_servers` (403 `mcp_server_not_allowed`). `expires_after.seconds` is cut to the tenant's `realtime.client_secret_ttl_seconds` (default 600). Each unexpired secret holds one of the user's concurrent-session slots and is refused (429 `too_many_sessions` or `quota_exceeded`) when the user has none left or used up a daily quota; an API key without `X-User-Id` counts as the user `key:<key id>`. The provider cannot lock a direct session: its end user can still send `session.update` over the data channel, and its length and usage are not metered by the gateway (use the WebSocket or `/v1/realtime/calls` for that). The tenant's server-side tools are left out: nobody would run them.",
-    security,
     request: {
       body: { required: true, content: { "application/json": { schema: ClientSecretRequestSchema } } },
     },
@@ -124,14 +122,12 @@ realtime.openapi(
 );
 
 realtime.openapi(
-  createRoute({
+  route({
     method: "post",
     path: "/calls",
-    tags: ["Realtime"],
     summary: "Start a WebRTC call through the gateway (SDP offer in, SDP answer out)",
     description:
       'The body is the SDP offer, either as `application/sdp` (with an optional `?model=`) or as `multipart/form-data` with an `sdp` part and an optional `session` part (a GA session config, `type: "realtime"`). Authenticate like the WebSocket: an API key with `X-User-Id` (without it the user is `key:<key id>`), or an end-user token. The tenant\'s policy is forced into the session, its server-side tools included: the gateway joins the call over a sideband WebSocket to run them and to record usage and transcripts. The model must be allowed, a voice outside `allowed_voices` is refused, and MCP tools must name a server in `realtime.mcp_servers` (403 `mcp_server_not_allowed`). Answers 201 with the SDP answer and `Location: /v1/realtime/calls/{call_id}`.',
-    security,
     responses: {
       201: {
         description: "The SDP answer; `Location` names the call",
