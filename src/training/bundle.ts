@@ -9,7 +9,9 @@ import type { DatasetRow } from "../datasets/repository";
 import type { Split } from "../datasets/split";
 import { collect, MIN_TRAINING_EXAMPLES } from "../finetune/create";
 import { sha256Hex } from "../identity/crypto";
+import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
+import { type VisionTrainingOptions, visionTrainingFile } from "../vision/training-file";
 import type { BundleStore } from "./bundle-store";
 import { axolotlYaml } from "./recipes";
 import type { Method } from "./repository";
@@ -32,6 +34,8 @@ export interface BundleRequest {
   model: string;
   hyperparameters: TrainingHyperparameters;
   provider: string | null;
+  /** Vision datasets: the profile's limits and how images travel (inline or signed URLs). */
+  vision?: VisionTrainingOptions;
 }
 
 /** OpenAI's DPO line as TRL's conversational preference record (`prompt`, `chosen`, `rejected`). */
@@ -48,8 +52,10 @@ function preferenceLine(line: string): string {
   });
 }
 
-async function split(db: D1Database, req: BundleRequest, which: Split) {
-  const file = await collect(db, req.dataset, which, req.method === "dpo" ? "dpo" : "chat");
+async function split(env: Bindings, req: BundleRequest, which: Split) {
+  // Vision examples: every image checked under the profile, then inlined or behind signed URLs.
+  if (req.vision) return visionTrainingFile(env, req.dataset, which, req.vision);
+  const file = await collect(env.DB, req.dataset, which, req.method === "dpo" ? "dpo" : "chat");
   if (req.method === "sft" || file.lines === 0) return file;
   const lines = file.jsonl.trimEnd().split("\n").map(preferenceLine);
   return { jsonl: `${lines.join("\n")}\n`, lines: file.lines };
@@ -59,21 +65,21 @@ const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
 
 /** Writes the bundle to `store` and returns its files, the manifest last. */
 export async function writeBundle(
-  db: D1Database,
+  env: Bindings,
   store: BundleStore,
   req: BundleRequest,
 ): Promise<BundleFile[]> {
-  if (req.dataset.kind !== "chat") {
+  if (req.vision && req.method === "dpo") {
     throw new GatewayError(
       400,
-      "The external trainer takes chat datasets; train a vision dataset with the openai trainer.",
+      "DPO bundles are made from chat datasets; train a vision dataset with method 'sft'.",
       {
-        param: "trainer",
+        param: "method",
         code: "unsupported_dataset_kind",
       },
     );
   }
-  const train = await split(db, req, "train");
+  const train = await split(env, req, "train");
   if (train.lines < MIN_TRAINING_EXAMPLES) {
     const what = req.method === "dpo" ? "preference pairs (examples with a correction)" : "examples";
     throw new GatewayError(
@@ -82,12 +88,12 @@ export async function writeBundle(
       { param: "dataset_id", code: "insufficient_examples" },
     );
   }
-  const validation = await split(db, req, "validation");
+  const validation = await split(env, req, "validation");
   const contents: [string, string][] = [["train.jsonl", train.jsonl]];
   if (validation.lines > 0) contents.push(["validation.jsonl", validation.jsonl]);
   contents.push([
     "axolotl.yaml",
-    axolotlYaml(req.model, req.method, req.hyperparameters, validation.lines > 0),
+    axolotlYaml(req.model, req.method, req.hyperparameters, validation.lines > 0, req.vision !== undefined),
   ]);
   const files: BundleFile[] = [];
   for (const [name, content] of contents) {
@@ -104,6 +110,9 @@ export async function writeBundle(
       hyperparameters: req.hyperparameters,
       serve_on_provider: req.provider,
       counts: { train: train.lines, validation: validation.lines },
+      ...(req.vision && {
+        vision: { profile: req.vision.limits.profile, images: req.vision.images },
+      }),
       files,
       recipes: { axolotl: "axolotl.yaml" },
       created_at: Math.floor(Date.now() / 1000),

@@ -17,6 +17,7 @@ import { datasetJobRequest, startOpenAIJob } from "./openai-trainer";
 import { startProviderJob } from "./provider-trainer";
 import { insertTrainingJob, type TrainingJobRow } from "./repository";
 import type { CreateTrainingJob } from "./schemas";
+import { trainingVision } from "./vision";
 
 /** The tenant's provider a job names must exist and serve chat (the student is called there). */
 async function assertServingProvider(c: Context<AppEnv>, name: string): Promise<void> {
@@ -62,7 +63,8 @@ export async function createTrainingJob(
 ): Promise<TrainingJobRow> {
   const row = baseRow(dataset, req, newId("trainjob"));
   if (req.trainer === "openai" && req.provider) {
-    const job = await startProviderJob(c, dataset, req.provider, datasetJobRequest(req));
+    const vision = trainingVision(c, dataset, req);
+    const job = await startProviderJob(c, dataset, req.provider, datasetJobRequest(req), vision);
     Object.assign(row, { fine_tuning_job_id: String(job.id), status: String(job.status) });
   } else if (req.trainer === "openai") {
     const job = await startOpenAIJob(c, dataset, req);
@@ -70,13 +72,14 @@ export async function createTrainingJob(
     Object.assign(row, { fine_tuning_job_id: job.id, status: job.status, events: JSON.stringify(events) });
   } else {
     if (req.provider) await assertServingProvider(c, req.provider);
-    const files = await writeBundle(c.env.DB, kvBundleStore(c.env.CACHE), {
+    const files = await writeBundle(c.env, kvBundleStore(c.env.CACHE), {
       jobId: row.id,
       dataset,
       method: req.method,
       model: req.model,
       hyperparameters: req.hyperparameters,
       provider: row.provider,
+      vision: trainingVision(c, dataset, req),
     });
     const events = [
       newEvent(`Validating training file: ${dataset.id} (train split)`),

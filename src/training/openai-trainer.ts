@@ -16,6 +16,7 @@ import type { AppEnv, Bindings } from "../platform/env";
 import { cancelProviderJob, syncProviderJob } from "./provider-trainer";
 import { type TrainingJobRow, updateTrainingJob } from "./repository";
 import type { CreateTrainingJob, TrainingJobEvent } from "./schemas";
+import { trainingVision } from "./vision";
 
 const numeric = (h: Record<string, unknown>, keys: string[]) =>
   Object.fromEntries(Object.entries(h).filter(([k, v]) => keys.includes(k) && v !== undefined));
@@ -41,7 +42,8 @@ export async function startOpenAIJob(
 ): Promise<JobRow> {
   await assertBaseModel(c, req.model);
   const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
-  return startDatasetJob(c.env, baseUrl, dataset, datasetJobRequest(req), c.get("requestId"));
+  const vision = trainingVision(c, dataset, req);
+  return startDatasetJob(c.env, baseUrl, dataset, datasetJobRequest(req), c.get("requestId"), vision);
 }
 
 function eventsOf(job: JobRow): TrainingJobEvent[] {

@@ -20,6 +20,7 @@ import { providerEndpoint } from "../providers";
 import { getProvider, type StoredProvider } from "../providers/repository";
 import { assertModelAllowed } from "../proxy/model-access";
 import type { Provider } from "../upstream/providers";
+import type { VisionTrainingOptions } from "../vision/training-file";
 import { FINISHED_STATUSES, type TrainingJobRow, updateTrainingJob } from "./repository";
 import type { TrainingJobEvent } from "./schemas";
 
@@ -51,6 +52,7 @@ export async function startProviderJob(
   dataset: DatasetRow,
   name: string,
   req: CreateDatasetJob,
+  vision: VisionTrainingOptions | undefined,
 ): Promise<JsonObject> {
   const provider = await trainingProvider(c.env.DB, dataset.tenant_id, name);
   assertModelAllowed(c, `${name}/${req.model}`);
@@ -59,7 +61,7 @@ export async function startProviderJob(
     for (const [header, value] of Object.entries(warning)) c.header(header, value);
   }
   const endpoint = await providerEndpoint(c.env, provider);
-  const { job } = await uploadAndCreate(c.env, endpoint, dataset, req, c.get("requestId"));
+  const { job } = await uploadAndCreate(c.env, endpoint, dataset, req, c.get("requestId"), vision);
   return job;
 }
 

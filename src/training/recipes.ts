@@ -4,6 +4,7 @@
  * @see https://docs.axolotl.ai/docs/config-reference.html
  * @see https://docs.axolotl.ai/docs/rlhf.html
  */
+import { RECIPE_SEQUENCE_LEN } from "../vision/profiles";
 import type { Method } from "./repository";
 import type { TrainingHyperparameters } from "./schemas";
 
@@ -13,6 +14,9 @@ const HF_REPOS: Readonly<Record<string, string>> = {
   "llama-3.2-3b-instruct": "meta-llama/Llama-3.2-3B-Instruct",
   "qwen2.5-7b-instruct": "Qwen/Qwen2.5-7B-Instruct",
   "mistral-7b-instruct": "mistralai/Mistral-7B-Instruct-v0.3",
+  "qwen2.5-vl-7b-instruct": "Qwen/Qwen2.5-VL-7B-Instruct",
+  "llama-3.2-11b-vision-instruct": "meta-llama/Llama-3.2-11B-Vision-Instruct",
+  "gemma-3-4b-it": "google/gemma-3-4b-it",
 };
 
 /** The Hugging Face id to load: a known serving name's repository, else the name as given. */
@@ -37,6 +41,7 @@ export function axolotlYaml(
   method: Method,
   h: TrainingHyperparameters,
   hasValidation: boolean,
+  vision = false,
 ): string {
   const p = recipeHyperparameters(h);
   const microBatch = Math.min(p.batch_size, 2);
@@ -59,7 +64,18 @@ export function axolotlYaml(
     "lora_dropout: 0.05",
     "lora_target_linear: true",
     "chat_template: tokenizer_default",
-    "sequence_len: 4096",
+    `sequence_len: ${RECIPE_SEQUENCE_LEN}`,
+    ...(vision
+      ? [
+          "# Vision: the processor prepares images; examples are not packed. The lines carry OpenAI's",
+          "# image_url parts (data URLs, or signed URLs valid 7 days): convert them to your axolotl",
+          "# version's image parts if it does not read image_url (docs/training.md, vision).",
+          "processor_type: AutoProcessor",
+          "skip_prepare_dataset: true",
+          "remove_unused_columns: false",
+          "sample_packing: false",
+        ]
+      : []),
     "datasets:",
     ...dataset("train.jsonl"),
     ...(hasValidation ? ["test_datasets:", ...dataset("validation.jsonl"), "    split: train"] : []),

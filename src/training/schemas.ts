@@ -1,6 +1,7 @@
 /** Request and response schemas of training jobs (they also generate the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
 import { PROVIDER_NAME } from "../providers/schemas";
+import { VISION_PROFILE_NAMES } from "../vision/profiles";
 
 const auto = <T extends z.ZodType>(schema: T) => z.union([z.literal("auto"), schema]);
 
@@ -54,6 +55,14 @@ export const CreateTrainingJobSchema = z
         description:
           "`openai`: the tenant's provider registered for `fine_tuning` that trains and serves the student (default: the tenant's fine-tuning API). `external`: the tenant's provider that will serve the student; a succeeded callback must name it.",
       }),
+    images: z.enum(["inline", "url"]).optional().openapi({
+      description:
+        "Vision datasets: images as data URLs in the training file, or as signed Edgegate URLs valid 7 days (`GET /v1/images/{sha256}`). Default `inline` for `openai`, `url` for `external` (a bundle file holds at most 25 MiB).",
+    }),
+    vision_profile: z.enum(VISION_PROFILE_NAMES).optional().openapi({
+      description:
+        "Vision datasets: the trainer rules the training file is checked against (docs/vision.md, profiles). Default: `openai`: the dataset's if it is an OpenAI-API profile, else `openai`; `external`: the dataset's, else the one that fits `model` (e.g. `qwen2.5-vl` for a Qwen2.5-VL base).",
+    }),
   })
   .openapi("CreateTrainingJobRequest");
 

@@ -28,7 +28,7 @@ export type VisionProfileName = (typeof VISION_PROFILE_NAMES)[number];
 export const OPENAI_API_PROFILES = ["openai", "azure-openai"] as const;
 export type OpenAiApiProfileName = (typeof OPENAI_API_PROFILES)[number];
 
-function isOpenAiApi(name: VisionProfileName | null | undefined): name is OpenAiApiProfileName {
+export function isOpenAiApi(name: VisionProfileName | null | undefined): name is OpenAiApiProfileName {
   return name === "openai" || name === "azure-openai";
 }
 
@@ -123,10 +123,13 @@ const OPENAI: VisionProfile = {
   honoursDetail: true,
 };
 
+/** The sequence length of the LoRA recipes in training bundles (src/training/recipes.ts). */
+export const RECIPE_SEQUENCE_LEN = 8192;
+
 /** What the open-weight profiles share: the bundle recipes' sequence length, no per-token price. */
 const OPEN_WEIGHT = {
   maxExamplesWithImages: Number.MAX_SAFE_INTEGER,
-  maxTokensPerExample: 8192,
+  maxTokensPerExample: RECIPE_SEQUENCE_LEN,
   minExamples: 1,
   maxImageBytes: 20 * 1024 * 1024,
   usdPerMillionTokens: null,

@@ -27,6 +27,8 @@ import {
   trainerFetch,
   trainerHostUrl,
 } from "./helpers/training";
+import { createVisionDataset, visionExample } from "./helpers/vision";
+import { dataUrl, png } from "./helpers/vision-images";
 import { signWebhook } from "./helpers/webhooks";
 
 const TEACHER = "gpt-4o";
@@ -169,6 +171,64 @@ describe("training bundles", () => {
       expect(text).not.toContain(OPEN_WEIGHT_KEY);
       expect(text).not.toContain(env.OPENAI_API_KEY ?? "sk-sim-edgegate");
     }
+  });
+
+  it("carries a vision dataset's images at signed URLs, checked under the base model's profile", async () => {
+    const { id: tenantId, key } = await createTenant();
+    await registerOpenWeight(tenantId);
+    const datasetId = await createVisionDataset(key, 0);
+    const examples = Array.from({ length: 10 }, (_, i) => visionExample([dataUrl(png(8, 8, "rgb", i + 1))]));
+    const added = await gw(`/v1/datasets/${datasetId}/examples`, jsonInit("POST", { examples }, auth(key)));
+    expect(added.status).toBe(200);
+    const job = await startExternalJob(key, datasetId, { model: "qwen2.5-vl-7b-instruct" });
+    const { manifest, files } = await downloadBundle(job.bundle.manifest_url, trainerFetch);
+    expect(manifest).toMatchObject({
+      counts: { train: 10 },
+      vision: { profile: "qwen2.5-vl", images: "url" },
+    });
+    expect(files.get("axolotl.yaml")).toContain("base_model: Qwen/Qwen2.5-VL-7B-Instruct");
+    expect(files.get("axolotl.yaml")).toContain("processor_type: AutoProcessor");
+    const line = JSON.parse(files.get("train.jsonl")?.split("\n")[0] ?? "{}") as {
+      messages: { content: string | { type: string; image_url?: { url: string } }[] }[];
+    };
+    const parts = line.messages[0]?.content;
+    const url = Array.isArray(parts) ? parts.find((p) => p.type === "image_url")?.image_url?.url : undefined;
+    expect(url).toMatch(/\/v1\/images\/[0-9a-f]{64}\?/);
+    // The trainer fetches the image with the URL alone, no key.
+    const image = await trainerFetch(url ?? "");
+    expect(image.status).toBe(200);
+    expect(image.headers.get("content-type")).toBe("image/png");
+  });
+
+  it("refuses a vision bundle whose examples break the base model's rules, with the report", async () => {
+    const { id: tenantId, key } = await createTenant();
+    await registerOpenWeight(tenantId);
+    const datasetId = await createVisionDataset(key, 0);
+    const two = (i: number) =>
+      visionExample([dataUrl(png(8, 8, "rgb", i)), dataUrl(png(8, 8, "rgb", i + 100))]);
+    const examples = Array.from({ length: 10 }, (_, i) => two(i + 1));
+    expect(
+      (await gw(`/v1/datasets/${datasetId}/examples`, jsonInit("POST", { examples }, auth(key)))).status,
+    ).toBe(200);
+    // Llama 3.2 Vision takes one image per example; Qwen2.5-VL takes both.
+    const res = await gw(
+      `/v1/datasets/${datasetId}/jobs`,
+      jsonInit("POST", { trainer: "external", model: "llama-3.2-11b-vision-instruct" }, auth(key)),
+    );
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as {
+      error: { message: string };
+      report: { summary: { profile: string } };
+    };
+    expect(body.report.summary.profile).toBe("llama-3.2-vision");
+    const qwen = await startExternalJob(key, datasetId, { model: "qwen2.5-vl-7b-instruct" });
+    expect(qwen.status).toBe("queued");
+    const dpo = await gw(
+      `/v1/datasets/${datasetId}/jobs`,
+      jsonInit("POST", { trainer: "external", model: "qwen2.5-vl-7b-instruct", method: "dpo" }, auth(key)),
+    );
+    expect(dpo.status).toBe(400);
+    expect((await errorOf(dpo)).param).toBe("method");
   });
 
   it("makes DPO pairs from feedback corrections, and a student that answers with the corrections", async () => {

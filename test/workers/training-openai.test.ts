@@ -10,6 +10,7 @@ import { auth, datasetWith, providerFinished, simConfig, taught } from "./helper
 import { admin, createTenant, errorOf, gw, jsonInit } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 import { OPEN_WEIGHT_KEY, registerOpenWeight, startExternalJob } from "./helpers/training";
+import { createVisionDataset } from "./helpers/vision";
 
 const bindings = env as unknown as { EDGEGATE_NOW?: string };
 const pinned = bindings.EDGEGATE_NOW;
@@ -112,6 +113,16 @@ describe("the openai trainer", () => {
     const chat = await postChat(key, { model: done.fine_tuned_model, messages: [question] });
     const body = (await chat.json()) as { choices: { message: { content: string } }[] };
     expect(body.choices[0]?.message.content).toBe(answer?.content);
+  });
+
+  it("holds a vision dataset's openai job to an OpenAI-API profile", async () => {
+    const { key } = await createTenant();
+    const datasetId = await createVisionDataset(key, 0, "qwen2.5-vl");
+    const res = await start(key, datasetId, { model: "gpt-4o-2024-08-06", vision_profile: "qwen2.5-vl" });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error).toMatchObject({ param: "vision_profile", code: "invalid_value" });
+    expect(error.message).toContain("external trainer");
   });
 
   it("refuses a provider not registered for fine_tuning, and an unknown one for the external trainer", async () => {
