@@ -11,6 +11,7 @@ export {
   RateLimiter,
   RealtimeSession,
   SemanticIndex,
+  TenantBudget,
   VisionValidatorObject,
 } from "../../../src/index";
 
