@@ -101,25 +101,31 @@ export function applyToSessionUpdate(policy: RealtimePolicy, event: Json): Polic
   }
   const transcription = checkTranscriptionModel(policy, session);
   if (transcription) return transcription;
-  const voice = checkVoice(policy, session.audio, "session.audio.output.voice");
-  if (voice) return voice;
-  const mcp = checkMcpTools(policy, session.tools, "session.tools");
-  if (mcp) return mcp;
-  if ("instructions" in session) session.instructions = withEnforced(policy, session.instructions);
-  if ("tools" in session) session.tools = withServerTools(policy, session.tools);
-  return null;
+  return applyToConfig(policy, session, "session");
 }
 
 /** Applies the policy to the per-response overrides of a client `response.create`, in place. */
 export function applyToResponseCreate(policy: RealtimePolicy, event: Json): PolicyViolation | null {
   const response = event.response;
   if (!isObject(response)) return null;
-  const voice = checkVoice(policy, response.audio, "response.audio.output.voice");
+  return applyToConfig(policy, response, "response");
+}
+
+/**
+ * What a session and a response config share: the voice and MCP tools are checked, the enforced
+ * instructions and server tools put in, in place. `at` names the object in a violation's `param`.
+ */
+function applyToConfig(
+  policy: RealtimePolicy,
+  config: Json,
+  at: "session" | "response",
+): PolicyViolation | null {
+  const voice = checkVoice(policy, config.audio, `${at}.audio.output.voice`);
   if (voice) return voice;
-  const mcp = checkMcpTools(policy, response.tools, "response.tools");
+  const mcp = checkMcpTools(policy, config.tools, `${at}.tools`);
   if (mcp) return mcp;
-  if ("instructions" in response) response.instructions = withEnforced(policy, response.instructions);
-  if ("tools" in response) response.tools = withServerTools(policy, response.tools);
+  if ("instructions" in config) config.instructions = withEnforced(policy, config.instructions);
+  if ("tools" in config) config.tools = withServerTools(policy, config.tools);
   return null;
 }
 
