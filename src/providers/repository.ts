@@ -69,6 +69,18 @@ export async function getProvider(
   return row ? toProvider(row) : null;
 }
 
+/** The changeable columns in table order: base_url, key_ciphertext, key_hint, models, capabilities, shutdown_dates. */
+function mutableValues(p: Omit<StoredProvider, "updatedAt">): (string | number)[] {
+  return [
+    p.baseUrl,
+    p.keyCiphertext,
+    p.keyHint,
+    JSON.stringify(p.models),
+    JSON.stringify(p.capabilities),
+    JSON.stringify(p.shutdownDates),
+  ];
+}
+
 /** Inserts a provider; false when the tenant already has one by that name. */
 export async function insertProvider(db: D1Database, p: Omit<StoredProvider, "updatedAt">): Promise<boolean> {
   const res = await db
@@ -76,18 +88,7 @@ export async function insertProvider(db: D1Database, p: Omit<StoredProvider, "up
       `INSERT INTO tenant_providers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, name) DO NOTHING`,
     )
-    .bind(
-      p.tenantId,
-      p.name,
-      p.baseUrl,
-      p.keyCiphertext,
-      p.keyHint,
-      JSON.stringify(p.models),
-      JSON.stringify(p.capabilities),
-      JSON.stringify(p.shutdownDates),
-      p.createdAt,
-      p.createdAt,
-    )
+    .bind(p.tenantId, p.name, ...mutableValues(p), p.createdAt, p.createdAt)
     .run();
   return res.meta.changes > 0;
 }
@@ -99,17 +100,7 @@ export async function updateProvider(db: D1Database, p: StoredProvider): Promise
       `UPDATE tenant_providers SET base_url = ?, key_ciphertext = ?, key_hint = ?, models = ?, capabilities = ?,
          shutdown_dates = ?, updated_at = ? WHERE tenant_id = ? AND name = ?`,
     )
-    .bind(
-      p.baseUrl,
-      p.keyCiphertext,
-      p.keyHint,
-      JSON.stringify(p.models),
-      JSON.stringify(p.capabilities),
-      JSON.stringify(p.shutdownDates),
-      p.updatedAt,
-      p.tenantId,
-      p.name,
-    )
+    .bind(...mutableValues(p), p.updatedAt, p.tenantId, p.name)
     .run();
 }
 
