@@ -4,6 +4,8 @@ import type { Principal } from "../identity/principal";
 export interface Bindings {
   DB: D1Database;
   CACHE: KVNamespace;
+  /** Bodies and blobs (src/storage/, docs/storage.md). */
+  BLOBS: R2Bucket;
   RATE_LIMITER: DurableObjectNamespace<import("../../durable-objects/rate-limiter").RateLimiter>;
   TENANT_BUDGET: DurableObjectNamespace<import("../../durable-objects/tenant-budget").TenantBudget>;
   REALTIME: DurableObjectNamespace<import("../../durable-objects/realtime-session").RealtimeSession>;
