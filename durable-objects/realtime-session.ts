@@ -14,6 +14,7 @@ import {
 import { SECRET_HOLDS_DDL, SecretHolds } from "../src/realtime/policy/secret-holds";
 import { LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/records/outbox";
 import type { RealtimeRecord } from "../src/realtime/records/session-records";
+import { archiveSessions } from "../src/realtime/records/transcript-archive";
 import { type RelayHost, RelaySession } from "../src/realtime/relay/relay-session";
 import { endings } from "../src/realtime/relay/session-endings";
 import type { UpstreamTarget } from "../src/realtime/relay/upstream-socket";
@@ -327,10 +328,14 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
 
   private async sendRecords(now: number): Promise<void> {
     try {
-      await this.outbox.flush(this.env.DB);
+      const ended = await this.outbox.flush(this.env.DB);
       // In the same turn as the outbox's last delete: one storage commit for both.
       this.ledger.save();
       this.flushDueAt = this.outbox.pending > 0 ? now + FLUSH_DELAY_MS : null;
+      // Ended transcripts move to R2 now; one that fails here is left to the cron's sweep.
+      await archiveSessions(this.env, ended).catch((err: unknown) =>
+        log(this.env, "warn", "realtime transcripts not archived, the sweep will", { error: String(err) }),
+      );
     } catch (err) {
       log(this.env, "error", "realtime records not written to D1, will retry", { error: String(err) });
       this.flushDueAt = now + FLUSH_RETRY_MS;

@@ -1,6 +1,8 @@
 import { app } from "./app";
 import { pruneTraffic } from "./cache/traffic";
 import { pollUnfinishedJobs } from "./finetune";
+import { log } from "./platform/log";
+import { archiveEndedSessions } from "./realtime/records/transcript-archive";
 
 export { CaptureBuffer } from "../durable-objects/capture-buffer";
 export { Coalescer } from "../durable-objects/coalescer";
@@ -13,9 +15,17 @@ export { VisionValidatorObject } from "../durable-objects/vision-validator";
 
 export default {
   fetch: app.fetch,
-  /** Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current, prunes old traffic. */
+  /**
+   * Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current, prunes old traffic,
+   * archives ended Realtime transcripts the sessions' objects did not.
+   */
   scheduled(controller, env, ctx) {
     ctx.waitUntil(pollUnfinishedJobs(env));
     ctx.waitUntil(pruneTraffic(env.DB, controller.scheduledTime));
+    ctx.waitUntil(
+      archiveEndedSessions(env).catch((err: unknown) =>
+        log(env, "error", "realtime transcript sweep failed", { error: String(err) }),
+      ),
+    );
   },
 } satisfies ExportedHandler<import("./platform/env").Bindings>;

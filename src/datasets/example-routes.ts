@@ -137,7 +137,7 @@ datasets.openapi(
     const { filter, limit, redact_pii, realtime_session_ids, dry_run } = c.req.valid("json");
     const options = { redactPii: redact_pii, dryRun: dry_run };
     if (realtime_session_ids) {
-      return c.json(await importRealtimeSessions(c.env.DB, dataset, realtime_session_ids, options), 200);
+      return c.json(await importRealtimeSessions(c.env, dataset, realtime_session_ids, options), 200);
     }
     const f: CompletionFilter = {};
     if (filter.model) f.model = filter.model;

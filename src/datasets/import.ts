@@ -7,6 +7,7 @@ import { previewOf } from "../cache/events";
 import type { JsonObject } from "../platform/json";
 import { sessionToChatExample } from "../realtime/records/chat-example";
 import { getSessionDetail } from "../realtime/records/sessions-repository";
+import type { RecordStores } from "../realtime/records/transcript-archive";
 import type { CompletionFilter, CompletionRow } from "./completions-repository";
 import { scanCompletions } from "./completions-repository";
 import type { ExampleError } from "./examples";
@@ -168,7 +169,7 @@ export async function importCompletions(
 
 /** Imports finished Realtime sessions of the dataset's tenant as chat examples (typed text and transcripts). */
 export async function importRealtimeSessions(
-  db: D1Database,
+  stores: RecordStores,
   dataset: DatasetRow,
   sessionIds: readonly string[],
   options: ImportOptions,
@@ -179,7 +180,7 @@ export async function importRealtimeSessions(
   const valid: Candidate[] = [];
   for (const id of sessionIds) {
     const line = ++report.scanned;
-    const detail = await getSessionDetail(db, dataset.tenant_id, id);
+    const detail = await getSessionDetail(stores, dataset.tenant_id, id);
     const problem = !detail
       ? "no such realtime session"
       : detail.session.status === "active"
@@ -207,7 +208,7 @@ export async function importRealtimeSessions(
     }
   }
   const result = await addOrCount(
-    db,
+    stores.DB,
     dataset,
     valid,
     options,

@@ -12,6 +12,7 @@ import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
 import { routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
 import { getSessionDetail, listSessions, type SessionRow } from "../records/sessions-repository";
+import type { RecordStores } from "../records/transcript-archive";
 import {
   deleteTool,
   loadToolRegistry,
@@ -237,8 +238,8 @@ realtimeAdmin.openapi(
 );
 
 /** A tenant's session with its usage and items, or a 404 naming it. */
-async function mustGetSessionDetail(db: D1Database, tenantId: string, sessionId: string) {
-  const detail = await getSessionDetail(db, tenantId, sessionId);
+async function mustGetSessionDetail(stores: RecordStores, tenantId: string, sessionId: string) {
+  const detail = await getSessionDetail(stores, tenantId, sessionId);
   if (!detail) {
     throw new GatewayError(404, `No Realtime session '${sessionId}' for tenant '${tenantId}'.`, {
       param: "session_id",
@@ -258,7 +259,7 @@ realtimeAdmin.openapi(
   }),
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
+    const detail = await mustGetSessionDetail(c.env, id, sessionId);
     const items = detail.items.map(({ server_tool, tool_error, tool_duration_ms, ...item }) => ({
       ...item,
       server_tool: server_tool === 1,
@@ -279,7 +280,7 @@ realtimeAdmin.openapi(
   }),
   async (c) => {
     const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
+    const detail = await mustGetSessionDetail(c.env, id, sessionId);
     return c.json(sessionToChatExample(detail), 200);
   },
 );

@@ -4,7 +4,9 @@
  * outputs, in conversation order.
  * @see docs/openai-reference.md D.4
  */
+
 import { getSessionDetail, type ItemRow, type SessionDetail } from "./sessions-repository";
+import type { RecordStores } from "./transcript-archive";
 
 export interface ChatToolCall {
   id: string;
@@ -50,14 +52,14 @@ export function sessionToChatExample(detail: Pick<SessionDetail, "session" | "it
 }
 
 /**
- * Loads one session of a tenant from D1 and turns it into a chat example; null when the tenant
+ * Loads one session of a tenant (from D1, or its archived transcript in R2) and turns it into a chat example; null when the tenant
  * has no such session.
  */
 export async function loadRealtimeChatExample(
-  db: D1Database,
+  stores: RecordStores,
   tenantId: string,
   sessionId: string,
 ): Promise<ChatExample | null> {
-  const detail = await getSessionDetail(db, tenantId, sessionId);
+  const detail = await getSessionDetail(stores, tenantId, sessionId);
   return detail ? sessionToChatExample(detail) : null;
 }

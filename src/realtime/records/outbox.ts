@@ -31,8 +31,12 @@ export class Outbox {
     this.count++;
   }
 
-  /** Sends every queued record to D1, oldest first; a failed batch stays queued for the next try. */
-  async flush(db: D1Database): Promise<void> {
+  /**
+   * Sends every queued record to D1, oldest first; a failed batch stays queued for the next try.
+   * Answers the sessions whose end was written (their transcripts can be archived).
+   */
+  async flush(db: D1Database): Promise<string[]> {
+    const ended: string[] = [];
     while (this.count > 0) {
       const rows = this.sql
         .exec<{ seq: number; body: string }>(
@@ -42,17 +46,21 @@ export class Outbox {
         .toArray();
       if (rows.length === 0) {
         this.count = 0;
-        return;
+        return ended;
       }
-      const statements = rows.flatMap((row) => statementsFor(db, JSON.parse(row.body) as RealtimeRecord));
+      const records = rows.map((row) => JSON.parse(row.body) as RealtimeRecord);
       try {
-        await db.batch(statements);
+        await db.batch(records.flatMap((r) => statementsFor(db, r)));
       } catch (err) {
         await this.isolateFailure(db, rows[0] as { seq: number; body: string }, err);
         continue;
       }
       this.remove(rows[rows.length - 1]?.seq ?? 0, rows.length);
+      for (const r of records) {
+        if (r.kind === "session_end" || r.kind === "session_abandoned") ended.push(r.id);
+      }
     }
+    return ended;
   }
 
   /**

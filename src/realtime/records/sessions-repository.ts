@@ -4,6 +4,7 @@
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
 import type { ItemRecord, RealtimeRecord, UsageCounts } from "./session-records";
+import { type RecordStores, readTranscript } from "./transcript-archive";
 
 export interface SessionRow {
   id: string;
@@ -26,6 +27,8 @@ export interface SessionRow {
   output_audio_ms: number;
   reconnects: number;
   tool_calls: number;
+  /** Where the ended session's transcript is in R2 (src/realtime/records/transcript-archive.ts). */
+  transcript_ref: string | null;
 }
 
 export type UsageRow = UsageCounts & { response_id: string; status: string | null; created_at: number };
@@ -203,12 +206,16 @@ export interface SessionDetail {
   items: ItemRow[];
 }
 
-/** One session of a tenant with its usage rows and conversation items, in order. */
+/**
+ * One session of a tenant with its usage rows and conversation items, in order: from D1 while it is
+ * live, from its archived transcript in R2 once it has ended and been archived.
+ */
 export async function getSessionDetail(
-  db: D1Database,
+  stores: RecordStores,
   tenantId: string,
   id: string,
 ): Promise<SessionDetail | null> {
+  const db = stores.DB;
   const [session, usage, items] = await db.batch([
     db.prepare("SELECT * FROM realtime_sessions WHERE id = ? AND tenant_id = ?").bind(id, tenantId),
     db
@@ -226,9 +233,12 @@ export async function getSessionDetail(
   ]);
   const row = (session?.results as SessionRow[] | undefined)?.[0];
   if (!row) return null;
-  return {
+  const detail = {
     session: row,
     usage: (usage?.results ?? []) as UsageRow[],
     items: (items?.results ?? []) as ItemRow[],
   };
+  if (row.transcript_ref === null) return detail;
+  const transcript = await readTranscript(stores, tenantId, row.transcript_ref);
+  return { ...detail, items: transcript?.items ?? [] };
 }
