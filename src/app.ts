@@ -17,6 +17,7 @@ import { providerAdmin } from "./providers";
 import { proxy } from "./proxy";
 import { realtime, realtimeAdmin } from "./realtime";
 import { responsesApi } from "./responses";
+import { storageAdmin } from "./storage/routes";
 import { datasetTrainingJobs, trainingJobs } from "./training";
 import { VERSION } from "./version";
 import { images, validationRuns } from "./vision";
@@ -52,6 +53,7 @@ app.route("/admin", captureAdmin);
 app.route("/admin", providerAdmin);
 app.route("/v1/realtime", realtime);
 app.route("/admin", realtimeAdmin);
+app.route("/admin", storageAdmin);
 
 app.openapi(
   createRoute({

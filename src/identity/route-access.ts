@@ -109,6 +109,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "POST /admin/tenants": operator,
   "GET /admin/tenants": operator,
   "DELETE /admin/keys/{id}": operator,
+  "POST /admin/storage/migrate": operator,
   "GET /admin/tenants/{id}": tenantAdmin,
   "PATCH /admin/tenants/{id}": tenantAdmin,
   "POST /admin/tenants/{id}/keys": tenantAdmin,

@@ -102,6 +102,7 @@ const EXPECTED: Record<string, Category> = {
   "GET /admin/whoami": "whoami",
   "POST /admin/tenants": "operator",
   "GET /admin/tenants": "operator",
+  "POST /admin/storage/migrate": "operator",
   "DELETE /admin/keys/{id}": "operator",
   "GET /admin/tenants/{id}": "tenant_admin",
   "PATCH /admin/tenants/{id}": "tenant_admin",

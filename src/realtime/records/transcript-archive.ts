@@ -28,9 +28,9 @@ export interface RecordStores {
 const ITEM_COLUMNS = `item_id, ordinal, type, role, text, name, call_id, arguments, output, server_tool,
   tool_error, tool_duration_ms`;
 
-/** Sessions archived per sweep batch; the sweep stops after `SWEEP_BATCHES` batches. */
+/** Sessions archived per batch, and at most per sweep by default. */
 const SWEEP_BATCH = 50;
-const SWEEP_BATCHES = 20;
+const SWEEP_LIMIT = 1000;
 
 /** Moves the transcripts of these ended sessions of one tenant to R2 (sessions not ended are left). */
 async function archiveTenantSessions(stores: RecordStores, tenantId: string, ids: readonly string[]) {
@@ -97,21 +97,23 @@ export async function archiveSessions(stores: RecordStores, ids: readonly string
 }
 
 /**
- * Archives sessions that ended at least `graceSeconds` ago and are still in D1, oldest first, in
- * bounded batches; answers how many were archived and how many remain. Resumable: run it again.
+ * Archives up to `limit` sessions that ended at least `graceSeconds` ago and are still in D1, oldest
+ * first, in batches; answers how many were archived and how many remain. Resumable: run it again.
  */
 export async function archiveEndedSessions(
   stores: RecordStores,
-  options: { graceSeconds?: number; batches?: number; nowMs?: number } = {},
+  options: { graceSeconds?: number; limit?: number; nowMs?: number } = {},
 ): Promise<{ archived: number; remaining: number }> {
   const endedBefore = Math.floor((options.nowMs ?? Date.now()) / 1000) - (options.graceSeconds ?? 60);
   const pending = stores.DB.prepare(
     `SELECT id FROM realtime_sessions WHERE status = 'ended' AND transcript_ref IS NULL AND ended_at <= ?
      ORDER BY ended_at LIMIT ?`,
   );
+  const limit = options.limit ?? SWEEP_LIMIT;
   let archived = 0;
-  for (let batch = 0; batch < (options.batches ?? SWEEP_BATCHES); batch++) {
-    const { results } = await pending.bind(endedBefore, SWEEP_BATCH).all<{ id: string }>();
+  while (archived < limit) {
+    const batch = Math.min(SWEEP_BATCH, limit - archived);
+    const { results } = await pending.bind(endedBefore, batch).all<{ id: string }>();
     if (results.length === 0) break;
     const now = await archiveSessions(
       stores,
