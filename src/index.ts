@@ -1,7 +1,9 @@
 import { app } from "./app";
 import { pruneTraffic } from "./cache/traffic";
 import { pollUnfinishedJobs } from "./finetune";
+import type { Bindings } from "./platform/env";
 import { log } from "./platform/log";
+import { countingOn, withCounting } from "./platform/operation-counts";
 import { archiveEndedSessions } from "./realtime/records/transcript-archive";
 
 export { CaptureBuffer } from "../durable-objects/capture-buffer";
@@ -14,7 +16,10 @@ export { TenantBudget } from "../durable-objects/tenant-budget";
 export { VisionValidatorObject } from "../durable-objects/vision-validator";
 
 export default {
-  fetch: app.fetch,
+  fetch(request: Request, env: Bindings, ctx: ExecutionContext) {
+    if (!countingOn(env)) return app.fetch(request, env, ctx);
+    return withCounting(env, "request", (counted) => app.fetch(request, counted, ctx));
+  },
   /**
    * Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current, prunes old traffic,
    * archives ended Realtime transcripts the sessions' objects did not.
@@ -28,4 +33,4 @@ export default {
       ),
     );
   },
-} satisfies ExportedHandler<import("./platform/env").Bindings>;
+} satisfies ExportedHandler<Bindings>;

@@ -110,6 +110,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "GET /admin/tenants": operator,
   "DELETE /admin/keys/{id}": operator,
   "POST /admin/storage/migrate": operator,
+  "GET /admin/operations": operator,
+  "DELETE /admin/operations": operator,
   "GET /admin/tenants/{id}": tenantAdmin,
   "PATCH /admin/tenants/{id}": tenantAdmin,
   "POST /admin/tenants/{id}/keys": tenantAdmin,

@@ -53,6 +53,11 @@ export interface Bindings {
    * addresses and CIDRs (`10.0.0.0/8`, `[fd12::/16]`), each optionally with `:port`. Empty: none.
    */
   OUTBOUND_ALLOW_PRIVATE_HOSTS?: string;
+  /**
+   * `1`: count the Worker's operations per binding for the capacity benchmark
+   * (src/platform/operation-counts.ts, `GET /admin/operations`). Off in deployments.
+   */
+  EDGEGATE_COUNT_OPERATIONS?: string;
   /** How long cache counters are summed in an isolate before one D1 write (default 1000). */
   STATS_FLUSH_MS?: string;
 }

@@ -1,9 +1,11 @@
 /**
  * `POST /admin/storage/migrate`: the operator's resumable move of an install's older data to R2
- * (src/storage/migrate.ts, docs/storage.md).
+ * (src/storage/migrate.ts, docs/storage.md); `/admin/operations`: the Worker's operation counts, for
+ * the capacity benchmark (src/platform/operation-counts.ts).
  */
 import { z } from "@hono/zod-openapi";
 import { ok } from "../platform/openapi";
+import { countingOn, operationCounts, resetOperationCounts } from "../platform/operation-counts";
 import { jsonBody, routeKit } from "../platform/route-kit";
 import { migrateStorage, STEP_NAMES } from "./migrate";
 
@@ -63,5 +65,53 @@ storageAdmin.openapi(
       },
       200,
     );
+  },
+);
+
+const OperationCountsSchema = z
+  .object({
+    object: z.literal("operation_counts"),
+    counting: z.boolean().openapi({
+      description: "Whether counting is on (`EDGEGATE_COUNT_OPERATIONS=1`); off, every count is empty.",
+    }),
+    since: z
+      .number()
+      .int()
+      .openapi({ description: "Unix milliseconds the counts start at (the last reset)." }),
+    counts: z.record(z.string(), z.record(z.string(), z.number().int())).openapi({
+      description:
+        "Per phase (`request`: before the response was handed back; `background`; `queue`; `scheduled`), per `BINDING.operation` (`DB.queries`, `DB.rows_read`, `DB.rows_written`, `CACHE.reads`, `CACHE.writes`, `BLOBS.class_a`, `BLOBS.class_b`, `<DO binding>.calls`, `<queue>.messages`).",
+    }),
+  })
+  .openapi("OperationCounts");
+
+const operationsResponse = (c: { env: { EDGEGATE_COUNT_OPERATIONS?: string } }) => ({
+  object: "operation_counts" as const,
+  counting: countingOn(c.env),
+  ...operationCounts(),
+});
+
+storageAdmin.openapi(
+  route({
+    method: "get",
+    path: "/operations",
+    summary: "The operations this isolate made, by binding (capacity benchmark)",
+    description:
+      "What the Worker's isolate that answers has done since the last reset, for the capacity benchmark (docs/capacity.md). Counting is on only with `EDGEGATE_COUNT_OPERATIONS=1`.",
+    responses: ok(OperationCountsSchema, "The counts"),
+  }),
+  (c) => c.json(operationsResponse(c), 200),
+);
+
+storageAdmin.openapi(
+  route({
+    method: "delete",
+    path: "/operations",
+    summary: "Start the operation counts again from zero",
+    responses: ok(OperationCountsSchema, "The counts, just reset"),
+  }),
+  (c) => {
+    resetOperationCounts();
+    return c.json(operationsResponse(c), 200);
   },
 );

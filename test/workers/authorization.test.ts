@@ -103,6 +103,8 @@ const EXPECTED: Record<string, Category> = {
   "POST /admin/tenants": "operator",
   "GET /admin/tenants": "operator",
   "POST /admin/storage/migrate": "operator",
+  "GET /admin/operations": "operator",
+  "DELETE /admin/operations": "operator",
   "DELETE /admin/keys/{id}": "operator",
   "GET /admin/tenants/{id}": "tenant_admin",
   "PATCH /admin/tenants/{id}": "tenant_admin",

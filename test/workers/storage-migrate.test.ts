@@ -71,3 +71,15 @@ describe("POST /admin/storage/migrate", () => {
     await res.body?.cancel();
   });
 });
+
+describe("/admin/operations", () => {
+  it("says counting is off unless the operator turned it on, and resets", async () => {
+    const res = await admin("/operations");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ object: "operation_counts", counting: false });
+    const reset = await admin("/operations", "DELETE");
+    const body = (await reset.json()) as { counts: object; since: number };
+    expect(body.counts).toEqual({});
+    expect(body.since).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
