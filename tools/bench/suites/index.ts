@@ -8,6 +8,7 @@ import { realtimeSuite } from "../realtime";
 import type { BenchSuite } from "../suite";
 import { visionSuite } from "../vision";
 import { cacheSuite } from "./cache";
+import { captureSuite } from "./capture";
 import { proxySuite } from "./proxy";
 import { ratelimitSuite } from "./ratelimit";
 
@@ -17,5 +18,6 @@ export const SUITES: readonly BenchSuite[] = [
   realtimeSuite,
   datasetsSuite,
   ratelimitSuite,
+  captureSuite,
   visionSuite,
 ];
