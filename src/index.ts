@@ -1,8 +1,13 @@
 import { app } from "./app";
 import { pruneTraffic } from "./cache/traffic";
+import {
+  CAPTURE_DEAD_LETTER_QUEUE_NAME,
+  type CaptureMessage,
+  consumeCaptures,
+  consumeDeadCaptures,
+} from "./datasets/capture-consumer";
 import { pollUnfinishedJobs } from "./finetune";
 
-export { CaptureBuffer } from "../durable-objects/capture-buffer";
 export { Coalescer } from "../durable-objects/coalescer";
 export { EvalRunner } from "../durable-objects/eval-runner";
 export { RateLimiter } from "../durable-objects/rate-limiter";
@@ -17,5 +22,11 @@ export default {
   scheduled(controller, env, ctx) {
     ctx.waitUntil(pollUnfinishedJobs(env));
     ctx.waitUntil(pruneTraffic(env.DB, controller.scheduledTime));
+  },
+  /** Queues (wrangler.toml `[[queues.consumers]]`): the capture queue and its dead-letter queue. */
+  async queue(batch, env) {
+    const captures = batch as MessageBatch<CaptureMessage>;
+    if (batch.queue === CAPTURE_DEAD_LETTER_QUEUE_NAME) await consumeDeadCaptures(captures, env);
+    else await consumeCaptures(captures, env);
   },
 } satisfies ExportedHandler<import("./platform/env").Bindings>;
