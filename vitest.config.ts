@@ -52,6 +52,16 @@ export default defineConfig({
                 OUTBOUND_ALLOW_PRIVATE_HOSTS: `127.0.0.1:9,localhost:${simPort}`,
                 TEST_MIGRATIONS: migrations,
               },
+              // Captures are consumed as soon as they are sent (wrangler.toml waits up to 2 s to fill a
+              // batch), so tests reading them back wait for the consumer, not for a timer.
+              queueConsumers: {
+                "edgegate-capture": {
+                  maxBatchSize: 100,
+                  maxBatchTimeout: 0,
+                  maxRetries: 5,
+                  deadLetterQueue: "edgegate-capture-dlq",
+                },
+              },
             },
           }),
         ],

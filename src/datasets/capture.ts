@@ -1,10 +1,11 @@
 /**
  * Traffic capture: a chat completion or response sent with `store: true` (or any, when the tenant
- * captures all) is written to D1 after the response. A failed write is retried; if D1 stays down
- * the record goes to the tenant's `CaptureBuffer` Durable Object, whose alarm writes it later. A
- * record D1 refuses for good (too big for a row, or refused by every buffered attempt) becomes a
- * dead letter (`dead-letters.ts`): kept, visible and retryable, never silently lost.
+ * captures all) is sent to the capture queue after the response; the request path does nothing
+ * else. The queue's consumer (`capture-consumer.ts`) writes bodies to R2 and index rows to D1 in
+ * batches, retries failures and hands captures that fail every delivery to the dead-letter queue,
+ * whose consumer keeps them as dead letters (`dead-letters.ts`): never silently lost.
  * @see docs/openai-reference.md D.1
+ * @see docs/storage.md
  */
 import type { Context } from "hono";
 import type { AnsweredCall } from "../cache";
@@ -12,13 +13,23 @@ import { newId } from "../identity/crypto";
 import type { AppEnv, Bindings } from "../platform/env";
 import type { JsonObject } from "../platform/json";
 import { log } from "../platform/log";
+import { writeSegment } from "../storage/segments";
 import { dehydrateRequest } from "../vision/captured";
-import { type CaptureRecord, insertCompletions } from "./completions-repository";
-import { addDeadLetter, isTooBig } from "./dead-letters";
+import type { CaptureMessage } from "./capture-consumer";
+import { captureBody } from "./completion-bodies";
+import type { CaptureRecord } from "./completions-repository";
 import { parseMetadata } from "./metadata";
 
-/** Delays before the in-request retries of a failed D1 write (then the durable buffer takes over). */
+/** Delays before the retries of a failed send to the queue. */
 const RETRY_DELAYS_MS = [25, 100];
+/**
+ * A message bigger than this carries its body by reference: the queue takes messages of up to
+ * 128 KB, and the rest of the record and the message's own framing need room.
+ * @see https://developers.cloudflare.com/queues/platform/limits/
+ */
+export const MESSAGE_BODY_MAX_BYTES = 100_000;
+
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,39 +69,42 @@ export function captureRecord(
 }
 
 /**
- * Writes to D1 with retries; hands the record to the durable buffer when D1 keeps failing. A row too
- * big for D1 is never retried: it is kept compressed as a dead letter (`too_large`, listed by the
- * admin API) and logged, until bodies are stored outside the row.
+ * The queue message for a record: the record itself when it fits; over ~100 KB its body is first
+ * written to R2 as a one-record segment and the message carries the reference; and should even
+ * that not fit (a huge `user`), the whole record goes to R2 and the message only points at it.
  */
-export async function persistCapture(
-  env: Bindings,
+export async function captureMessage(
+  env: Pick<Bindings, "BLOBS">,
   record: CaptureRecord,
-): Promise<"stored" | "buffered" | "dead_letter"> {
+): Promise<CaptureMessage> {
+  if (utf8Bytes(JSON.stringify(record)) <= MESSAGE_BODY_MAX_BYTES) return record;
+  const bodyless: CaptureRecord = { ...record, request: "", answer: "" };
+  if (utf8Bytes(JSON.stringify(bodyless)) <= MESSAGE_BODY_MAX_BYTES) {
+    const [bodyRef] = await writeSegment(env.BLOBS, record.tenantId, [
+      captureBody(record.request, record.answer),
+    ]);
+    return { ...bodyless, bodyRef };
+  }
+  const [spillRef = ""] = await writeSegment(env.BLOBS, record.tenantId, [JSON.stringify(record)]);
+  return { tenantId: record.tenantId, id: record.id, spillRef };
+}
+
+/** Sends a capture to the queue, retrying a failed send briefly. */
+export async function enqueueCapture(
+  env: Pick<Bindings, "BLOBS" | "CAPTURE_QUEUE">,
+  record: CaptureRecord,
+): Promise<void> {
+  const message = await captureMessage(env, record);
   for (let attempt = 0; ; attempt++) {
     try {
-      await insertCompletions(env.DB, [record]);
-      return "stored";
+      await env.CAPTURE_QUEUE.send(message, { contentType: "json" });
+      return;
     } catch (err) {
-      if (isTooBig(err)) {
-        const id = await addDeadLetter(env.DB, record, "too_large", attempt + 1, err);
-        log(env, "error", "capture too large for a row, kept as a dead letter", {
-          id: record.id,
-          tenant_id: record.tenantId,
-          dead_letter_id: id,
-          error: String(err),
-        });
-        return "dead_letter";
-      }
       const delay = RETRY_DELAYS_MS[attempt];
-      if (delay === undefined) {
-        log(env, "warn", "capture write failed, buffering", { id: record.id, error: String(err) });
-        break;
-      }
+      if (delay === undefined) throw err;
       await sleep(delay);
     }
   }
-  await env.CAPTURE_BUFFER.getByName(record.tenantId).enqueue(record);
-  return "buffered";
 }
 
 /**
@@ -119,7 +133,7 @@ export function captureHook(
       record.request = await dehydrateRequest({ kv: env.CACHE, tenant: tenantId }, original).catch(
         () => original,
       );
-      await persistCapture(env, record);
+      await enqueueCapture(env, record);
     } catch (err) {
       log(env, "error", "capture lost", { id: record.id, tenant_id: tenantId, error: String(err) });
     }

@@ -1,14 +1,19 @@
 /**
- * D1 storage of captured completions: writes from the capture hook and the durable buffer, and the
- * reads behind the stored-completions API, feedback and dataset import.
+ * D1 index of captured completions: rows written by the capture queue's consumer
+ * (`capture-consumer.ts`), and the reads behind the stored-completions API, feedback and dataset
+ * import. A row written since bodies moved to R2 has `request = ''`, `answer = ''` and its body in
+ * a segment named by `body_ref` (`completion-bodies.ts` resolves both kinds); filters, paging and
+ * metadata stay in SQL (docs/storage.md).
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
 
 import type { Owner } from "../identity/principal";
+import type { Bindings } from "../platform/env";
 import { deleteOwned, findOwned } from "../platform/owned-repository";
+import { withBodies } from "./completion-bodies";
 import type { Metadata } from "./metadata";
 
-/** One captured call, as written (also the unit the durable buffer keeps). */
+/** One captured call: what the capture hook enqueues and the consumer indexes. */
 export interface CaptureRecord {
   id: string;
   tenantId: string;
@@ -23,6 +28,8 @@ export interface CaptureRecord {
   inputTokens: number | null;
   outputTokens: number | null;
   createdMs: number;
+  /** The body's segment reference; `request` and `answer` are then empty (docs/storage.md). */
+  bodyRef?: string;
 }
 
 export interface CompletionRow {
@@ -43,12 +50,14 @@ export interface CompletionRow {
   feedback_score: number | null;
   feedback_correction: string | null;
   feedback_at: number | null;
+  /** Null for rows written before bodies moved to R2 (their body is inline). */
+  body_ref: string | null;
 }
 
 const INSERT = `INSERT OR IGNORE INTO stored_completions
   (id, tenant_id, kind, model, request, answer, metadata, user_id, cache_status, latency_ms,
-   input_tokens, output_tokens, created_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+   input_tokens, output_tokens, created_ms, body_ref)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function insertStatement(db: D1Database, r: CaptureRecord): D1PreparedStatement {
   return db
@@ -67,6 +76,7 @@ function insertStatement(db: D1Database, r: CaptureRecord): D1PreparedStatement 
       r.inputTokens,
       r.outputTokens,
       r.createdMs,
+      r.bodyRef ?? null,
     );
 }
 
@@ -74,6 +84,25 @@ function insertStatement(db: D1Database, r: CaptureRecord): D1PreparedStatement 
 export async function insertCompletions(db: D1Database, records: readonly CaptureRecord[]): Promise<void> {
   if (records.length === 0) return;
   await db.batch(records.map((r) => insertStatement(db, r)));
+}
+
+/**
+ * Which of `ids` the tenant already has, in one query (the ids travel as one JSON parameter: D1
+ * binds at most 100 values per statement, and a queue batch holds up to 100 captures).
+ */
+export async function existingCompletionIds(
+  db: D1Database,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      "SELECT id FROM stored_completions WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(tenantId, JSON.stringify(ids))
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
 }
 
 export interface CompletionFilter {
@@ -179,18 +208,22 @@ export async function setFeedback(db: D1Database, owner: Owner, id: string, f: F
   return res.meta.changes > 0;
 }
 
-/** Rows matching a filter, oldest first, from a `seq` on (for imports that page through the store). */
+/**
+ * Rows matching a filter with their bodies, oldest first, from a `seq` on (for imports that page
+ * through the store): the page is selected in SQL, the bodies read from R2 in one batch.
+ */
 export async function scanCompletions(
-  db: D1Database,
+  env: Pick<Bindings, "DB" | "BLOBS">,
   tenantId: string,
   filter: CompletionFilter,
   afterSeq: number,
   limit: number,
 ): Promise<CompletionRow[]> {
   const where = whereOf(tenantId, filter);
-  const { results } = await db
-    .prepare(`SELECT * FROM stored_completions WHERE ${where.sql} AND seq > ? ORDER BY seq LIMIT ?`)
+  const { results } = await env.DB.prepare(
+    `SELECT * FROM stored_completions WHERE ${where.sql} AND seq > ? ORDER BY seq LIMIT ?`,
+  )
     .bind(...where.args, afterSeq, limit)
     .all<CompletionRow>();
-  return results;
+  return withBodies(env, results);
 }

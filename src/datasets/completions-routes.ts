@@ -11,6 +11,7 @@ import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
 import { jsonBody, pageOf, pageSchema, routeKit } from "../platform/route-kit";
 import { hydrateRequest } from "../vision/captured";
+import { withBodies, withBody } from "./completion-bodies";
 import { storedMessage } from "./completions-messages";
 import * as repo from "./completions-repository";
 import {
@@ -56,9 +57,15 @@ export function storedCompletionJson(row: repo.CompletionRow) {
   };
 }
 
-async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionRow> {
+/** The owner's stored chat completion, without its body (index fields only). */
+async function mustFind(c: Context<AppEnv>, id: string): Promise<repo.CompletionRow> {
   const row = await repo.getCompletion(c.env.DB, ownerOf(c.get("principal")), id);
   return foundOr(row?.kind === "chat" ? row : null, "stored chat completion", id, { param: "completion_id" });
+}
+
+/** The owner's stored chat completion with its request and answer (from R2 or inline). */
+async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionRow> {
+  return withBody(c.env, await mustFind(c, id));
 }
 
 storedCompletions.openapi(
@@ -79,7 +86,8 @@ storedCompletions.openapi(
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
     if (q.after) pageReq.after = q.after;
     const rows = await repo.listCompletions(c.env.DB, ownerOf(c.get("principal")), filter, pageReq);
-    return c.json(pageOf(rows.slice(0, q.limit).map(storedCompletionJson), rows.length > q.limit), 200);
+    const page = await withBodies(c.env, rows.slice(0, q.limit));
+    return c.json(pageOf(page.map(storedCompletionJson), rows.length > q.limit), 200);
   },
 );
 
@@ -104,7 +112,7 @@ storedCompletions.openapi(
   }),
   async (c) => {
     const { completion_id } = c.req.valid("param");
-    await mustGet(c, completion_id);
+    await mustFind(c, completion_id);
     const tenantId = c.get("principal").tenant.id;
     await repo.updateMetadata(c.env.DB, tenantId, completion_id, c.req.valid("json").metadata ?? {});
     return c.json(storedCompletionJson(await mustGet(c, completion_id)), 200);
@@ -121,7 +129,7 @@ storedCompletions.openapi(
   }),
   async (c) => {
     const { completion_id } = c.req.valid("param");
-    await mustGet(c, completion_id);
+    await mustFind(c, completion_id);
     const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, completion_id);
     return c.json({ object: "chat.completion.deleted" as const, id: completion_id, deleted }, 200);
   },
@@ -166,7 +174,7 @@ storedCompletions.openapi(
   async (c) => {
     const { completion_id } = c.req.valid("param");
     const { score, correction } = c.req.valid("json");
-    await mustGet(c, completion_id);
+    await mustFind(c, completion_id);
     const message =
       correction === undefined
         ? null

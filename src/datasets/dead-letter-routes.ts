@@ -1,14 +1,15 @@
 /**
  * `/admin/tenants/{id}/captures/dead_letter`: captured completions the database would not take
- * (too big for a row, or refused by every attempt of the capture buffer), kept compressed instead of
- * lost. Listed with their total, and retried one by one once the cause is fixed.
+ * (too big for a row, or refused by every delivery of the capture queue), kept instead of lost.
+ * Listed with their total, and replayed one by one once the cause is fixed, through the same code
+ * as the queue's consumer.
  */
 import { z } from "@hono/zod-openapi";
 import { tenantOrNotFound } from "../identity/admin-access";
 import { foundOr, GatewayError } from "../platform/errors";
 import { errorResponses, ok } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
-import { insertCompletions } from "./completions-repository";
+import { storeCaptures } from "./capture-consumer";
 import {
   type DeadLetterRow,
   deadLetterRecord,
@@ -40,10 +41,10 @@ const DeadLetterSchema = z
     reason: z.enum(["too_large", "refused"]).openapi({
       description: "`too_large`: the row is over the database's row limit; `refused`: every attempt failed.",
     }),
-    bytes: z.number().int().openapi({ description: "Size of the captured record, uncompressed." }),
-    retryable: z
-      .boolean()
-      .openapi({ description: "False when even the compressed record was too big to keep." }),
+    bytes: z.number().int().openapi({ description: "Size of the captured record." }),
+    retryable: z.boolean().openapi({
+      description: "False when only the summary was kept (an older dead letter too big to keep).",
+    }),
     attempts: z.number().int(),
     last_error: z.string(),
     created_at: z.number().int().openapi({ description: "Unix milliseconds." }),
@@ -120,18 +121,14 @@ captureAdmin.openapi(
     const row = foundOr(await getDeadLetter(c.env.DB, id, deadLetterId), "dead letter", deadLetterId, {
       param: "dead_letter_id",
     });
-    const record = await deadLetterRecord(row);
+    const record = await deadLetterRecord(c.env, row);
     if (!record) {
-      throw new GatewayError(
-        409,
-        "This capture was too large to keep even compressed: only its summary is left.",
-        {
-          code: "capture_not_kept",
-        },
-      );
+      throw new GatewayError(409, "This capture was too large to keep: only its summary is left.", {
+        code: "capture_not_kept",
+      });
     }
     try {
-      await insertCompletions(c.env.DB, [record]);
+      await storeCaptures(c.env, id, [{ ...record, tenantId: id }]);
     } catch (err) {
       await noteRetryFailed(c.env.DB, id, deadLetterId, err);
       throw new GatewayError(409, `The database refused the capture again: ${String(err).slice(0, 300)}`, {

@@ -1,18 +1,16 @@
 /**
  * Captures the database would not take, kept instead of lost: a row too big for D1 (`too_large`)
- * or a record the capture buffer failed to write `MAX_CAPTURE_ATTEMPTS` times (`refused`). Each is
- * stored gzip-compressed in `capture_dead_letters`, listed and retried through the admin API
- * (src/datasets/dead-letter-routes.ts).
+ * or a capture every delivery of the capture queue failed to write (`refused`, from the dead-letter
+ * queue's consumer). The summary is a row of `capture_dead_letters`; the record itself is sealed in
+ * R2 (`body_ref`, docs/storage.md). Rows kept before that hold it gzip-compressed in `record_gz`.
+ * Listed and replayed through the admin API (src/datasets/dead-letter-routes.ts).
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
 import { newId } from "../identity/crypto";
+import type { Bindings } from "../platform/env";
 import { findOwned } from "../platform/owned-repository";
-import type { CaptureRecord } from "./completions-repository";
-
-/** Attempts the capture buffer makes before a record moves here. */
-export const MAX_CAPTURE_ATTEMPTS = 5;
-/** Bytes of compressed record a dead-letter row may hold (D1 refuses rows over 2,000,000 bytes). */
-const RECORD_GZ_MAX_BYTES = 1_900_000;
+import { readRecord, writeSegment } from "../storage/segments";
+import type { CaptureMessage } from "./capture-consumer";
 
 export type DeadLetterReason = "too_large" | "refused";
 
@@ -23,8 +21,10 @@ export interface DeadLetterRow {
   kind: string;
   model: string;
   reason: DeadLetterReason;
-  /** D1 reads a BLOB back as an array of byte values. */
+  /** Rows kept before records moved to R2: D1 reads a BLOB back as an array of byte values. */
   record_gz: ArrayBuffer | number[] | null;
+  /** The record's segment reference (rows kept since). */
+  body_ref: string | null;
   record_bytes: number;
   attempts: number;
   last_error: string;
@@ -36,41 +36,44 @@ export function isTooBig(err: unknown): boolean {
   return /too big|SQLITE_TOOBIG|too large/i.test(String(err));
 }
 
-async function gzip(text: string): Promise<Uint8Array> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 async function gunzip(bytes: ArrayBuffer | number[]): Promise<string> {
   const stream = new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }
 
-/** Keeps `record` as a dead letter; answers the dead letter's id. */
+/**
+ * Keeps `record` as a dead letter (its record sealed in R2, its summary in D1); answers the dead
+ * letter's id. Once per capture: a capture already kept answers the existing dead letter.
+ */
 export async function addDeadLetter(
-  db: D1Database,
-  record: CaptureRecord,
+  env: Pick<Bindings, "DB" | "BLOBS">,
+  record: CaptureMessage,
   reason: DeadLetterReason,
   attempts: number,
   error: unknown,
 ): Promise<string> {
+  const existing = await env.DB.prepare(
+    "SELECT id FROM capture_dead_letters WHERE tenant_id = ? AND capture_id = ?",
+  )
+    .bind(record.tenantId, record.id)
+    .first<{ id: string }>();
+  if (existing) return existing.id;
   const json = JSON.stringify(record);
-  const gz = await gzip(json);
+  const [ref] = await writeSegment(env.BLOBS, record.tenantId, [json]);
   const id = newId("cdl");
-  await db
-    .prepare(
-      `INSERT INTO capture_dead_letters
-        (id, tenant_id, capture_id, kind, model, reason, record_gz, record_bytes, attempts, last_error, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
+  await env.DB.prepare(
+    `INSERT INTO capture_dead_letters
+        (id, tenant_id, capture_id, kind, model, reason, record_gz, body_ref, record_bytes, attempts, last_error, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
+  )
     .bind(
       id,
       record.tenantId,
       record.id,
-      record.kind,
-      record.model.slice(0, 256),
+      "kind" in record ? record.kind : "",
+      "model" in record ? record.model.slice(0, 256) : "",
       reason,
-      gz.byteLength <= RECORD_GZ_MAX_BYTES ? gz : null,
+      ref ?? null,
       new TextEncoder().encode(json).byteLength,
       attempts,
       String(error).slice(0, 1000),
@@ -96,8 +99,9 @@ export async function listDeadLetters(
   const [page, count] = await db.batch([
     db
       .prepare(
-        `SELECT id, tenant_id, capture_id, kind, model, reason, NULL AS record_gz, record_bytes, attempts,
-           last_error, created_at, record_gz IS NOT NULL AS kept
+        `SELECT id, tenant_id, capture_id, kind, model, reason, NULL AS record_gz, NULL AS body_ref,
+           record_bytes, attempts, last_error, created_at,
+           (record_gz IS NOT NULL OR body_ref IS NOT NULL) AS kept
          FROM capture_dead_letters WHERE tenant_id = ?1 ${cursor} ORDER BY created_at, id LIMIT ?3`,
       )
       .bind(tenantId, after, limit + 1),
@@ -113,9 +117,16 @@ export function getDeadLetter(db: D1Database, tenantId: string, id: string): Pro
 }
 
 /** The kept record, or null when only its summary could be kept. */
-export async function deadLetterRecord(row: DeadLetterRow): Promise<CaptureRecord | null> {
+export async function deadLetterRecord(
+  env: Pick<Bindings, "BLOBS">,
+  row: DeadLetterRow,
+): Promise<CaptureMessage | null> {
+  if (row.body_ref) {
+    const text = await readRecord(env.BLOBS, row.tenant_id, row.body_ref);
+    return text === null ? null : (JSON.parse(text) as CaptureMessage);
+  }
   if (!row.record_gz) return null;
-  return JSON.parse(await gunzip(row.record_gz)) as CaptureRecord;
+  return JSON.parse(await gunzip(row.record_gz)) as CaptureMessage;
 }
 
 export async function forgetDeadLetter(db: D1Database, tenantId: string, id: string): Promise<void> {

@@ -145,7 +145,7 @@ datasets.openapi(
     if (filter.created_after !== undefined) f.createdAfterMs = filter.created_after * 1000;
     if (filter.created_before !== undefined) f.createdBeforeMs = filter.created_before * 1000;
     if (filter.min_score !== undefined) f.minScore = filter.min_score;
-    return c.json(await importCompletions(c.env.DB, dataset, f, { ...options, limit }), 200);
+    return c.json(await importCompletions(c.env, dataset, f, { ...options, limit }), 200);
   },
 );
 

@@ -4,6 +4,7 @@
  */
 
 import { previewOf } from "../cache/events";
+import type { Bindings } from "../platform/env";
 import type { JsonObject } from "../platform/json";
 import { sessionToChatExample } from "../realtime/records/chat-example";
 import { getSessionDetail } from "../realtime/records/sessions-repository";
@@ -123,17 +124,18 @@ const emptyReport = (): ImportReport => ({
 
 /** Pages through the tenant's captured chat completions matching `filter` and adds them to the dataset. */
 export async function importCompletions(
-  db: D1Database,
+  env: Pick<Bindings, "DB" | "BLOBS">,
   dataset: DatasetRow,
   filter: CompletionFilter,
   options: ImportOptions & { limit: number },
 ): Promise<ImportReport> {
+  const db = env.DB;
   const report = emptyReport();
   const dry: DryRun = { seen: new Set(), sample: [] };
   let afterSeq = 0;
   while (report.scanned < options.limit) {
     const take = Math.min(PAGE, options.limit - report.scanned);
-    const rows = await scanCompletions(db, dataset.tenant_id, { ...filter, kind: "chat" }, afterSeq, take);
+    const rows = await scanCompletions(env, dataset.tenant_id, { ...filter, kind: "chat" }, afterSeq, take);
     if (rows.length === 0) break;
     afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
     const valid: Candidate[] = [];

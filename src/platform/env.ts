@@ -6,12 +6,13 @@ export interface Bindings {
   CACHE: KVNamespace;
   /** Bodies and blobs (src/storage/, docs/storage.md). */
   BLOBS: R2Bucket;
+  /** Captured completions on their way to R2 and D1 (src/datasets/capture-consumer.ts, docs/storage.md). */
+  CAPTURE_QUEUE: Queue<import("../datasets/capture-consumer").CaptureMessage>;
   RATE_LIMITER: DurableObjectNamespace<import("../../durable-objects/rate-limiter").RateLimiter>;
   TENANT_BUDGET: DurableObjectNamespace<import("../../durable-objects/tenant-budget").TenantBudget>;
   REALTIME: DurableObjectNamespace<import("../../durable-objects/realtime-session").RealtimeSession>;
   COALESCER: DurableObjectNamespace<import("../../durable-objects/coalescer").Coalescer>;
   SEMANTIC_INDEX: DurableObjectNamespace<import("../../durable-objects/semantic-index").SemanticIndex>;
-  CAPTURE_BUFFER: DurableObjectNamespace<import("../../durable-objects/capture-buffer").CaptureBuffer>;
   EVAL_RUNNER: DurableObjectNamespace<import("../../durable-objects/eval-runner").EvalRunner>;
   VISION_VALIDATOR: DurableObjectNamespace<
     import("../../durable-objects/vision-validator").VisionValidatorObject
@@ -58,6 +59,11 @@ export interface Bindings {
    * (src/platform/operation-counts.ts, `GET /admin/operations`). Off in deployments.
    */
   EDGEGATE_COUNT_OPERATIONS?: string;
+  /**
+   * The capture benchmark's injected faults: D1/R2 down for a window, lost queue acknowledgements
+   * (src/platform/faults.ts). Never set in a deployment.
+   */
+  EDGEGATE_FAULTS?: string;
   /** How long cache counters are summed in an isolate before one D1 write (default 1000). */
   STATS_FLUSH_MS?: string;
 }

@@ -6,6 +6,7 @@
  * a call cut off between its R2 write and its D1 update leaves the data where it was, and the next
  * call moves it again (the bytes written the first time are unreachable).
  */
+import { migrateCompletionBodies } from "../datasets/migrate-bodies";
 import type { Bindings } from "../platform/env";
 import { archiveEndedSessions } from "../realtime/records/transcript-archive";
 
@@ -19,6 +20,7 @@ export interface StepResult {
 export type MigrationStep = (env: Bindings, limit: number) => Promise<StepResult>;
 
 export const MIGRATION_STEPS = {
+  captures: (env, limit) => migrateCompletionBodies(env, { limit }),
   transcripts: async (env, limit) => {
     const { archived, remaining } = await archiveEndedSessions(env, { graceSeconds: 60, limit });
     return { moved: archived, remaining };

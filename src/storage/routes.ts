@@ -20,7 +20,7 @@ const MigrateRequestSchema = z
       .number()
       .int()
       .min(1)
-      .max(5000)
+      .max(2000)
       .default(500)
       .openapi({ description: "At most this many rows or objects moved per step in this call." }),
   })

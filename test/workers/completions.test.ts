@@ -1,6 +1,7 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { CAPTURE_QUEUE_NAME } from "../../src/datasets/capture-consumer";
+import { captureFixture, deliver } from "./helpers/captures";
 import { ask, postChat } from "./helpers/chat";
 import { createTenant, errorOf, gw, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
@@ -156,29 +157,31 @@ describe("capture and the stored-completions API", () => {
     expect(await sim.requests("POST /v1/chat/completions")).toBe(0);
   });
 
-  it("loses nothing when D1 refuses the write: buffers durably and flushes on the alarm", async () => {
+  it("retries a capture while D1 refuses it, then stores it once however often it is redelivered", async () => {
     const { id: tenantId, key } = await createTenant();
+    const capture = captureFixture(tenantId, { metadata: { case: "d1-down" } });
     await env.DB.exec("ALTER TABLE stored_completions RENAME TO stored_completions_down");
-    let id = "";
     try {
-      const res = await postChat(key, { ...ask("keep me safe"), store: true, metadata: { case: "d1-down" } });
-      expect(res.status).toBe(200);
-      id = ((await res.json()) as { id: string }).id;
-      const stub = env.CAPTURE_BUFFER.getByName(tenantId);
-      const deadline = Date.now() + 3_000;
-      while ((await stub.pending()) === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(await stub.pending()).toBe(1);
-      // Still down: the alarm fails, keeps the record and reschedules itself.
-      expect(await runDurableObjectAlarm(stub)).toBe(true);
-      expect(await stub.pending()).toBe(1);
+      const failed = await deliver(CAPTURE_QUEUE_NAME, [capture]);
+      expect(failed.acked).toEqual([]);
+      expect(failed.retried.map((r) => r.msgId)).toEqual(failed.ids);
     } finally {
       await env.DB.exec("ALTER TABLE stored_completions_down RENAME TO stored_completions");
     }
-    const stub = env.CAPTURE_BUFFER.getByName(tenantId);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.pending()).toBe(0);
-    const got = await sdk(key).chat.completions.retrieve(id);
+    const stored = await deliver(CAPTURE_QUEUE_NAME, [capture], 2);
+    expect(stored.acked).toEqual(stored.ids);
+    const segments = async () => (await env.BLOBS.list({ prefix: `seg/${tenantId}/` })).objects.length;
+    const written = await segments();
+    // The ack was lost and the queue delivers it again: no second row, no second body.
+    const again = await deliver(CAPTURE_QUEUE_NAME, [capture, capture], 3);
+    expect(again.acked).toEqual(again.ids);
+    expect(await segments()).toBe(written);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM stored_completions WHERE id = ?")
+      .bind(capture.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+    const got = await sdk(key).chat.completions.retrieve(capture.id);
     expect(metadataOf(got)).toEqual({ case: "d1-down" });
+    expect(got.choices[0]?.message.content).toBe("ok");
   });
 });

@@ -13,13 +13,7 @@ declare global {
   namespace Cloudflare {
     interface GlobalProps {
       mainModule: typeof import("../../src/index");
-      durableNamespaces:
-        | "RateLimiter"
-        | "Coalescer"
-        | "SemanticIndex"
-        | "RealtimeSession"
-        | "CaptureBuffer"
-        | "EvalRunner";
+      durableNamespaces: "RateLimiter" | "Coalescer" | "SemanticIndex" | "RealtimeSession" | "EvalRunner";
     }
   }
 }

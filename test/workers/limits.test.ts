@@ -4,16 +4,19 @@
  * record the database keeps refusing, and an oversized cache event are kept or bounded instead of
  * dropped, and the dead letters are visible and retryable through the admin API.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type CacheEvent, eventStatements, listCacheEvents } from "../../src/cache/events";
-import { persistCapture } from "../../src/datasets/capture";
-import type { CaptureRecord } from "../../src/datasets/completions-repository";
-import { addDeadLetter, MAX_CAPTURE_ATTEMPTS } from "../../src/datasets/dead-letters";
+import { captureMessage, MESSAGE_BODY_MAX_BYTES } from "../../src/datasets/capture";
+import {
+  CAPTURE_DEAD_LETTER_QUEUE_NAME,
+  CAPTURE_DELIVERY_ATTEMPTS,
+  CAPTURE_QUEUE_NAME,
+} from "../../src/datasets/capture-consumer";
 import { MAX_JSON_DEPTH } from "../../src/platform/json-depth";
+import { captureFixture, deliver } from "./helpers/captures";
 import { ask, postChat } from "./helpers/chat";
-import { admin, createTenant, errorOf, gw } from "./helpers/gateway";
+import { admin, createTenant, errorOf, gw, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 
 beforeEach(() => sim.reset());
@@ -37,25 +40,6 @@ async function deadLetters(tenantId: string): Promise<DeadLetterList> {
   const res = await admin(`/tenants/${tenantId}/captures/dead_letter`);
   expect(res.status).toBe(200);
   return (await res.json()) as DeadLetterList;
-}
-
-function record(tenantId: string, overrides: Partial<CaptureRecord> = {}): CaptureRecord {
-  return {
-    id: `chatcmpl-${crypto.randomUUID()}`,
-    tenantId,
-    kind: "chat",
-    model: "gpt-4o-mini",
-    request: JSON.stringify(ask("kept")),
-    answer: JSON.stringify({ choices: [{ message: { role: "assistant", content: "ok" } }] }),
-    metadata: {},
-    userId: null,
-    cacheStatus: "MISS",
-    latencyMs: 5,
-    inputTokens: 1,
-    outputTokens: 1,
-    createdMs: Date.now(),
-    ...overrides,
-  };
 }
 
 describe("JSON nesting deeper than the limit is a 400 naming where", () => {
@@ -141,11 +125,30 @@ describe("captures too big or refused are kept as dead letters", () => {
     expect(got.status).toBe(200);
   });
 
-  it("keeps a capture over the database's row limit as a visible, compressed dead letter", async () => {
-    const { id: tenantId } = await createTenant();
+  it("stores a capture bigger than a database row: its body goes to R2, the row stays small", async () => {
+    const { id: tenantId, key } = await createTenant();
     // Bigger than a D1 row may be (the test gateway's body limit is 1 MB, so it is made here).
-    const big = record(tenantId, { request: JSON.stringify(ask("x".repeat(2_500_000))) });
-    expect(await persistCapture(env, big)).toBe("dead_letter");
+    const big = captureFixture(tenantId, { request: JSON.stringify(ask("x".repeat(2_500_000))) });
+    const message = await captureMessage(env, big);
+    expect(JSON.stringify(message).length).toBeLessThan(MESSAGE_BODY_MAX_BYTES);
+    const { acked, ids } = await deliver(CAPTURE_QUEUE_NAME, [message]);
+    expect(acked).toEqual(ids);
+    const row = await env.DB.prepare(
+      "SELECT length(request) + length(answer) AS inline, body_ref FROM stored_completions WHERE id = ?",
+    )
+      .bind(big.id)
+      .first<{ inline: number; body_ref: string }>();
+    expect(row?.inline).toBe(0);
+    const messages = await sdk(key).chat.completions.messages.list(big.id);
+    expect(messages.data[0]?.content?.length).toBe(2_500_000);
+    expect(await deadLetters(tenantId)).toMatchObject({ total: 0 });
+  });
+
+  it("keeps a capture whose row is over the database's limit (a huge user) as a visible dead letter", async () => {
+    const { id: tenantId } = await createTenant();
+    const big = captureFixture(tenantId, { userId: "u".repeat(2_500_000) });
+    const { acked, ids } = await deliver(CAPTURE_QUEUE_NAME, [await captureMessage(env, big)]);
+    expect(acked).toEqual(ids);
     const list = await deadLetters(tenantId);
     expect(list.total).toBe(1);
     expect(list.data[0]).toMatchObject({ capture_id: big.id, reason: "too_large", retryable: true });
@@ -157,41 +160,43 @@ describe("captures too big or refused are kept as dead letters", () => {
     expect((await deadLetters(tenantId)).data[0]?.attempts).toBe(2);
   });
 
-  it("moves a record the database keeps refusing out of the buffer after N attempts, without blocking others", async () => {
+  it("retries a record the database keeps refusing without holding back the others; after the last delivery it is a dead letter", async () => {
     const { id: tenantId } = await createTenant();
-    const stub = env.CAPTURE_BUFFER.getByName(tenantId);
     // A value D1 cannot bind: refused on every attempt, whatever the load.
-    const bad = record(tenantId, { latencyMs: { not: "a number" } as unknown as number });
-    const good = record(tenantId);
-    await stub.enqueue(bad);
-    await stub.enqueue(good);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.pending()).toBe(1);
+    const bad = captureFixture(tenantId, { latencyMs: { not: "a number" } as unknown as number });
+    const good = captureFixture(tenantId);
+    const first = await deliver(CAPTURE_QUEUE_NAME, [bad, good]);
+    expect(first.acked).toEqual([first.ids[1]]);
+    expect(first.retried.map((r) => r.msgId)).toEqual([first.ids[0]]);
     const stored = await env.DB.prepare("SELECT id FROM stored_completions WHERE id = ?")
       .bind(good.id)
       .first();
     expect(stored).not.toBeNull();
-    for (let attempt = 2; attempt <= MAX_CAPTURE_ATTEMPTS; attempt++) {
-      expect(await runDurableObjectAlarm(stub)).toBe(true);
-    }
-    expect(await stub.pending()).toBe(0);
+    // The queue gives up after its last delivery and hands the message to the dead-letter queue.
+    const dead = await deliver(CAPTURE_DEAD_LETTER_QUEUE_NAME, [bad]);
+    expect(dead.acked).toEqual(dead.ids);
+    // Redelivered by the dead-letter queue: still one dead letter.
+    await deliver(CAPTURE_DEAD_LETTER_QUEUE_NAME, [bad], 2);
     const list = await deadLetters(tenantId);
     expect(list.total).toBe(1);
     expect(list.data[0]).toMatchObject({
       capture_id: bad.id,
       reason: "refused",
-      attempts: MAX_CAPTURE_ATTEMPTS,
+      attempts: CAPTURE_DELIVERY_ATTEMPTS,
+      retryable: true,
     });
     // Later captures flow again: nothing is left to hold them back.
-    await stub.enqueue(record(tenantId));
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.pending()).toBe(0);
+    const later = await deliver(CAPTURE_QUEUE_NAME, [captureFixture(tenantId)]);
+    expect(later.acked).toEqual(later.ids);
   });
 
-  it("writes a dead letter to the stored completions on retry and removes it; other tenants cannot see it", async () => {
+  it("replays a dead letter into the stored completions and removes it; other tenants cannot see it", async () => {
     const { id: tenantId, key } = await createTenant();
-    const kept = record(tenantId, { metadata: { case: "retry" } });
-    const deadLetterId = await addDeadLetter(env.DB, kept, "refused", MAX_CAPTURE_ATTEMPTS, "D1 was down");
+    const kept = captureFixture(tenantId, { metadata: { case: "retry" } });
+    const dead = await deliver(CAPTURE_DEAD_LETTER_QUEUE_NAME, [kept]);
+    expect(dead.acked).toEqual(dead.ids);
+    const [deadLetter] = (await deadLetters(tenantId)).data;
+    const deadLetterId = deadLetter?.id ?? "";
     const other = await createTenant();
     expect((await deadLetters(other.id)).total).toBe(0);
     const wrong = await admin(`/tenants/${other.id}/captures/dead_letter/${deadLetterId}/retry`, "POST");
@@ -200,8 +205,30 @@ describe("captures too big or refused are kept as dead letters", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: deadLetterId, completion_id: kept.id });
     expect((await deadLetters(tenantId)).total).toBe(0);
-    const got = await gw(`/v1/chat/completions/${kept.id}`, { headers: { authorization: `Bearer ${key}` } });
-    expect(got.status).toBe(200);
+    const got = await sdk(key).chat.completions.retrieve(kept.id);
+    expect((got as unknown as { metadata: unknown }).metadata).toEqual({ case: "retry" });
+    expect(got.choices[0]?.message.content).toBe("ok");
+  });
+
+  it("still replays a dead letter kept compressed in D1 before records moved to R2", async () => {
+    const { id: tenantId, key } = await createTenant();
+    const kept = captureFixture(tenantId);
+    const gz = new Uint8Array(
+      await new Response(
+        new Blob([JSON.stringify(kept)]).stream().pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
+    await env.DB.prepare(
+      `INSERT INTO capture_dead_letters (id, tenant_id, capture_id, kind, model, reason, record_gz, record_bytes, attempts, last_error, created_at)
+       VALUES ('cdl_legacy', ?, ?, 'chat', 'gpt-4o-mini', 'refused', ?, 100, 5, 'D1 was down', 1)`,
+    )
+      .bind(tenantId, kept.id, gz)
+      .run();
+    expect((await deadLetters(tenantId)).data[0]).toMatchObject({ id: "cdl_legacy", retryable: true });
+    const res = await admin(`/tenants/${tenantId}/captures/dead_letter/cdl_legacy/retry`, "POST");
+    expect(res.status).toBe(200);
+    const got = await sdk(key).chat.completions.retrieve(kept.id);
+    expect(got.choices[0]?.message.content).toBe("ok");
   });
 });
 

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { withBody } from "../../src/datasets/completion-bodies";
+import type { CompletionRow } from "../../src/datasets/completions-repository";
 import { hydrateRequest } from "../../src/vision/captured";
 import { createTenant, gw, jsonInit, sdk } from "./helpers/gateway";
 import { auth, createVisionDataset, validate, visionExample } from "./helpers/vision";
@@ -8,10 +10,11 @@ import { dataUrl, png } from "./helpers/vision-images";
 async function storedRequest(id: string): Promise<string | null> {
   const deadline = Date.now() + 3_000;
   for (;;) {
-    const row = await env.DB.prepare("SELECT request FROM stored_completions WHERE id = ?")
+    const row = await env.DB.prepare("SELECT * FROM stored_completions WHERE id = ?")
       .bind(id)
-      .first<{ request: string }>();
-    if (row || Date.now() > deadline) return row?.request ?? null;
+      .first<CompletionRow>();
+    // The body is in R2 (docs/storage.md): read it as the stored-completions API does.
+    if (row || Date.now() > deadline) return row ? (await withBody(env, row)).request : null;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

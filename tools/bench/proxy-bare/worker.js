@@ -5,7 +5,6 @@
  * operator's key and answer `/healthz` with a small JSON body: what is left is workerd's own cost.
  */
 export {
-  CaptureBuffer,
   Coalescer,
   EvalRunner,
   RateLimiter,
