@@ -33,6 +33,7 @@ describe("operation counts", () => {
     });
     expect(counts.request?.["DB.rows_read"]).toBeGreaterThanOrEqual(2);
     expect(counts.background).toEqual({ "CACHE.writes": 1 });
+    expect(operationCounts().sizes.DB).toBeGreaterThan(0);
   });
 
   it("starts again from zero after a reset", async () => {

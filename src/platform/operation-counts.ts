@@ -25,6 +25,8 @@ interface Invocation {
 
 let counts: OperationCounts = {};
 let since = Date.now();
+/** The latest size of each D1 database, as D1 reported it after a query (`meta.size_after`). */
+const sizes: Record<string, number> = {};
 
 function record(at: Invocation, key: string, n: number): void {
   if (n === 0) return;
@@ -41,8 +43,8 @@ const adder =
   (binding, operation, n = 1) =>
     record(at, `${binding}.${operation}`, n);
 
-export function operationCounts(): { since: number; counts: OperationCounts } {
-  return { since, counts };
+export function operationCounts(): { since: number; counts: OperationCounts; sizes: Record<string, number> } {
+  return { since, counts, sizes };
 }
 
 export function resetOperationCounts(): void {
@@ -72,11 +74,13 @@ function counted<T extends object>(
 interface D1Meta {
   rows_read?: number;
   rows_written?: number;
+  size_after?: number;
 }
 
 function addRows(add: Add, binding: string, meta: D1Meta | undefined): void {
   add(binding, "rows_read", meta?.rows_read ?? 0);
   add(binding, "rows_written", meta?.rows_written ?? 0);
+  if (typeof meta?.size_after === "number") sizes[binding] = meta.size_after;
 }
 
 /** Counted statements, mapped back to the real ones for `batch`. */
@@ -112,7 +116,9 @@ function countedD1(add: Add, binding: string, db: D1Database): D1Database {
         };
       }
       const value = Reflect.get(obj, prop, obj) as unknown;
-      return typeof value === "function" ? (...args: unknown[]) => Reflect.apply(value as Fn, obj, args) : value;
+      return typeof value === "function"
+        ? (...args: unknown[]) => Reflect.apply(value as Fn, obj, args)
+        : value;
     },
   });
 }

@@ -82,6 +82,9 @@ const OperationCountsSchema = z
       description:
         "Per phase (`request`: before the response was handed back; `background`; `queue`; `scheduled`), per `BINDING.operation` (`DB.queries`, `DB.rows_read`, `DB.rows_written`, `CACHE.reads`, `CACHE.writes`, `BLOBS.class_a`, `BLOBS.class_b`, `<DO binding>.calls`, `<queue>.messages`).",
     }),
+    sizes: z.record(z.string(), z.number().int()).openapi({
+      description: "Bytes of each D1 database, as D1 last reported it after a query (`meta.size_after`).",
+    }),
   })
   .openapi("OperationCounts");
 

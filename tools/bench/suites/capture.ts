@@ -164,7 +164,20 @@ async function bytesUnder(dir: string, pattern: RegExp): Promise<number> {
   return total;
 }
 
-const d1Bytes = (gw: Gateway) => bytesUnder(join(gw.persistDir, "v3", "d1"), /\.sqlite(-wal)?$/);
+/** The files of the local D1 database (its write-ahead log included: an upper bound). */
+const d1FileBytes = (gw: Gateway) => bytesUnder(join(gw.persistDir, "v3", "d1"), /\.sqlite(-wal)?$/);
+
+/** The database's size as D1 reports it after a query (`meta.size_after`), read after one list query. */
+async function d1Bytes(gw: Gateway, t: Tenant): Promise<number> {
+  await api(gw, t.key, "GET", "/v1/chat/completions?limit=1");
+  const { sizes } = await api<{ sizes: Record<string, number> }>(
+    gw,
+    gw.adminToken,
+    "GET",
+    "/admin/operations",
+  );
+  return sizes.DB ?? Number.NaN;
+}
 const r2Bytes = (gw: Gateway) => bytesUnder(join(gw.persistDir, "v3", "r2"), /.*/);
 
 async function bytesPerCapture(gw: Gateway, ctx: BenchContext) {
@@ -176,7 +189,7 @@ async function bytesPerCapture(gw: Gateway, ctx: BenchContext) {
   );
   await chat(gw, t, "warm up", { store: true, metadata: { run: "warm" } });
   await drained(gw, t, "warm", 1, ctx);
-  const before = { d1: await d1Bytes(gw), r2: await r2Bytes(gw) };
+  const before = { d1: await d1Bytes(gw, t), d1Files: await d1FileBytes(gw), r2: await r2Bytes(gw) };
   ctx.progress(`  bytes: ${n} captures of ~${PARAMETERS.bodyBytes} B, concurrency ${PARAMETERS.concurrency}`);
   await closedLoop({ concurrency: PARAMETERS.concurrency, count: n }, async (i) => {
     await chat(gw, t, `${i} ${filler}`.slice(0, PARAMETERS.bodyBytes), {
@@ -186,10 +199,11 @@ async function bytesPerCapture(gw: Gateway, ctx: BenchContext) {
     return 0;
   });
   const listed = await drained(gw, t, "bytes", n, ctx);
-  const after = { d1: await d1Bytes(gw), r2: await r2Bytes(gw) };
+  const after = { d1: await d1Bytes(gw, t), d1Files: await d1FileBytes(gw), r2: await r2Bytes(gw) };
   return {
     captures: listed.length,
     d1PerCapture: (after.d1 - before.d1) / Math.max(1, listed.length),
+    d1FilesPerCapture: (after.d1Files - before.d1Files) / Math.max(1, listed.length),
     r2PerCapture: (after.r2 - before.r2) / Math.max(1, listed.length),
   };
 }
@@ -304,7 +318,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       row(`captures duplicated under faults`, "captures", 0, faults.duplicated),
     ],
     details: { kinds, bytes, faults },
-    appendix: `${appendixOf(kinds)}\n\nR2 bytes per capture: ${Math.round(bytes.r2PerCapture)}; fault run: ${JSON.stringify(faults)}`,
+    appendix: `${appendixOf(kinds)}\n\nD1 files (with the write-ahead log) per capture: ${Math.round(bytes.d1FilesPerCapture)}; R2 bytes per capture: ${Math.round(bytes.r2PerCapture)}; fault run: ${JSON.stringify(faults)}`,
   };
 }
 
