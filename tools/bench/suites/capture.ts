@@ -123,7 +123,17 @@ async function operationsPerKind(gw: Gateway, ctx: BenchContext) {
   const plain = await tenant(gw, "bench-ops-plain", { cache: { mode: "off" } });
   const capturing = await tenant(gw, "bench-ops-capture", { cache: { mode: "off" } });
   const caching = await tenant(gw, "bench-ops-cache", { cache: { mode: "exact", share_across_users: true } });
+  const huge = 10_000_000;
+  const limited = await tenant(gw, "bench-ops-limits", {
+    cache: { mode: "exact", share_across_users: true },
+    rate_limits: {
+      requests_per_minute_per_key: huge,
+      requests_per_minute_per_user: huge,
+      requests_per_minute_per_tenant: huge,
+    },
+  });
   await chat(gw, caching, "the cached question");
+  await chat(gw, limited, "the cached question");
   await chat(gw, plain, "warm up");
   const sequential = async (task: (i: number) => Promise<unknown>) => {
     for (let i = 0; i < n; i++) await task(i);
@@ -138,6 +148,9 @@ async function operationsPerKind(gw: Gateway, ctx: BenchContext) {
   );
   await measure("chat, cache off, not captured", () => sequential((i) => chat(gw, plain, `plain ${i}`)));
   await measure("chat, cache HIT", () => sequential(() => chat(gw, caching, "the cached question")));
+  await measure("chat, cache HIT, rate limits per key, user and tenant", () =>
+    sequential(() => chat(gw, limited, "the cached question", { user: "bench-user" })),
+  );
   await measure(
     "chat, cache off, captured (store: true)",
     () => sequential((i) => chat(gw, capturing, `captured ${i}`, { store: true, metadata: { run: "ops" } })),
