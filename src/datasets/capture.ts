@@ -13,6 +13,7 @@ import type { AppEnv, Bindings } from "../platform/env";
 import type { JsonObject } from "../platform/json";
 import { log } from "../platform/log";
 import { dehydrateRequest } from "../vision/captured";
+import { imageStore } from "../vision/store";
 import { type CaptureRecord, insertCompletions } from "./completions-repository";
 import { addDeadLetter, isTooBig } from "./dead-letters";
 import { parseMetadata } from "./metadata";
@@ -116,9 +117,7 @@ export function captureHook(
     try {
       // Images go to the content-addressed store; the row keeps references.
       const original = record.request;
-      record.request = await dehydrateRequest({ kv: env.CACHE, tenant: tenantId }, original).catch(
-        () => original,
-      );
+      record.request = await dehydrateRequest(imageStore(env, tenantId), original).catch(() => original);
       await persistCapture(env, record);
     } catch (err) {
       log(env, "error", "capture lost", { id: record.id, tenant_id: tenantId, error: String(err) });

@@ -11,7 +11,7 @@ import { checkImage, type ImageResult, limiter } from "./image-check";
 import { imageUrlsOf, operationsOf, planChecks, storedImageUrls } from "./plan";
 import { validateStored, validateValues } from "./report";
 import { type RunMeta, type RunStore, urlHash } from "./run-store";
-import type { ImageStore } from "./store";
+import { type ImageStore, imageStore } from "./store";
 import { VisionValidator } from "./validate";
 
 /** Image downloads in flight at once (workerd allows six open connections per invocation). */
@@ -19,7 +19,7 @@ const FETCH_SLOTS = 6;
 /** Operations kept back in each chunk for the D1 write that remembers its results. */
 const CHUNK_RESERVE = 1;
 
-const imageStore = (env: Bindings, meta: RunMeta): ImageStore => ({ kv: env.CACHE, tenant: meta.tenantId });
+const storeOf = (env: Bindings, meta: RunMeta): ImageStore => imageStore(env, meta.tenantId);
 
 /** The examples sent with the request (request source), or null for the stored dataset. */
 function bodyValues(store: RunStore, meta: RunMeta): unknown[] | null {
@@ -60,7 +60,7 @@ async function checkChunk(env: Bindings, store: RunStore, meta: RunMeta): Promis
   }
   const run = limiter(FETCH_SLOTS);
   const results = await Promise.all(
-    chunk.map(({ url }) => run(() => checkImage(url, meta.limits, imageStore(env, meta)))),
+    chunk.map(({ url }) => run(() => checkImage(url, meta.limits, storeOf(env, meta)))),
   );
   const checked = chunk.map(({ url }, i): [string, ImageResult] => [url, results[i] as ImageResult]);
   await saveChecks(env.DB, meta.tenantId, checked);
@@ -88,7 +88,7 @@ async function report(env: Bindings, store: RunStore, meta: RunMeta): Promise<vo
     meta.phase = "checking";
     return;
   }
-  const validator = new VisionValidator(meta.limits, imageStore(env, meta), known);
+  const validator = new VisionValidator(meta.limits, storeOf(env, meta), known);
   const report = values
     ? await validateValues(validator, values, meta.existing)
     : await validateStored(env.DB, validator, meta.datasetId, meta.split);

@@ -15,7 +15,7 @@ import { mimeOf, readImageInfo } from "./image-info";
 import { mapImageUrls } from "./parts";
 import { PAGE_ROWS, planChecks, storedImageUrls } from "./plan";
 import { operationBudget, type VisionLimits } from "./settings";
-import { getImage, type ImageStore, putImage, signedImageUrl } from "./store";
+import { getImage, type ImageStore, imageStore, putImage, signedImageUrl } from "./store";
 import { type ExampleReport, type VisionSummary, VisionValidator } from "./validate";
 
 /** Lifetime of `images=url` links: long enough for a provider to validate and train. */
@@ -192,7 +192,7 @@ export async function visionExportStream(
       },
     );
   }
-  const store: ImageStore = { kv: env.CACHE, tenant: dataset.tenant_id };
+  const store = imageStore(env, dataset.tenant_id);
   const datasetId = dataset.id;
   const known = await checkBudget(env, dataset, split, limits, opts.images);
   const validator = new VisionValidator(limits, store, known);

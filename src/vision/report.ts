@@ -10,6 +10,7 @@ import type { VisionProfileName } from "./profiles";
 import { runJson, type ValidationRun } from "./run-json";
 import type { RunMeta } from "./run-store";
 import { operationBudget, visionLimits } from "./settings";
+import { imageStore } from "./store";
 import { type ExampleReport, type VisionSummary, VisionValidator } from "./validate";
 
 /** How long a stored-examples validation counts as the dataset's run in progress (at most). */
@@ -92,7 +93,7 @@ export async function visionValidation(
   const createdAt = Math.floor(Date.now() / 1000);
   const plan = await planChecks(c.env.DB, dataset.tenant_id, urls, limits, createdAt);
   if (plan.operations <= budget) {
-    const validator = new VisionValidator(limits, { kv: c.env.CACHE, tenant: dataset.tenant_id }, plan.known);
+    const validator = new VisionValidator(limits, imageStore(c.env, dataset.tenant_id), plan.known);
     const report = values
       ? await validateValues(validator, values, existing)
       : await validateStored(c.env.DB, validator, dataset.id, options.split);
