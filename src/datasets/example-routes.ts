@@ -14,6 +14,7 @@ import {
 } from "../vision";
 import { exampleError, mustGetDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
+import { examplePage } from "./example-bodies";
 import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
@@ -51,7 +52,7 @@ async function addExamples(c: Context<AppEnv>, datasetId: string) {
   const maxImages = visionLimits(settings, {}, dataset.vision_profile).maxImagesPerExample;
   const first = checkCandidates(dataset, candidates, maxImages)[0];
   if (first) throw exampleError(first, lineWord);
-  const result = await ingest(c.env.DB, dataset, candidates, { redactPii });
+  const result = await ingest(c.env, dataset, candidates, { redactPii });
   const counts = await repo.countExamples(c.env.DB, dataset.id);
   return {
     object: "dataset.examples.added" as const,
@@ -137,7 +138,7 @@ datasets.openapi(
     const { filter, limit, redact_pii, realtime_session_ids, dry_run } = c.req.valid("json");
     const options = { redactPii: redact_pii, dryRun: dry_run };
     if (realtime_session_ids) {
-      return c.json(await importRealtimeSessions(c.env.DB, dataset, realtime_session_ids, options), 200);
+      return c.json(await importRealtimeSessions(c.env, dataset, realtime_session_ids, options), 200);
     }
     const f: CompletionFilter = {};
     if (filter.model) f.model = filter.model;
@@ -145,7 +146,7 @@ datasets.openapi(
     if (filter.created_after !== undefined) f.createdAfterMs = filter.created_after * 1000;
     if (filter.created_before !== undefined) f.createdBeforeMs = filter.created_before * 1000;
     if (filter.min_score !== undefined) f.minScore = filter.min_score;
-    return c.json(await importCompletions(c.env.DB, dataset, f, { ...options, limit }), 200);
+    return c.json(await importCompletions(c.env, dataset, f, { ...options, limit }), 200);
   },
 );
 
@@ -163,7 +164,7 @@ datasets.openapi(
     const afterSeq = after
       ? ((await repo.seqOfExample(c.env.DB, dataset.id, after)) ?? Number.MAX_SAFE_INTEGER)
       : 0;
-    const rows = await repo.pageExamples(c.env.DB, dataset.id, split, afterSeq, limit + 1);
+    const rows = await examplePage(c.env, dataset, split, afterSeq, limit + 1);
     const data = rows.slice(0, limit).map((r) => ({
       id: r.id,
       object: "dataset.example" as const,
@@ -205,7 +206,7 @@ datasets.openapi(
               origin: new URL(c.req.url).origin,
             },
           )
-        : exportStream(c.env.DB, dataset.id, split, format);
+        : exportStream(c.env, dataset, split, format);
     const filename = `${dataset.id}-${split}-${format}.jsonl`;
     return c.body(body, 200, {
       "content-type": "application/jsonl",

@@ -1,12 +1,14 @@
 /**
- * Export of a dataset as fine-tuning JSONL, streamed page by page from D1 so memory stays constant
- * whatever the dataset's size. `chat` lines are the supervised format; `dpo` lines pair a correction
+ * Export of a dataset as fine-tuning JSONL, streamed page by page (a page of rows from D1, their
+ * bodies from R2 in one batched read, then the chunk) and only when the client reads on, so memory
+ * stays constant whatever the dataset's size. `chat` lines are the supervised format; `dpo` lines pair a correction
  * (preferred) with the captured answer (non-preferred).
  * @see docs/openai-reference.md D.4
  */
 
 import type { JsonObject } from "../platform/json";
-import { type ExampleRow, pageExamples } from "./repository";
+import { type DatasetScope, type ExampleStorage, examplePage } from "./example-bodies";
+import type { ExampleRow } from "./repository";
 import type { Split } from "./split";
 
 /** Rows read from D1 per page. */
@@ -32,8 +34,8 @@ function lineOf(row: ExampleRow, format: ExportFormat): string | null {
 
 /** A stream of JSONL lines for one split (or all), in insertion order. */
 export function exportStream(
-  db: D1Database,
-  datasetId: string,
+  env: ExampleStorage,
+  dataset: DatasetScope,
   split: Split | "all",
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {
@@ -43,7 +45,7 @@ export function exportStream(
     {
       async pull(controller) {
         for (;;) {
-          const rows = await pageExamples(db, datasetId, split, afterSeq, EXPORT_PAGE_ROWS);
+          const rows = await examplePage(env, dataset, split, afterSeq, EXPORT_PAGE_ROWS);
           if (rows.length === 0) {
             controller.close();
             return;

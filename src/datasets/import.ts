@@ -9,6 +9,7 @@ import { sessionToChatExample } from "../realtime/records/chat-example";
 import { getSessionDetail } from "../realtime/records/sessions-repository";
 import type { CompletionFilter, CompletionRow } from "./completions-repository";
 import { scanCompletions } from "./completions-repository";
+import type { ExampleStorage } from "./example-bodies";
 import type { ExampleError } from "./examples";
 import { type Candidate, checkCandidates, type IngestResult, ingest, toRows } from "./ingest";
 import { type DatasetRow, existingHashes } from "./repository";
@@ -56,17 +57,17 @@ interface DryRun {
  * dataset nor counted already, sampling them with `describe`.
  */
 async function addOrCount(
-  db: D1Database,
+  env: ExampleStorage,
   dataset: DatasetRow,
   valid: readonly Candidate[],
   options: ImportOptions,
   dry: DryRun,
   describe: (candidate: Candidate) => ImportSample | null,
 ): Promise<IngestResult> {
-  if (!options.dryRun) return ingest(db, dataset, valid, options);
+  if (!options.dryRun) return ingest(env, dataset, valid, options);
   const rows = await toRows(dataset, valid, options);
   const existing = await existingHashes(
-    db,
+    env.DB,
     dataset.id,
     rows.map((r) => r.content_hash),
   );
@@ -122,7 +123,7 @@ const emptyReport = (): ImportReport => ({
 
 /** Pages through the tenant's captured chat completions matching `filter` and adds them to the dataset. */
 export async function importCompletions(
-  db: D1Database,
+  env: ExampleStorage,
   dataset: DatasetRow,
   filter: CompletionFilter,
   options: ImportOptions & { limit: number },
@@ -132,7 +133,13 @@ export async function importCompletions(
   let afterSeq = 0;
   while (report.scanned < options.limit) {
     const take = Math.min(PAGE, options.limit - report.scanned);
-    const rows = await scanCompletions(db, dataset.tenant_id, { ...filter, kind: "chat" }, afterSeq, take);
+    const rows = await scanCompletions(
+      env.DB,
+      dataset.tenant_id,
+      { ...filter, kind: "chat" },
+      afterSeq,
+      take,
+    );
     if (rows.length === 0) break;
     afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
     const valid: Candidate[] = [];
@@ -149,7 +156,7 @@ export async function importCompletions(
       }
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const result = await addOrCount(db, dataset, valid, options, dry, (candidate) => {
+    const result = await addOrCount(env, dataset, valid, options, dry, (candidate) => {
       const row = byId.get(candidate.sourceId ?? "");
       if (!row) return null;
       const request = JSON.parse(row.request) as JsonObject;
@@ -168,7 +175,7 @@ export async function importCompletions(
 
 /** Imports finished Realtime sessions of the dataset's tenant as chat examples (typed text and transcripts). */
 export async function importRealtimeSessions(
-  db: D1Database,
+  env: ExampleStorage,
   dataset: DatasetRow,
   sessionIds: readonly string[],
   options: ImportOptions,
@@ -179,7 +186,7 @@ export async function importRealtimeSessions(
   const valid: Candidate[] = [];
   for (const id of sessionIds) {
     const line = ++report.scanned;
-    const detail = await getSessionDetail(db, dataset.tenant_id, id);
+    const detail = await getSessionDetail(env.DB, dataset.tenant_id, id);
     const problem = !detail
       ? "no such realtime session"
       : detail.session.status === "active"
@@ -207,7 +214,7 @@ export async function importRealtimeSessions(
     }
   }
   const result = await addOrCount(
-    db,
+    env,
     dataset,
     valid,
     options,

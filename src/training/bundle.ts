@@ -55,7 +55,7 @@ function preferenceLine(line: string): string {
 async function split(env: Bindings, req: BundleRequest, which: Split) {
   // Vision examples: every image checked under the profile, then inlined or behind signed URLs.
   if (req.vision) return visionTrainingFile(env, req.dataset, which, req.vision);
-  const file = await collect(env.DB, req.dataset, which, req.method === "dpo" ? "dpo" : "chat");
+  const file = await collect(env, req.dataset, which, req.method === "dpo" ? "dpo" : "chat");
   if (req.method === "sft" || file.lines === 0) return file;
   const lines = file.jsonl.trimEnd().split("\n").map(preferenceLine);
   return { jsonl: `${lines.join("\n")}\n`, lines: file.lines };

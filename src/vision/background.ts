@@ -5,6 +5,7 @@
  * cache, so export and fine-tuning jobs reuse them.
  * @see docs/openai-reference.md E
  */
+import type { DatasetScope } from "../datasets/example-bodies";
 import type { Bindings } from "../platform/env";
 import { saveChecks } from "./check-cache";
 import { checkImage, type ImageResult, limiter } from "./image-check";
@@ -19,6 +20,7 @@ const FETCH_SLOTS = 6;
 /** Operations kept back in each chunk for the D1 write that remembers its results. */
 const CHUNK_RESERVE = 1;
 
+const scopeOf = (meta: RunMeta): DatasetScope => ({ id: meta.datasetId, tenant_id: meta.tenantId });
 const storeOf = (env: Bindings, meta: RunMeta): ImageStore => imageStore(env, meta.tenantId);
 
 /** The examples sent with the request (request source), or null for the stored dataset. */
@@ -30,7 +32,7 @@ function bodyValues(store: RunStore, meta: RunMeta): unknown[] | null {
 function urlsOf(env: Bindings, values: unknown[] | null, meta: RunMeta): Promise<Set<string>> {
   return values
     ? Promise.resolve(imageUrlsOf(values, meta.limits))
-    : storedImageUrls(env.DB, meta.datasetId, meta.split, meta.limits);
+    : storedImageUrls(env, scopeOf(meta), meta.split, meta.limits);
 }
 
 /** First step: remembered results are kept, the rest queued. */
@@ -91,7 +93,7 @@ async function report(env: Bindings, store: RunStore, meta: RunMeta): Promise<vo
   const validator = new VisionValidator(meta.limits, storeOf(env, meta), known);
   const report = values
     ? await validateValues(validator, values, meta.existing)
-    : await validateStored(env.DB, validator, meta.datasetId, meta.split);
+    : await validateStored(env, validator, scopeOf(meta), meta.split);
   store.putReport(JSON.stringify(report));
   store.finish();
   meta.status = "completed";
