@@ -32,7 +32,12 @@ function lineOf(row: ExampleRow, format: ExportFormat): string | null {
   return format === "chat" ? row.example : dpoLine(row);
 }
 
-/** A stream of JSONL lines for one split (or all), in insertion order. */
+/**
+ * A stream of JSONL lines for one split (or all), in insertion order. Pulled (`highWaterMark: 0`):
+ * a page is turned into a chunk only when the client asks for one. While the client reads a chunk,
+ * the next page (its D1 rows and R2 bodies) is already being read: at most one page ahead, so the
+ * memory stays constant and the round trips overlap the client's reading.
+ */
 export function exportStream(
   env: ExampleStorage,
   dataset: DatasetScope,
@@ -40,17 +45,24 @@ export function exportStream(
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let afterSeq = 0;
+  const page = (afterSeq: number) => {
+    const rows = examplePage(env, dataset, split, afterSeq, EXPORT_PAGE_ROWS);
+    // Awaited by the next pull; a failure then errors the stream, never an unhandled rejection.
+    rows.catch(() => undefined);
+    return rows;
+  };
+  let next: Promise<ExampleRow[]> | null = null;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
-          const rows = await examplePage(env, dataset, split, afterSeq, EXPORT_PAGE_ROWS);
+          const rows = await (next ?? page(0));
+          const last = rows[rows.length - 1];
+          next = last && rows.length === EXPORT_PAGE_ROWS ? page(last.seq) : Promise.resolve([]);
           if (rows.length === 0) {
             controller.close();
             return;
           }
-          afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
           let text = "";
           for (const row of rows) {
             const line = lineOf(row, format);

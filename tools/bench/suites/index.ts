@@ -4,6 +4,7 @@
  */
 
 import { datasetsSuite } from "../datasets";
+import { exportSuite } from "../export";
 import { realtimeSuite } from "../realtime";
 import type { BenchSuite } from "../suite";
 import { visionSuite } from "../vision";
@@ -18,4 +19,5 @@ export const SUITES: readonly BenchSuite[] = [
   datasetsSuite,
   ratelimitSuite,
   visionSuite,
+  exportSuite,
 ];
