@@ -15,6 +15,7 @@ import type { JsonObject } from "../platform/json";
 import { log } from "../platform/log";
 import { writeSegment } from "../storage/segments";
 import { dehydrateRequest } from "../vision/captured";
+import { imageStore } from "../vision/store";
 import type { CaptureMessage } from "./capture-consumer";
 import { captureBody } from "./completion-bodies";
 import type { CaptureRecord } from "./completions-repository";
@@ -130,9 +131,7 @@ export function captureHook(
     try {
       // Images go to the content-addressed store; the row keeps references.
       const original = record.request;
-      record.request = await dehydrateRequest({ kv: env.CACHE, tenant: tenantId }, original).catch(
-        () => original,
-      );
+      record.request = await dehydrateRequest(imageStore(env, tenantId), original).catch(() => original);
       await enqueueCapture(env, record);
     } catch (err) {
       log(env, "error", "capture lost", { id: record.id, tenant_id: tenantId, error: String(err) });

@@ -11,6 +11,7 @@ import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
 import { jsonBody, pageOf, pageSchema, routeKit } from "../platform/route-kit";
 import { hydrateRequest } from "../vision/captured";
+import { imageStore } from "../vision/store";
 import { withBodies, withBody } from "./completion-bodies";
 import { storedMessage } from "./completions-messages";
 import * as repo from "./completions-repository";
@@ -150,7 +151,7 @@ storedCompletions.openapi(
     const { completion_id } = c.req.valid("param");
     const q = c.req.valid("query");
     const row = await mustGet(c, completion_id);
-    const images = { kv: c.env.CACHE, tenant: c.get("principal").tenant.id };
+    const images = imageStore(c.env, c.get("principal").tenant.id);
     const stored = await hydrateRequest(images, row.request);
     const request = parseColumn<{ messages?: JsonObject[] }>(stored);
     let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${completion_id}-${i}`));

@@ -14,6 +14,7 @@ import {
 } from "../vision";
 import { exampleError, mustGetDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
+import { examplePage } from "./example-bodies";
 import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
@@ -51,7 +52,7 @@ async function addExamples(c: Context<AppEnv>, datasetId: string) {
   const maxImages = visionLimits(settings, {}, dataset.vision_profile).maxImagesPerExample;
   const first = checkCandidates(dataset, candidates, maxImages)[0];
   if (first) throw exampleError(first, lineWord);
-  const result = await ingest(c.env.DB, dataset, candidates, { redactPii });
+  const result = await ingest(c.env, dataset, candidates, { redactPii });
   const counts = await repo.countExamples(c.env.DB, dataset.id);
   return {
     object: "dataset.examples.added" as const,
@@ -163,7 +164,7 @@ datasets.openapi(
     const afterSeq = after
       ? ((await repo.seqOfExample(c.env.DB, dataset.id, after)) ?? Number.MAX_SAFE_INTEGER)
       : 0;
-    const rows = await repo.pageExamples(c.env.DB, dataset.id, split, afterSeq, limit + 1);
+    const rows = await examplePage(c.env, dataset, split, afterSeq, limit + 1);
     const data = rows.slice(0, limit).map((r) => ({
       id: r.id,
       object: "dataset.example" as const,
@@ -205,7 +206,7 @@ datasets.openapi(
               origin: new URL(c.req.url).origin,
             },
           )
-        : exportStream(c.env.DB, dataset.id, split, format);
+        : exportStream(c.env, dataset, split, format);
     const filename = `${dataset.id}-${split}-${format}.jsonl`;
     return c.body(body, 200, {
       "content-type": "application/jsonl",

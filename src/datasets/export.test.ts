@@ -1,61 +1,91 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { writeSegment } from "../storage/segments";
 import { EXPORT_PAGE_ROWS, exportStream } from "./export";
 import type { ExampleRow } from "./repository";
 
-/** A D1 stand-in serving `total` example rows by `seq`, counting the pages read. */
-function fakeDb(total: number) {
-  const reads = { pages: 0 };
+const TENANT = "ten_export";
+
+const exampleOf = (seq: number) =>
+  JSON.stringify({
+    messages: [
+      { role: "user", content: `q${seq}` },
+      { role: "assistant", content: `a${seq}` },
+    ],
+  });
+
+/** `total` example rows by `seq` whose bodies are in R2 segments (one per page), as ingest writes them. */
+async function storedRows(total: number): Promise<ExampleRow[]> {
+  const rows: ExampleRow[] = [];
+  for (let first = 1; first <= total; first += EXPORT_PAGE_ROWS) {
+    const seqs = Array.from({ length: Math.min(EXPORT_PAGE_ROWS, total - first + 1) }, (_, i) => first + i);
+    const refs = await writeSegment(
+      env.BLOBS,
+      TENANT,
+      seqs.map((seq) => `{"example":${exampleOf(seq)},"rejected":null}`),
+    );
+    seqs.forEach((seq, i) => {
+      rows.push({
+        seq,
+        id: `ex${seq}`,
+        dataset_id: "ds",
+        content_hash: String(seq),
+        split: "train",
+        example: "",
+        rejected: null,
+        body_ref: refs[i] ?? null,
+        source: "api",
+        source_id: null,
+        created_at: 0,
+      });
+    });
+  }
+  return rows;
+}
+
+/** A D1 stand-in serving `rows` by `seq` and an R2 bucket counting its reads. */
+function storage(rows: ExampleRow[]) {
+  const reads = { pages: 0, objects: 0 };
   const db = {
     prepare: () => ({
       bind: (...args: unknown[]) => ({
         all: async () => {
           reads.pages++;
           const [afterSeq, limit] = args.slice(-2) as [number, number];
-          const results: ExampleRow[] = [];
-          for (let seq = afterSeq + 1; seq <= Math.min(total, afterSeq + limit); seq++) {
-            const example = JSON.stringify({
-              messages: [
-                { role: "user", content: `q${seq}` },
-                { role: "assistant", content: `a${seq}` },
-              ],
-            });
-            results.push({
-              seq,
-              id: `ex${seq}`,
-              dataset_id: "ds",
-              content_hash: String(seq),
-              split: "train",
-              example,
-              rejected: null,
-              source: "api",
-              source_id: null,
-              created_at: 0,
-            });
-          }
-          return { results };
+          return { results: rows.filter((r) => r.seq > afterSeq).slice(0, limit) };
         },
       }),
     }),
   };
-  return { db: db as unknown as D1Database, reads };
+  const blobs = {
+    get: (key: string, options?: R2GetOptions) => {
+      reads.objects++;
+      return env.BLOBS.get(key, options);
+    },
+  };
+  return { env: { DB: db as unknown as D1Database, BLOBS: blobs as unknown as R2Bucket }, reads };
 }
 
 describe("export stream", () => {
-  it("reads a page from D1 only when the consumer asks for more (constant memory)", async () => {
-    const { db, reads } = fakeDb(10 * EXPORT_PAGE_ROWS);
-    const reader = exportStream(db, "ds", "all", "chat").getReader();
+  it("reads a page from D1 and its bodies from R2 in one read, at most one page ahead of the consumer (constant memory)", async () => {
+    const { env: store, reads } = storage(await storedRows(10 * EXPORT_PAGE_ROWS));
+    const reader = exportStream(store, { id: "ds", tenant_id: TENANT }, "all", "chat").getReader();
     const first = await reader.read();
-    expect(new TextDecoder().decode(first.value).split("\n")).toHaveLength(EXPORT_PAGE_ROWS + 1);
+    const firstLines = new TextDecoder().decode(first.value).split("\n");
+    expect(firstLines).toHaveLength(EXPORT_PAGE_ROWS + 1);
+    expect(firstLines[0]).toBe(exampleOf(1));
     await new Promise((r) => setTimeout(r, 20));
-    expect(reads.pages).toBe(1);
+    expect(reads).toEqual({ pages: 2, objects: 2 });
     let lines = EXPORT_PAGE_ROWS;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       lines += new TextDecoder().decode(value).split("\n").length - 1;
       expect(reads.pages).toBeLessThanOrEqual(Math.ceil(lines / EXPORT_PAGE_ROWS) + 1);
+      expect(reads.objects).toBeLessThanOrEqual(Math.ceil(lines / EXPORT_PAGE_ROWS) + 1);
     }
     expect(lines).toBe(10 * EXPORT_PAGE_ROWS);
-    expect(reads.pages).toBe(11);
+    // The last full page asks for one more, which is empty.
+    expect(reads).toEqual({ pages: 11, objects: 10 });
   });
 });

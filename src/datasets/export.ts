@@ -1,12 +1,14 @@
 /**
- * Export of a dataset as fine-tuning JSONL, streamed page by page from D1 so memory stays constant
- * whatever the dataset's size. `chat` lines are the supervised format; `dpo` lines pair a correction
+ * Export of a dataset as fine-tuning JSONL, streamed page by page (a page of rows from D1, their
+ * bodies from R2 in one batched read, then the chunk) and only when the client reads on, so memory
+ * stays constant whatever the dataset's size. `chat` lines are the supervised format; `dpo` lines pair a correction
  * (preferred) with the captured answer (non-preferred).
  * @see docs/openai-reference.md D.4
  */
 
 import type { JsonObject } from "../platform/json";
-import { type ExampleRow, pageExamples } from "./repository";
+import { type DatasetScope, type ExampleStorage, examplePage } from "./example-bodies";
+import type { ExampleRow } from "./repository";
 import type { Split } from "./split";
 
 /** Rows read from D1 per page. */
@@ -30,25 +32,37 @@ function lineOf(row: ExampleRow, format: ExportFormat): string | null {
   return format === "chat" ? row.example : dpoLine(row);
 }
 
-/** A stream of JSONL lines for one split (or all), in insertion order. */
+/**
+ * A stream of JSONL lines for one split (or all), in insertion order. Pulled (`highWaterMark: 0`):
+ * a page is turned into a chunk only when the client asks for one. While the client reads a chunk,
+ * the next page (its D1 rows and R2 bodies) is already being read: at most one page ahead, so the
+ * memory stays constant and the round trips overlap the client's reading.
+ */
 export function exportStream(
-  db: D1Database,
-  datasetId: string,
+  env: ExampleStorage,
+  dataset: DatasetScope,
   split: Split | "all",
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let afterSeq = 0;
+  const page = (afterSeq: number) => {
+    const rows = examplePage(env, dataset, split, afterSeq, EXPORT_PAGE_ROWS);
+    // Awaited by the next pull; a failure then errors the stream, never an unhandled rejection.
+    rows.catch(() => undefined);
+    return rows;
+  };
+  let next: Promise<ExampleRow[]> | null = null;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
-          const rows = await pageExamples(db, datasetId, split, afterSeq, EXPORT_PAGE_ROWS);
+          const rows = await (next ?? page(0));
+          const last = rows[rows.length - 1];
+          next = last && rows.length === EXPORT_PAGE_ROWS ? page(last.seq) : Promise.resolve([]);
           if (rows.length === 0) {
             controller.close();
             return;
           }
-          afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
           let text = "";
           for (const row of rows) {
             const line = lineOf(row, format);

@@ -70,7 +70,7 @@ datasetHooks.openapi(
       const candidates = candidatesOf(payload);
       const first = checkCandidates(dataset, candidates)[0];
       if (first) throw exampleError(first, "examples position");
-      const result = await ingest(c.env.DB, dataset, candidates, { redactPii: false });
+      const result = await ingest(c.env, dataset, candidates, { redactPii: false });
       return c.json({ ...receipt, replayed: false, ...result }, 200);
     } catch (err) {
       await repo.releaseDelivery(c.env.DB, scope, webhookId);

@@ -8,9 +8,9 @@ import type { Bindings } from "../platform/env";
 import type { JsonObject } from "../platform/json";
 import { sessionToChatExample } from "../realtime/records/chat-example";
 import { getSessionDetail } from "../realtime/records/sessions-repository";
-import type { RecordStores } from "../realtime/records/transcript-archive";
 import type { CompletionFilter, CompletionRow } from "./completions-repository";
 import { scanCompletions } from "./completions-repository";
+import type { ExampleStorage } from "./example-bodies";
 import type { ExampleError } from "./examples";
 import { type Candidate, checkCandidates, type IngestResult, ingest, toRows } from "./ingest";
 import { type DatasetRow, existingHashes } from "./repository";
@@ -58,17 +58,17 @@ interface DryRun {
  * dataset nor counted already, sampling them with `describe`.
  */
 async function addOrCount(
-  db: D1Database,
+  env: ExampleStorage,
   dataset: DatasetRow,
   valid: readonly Candidate[],
   options: ImportOptions,
   dry: DryRun,
   describe: (candidate: Candidate) => ImportSample | null,
 ): Promise<IngestResult> {
-  if (!options.dryRun) return ingest(db, dataset, valid, options);
+  if (!options.dryRun) return ingest(env, dataset, valid, options);
   const rows = await toRows(dataset, valid, options);
   const existing = await existingHashes(
-    db,
+    env.DB,
     dataset.id,
     rows.map((r) => r.content_hash),
   );
@@ -124,7 +124,7 @@ const emptyReport = (): ImportReport => ({
 
 /** Pages through the tenant's captured chat completions matching `filter` and adds them to the dataset. */
 export async function importCompletions(
-  env: Pick<Bindings, "DB" | "BLOBS">,
+  env: ExampleStorage,
   dataset: DatasetRow,
   filter: CompletionFilter,
   options: ImportOptions & { limit: number },
@@ -152,7 +152,7 @@ export async function importCompletions(
       }
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const result = await addOrCount(db, dataset, valid, options, dry, (candidate) => {
+    const result = await addOrCount(env, dataset, valid, options, dry, (candidate) => {
       const row = byId.get(candidate.sourceId ?? "");
       if (!row) return null;
       const request = JSON.parse(row.request) as JsonObject;
@@ -171,7 +171,7 @@ export async function importCompletions(
 
 /** Imports finished Realtime sessions of the dataset's tenant as chat examples (typed text and transcripts). */
 export async function importRealtimeSessions(
-  stores: RecordStores,
+  env: ExampleStorage,
   dataset: DatasetRow,
   sessionIds: readonly string[],
   options: ImportOptions,
@@ -182,7 +182,7 @@ export async function importRealtimeSessions(
   const valid: Candidate[] = [];
   for (const id of sessionIds) {
     const line = ++report.scanned;
-    const detail = await getSessionDetail(stores, dataset.tenant_id, id);
+    const detail = await getSessionDetail(env, dataset.tenant_id, id);
     const problem = !detail
       ? "no such realtime session"
       : detail.session.status === "active"
@@ -210,7 +210,7 @@ export async function importRealtimeSessions(
     }
   }
   const result = await addOrCount(
-    stores.DB,
+    env,
     dataset,
     valid,
     options,

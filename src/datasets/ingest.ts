@@ -1,12 +1,13 @@
-/** Adding examples to a dataset: optional PII redaction, validation, content hash, split, insert. */
+/**
+ * Adding examples to a dataset: optional PII redaction, validation, content hash, split, insert
+ * (bodies to an R2 segment, the index to D1: src/datasets/example-bodies.ts).
+ */
 import { newId } from "../identity/crypto";
+import { type ExampleStorage, storeExamples } from "./example-bodies";
 import { type ExampleError, validateExample } from "./examples";
 import { redactExample } from "./redact";
-import { type DatasetRow, insertExamples, type NewExample } from "./repository";
+import type { DatasetRow, NewExample } from "./repository";
 import { contentHash, splitOf } from "./split";
-
-/** Statements per D1 batch. */
-const INSERT_CHUNK = 100;
 
 export interface Candidate {
   /** 1-based line or position, for error messages. */
@@ -58,6 +59,7 @@ export async function toRows(
       split: splitOf(hash, dataset.validation_ratio),
       example: JSON.stringify(example),
       rejected: c.rejected ? JSON.stringify(Array.isArray(rejected) ? rejected[0] : c.rejected) : null,
+      body_ref: null,
       source: c.source,
       source_id: c.sourceId ?? null,
       created_at: now,
@@ -66,17 +68,17 @@ export async function toRows(
   return rows;
 }
 
-/** Stores valid candidates (call `checkCandidates` first); content already present counts as a duplicate. */
+/**
+ * Stores valid candidates (call `checkCandidates` first), their bodies as one segment; content
+ * already present counts as a duplicate.
+ */
 export async function ingest(
-  db: D1Database,
+  env: ExampleStorage,
   dataset: DatasetRow,
   candidates: readonly Candidate[],
   options: { redactPii: boolean },
 ): Promise<IngestResult> {
   const rows = await toRows(dataset, candidates, options);
-  let added = 0;
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    added += await insertExamples(db, rows.slice(i, i + INSERT_CHUNK));
-  }
+  const added = await storeExamples(env, dataset.tenant_id, rows);
   return { added, duplicates: rows.length - added };
 }

@@ -31,8 +31,11 @@ export interface ExampleRow {
   dataset_id: string;
   content_hash: string;
   split: Split;
+  /** The training line as JSON; '' when the body is in R2 (`body_ref`). */
   example: string;
   rejected: string | null;
+  /** Reference of the body `{example, rejected}` in an R2 segment; null for rows written inline. */
+  body_ref: string | null;
   source: string;
   source_id: string | null;
   created_at: number;
@@ -104,8 +107,8 @@ export async function insertExamples(db: D1Database, examples: readonly NewExamp
   if (examples.length === 0) return 0;
   const stmt = db.prepare(
     `INSERT OR IGNORE INTO dataset_examples
-      (id, dataset_id, content_hash, split, example, rejected, source, source_id, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      (id, dataset_id, content_hash, split, example, rejected, body_ref, source, source_id, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const results = await db.batch(
     examples.map((e) =>
@@ -116,6 +119,7 @@ export async function insertExamples(db: D1Database, examples: readonly NewExamp
         e.split,
         e.example,
         e.rejected,
+        e.body_ref,
         e.source,
         e.source_id,
         e.created_at,
@@ -161,6 +165,47 @@ export async function pageExamples(
     .bind(...args)
     .all<ExampleRow>();
   return results;
+}
+
+/** Examples whose bodies are still inline (written before R2), oldest first, with their tenant. */
+export async function unmovedExamples(
+  db: D1Database,
+  limit: number,
+): Promise<{ seq: number; tenant_id: string; example: string; rejected: string | null }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT e.seq, d.tenant_id, e.example, e.rejected FROM dataset_examples e
+        JOIN datasets d ON d.id = e.dataset_id
+        WHERE e.body_ref IS NULL ORDER BY e.seq LIMIT ?`,
+    )
+    .bind(limit)
+    .all<{ seq: number; tenant_id: string; example: string; rejected: string | null }>();
+  return results;
+}
+
+export async function countUnmovedExamples(db: D1Database): Promise<number> {
+  const row = await db
+    .prepare("SELECT COUNT(*) AS n FROM dataset_examples WHERE body_ref IS NULL")
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** Points inline rows at their moved bodies; a row moved meanwhile is left alone. Returns rows changed. */
+export async function setExampleBodyRefs(
+  db: D1Database,
+  moves: readonly { seq: number; body_ref: string }[],
+): Promise<number> {
+  if (moves.length === 0) return 0;
+  const stmt = db.prepare(
+    "UPDATE dataset_examples SET example = '', rejected = NULL, body_ref = ? WHERE seq = ? AND body_ref IS NULL",
+  );
+  let changed = 0;
+  for (let i = 0; i < moves.length; i += 100) {
+    const chunk = moves.slice(i, i + 100);
+    const results = await db.batch(chunk.map((m) => stmt.bind(m.body_ref, m.seq)));
+    changed += results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  }
+  return changed;
 }
 
 export async function seqOfExample(db: D1Database, datasetId: string, id: string): Promise<number | null> {

@@ -4,7 +4,8 @@
  * EvalRunner Durable Object's alarm, so a run is not bound by one request's limits.
  */
 import { costUsd, priceOf, usageOf } from "../cache/prices";
-import { type ExampleRow, pageExamples } from "../datasets/repository";
+import { examplePage } from "../datasets/example-bodies";
+import type { ExampleRow } from "../datasets/repository";
 import { getTenant } from "../identity/repository";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
@@ -108,7 +109,13 @@ export async function runStep(
   const remaining = run.total - run.done;
   const rows =
     remaining > 0
-      ? await pageExamples(env.DB, run.dataset_id, "validation", afterSeq, Math.min(batch, remaining))
+      ? await examplePage(
+          env,
+          { id: run.dataset_id, tenant_id: run.tenant_id },
+          "validation",
+          afterSeq,
+          Math.min(batch, remaining),
+        )
       : [];
   if (rows.length > 0) {
     // Models fine-tuned on the tenant's own API are evaluated there (see providerForModel).

@@ -4,8 +4,10 @@
  * files and the job is created and stored.
  * @see docs/openai-reference.md D.3, D.4, D.5
  */
+
+import { type ExampleStorage, examplePage } from "../datasets/example-bodies";
 import { dpoLine, type ExportFormat } from "../datasets/export";
-import { type DatasetRow, pageExamples } from "../datasets/repository";
+import type { DatasetRow } from "../datasets/repository";
 import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
@@ -30,7 +32,7 @@ interface SplitFile {
 
 /** One split as training JSONL (chat or OpenAI DPO lines), checking each line's size on the way. */
 export async function collect(
-  db: D1Database,
+  env: ExampleStorage,
   dataset: DatasetRow,
   split: Split,
   format: ExportFormat,
@@ -39,7 +41,7 @@ export async function collect(
   let lines = 0;
   let afterSeq = 0;
   for (;;) {
-    const rows = await pageExamples(db, dataset.id, split, afterSeq, 500);
+    const rows = await examplePage(env, dataset, split, afterSeq, 500);
     if (rows.length === 0) return { jsonl, lines };
     afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
     for (const row of rows) {
@@ -105,7 +107,7 @@ export async function uploadAndCreate(
   const splitFile = (split: Split) =>
     vision && format === "chat"
       ? visionTrainingFile(env, dataset, split, vision)
-      : collect(env.DB, dataset, split, format);
+      : collect(env, dataset, split, format);
   const train = await splitFile("train");
   if (train.lines < MIN_TRAINING_EXAMPLES) {
     const what = format === "dpo" ? "preference pairs (examples with a correction)" : "examples";

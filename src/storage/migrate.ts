@@ -6,9 +6,11 @@
  * a call cut off between its R2 write and its D1 update leaves the data where it was, and the next
  * call moves it again (the bytes written the first time are unreachable).
  */
+import { migrateExampleBodies } from "../datasets/example-bodies";
 import { migrateCompletionBodies } from "../datasets/migrate-bodies";
 import type { Bindings } from "../platform/env";
 import { archiveEndedSessions } from "../realtime/records/transcript-archive";
+import { migrateKvImages } from "../vision/store";
 
 /** What one step did in one call. */
 export interface StepResult {
@@ -21,6 +23,15 @@ export type MigrationStep = (env: Bindings, limit: number) => Promise<StepResult
 
 export const MIGRATION_STEPS = {
   captures: (env, limit) => migrateCompletionBodies(env, { limit }),
+  examples: (env, limit) => migrateExampleBodies(env, limit),
+  images: async (env, limit) => {
+    // Moved keys are deleted, so each call lists from the start. KV cannot count keys: `remaining`
+    // is what the next page holds (at most 1,000), 0 once none is left.
+    const { moved, done } = await migrateKvImages(env, limit);
+    if (done) return { moved, remaining: 0 };
+    const next = await env.CACHE.list({ prefix: "img:", limit: 1000 });
+    return { moved, remaining: next.keys.length };
+  },
   transcripts: async (env, limit) => {
     const { archived, remaining } = await archiveEndedSessions(env, { graceSeconds: 60, limit });
     return { moved: archived, remaining };

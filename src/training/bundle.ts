@@ -55,13 +55,23 @@ function preferenceLine(line: string): string {
 async function split(env: Bindings, req: BundleRequest, which: Split) {
   // Vision examples: every image checked under the profile, then inlined or behind signed URLs.
   if (req.vision) return visionTrainingFile(env, req.dataset, which, req.vision);
-  const file = await collect(env.DB, req.dataset, which, req.method === "dpo" ? "dpo" : "chat");
+  const file = await collect(env, req.dataset, which, req.method === "dpo" ? "dpo" : "chat");
   if (req.method === "sft" || file.lines === 0) return file;
   const lines = file.jsonl.trimEnd().split("\n").map(preferenceLine);
   return { jsonl: `${lines.join("\n")}\n`, lines: file.lines };
 }
 
-const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
+/** Stores one file, encoded once for its size, hash and the put. */
+async function putFile(
+  store: BundleStore,
+  jobId: string,
+  name: string,
+  content: string,
+): Promise<BundleFile> {
+  const bytes = new TextEncoder().encode(content);
+  await store.put(jobId, name, bytes);
+  return { name, sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
+}
 
 /** Writes the bundle to `store` and returns its files, the manifest last. */
 export async function writeBundle(
@@ -96,10 +106,7 @@ export async function writeBundle(
     axolotlYaml(req.model, req.method, req.hyperparameters, validation.lines > 0, req.vision !== undefined),
   ]);
   const files: BundleFile[] = [];
-  for (const [name, content] of contents) {
-    await store.put(req.jobId, name, content);
-    files.push({ name, sha256: await sha256Hex(content), bytes: byteLength(content) });
-  }
+  for (const [name, content] of contents) files.push(await putFile(store, req.jobId, name, content));
   const manifest = JSON.stringify(
     {
       format: BUNDLE_FORMAT,
@@ -120,8 +127,7 @@ export async function writeBundle(
     null,
     2,
   );
-  await store.put(req.jobId, MANIFEST, manifest);
-  return [...files, { name: MANIFEST, sha256: await sha256Hex(manifest), bytes: byteLength(manifest) }];
+  return [...files, await putFile(store, req.jobId, MANIFEST, manifest)];
 }
 
 /** Signed URLs of the bundle's files, valid {@link BUNDLE_URL_TTL_SECONDS} from now. */

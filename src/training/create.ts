@@ -11,7 +11,7 @@ import { GatewayError } from "../platform/errors";
 import { newWebhookSecret } from "../platform/standard-webhooks";
 import { getProvider } from "../providers/repository";
 import { writeBundle } from "./bundle";
-import { kvBundleStore } from "./bundle-store";
+import { r2BundleStore } from "./bundle-store";
 import { newEvent } from "./job-view";
 import { datasetJobRequest, startOpenAIJob } from "./openai-trainer";
 import { startProviderJob } from "./provider-trainer";
@@ -72,7 +72,7 @@ export async function createTrainingJob(
     Object.assign(row, { fine_tuning_job_id: job.id, status: job.status, events: JSON.stringify(events) });
   } else {
     if (req.provider) await assertServingProvider(c, req.provider);
-    const files = await writeBundle(c.env, kvBundleStore(c.env.CACHE), {
+    const files = await writeBundle(c.env, r2BundleStore(c.env.BLOBS), {
       jobId: row.id,
       dataset,
       method: req.method,

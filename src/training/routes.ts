@@ -11,7 +11,7 @@ import type { AppEnv } from "../platform/env";
 import { GatewayError, notFound } from "../platform/errors";
 import { errorResponses, ok } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
-import { kvBundleStore } from "./bundle-store";
+import { r2BundleStore } from "./bundle-store";
 import { receiveCallback } from "./callback";
 import { createTrainingJob } from "./create";
 import { moveUpdate, newEvent, trainingJobJson } from "./job-view";
@@ -176,7 +176,7 @@ trainingJobs.openapi(
     const { exp, sig } = c.req.valid("query");
     const now = Math.floor(Date.now() / 1000);
     await assertSignedBundleUrl(c.env.TOKEN_SECRET ?? "", bundlePath(job_id), exp, sig, now);
-    const content = await kvBundleStore(c.env.CACHE).get(job_id, file);
+    const content = await r2BundleStore(c.env.BLOBS, { legacyKv: c.env.CACHE }).get(job_id, file);
     if (content === null) {
       throw new GatewayError(404, `The bundle has no file ${file}.`, { param: "file", code: "not_found" });
     }

@@ -57,7 +57,7 @@ export const CreateTrainingJobSchema = z
       }),
     images: z.enum(["inline", "url"]).optional().openapi({
       description:
-        "Vision datasets: images as data URLs in the training file, or as signed Edgegate URLs valid 7 days (`GET /v1/images/{sha256}`). Default `inline` for `openai`, `url` for `external` (a bundle file holds at most 25 MiB).",
+        "Vision datasets: images as data URLs in the training file, or as signed Edgegate URLs valid 7 days (`GET /v1/images/{sha256}`). Default `inline` for `openai`, `url` for `external` (a bundle file holds at most 32 MiB).",
     }),
     vision_profile: z.enum(VISION_PROFILE_NAMES).optional().openapi({
       description:

@@ -5,13 +5,14 @@
  * cache, so export and fine-tuning jobs reuse them.
  * @see docs/openai-reference.md E
  */
+import type { DatasetScope } from "../datasets/example-bodies";
 import type { Bindings } from "../platform/env";
 import { saveChecks } from "./check-cache";
 import { checkImage, type ImageResult, limiter } from "./image-check";
 import { imageUrlsOf, operationsOf, planChecks, storedImageUrls } from "./plan";
 import { validateStored, validateValues } from "./report";
 import { type RunMeta, type RunStore, urlHash } from "./run-store";
-import type { ImageStore } from "./store";
+import { type ImageStore, imageStore } from "./store";
 import { VisionValidator } from "./validate";
 
 /** Image downloads in flight at once (workerd allows six open connections per invocation). */
@@ -19,7 +20,8 @@ const FETCH_SLOTS = 6;
 /** Operations kept back in each chunk for the D1 write that remembers its results. */
 const CHUNK_RESERVE = 1;
 
-const imageStore = (env: Bindings, meta: RunMeta): ImageStore => ({ kv: env.CACHE, tenant: meta.tenantId });
+const scopeOf = (meta: RunMeta): DatasetScope => ({ id: meta.datasetId, tenant_id: meta.tenantId });
+const storeOf = (env: Bindings, meta: RunMeta): ImageStore => imageStore(env, meta.tenantId);
 
 /** The examples sent with the request (request source), or null for the stored dataset. */
 function bodyValues(store: RunStore, meta: RunMeta): unknown[] | null {
@@ -30,7 +32,7 @@ function bodyValues(store: RunStore, meta: RunMeta): unknown[] | null {
 function urlsOf(env: Bindings, values: unknown[] | null, meta: RunMeta): Promise<Set<string>> {
   return values
     ? Promise.resolve(imageUrlsOf(values, meta.limits))
-    : storedImageUrls(env.DB, meta.datasetId, meta.split, meta.limits);
+    : storedImageUrls(env, scopeOf(meta), meta.split, meta.limits);
 }
 
 /** First step: remembered results are kept, the rest queued. */
@@ -60,7 +62,7 @@ async function checkChunk(env: Bindings, store: RunStore, meta: RunMeta): Promis
   }
   const run = limiter(FETCH_SLOTS);
   const results = await Promise.all(
-    chunk.map(({ url }) => run(() => checkImage(url, meta.limits, imageStore(env, meta)))),
+    chunk.map(({ url }) => run(() => checkImage(url, meta.limits, storeOf(env, meta)))),
   );
   const checked = chunk.map(({ url }, i): [string, ImageResult] => [url, results[i] as ImageResult]);
   await saveChecks(env.DB, meta.tenantId, checked);
@@ -88,10 +90,10 @@ async function report(env: Bindings, store: RunStore, meta: RunMeta): Promise<vo
     meta.phase = "checking";
     return;
   }
-  const validator = new VisionValidator(meta.limits, imageStore(env, meta), known);
+  const validator = new VisionValidator(meta.limits, storeOf(env, meta), known);
   const report = values
     ? await validateValues(validator, values, meta.existing)
-    : await validateStored(env.DB, validator, meta.datasetId, meta.split);
+    : await validateStored(env, validator, scopeOf(meta), meta.split);
   store.putReport(JSON.stringify(report));
   store.finish();
   meta.status = "completed";

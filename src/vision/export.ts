@@ -4,7 +4,8 @@
  * expiring Edgegate URL. An invalid dataset is refused with the report unless `skip_invalid`.
  * @see docs/openai-reference.md E
  */
-import { type DatasetRow, type ExampleRow, pageExamples } from "../datasets/repository";
+import { examplePage } from "../datasets/example-bodies";
+import type { DatasetRow, ExampleRow } from "../datasets/repository";
 import type { Split } from "../datasets/split";
 import type { Bindings } from "../platform/env";
 import { GatewayError } from "../platform/errors";
@@ -15,7 +16,7 @@ import { mimeOf, readImageInfo } from "./image-info";
 import { mapImageUrls } from "./parts";
 import { PAGE_ROWS, planChecks, storedImageUrls } from "./plan";
 import { operationBudget, type VisionLimits } from "./settings";
-import { getImage, type ImageStore, putImage, signedImageUrl } from "./store";
+import { getImage, type ImageStore, imageStore, putImage, signedImageUrl } from "./store";
 import { type ExampleReport, type VisionSummary, VisionValidator } from "./validate";
 
 /** Lifetime of `images=url` links: long enough for a provider to validate and train. */
@@ -60,7 +61,7 @@ async function checkBudget(
   limits: VisionLimits,
   images: VisionExportOptions["images"],
 ): Promise<Map<string, ImageResult>> {
-  const urls = await storedImageUrls(env.DB, dataset.id, split, limits);
+  const urls = await storedImageUrls(env, dataset, split, limits);
   const plan = await planChecks(env.DB, dataset.tenant_id, urls, limits, 0);
   const budget = operationBudget(limits, env);
   if (plan.operations > budget) {
@@ -83,7 +84,7 @@ async function checkBudget(
 
 async function validateAll(
   env: Bindings,
-  datasetId: string,
+  dataset: DatasetRow,
   split: Split | "all",
   validator: VisionValidator,
 ): Promise<{ invalid: Set<number>; reports: ExampleReport[] }> {
@@ -92,7 +93,7 @@ async function validateAll(
   let afterSeq = 0;
   let index = 0;
   for (;;) {
-    const rows = await pageExamples(env.DB, datasetId, split, afterSeq, PAGE_ROWS);
+    const rows = await examplePage(env, dataset, split, afterSeq, PAGE_ROWS);
     if (rows.length === 0) return { invalid, reports };
     const checked = await validator.check(
       rows.map((r) => JSON.parse(r.example) as unknown),
@@ -192,11 +193,10 @@ export async function visionExportStream(
       },
     );
   }
-  const store: ImageStore = { kv: env.CACHE, tenant: dataset.tenant_id };
-  const datasetId = dataset.id;
+  const store = imageStore(env, dataset.tenant_id);
   const known = await checkBudget(env, dataset, split, limits, opts.images);
   const validator = new VisionValidator(limits, store, known);
-  const { invalid, reports } = await validateAll(env, datasetId, split, validator);
+  const { invalid, reports } = await validateAll(env, dataset, split, validator);
   await saveChecks(env.DB, dataset.tenant_id, await validator.freshResults());
   if (invalid.size > 0 && !opts.skipInvalid) {
     throw new InvalidDatasetError({ examples: reports, summary: validator.summary() });
@@ -207,7 +207,7 @@ export async function visionExportStream(
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const rows = await pageExamples(env.DB, datasetId, split, afterSeq, PAGE_ROWS);
+        const rows = await examplePage(env, dataset, split, afterSeq, PAGE_ROWS);
         if (rows.length === 0) return controller.close();
         afterSeq = rows[rows.length - 1]?.seq ?? afterSeq;
         const lines = await Promise.all(

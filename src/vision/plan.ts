@@ -5,7 +5,7 @@
  * background instead of hitting the platform's per-invocation limits halfway.
  * @see https://developers.cloudflare.com/workers/platform/limits/#subrequests
  */
-import { pageExamples } from "../datasets/repository";
+import { type DatasetScope, type ExampleStorage, examplePage } from "../datasets/example-bodies";
 import type { Split } from "../datasets/split";
 import { IMAGE_REF_PREFIX } from "./captured";
 import { type CachedCheck, lookupChecks } from "./check-cache";
@@ -32,14 +32,14 @@ export const PAGE_ROWS = 100;
 
 /** Distinct image URLs of a dataset's split, read page by page (the examples themselves are not kept). */
 export async function storedImageUrls(
-  db: D1Database,
-  datasetId: string,
+  env: ExampleStorage,
+  dataset: DatasetScope,
   split: Split | "all",
   limits: VisionLimits,
 ): Promise<Set<string>> {
   const urls = new Set<string>();
   for (let afterSeq = 0; ; ) {
-    const rows = await pageExamples(db, datasetId, split, afterSeq, PAGE_ROWS);
+    const rows = await examplePage(env, dataset, split, afterSeq, PAGE_ROWS);
     if (rows.length === 0) return urls;
     imageUrlsOf(
       rows.map((r) => JSON.parse(r.example) as unknown),

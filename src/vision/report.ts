@@ -1,7 +1,8 @@
 /** The vision form of `POST /v1/datasets/:id/validate`: every example checked in full, here or in the background. */
 import type { Context } from "hono";
 import { readCandidates } from "../datasets/access";
-import { countExamples, type DatasetRow, pageExamples } from "../datasets/repository";
+import { type DatasetScope, type ExampleStorage, examplePage } from "../datasets/example-bodies";
+import { countExamples, type DatasetRow } from "../datasets/repository";
 import { newId } from "../identity/crypto";
 import type { AppEnv } from "../platform/env";
 import { saveChecks } from "./check-cache";
@@ -10,6 +11,7 @@ import type { VisionProfileName } from "./profiles";
 import { runJson, type ValidationRun } from "./run-json";
 import type { RunMeta } from "./run-store";
 import { operationBudget, visionLimits } from "./settings";
+import { imageStore } from "./store";
 import { type ExampleReport, type VisionSummary, VisionValidator } from "./validate";
 
 /** How long a stored-examples validation counts as the dataset's run in progress (at most). */
@@ -52,14 +54,14 @@ export async function validateValues(
 
 /** Checks the stored examples of a split page by page (only the reports are kept in memory). */
 export async function validateStored(
-  db: D1Database,
+  env: ExampleStorage,
   validator: VisionValidator,
-  datasetId: string,
+  dataset: DatasetScope,
   split: RunMeta["split"],
 ): Promise<VisionReport> {
   const examples: ExampleReport[] = [];
   for (let afterSeq = 0; ; ) {
-    const rows = await pageExamples(db, datasetId, split, afterSeq, PAGE_ROWS);
+    const rows = await examplePage(env, dataset, split, afterSeq, PAGE_ROWS);
     if (rows.length === 0) return assemble(validator, examples, 0);
     const values = rows.map((r) => JSON.parse(r.example) as unknown);
     examples.push(...(await validator.check(values, examples.length)));
@@ -88,14 +90,14 @@ export async function visionValidation(
   const existing = values ? counts.train + counts.validation : 0;
   const urls = values
     ? imageUrlsOf(values, limits)
-    : await storedImageUrls(c.env.DB, dataset.id, options.split, limits);
+    : await storedImageUrls(c.env, dataset, options.split, limits);
   const createdAt = Math.floor(Date.now() / 1000);
   const plan = await planChecks(c.env.DB, dataset.tenant_id, urls, limits, createdAt);
   if (plan.operations <= budget) {
-    const validator = new VisionValidator(limits, { kv: c.env.CACHE, tenant: dataset.tenant_id }, plan.known);
+    const validator = new VisionValidator(limits, imageStore(c.env, dataset.tenant_id), plan.known);
     const report = values
       ? await validateValues(validator, values, existing)
-      : await validateStored(c.env.DB, validator, dataset.id, options.split);
+      : await validateStored(c.env, validator, dataset, options.split);
     await saveChecks(c.env.DB, dataset.tenant_id, await validator.freshResults());
     return { status: 200, report };
   }

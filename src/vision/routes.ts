@@ -9,7 +9,7 @@ import { errorResponses } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
 import { mimeOf } from "./image-info";
 import { ImageParams, ImageQuery } from "./schemas";
-import { getImage, imageSignature } from "./store";
+import { getImage, imageSignature, imageStore } from "./store";
 
 const { router: images, route } = routeKit({ tags: ["Datasets"] });
 
@@ -44,7 +44,7 @@ images.openapi(
         code: good ? "url_expired" : "invalid_signature",
       });
     }
-    const image = foundOr(await getImage({ kv: c.env.CACHE, tenant: t }, sha256), "stored image", sha256, {
+    const image = foundOr(await getImage(imageStore(c.env, t), sha256), "stored image", sha256, {
       param: "sha256",
     });
     return c.body(image.bytes, 200, {

@@ -51,6 +51,45 @@ describe("POST /admin/storage/migrate", () => {
     expect((await migrate({})).body.done).toBe(true);
   });
 
+  it("moves inline dataset examples and KV images with the same call", async () => {
+    const tenant = await createTenant();
+    const example = JSON.stringify({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: "a" },
+      ],
+    });
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO datasets (id, tenant_id, name, kind, validation_ratio, webhook_secret, created_at)
+         VALUES ('ds_old', ?, 'old', 'chat', 0, 'whsec', 0)`,
+      ).bind(tenant.id),
+      env.DB.prepare(
+        `INSERT INTO dataset_examples (id, dataset_id, content_hash, split, example, source, created_at)
+         VALUES ('ex_old', 'ds_old', 'h1', 'train', ?, 'upload', 0)`,
+      ).bind(example),
+    ]);
+    const sha = "ab".repeat(32);
+    await env.CACHE.put(`img:${tenant.id}:${sha}`, new Uint8Array([1, 2, 3]), {
+      metadata: { format: "png", width: 1, height: 1, bytes: 3 },
+    });
+
+    let last: Migration | null = null;
+    for (let call = 0; call < 5 && !last?.done; call++)
+      last = (await migrate({ steps: ["examples", "images"] })).body;
+    expect(last?.done).toBe(true);
+    const row = await env.DB.prepare(
+      "SELECT example, body_ref FROM dataset_examples WHERE id = 'ex_old'",
+    ).first<{
+      example: string;
+      body_ref: string | null;
+    }>();
+    expect(row?.example).toBe("");
+    expect(row?.body_ref).toMatch(/^s1\./);
+    expect(await env.CACHE.get(`img:${tenant.id}:${sha}`)).toBeNull();
+    expect(await env.BLOBS.head(`img/${tenant.id}/${sha}`)).not.toBeNull();
+  });
+
   it("refuses an unknown step and a limit out of range, saying which", async () => {
     const unknown = await admin("/storage/migrate", "POST", { steps: ["everything"] });
     expect(unknown.status).toBe(400);

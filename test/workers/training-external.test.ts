@@ -166,6 +166,10 @@ describe("training bundles", () => {
     expect(recipe).toContain("lora_r: 8");
     expect(recipe).toContain("num_epochs: 2");
     expect(job.bundle.files.map((f) => f.name)).toEqual(["train.jsonl", "axolotl.yaml", "manifest.json"]);
+    // Kept in R2 (read-after-write everywhere), not in KV.
+    const stored = await env.BLOBS.get(`bundle/${job.id}/train.jsonl`);
+    expect(await stored?.text()).toBe(files.get("train.jsonl"));
+    expect(await env.CACHE.get(`training-bundle:${job.id}:train.jsonl`)).toBeNull();
     const everything = [JSON.stringify(job), JSON.stringify(await readJob(key, job.id)), ...files.values()];
     for (const text of everything) {
       expect(text).not.toContain(OPEN_WEIGHT_KEY);

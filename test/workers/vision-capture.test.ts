@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { withBody } from "../../src/datasets/completion-bodies";
 import type { CompletionRow } from "../../src/datasets/completions-repository";
 import { hydrateRequest } from "../../src/vision/captured";
+import { imageStore } from "../../src/vision/store";
 import { createTenant, gw, jsonInit, sdk } from "./helpers/gateway";
 import { auth, createVisionDataset, validate, visionExample } from "./helpers/vision";
 import { dataUrl, png } from "./helpers/vision-images";
@@ -81,7 +82,7 @@ describe("captured vision completions", () => {
     const row = await storedRequest(done.id);
     expect(row).toMatch(/"image_url":"edgegate-image:sha256:[0-9a-f]{64}"/);
     expect(row).not.toContain("base64");
-    const restored = JSON.parse(await hydrateRequest({ kv: env.CACHE, tenant }, row ?? "{}")) as {
+    const restored = JSON.parse(await hydrateRequest(imageStore(env, tenant), row ?? "{}")) as {
       input: typeof input;
     };
     expect(restored.input).toEqual(input);

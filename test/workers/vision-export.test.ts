@@ -57,15 +57,15 @@ describe("vision export", () => {
     }
   });
 
-  it("stores an image again when KV lost it, instead of exporting without it", async () => {
+  it("stores an image again when the store lost it, instead of exporting without it", async () => {
     const { key, ds, tenant } = await datasetWith(tenValid());
     expect((await exportOf(key, ds, "images=inline")).status).toBe(200);
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", FIXTURES["rgb.png"]));
     const sha = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-    await env.CACHE.delete(`img:${tenant}:${sha}`);
+    await env.BLOBS.delete(`img/${tenant}/${sha}`);
     const urls = imageUrls(await (await exportOf(key, ds, "images=inline")).text());
     expect(urls).toContain(`data:image/png;base64,${toBase64(FIXTURES["rgb.png"])}`);
-    expect(await env.CACHE.get(`img:${tenant}:${sha}`, "arrayBuffer")).not.toBeNull();
+    expect(await env.BLOBS.head(`img/${tenant}/${sha}`)).not.toBeNull();
   });
 
   it("refuses an invalid dataset with the report, or leaves invalid examples out with skip_invalid", async () => {

@@ -132,7 +132,7 @@ describe("vision validation report", () => {
     expect((await add({ max_images_per_example: 64 })).status).toBe(200);
   });
 
-  it("warns about duplicate images by content, stores each once in KV with its metadata", async () => {
+  it("warns about duplicate images by content, stores each once in R2 (not KV) with its metadata", async () => {
     const { key, ds, tenant } = await setup();
     const bytes = png(64, 48, "rgb");
     const report = await validate(key, ds, [
@@ -149,9 +149,16 @@ describe("vision validation report", () => {
     expect(report.summary).toMatchObject({ images: 3, unique_images: 1 });
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
     const sha = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-    const stored = await env.CACHE.getWithMetadata(`img:${tenant}:${sha}`, "arrayBuffer");
-    expect(new Uint8Array(stored.value ?? new ArrayBuffer(0))).toEqual(bytes);
-    expect(stored.metadata).toEqual({ format: "png", width: 64, height: 48, bytes: bytes.byteLength });
+    const stored = await env.BLOBS.get(`img/${tenant}/${sha}`);
+    expect(new Uint8Array((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(bytes);
+    expect(stored?.customMetadata).toEqual({
+      format: "png",
+      width: "64",
+      height: "48",
+      bytes: `${bytes.byteLength}`,
+    });
+    expect(stored?.httpMetadata?.contentType).toBe("image/png");
+    expect(await env.CACHE.get(`img:${tenant}:${sha}`)).toBeNull();
   });
 
   it("applies the dataset minimum and the examples-with-images limit in the summary", async () => {

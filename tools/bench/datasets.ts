@@ -19,12 +19,12 @@ const PARAMETERS = {
   uploadChunk: 5_000,
 };
 
-interface Api {
+export interface Api {
   url: string;
   key: string;
 }
 
-async function call(
+export async function call(
   api: Api,
   method: string,
   path: string,
@@ -64,7 +64,7 @@ async function captureCost(off: Api, on: Api, ctx: BenchContext) {
 }
 
 /** Resident memory (kB) of every workerd process under this one. */
-async function workerdRssKb(): Promise<number> {
+export async function workerdRssKb(): Promise<number> {
   const parents = new Map<number, { ppid: number; comm: string }>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -106,7 +106,7 @@ async function fillDataset(api: Api, n: number, ctx: BenchContext): Promise<stri
 }
 
 /** Streams the export, counting lines, while sampling workerd's memory. */
-async function exportRun(api: Api, datasetId: string) {
+export async function exportRun(api: Api, datasetId: string) {
   const before = await workerdRssKb();
   let peak = before;
   let sampling = true;
@@ -128,7 +128,13 @@ async function exportRun(api: Api, datasetId: string) {
   const seconds = (performance.now() - start) / 1000;
   sampling = false;
   await sampler;
-  return { lines, seconds, examplesPerSecond: lines / seconds, peakGrowthMb: (peak - before) / 1024 };
+  return {
+    lines,
+    seconds,
+    examplesPerSecond: lines / seconds,
+    peakGrowthMb: (peak - before) / 1024,
+    peakMb: peak / 1024,
+  };
 }
 
 async function tenants(gateway: Gateway): Promise<{ off: Api; on: Api }> {

@@ -3,7 +3,7 @@
 /** One measured quantity, for the baseline (e.g. straight to the simulator) and the candidate (the gateway). */
 export interface BenchRow {
   metric: string;
-  unit: "ms" | "req/s" | "stalls/s" | "bytes" | "captures";
+  unit: "ms" | "req/s" | "stalls/s" | "MB" | "bytes" | "captures";
   /** Which direction is an improvement; decides how the difference is phrased. */
   better: "lower" | "higher";
   baseline: number;

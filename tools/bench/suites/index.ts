@@ -4,6 +4,7 @@
  */
 
 import { datasetsSuite } from "../datasets";
+import { exportSuite } from "../export";
 import { realtimeSuite } from "../realtime";
 import type { BenchSuite } from "../suite";
 import { visionSuite } from "../vision";
@@ -20,4 +21,5 @@ export const SUITES: readonly BenchSuite[] = [
   ratelimitSuite,
   captureSuite,
   visionSuite,
+  exportSuite,
 ];
