@@ -4,7 +4,6 @@
  */
 
 import { previewOf } from "../cache/events";
-import type { Bindings } from "../platform/env";
 import type { JsonObject } from "../platform/json";
 import { sessionToChatExample } from "../realtime/records/chat-example";
 import { getSessionDetail } from "../realtime/records/sessions-repository";
@@ -129,7 +128,6 @@ export async function importCompletions(
   filter: CompletionFilter,
   options: ImportOptions & { limit: number },
 ): Promise<ImportReport> {
-  const db = env.DB;
   const report = emptyReport();
   const dry: DryRun = { seen: new Set(), sample: [] };
   let afterSeq = 0;
