@@ -12,15 +12,10 @@
  * stored completion, an example, a whole tenant) cannot cut its bytes out of the object. Each record
  * is encrypted with a fresh AES-128-GCM key that lives only in its D1 row (inside `ref`): deleting
  * the row makes the bytes unreadable at once ("crypto-shredding"), and the bucket alone reveals
- * nothing. A key is used for exactly one message, so the nonce can be fixed. Sealing and opening use
- * `node:crypto`'s synchronous AES-GCM (the same bytes as Web Crypto's: ciphertext, then the 16-byte
- * tag): an export opens tens of thousands of records a second, and two awaited Web Crypto calls per
- * record (import the key, decrypt) cost more than the decryption itself.
+ * nothing. A key is used for exactly one message, so the nonce can be fixed.
  * @see https://developers.cloudflare.com/r2/api/workers/workers-api-reference/#ranged-reads
  * @see https://developers.cloudflare.com/r2/pricing/
  */
-
-import { createCipheriv, createDecipheriv } from "node:crypto";
 
 /** Version tag of the reference format: `s1.<segment>.<offset>.<length>.<key>`. */
 const REF_VERSION = "s1";
@@ -84,33 +79,18 @@ function newSegmentId(): string {
   return id;
 }
 
-/** AES-GCM's authentication tag, after the ciphertext. */
-const TAG_BYTES = 16;
-
-function seal(plain: Uint8Array): { key: Uint8Array; sealed: Uint8Array } {
+async function seal(plain: Uint8Array): Promise<{ key: Uint8Array; sealed: Uint8Array }> {
   const key = crypto.getRandomValues(new Uint8Array(16));
-  const cipher = createCipheriv("aes-128-gcm", key, NONCE);
-  const head = plain.byteLength === 0 ? new Uint8Array(0) : cipher.update(plain);
-  const tail = cipher.final();
-  const sealed = new Uint8Array(head.byteLength + tail.byteLength + TAG_BYTES);
-  sealed.set(head, 0);
-  sealed.set(tail, head.byteLength);
-  sealed.set(cipher.getAuthTag(), head.byteLength + tail.byteLength);
+  const cryptoKey = await crypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv: NONCE }, cryptoKey, plain),
+  );
   return { key, sealed };
 }
 
-/** The record's text; throws when the key does not open it (a wrong or forged reference). */
-function open(ref: RecordRef, sealed: Uint8Array): string {
-  const decipher = createDecipheriv("aes-128-gcm", ref.key, NONCE);
-  decipher.setAuthTag(sealed.subarray(sealed.byteLength - TAG_BYTES));
-  const body = sealed.subarray(0, sealed.byteLength - TAG_BYTES);
-  // An empty record is a tag alone: workerd's decipher fails an `update` of no bytes.
-  const head = body.byteLength === 0 ? new Uint8Array(0) : decipher.update(body);
-  const tail = decipher.final();
-  if (tail.byteLength === 0) return decoder.decode(head);
-  const plain = new Uint8Array(head.byteLength + tail.byteLength);
-  plain.set(head, 0);
-  plain.set(tail, head.byteLength);
+async function open(ref: RecordRef, sealed: Uint8Array): Promise<string> {
+  const cryptoKey = await crypto.subtle.importKey("raw", ref.key, "AES-GCM", false, ["decrypt"]);
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: NONCE }, cryptoKey, sealed);
   return decoder.decode(plain);
 }
 
@@ -126,7 +106,7 @@ export async function writeSegment(
 ): Promise<string[]> {
   if (bodies.length === 0) return [];
   const segment = newSegmentId();
-  const sealed = bodies.map((body) => seal(encoder.encode(body)));
+  const sealed = await Promise.all(bodies.map((body) => seal(encoder.encode(body))));
   let size = 0;
   for (const s of sealed) size += s.sealed.byteLength;
   const bytes = new Uint8Array(size);
@@ -201,7 +181,7 @@ export async function readRecords(
       const bytes = new Uint8Array(await object.arrayBuffer());
       for (const m of span.members) {
         const from = m.ref.offset - span.start;
-        out[m.index] = open(m.ref, bytes.subarray(from, from + m.ref.length));
+        out[m.index] = await open(m.ref, bytes.subarray(from, from + m.ref.length));
       }
     }
   };
