@@ -67,7 +67,8 @@ export async function fetchAndRecord(
     parsed = null;
   }
   after(parsed);
-  return relayResponse(new Response(text, upstream), headers);
+  // The text itself, not a stream over it: the runtime sends a known-length body in one write.
+  return relayResponse(upstream, headers, text);
 }
 
 async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Promise<void> {

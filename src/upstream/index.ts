@@ -201,8 +201,15 @@ const FORWARDED_HEADERS = [
   "x-should-retry",
 ];
 
-/** Relays an upstream response to the client as it streams, keeping its status and body faithfully. */
-export function relayResponse(upstream: Response, extraHeaders: Record<string, string> = {}): Response {
+/**
+ * Relays an upstream response to the client as it streams, keeping its status and body faithfully;
+ * `body` when the upstream's was already read (a JSON answer read whole is sent as it is).
+ */
+export function relayResponse(
+  upstream: Response,
+  extraHeaders: Record<string, string> = {},
+  body: BodyInit | null = upstream.body,
+): Response {
   const headers = new Headers(extraHeaders);
   for (const name of FORWARDED_HEADERS) {
     const value = upstream.headers.get(name);
@@ -210,5 +217,5 @@ export function relayResponse(upstream: Response, extraHeaders: Record<string, s
   }
   const upstreamId = upstream.headers.get("x-request-id");
   if (upstreamId) headers.set("x-upstream-request-id", upstreamId);
-  return new Response(upstream.body, { status: upstream.status, headers });
+  return new Response(body, { status: upstream.status, headers });
 }

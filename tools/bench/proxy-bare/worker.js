@@ -14,10 +14,48 @@ export {
   VisionValidatorObject,
 } from "../../../src/index";
 
+/**
+ * The answer of `POST /static/v1/chat/completions`: a chat completion of the size the gateway's cached
+ * one has, answered from memory after the body is read. What a cache HIT costs at the least: the same
+ * SDK call, with no lookup, check or accounting.
+ */
+const STATIC_ANSWER = JSON.stringify({
+  id: "chatcmpl-bare",
+  object: "chat.completion",
+  created: 1_764_633_600,
+  model: "gpt-4o-mini-2024-07-18",
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: "assistant",
+        content: "Simulated answer to your question, the same length as the cache's own.",
+        refusal: null,
+        annotations: [],
+      },
+      logprobs: null,
+      finish_reason: "stop",
+    },
+  ],
+  usage: {
+    prompt_tokens: 12,
+    completion_tokens: 14,
+    total_tokens: 26,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+  },
+  service_tier: "default",
+  system_fingerprint: "fp_bare",
+});
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") return Response.json({ ok: true, version: "bare" });
+    if (url.pathname === "/static/v1/chat/completions") {
+      await request.arrayBuffer();
+      return new Response(STATIC_ANSWER, { headers: { "content-type": "application/json" } });
+    }
     if (!url.pathname.startsWith("/v1/")) return new Response("not found", { status: 404 });
     const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${env.OPENAI_API_KEY}`);

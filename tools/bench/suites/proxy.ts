@@ -3,7 +3,8 @@
  * (`tools/bench/proxy-bare/worker.js`) started by the same launcher with the gateway's bindings and
  * assets is the floor; the same calls go to it and to the gateway, one after the other, in one run:
  * chat throughput at a fixed concurrency and latency one at a time (cache off, distinct prompts),
- * streamed time to first token, `/healthz`, and the gateway's cache HIT. Then the gateway runs again
+ * streamed time to first token, `/healthz`, and the gateway's cache HIT against the bare Worker's answer
+ * from memory to the same SDK call (the floor of a HIT). Then the gateway runs again
  * with the inspector on, and a CPU profile of each request kind is written under `bench/results/` and
  * its top functions printed.
  */
@@ -94,7 +95,10 @@ async function get(url: string): Promise<void> {
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
 }
 
-/** The calls of each request kind against one Worker (the bare one has no cache, so no `hit`). */
+/**
+ * The calls of each request kind against one Worker. The bare one has no cache: its `hit` is a fixed
+ * answer from memory to the same SDK call, the least a HIT can cost.
+ */
 interface Calls {
   /** The workerd process that runs the Worker (not wrangler's proxy in front of it). */
   pid: number;
@@ -125,6 +129,13 @@ async function hitCall(gateway: Gateway): Promise<Call> {
   const call: Call = () => client.chat.completions.create({ model: MODEL, messages, max_tokens: 32 });
   await call(0);
   return call;
+}
+
+/** The bare Worker's answer from memory (`tools/bench/proxy-bare/worker.js`), through the SDK as a HIT is. */
+function staticAnswerCall(bareUrl: string): Call {
+  const client = sdk(`${bareUrl}/static/v1`, "unused");
+  const messages = prompt("cached", 0);
+  return () => client.chat.completions.create({ model: MODEL, messages, max_tokens: 32 });
 }
 
 async function gatewayCalls(gateway: Gateway, pid: number): Promise<Calls> {
@@ -233,11 +244,10 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     target,
   });
   const [b, g] = [bare.sequential, gw.sequential];
-  // The bare Worker has no cache: a HIT is set against its miss.
-  const cpu = (metric: string, kind: Kind) =>
+  const cpu = (metric: string, kind: Kind, bareKind: Kind = kind) =>
     ms(
       `workerd CPU per request, concurrency ${c}: ${metric}`,
-      bare.loaded[kind === "hit" ? "miss" : kind]?.cpuMsPerRequest,
+      bare.loaded[bareKind]?.cpuMsPerRequest,
       gw.loaded[kind]?.cpuMsPerRequest,
     );
   return [
@@ -260,6 +270,8 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     ms("/healthz p50, one at a time", b.healthz?.p50, g.healthz?.p50),
     ms("cache HIT p50: gateway /healthz -> gateway HIT", g.healthz?.p50, g.hit?.p50, "x1.2"),
     ms("cache HIT p50: bare miss -> gateway HIT", b.miss?.p50, g.hit?.p50, "lower"),
+    ms("cache HIT p50: bare answer from memory -> gateway HIT", b.hit?.p50, g.hit?.p50),
+    ms("floor: bare /healthz -> bare answer from memory p50", b.healthz?.p50, b.hit?.p50),
     rps(
       `cache HIT throughput, concurrency ${c}: bare miss -> HIT`,
       bare.loaded.miss?.throughput,
@@ -267,7 +279,8 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     ),
     cpu("miss", "miss"),
     cpu("/healthz", "healthz"),
-    cpu("bare miss -> gateway HIT", "hit"),
+    cpu("bare miss -> gateway HIT", "hit", "miss"),
+    cpu("bare answer from memory -> gateway HIT", "hit"),
   ];
 }
 
@@ -357,6 +370,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       miss: chatCalls(bareClient, "bare"),
       stream: bareClient,
       healthz: () => get(`${bareUrl}/healthz`),
+      hit: staticAnswerCall(bareUrl),
     };
     // One after the other, never overlapping: two cores are shared by client, simulator and workerd.
     const results = await measureInTurns(
