@@ -3,15 +3,21 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { z } from "@hono/zod-openapi";
+import { TenantIdParams } from "../../admin/schemas";
 import { adminCallerOf } from "../../identity/admin-access";
 import { getTenant } from "../../identity/repository";
 import { GatewayError } from "../../platform/errors";
 import { ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
 import { refusedHost } from "../../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
-import { routeKit } from "../../platform/route-kit";
+import { type OwnedResource, routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
-import { getSessionDetail, listSessions, type SessionRow } from "../records/sessions-repository";
+import {
+  getSessionDetail,
+  listSessions,
+  type SessionDetail,
+  type SessionRow,
+} from "../records/sessions-repository";
 import {
   deleteTool,
   loadToolRegistry,
@@ -33,13 +39,6 @@ import {
   ToolSchema,
   ToolSecretSchema,
 } from "./schemas";
-
-const TenantParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
 
 async function assertTenant(db: D1Database, id: string): Promise<void> {
   if (!(await getTenant(db, id))) {
@@ -87,7 +86,7 @@ function sessionJson(row: SessionRow) {
   };
 }
 
-const { router: realtimeAdmin, route } = routeKit({ tags: ["Realtime"] });
+const { router: realtimeAdmin, route, resourceRoute } = routeKit({ tags: ["Realtime"] });
 
 export { realtimeAdmin };
 
@@ -153,7 +152,7 @@ realtimeAdmin.openapi(
     method: "get",
     path: "/tenants/{id}/tools",
     summary: "List the tenant's server-side Realtime tools",
-    request: { params: TenantParams },
+    request: { params: TenantIdParams },
     responses: {
       200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
       ...errorResponses,
@@ -198,7 +197,7 @@ realtimeAdmin.openapi(
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
-    request: { params: TenantParams },
+    request: { params: TenantIdParams },
     responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
   }),
   async (c) => {
@@ -214,7 +213,7 @@ realtimeAdmin.openapi(
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
     summary: "List the tenant's Realtime sessions with their usage, newest first",
-    request: { params: TenantParams, query: SessionListQuery },
+    request: { params: TenantIdParams, query: SessionListQuery },
     responses: {
       200: jsonResponse(
         z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }),
@@ -248,17 +247,21 @@ async function mustGetSessionDetail(db: D1Database, tenantId: string, sessionId:
   return detail;
 }
 
-realtimeAdmin.openapi(
-  route({
+/** `/tenants/{id}/realtime/sessions/{session_id}`: a recorded session of the tenant, or 404. */
+const recordedSession: OwnedResource<typeof SessionParams, SessionDetail> = {
+  params: SessionParams,
+  load: (c, params) => mustGetSessionDetail(c.env.DB, params.id, params.session_id),
+};
+
+resourceRoute(
+  recordedSession,
+  {
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}",
     summary: "One Realtime session: usage per response and the conversation's items and transcripts",
-    request: { params: SessionParams },
     responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
-  }),
-  async (c) => {
-    const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
+  },
+  async (c, detail) => {
     const items = detail.items.map(({ server_tool, tool_error, tool_duration_ms, ...item }) => ({
       ...item,
       server_tool: server_tool === 1,
@@ -269,17 +272,15 @@ realtimeAdmin.openapi(
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+resourceRoute(
+  recordedSession,
+  {
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}/chat_example",
     summary: "A Realtime session as a chat fine-tuning example",
-    request: { params: SessionParams },
     responses: { 200: jsonResponse(ChatExampleSchema, "The example"), ...errorResponses },
-  }),
-  async (c) => {
-    const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await mustGetSessionDetail(c.env.DB, id, sessionId);
+  },
+  async (c, detail) => {
     return c.json(sessionToChatExample(detail), 200);
   },
 );
