@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { assertFineTuningBaseUrl } from "../finetune/provider";
-import { adminCallerOf, tenantOrNotFound } from "../identity/admin-access";
+import { adminCallerOf, adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
 import type { Tenant } from "../identity/principal";
 import * as repo from "../identity/repository";
@@ -82,7 +82,7 @@ function settingAt(settings: unknown, path: readonly string[]): unknown {
  * `/admin`: tenants, their settings and API keys. ADMIN_TOKEN everywhere; a console key on its own
  * tenant's routes (src/identity/admin-access.ts).
  */
-const { router: admin, route } = routeKit({ tags: ["Admin"] });
+const { router: admin, route, resourceRoute } = routeKit({ tags: ["Admin"] });
 
 export { admin };
 
@@ -143,15 +143,15 @@ admin.openapi(
     c.json({ object: "list" as const, data: (await repo.listTenants(c.env.DB)).map(tenantJson) }, 200),
 );
 
-admin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "get",
     path: "/tenants/{id}",
     summary: "Get a tenant",
-    request: { params: TenantIdParams },
     responses: ok(TenantSchema, "The tenant"),
-  }),
-  async (c) => c.json(tenantJson(await tenantOrNotFound(c.env.DB, c.req.valid("param").id)), 200),
+  },
+  async (c, row) => c.json(tenantJson(row), 200),
 );
 
 admin.openapi(
@@ -194,16 +194,16 @@ admin.openapi(
   },
 );
 
-admin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "post",
     path: "/tenants/{id}/keys",
     summary: "Create an API key (the secret is shown once)",
-    request: { params: TenantIdParams, body: jsonBody(CreateKeySchema) },
+    request: { body: jsonBody(CreateKeySchema) },
     responses: created(CreatedApiKeySchema, "The key with its secret"),
-  }),
-  async (c) => {
-    const tenant = await tenantOrNotFound(c.env.DB, c.req.valid("param").id);
+  },
+  async (c, tenant) => {
     const { name, console: consoleAccess, scopes } = c.req.valid("json");
     const granted = new Set<Scope>(scopes ?? FULL_TENANT_SCOPES);
     if (consoleAccess) granted.add("admin");
@@ -212,16 +212,15 @@ admin.openapi(
   },
 );
 
-admin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "get",
     path: "/tenants/{id}/keys",
     summary: "List a tenant's API keys (without secrets)",
-    request: { params: TenantIdParams },
     responses: ok(listSchema(ApiKeySchema), "The keys"),
-  }),
-  async (c) => {
-    const tenant = await tenantOrNotFound(c.env.DB, c.req.valid("param").id);
+  },
+  async (c, tenant) => {
     return c.json(
       { object: "list" as const, data: (await repo.listKeys(c.env.DB, tenant.id)).map(keyJson) },
       200,

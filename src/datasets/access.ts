@@ -3,17 +3,24 @@ import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
 import { validationError } from "../platform/openapi";
+import type { OwnedResource } from "../platform/route-kit";
 import type { ExampleError } from "./examples";
 import { parseJsonl } from "./examples";
 import type { Candidate } from "./ingest";
 import { countExamples, type DatasetCounts, type DatasetRow, getOwnedDataset } from "./repository";
-import { AddExamplesJsonSchema } from "./schemas";
+import { AddExamplesJsonSchema, DatasetIdParams } from "./schemas";
 
 /** A dataset of the caller's tenant, or 404. */
 export async function mustGetDataset(c: Context<AppEnv>, id: string): Promise<DatasetRow> {
   const row = await getOwnedDataset(c.env.DB, id, c.get("principal").tenant.id);
   return foundOr(row, "dataset", id, { param: "dataset_id" });
 }
+
+/** `/{dataset_id}`: a dataset of the caller's tenant, for the routes on one dataset. */
+export const ownedDataset: OwnedResource<typeof DatasetIdParams, DatasetRow> = {
+  params: DatasetIdParams,
+  load: (c, params) => mustGetDataset(c, params.dataset_id),
+};
 
 export function datasetJson(row: DatasetRow, counts: DatasetCounts) {
   return {

@@ -12,14 +12,14 @@ import {
   visionLimits,
   visionValidation,
 } from "../vision";
-import { exampleError, mustGetDataset, readCandidates } from "./access";
+import { exampleError, mustGetDataset, ownedDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
 import { examplePage } from "./example-bodies";
 import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
-import { datasets, route } from "./router";
+import { datasets, resourceRoute, route } from "./router";
 import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
@@ -72,14 +72,14 @@ datasets.openapi(
   async (c) => c.json(await addExamples(c, c.req.valid("param").dataset_id), 200),
 );
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "post",
     path: "/{dataset_id}/validate",
     summary:
       "Validate examples against the fine-tuning line format without storing them (vision datasets: also the stored examples, with stored=true)",
     request: {
-      params: DatasetIdParams,
       query: RedactQuery.extend(ValidateQuery.shape),
       body: { ...examplesBody, required: false },
     },
@@ -91,9 +91,8 @@ datasets.openapi(
         content: { "application/json": { schema: ValidationRunSchema } },
       },
     },
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const { stored, split, profile } = c.req.valid("query");
     if (dataset.kind === "vision") {
       const options = { stored: stored === "true", split, profile: profile ?? dataset.vision_profile };
@@ -121,20 +120,19 @@ datasets.openapi(
   },
 );
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "post",
     path: "/{dataset_id}/import",
     summary:
       "Import captured chat completions by filter (a feedback correction replaces the captured answer), or finished Realtime sessions",
     request: {
-      params: DatasetIdParams,
       body: jsonBody(ImportRequestSchema),
     },
     responses: ok(ImportReportSchema, "What was imported"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const { filter, limit, redact_pii, realtime_session_ids, dry_run } = c.req.valid("json");
     const options = { redactPii: redact_pii, dryRun: dry_run };
     if (realtime_session_ids) {
@@ -150,16 +148,16 @@ datasets.openapi(
   },
 );
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "get",
     path: "/{dataset_id}/examples",
     summary: "List a dataset's examples in insertion order",
-    request: { params: DatasetIdParams, query: ListExamplesQuery },
+    request: { query: ListExamplesQuery },
     responses: ok(ExampleListSchema, "A page"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const { after, limit, split } = c.req.valid("query");
     const afterSeq = after
       ? ((await repo.seqOfExample(c.env.DB, dataset.id, after)) ?? Number.MAX_SAFE_INTEGER)
@@ -178,20 +176,20 @@ datasets.openapi(
   },
 );
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "get",
     path: "/{dataset_id}/export",
     summary: "Stream the dataset as fine-tuning JSONL (chat, or DPO pairs from corrections)",
-    request: { params: DatasetIdParams, query: ExportQuery },
+    request: { query: ExportQuery },
     responses: {
       200: { description: "`application/jsonl`: one training line per line" },
       ...errorResponses,
       422: invalidVisionDatasetResponse,
     },
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const { split, format, images, skip_invalid, profile } = c.req.valid("query");
     const body =
       dataset.kind === "vision" && format === "chat"

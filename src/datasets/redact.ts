@@ -1,4 +1,5 @@
 /** PII redaction applied to examples at import: emails, card numbers (Luhn-checked) and phone numbers. */
+import { mapStrings } from "../platform/json";
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
@@ -25,22 +26,11 @@ export function redactText(text: string): string {
     .replace(PHONE, (m) => (m.replace(/\D/g, "").length >= 7 ? "[PHONE]" : m));
 }
 
-function redactValue(value: unknown): unknown {
-  if (typeof value === "string") return redactText(value);
-  if (Array.isArray(value)) return value.map(redactValue);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      // URLs (images) and ids are kept: only free text is redacted.
-      out[k] =
-        k === "url" || k === "id" || k === "tool_call_id" || k === "type" || k === "role"
-          ? v
-          : redactValue(v);
-    }
-    return out;
-  }
-  return value;
-}
+/** URLs (images) and ids are kept: only free text is redacted. */
+const KEPT_FIELDS = new Set(["url", "id", "tool_call_id", "type", "role"]);
+
+const redactValue = (value: unknown) =>
+  mapStrings(value, redactText, (key) => (KEPT_FIELDS.has(key) ? "keep" : "map"));
 
 /** A copy of a training example with PII redacted in every message. */
 export function redactExample<T extends Record<string, unknown>>(example: T): T {

@@ -7,12 +7,11 @@ import { GatewayError } from "../platform/errors";
 import { ok } from "../platform/openapi";
 import { jsonBody, pageOf } from "../platform/route-kit";
 import { newWebhookSecret } from "../platform/standard-webhooks";
-import { datasetJson, datasetWithCounts, mustGetDataset } from "./access";
+import { datasetJson, datasetWithCounts, ownedDataset } from "./access";
 import * as repo from "./repository";
-import { datasets, route } from "./router";
+import { datasets, resourceRoute, route } from "./router";
 import {
   CreateDatasetSchema,
-  DatasetIdParams,
   DatasetListSchema,
   DatasetSchema,
   DeletedDatasetSchema,
@@ -73,30 +72,26 @@ datasets.openapi(
   },
 );
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "get",
     path: "/{dataset_id}",
     summary: "Retrieve a dataset with its example counts per split",
-    request: { params: DatasetIdParams },
     responses: ok(DatasetSchema, "The dataset"),
-  }),
-  async (c) => {
-    const row = await mustGetDataset(c, c.req.valid("param").dataset_id);
-    return c.json(await datasetWithCounts(c.env.DB, row), 200);
   },
+  async (c, row) => c.json(await datasetWithCounts(c.env.DB, row), 200),
 );
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "delete",
     path: "/{dataset_id}",
     summary: "Delete a dataset and its examples",
-    request: { params: DatasetIdParams },
     responses: ok(DeletedDatasetSchema, "Deleted"),
-  }),
-  async (c) => {
-    const row = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, row) => {
     await repo.deleteDataset(c.env.DB, row.id);
     return c.json({ id: row.id, object: "dataset.deleted" as const, deleted: true }, 200);
   },

@@ -4,14 +4,13 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { mustGetDataset } from "../datasets/access";
+import { ownedDataset } from "../datasets/access";
 import { countExamples } from "../datasets/repository";
-import { DatasetIdParams } from "../datasets/schemas";
 import { newId } from "../identity/crypto";
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
 import { ok } from "../platform/openapi";
-import { jsonBody, listSchema, routeKit } from "../platform/route-kit";
+import { jsonBody, listSchema, type OwnedResource, routeKit } from "../platform/route-kit";
 import { assertModelAccessible, assertModelAllowed } from "../proxy";
 import {
   type EvalRow,
@@ -50,6 +49,12 @@ export async function mustGetEval(c: Context<AppEnv>, id: string): Promise<EvalR
   return foundOr(row, "evaluation", id, { param: "eval_id" });
 }
 
+/** `/{eval_id}`: an evaluation of the caller's tenant. */
+const ownedEval: OwnedResource<typeof EvalIdParams, EvalRow> = {
+  params: EvalIdParams,
+  load: (c, params) => mustGetEval(c, params.eval_id),
+};
+
 /** The judge is a model call billed to the tenant: it must be within `allowed_models` like the compared models. */
 function assertJudgeAllowed(c: Context<AppEnv>, model: string): void {
   const allowed = c.get("principal").tenant.settings.allowed_models;
@@ -61,26 +66,25 @@ function assertJudgeAllowed(c: Context<AppEnv>, model: string): void {
   );
 }
 
-const { router: datasetEvals, route } = routeKit({ tags });
+const { router: datasetEvals, resourceRoute } = routeKit({ tags });
 
 /** `/v1/datasets/{dataset_id}/evals`, beside the datasets router. */
 export { datasetEvals };
 
-datasetEvals.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "post",
     path: "/{dataset_id}/evals",
     summary: "Compare [baseline, candidate] on the validation split (runs in the background)",
     description:
       "Both `models` and an `llm_judge` grader's `model` must be in the tenant's `allowed_models` when it is set: a compared model outside it answers 403 `model_not_allowed` (param `model`), a judge model 400 `model_not_allowed` (param `grader.model`). A fine-tuned (`ft:`) model, compared or judge, must come from the tenant's own jobs (404 `model_not_found` otherwise). A judge is named by model only; it is called through the gateway's upstream (or, for a `provider/model` name, the tenant's registered provider), never at a URL given here.",
     request: {
-      params: DatasetIdParams,
       body: jsonBody(CreateEvalSchema),
     },
     responses: ok(EvalSchema, "The queued evaluation"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const body = c.req.valid("json");
     for (const model of body.models) assertModelAllowed(c, model);
     if (body.grader.type === "llm_judge") assertJudgeAllowed(c, body.grader.model);
@@ -119,41 +123,39 @@ datasetEvals.openapi(
   },
 );
 
-datasetEvals.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "get",
     path: "/{dataset_id}/evals",
     summary: "A dataset's evaluations, newest first (without per-item results)",
     request: {
-      params: DatasetIdParams,
       query: z.object({
         limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "At most 100." }),
       }),
     },
     responses: ok(listSchema(EvalSchema), "The evaluations"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const rows = await listEvals(c.env.DB, dataset.tenant_id, dataset.id, c.req.valid("query").limit);
     return c.json({ object: "list" as const, data: rows.map((row) => evalJson(row)) }, 200);
   },
 );
 
-const { router: evals, route: evalRoute } = routeKit({ tags });
+const { router: evals, resourceRoute: evalRoute } = routeKit({ tags });
 
 /** `/v1/evals/{eval_id}`. */
 export { evals };
 
-evals.openapi(
-  evalRoute({
+evalRoute(
+  ownedEval,
+  {
     method: "get",
     path: "/{eval_id}",
     summary: "An evaluation: status, progress, per-item results and the per-model summary",
-    request: { params: EvalIdParams },
     responses: ok(EvalSchema, "The evaluation"),
-  }),
-  async (c) => {
-    const row = await mustGetEval(c, c.req.valid("param").eval_id);
+  },
+  async (c, row) => {
     return c.json(evalJson(row, await listItemResults(c.env.DB, row.id)), 200);
   },
 );

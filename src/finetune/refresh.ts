@@ -47,6 +47,11 @@ export async function refreshJob(env: Bindings, row: JobRow): Promise<JobRow> {
   return { ...row, ...update, events: update.events ?? row.events, metrics: update.metrics ?? row.metrics };
 }
 
+/** The job read live while it is unfinished; when the provider does not answer, as last stored. */
+export function liveJob(env: Bindings, row: JobRow): Promise<JobRow> {
+  return FINISHED.includes(row.status) ? Promise.resolve(row) : refreshJob(env, row).catch(() => row);
+}
+
 async function refreshOwned(env: Bindings, row: OwnedRow): Promise<void> {
   const baseUrl = row.base_url ?? env.OPENAI_BASE_URL;
   const job = await getUpstream(env, baseUrl, `/fine_tuning/jobs/${encodeURIComponent(row.object_id)}`);

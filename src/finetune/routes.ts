@@ -4,9 +4,8 @@
  * @see docs/openai-reference.md D.5 and F
  */
 import { z } from "@hono/zod-openapi";
-import { mustGetDataset } from "../datasets/access";
+import { ownedDataset } from "../datasets/access";
 import { claimDelivery, releaseDelivery } from "../datasets/repository";
-import { DatasetIdParams } from "../datasets/schemas";
 import { GatewayError } from "../platform/errors";
 import { ok } from "../platform/openapi";
 import { jsonBody, routeKit } from "../platform/route-kit";
@@ -18,8 +17,8 @@ import { startDatasetJob } from "./create";
 import { assertBaseModel } from "./job-inputs";
 import { tenantView } from "./ownership";
 import { fineTuningBaseUrl } from "./provider";
-import { refreshJob, refreshOwnedJob } from "./refresh";
-import { FINISHED, getJob, type JobRow, jobColumns, listJobs } from "./repository";
+import { liveJob, refreshJob, refreshOwnedJob } from "./refresh";
+import { getJob, type JobRow, jobColumns, listJobs } from "./repository";
 import { CreateDatasetJobSchema, DatasetJobListSchema, DatasetJobSchema } from "./schemas";
 
 const tags = ["Fine-tuning"];
@@ -40,26 +39,25 @@ export function jobJson(row: JobRow) {
   };
 }
 
-const { router: datasetJobs, route } = routeKit({ tags });
+const { router: datasetJobs, resourceRoute } = routeKit({ tags });
 
 /** `/v1/datasets/{dataset_id}/fine_tuning_jobs`, beside the datasets router. */
 export { datasetJobs };
 
-datasetJobs.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "post",
     path: "/{dataset_id}/fine_tuning_jobs",
     summary: "Check the dataset against the provider's rules, upload its splits and start a fine-tuning job",
     description:
       "`model` must be within the tenant's `allowed_models` (403 `model_not_allowed`), and a fine-tuned base must be the tenant's own (400 `model_not_available`). On OpenAI's API, no job is taken from its fine-tuning cutoff (400 `fine_tuning_unavailable`) nor on a base model past its shutdown (400 `model_shut_down`), and a base shutting down within 60 days is announced with `Sunset` and `x-edgegate-warning` headers (docs/providers.md). The uploaded files, the job, its result files and its fine-tuned model are recorded as the tenant's.",
     request: {
-      params: DatasetIdParams,
       body: jsonBody(CreateDatasetJobSchema),
     },
     responses: ok(DatasetJobSchema, "The created job"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
     const body = c.req.valid("json");
     const settings = c.get("principal").tenant.settings;
@@ -82,21 +80,17 @@ datasetJobs.openapi(
   },
 );
 
-datasetJobs.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "get",
     path: "/{dataset_id}/fine_tuning_jobs",
     summary: "List the dataset's fine-tuning jobs, newest first, with live status",
-    request: { params: DatasetIdParams },
     responses: ok(DatasetJobListSchema, "The jobs"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const rows = await listJobs(c.env.DB, dataset.tenant_id, dataset.id);
-    // Unfinished jobs are read live; a provider hiccup shows the last known state instead.
-    const live = await Promise.all(
-      rows.map((r) => (FINISHED.includes(r.status) ? r : refreshJob(c.env, r).catch(() => r))),
-    );
+    const live = await Promise.all(rows.map((r) => liveJob(c.env, r)));
     return c.json({ object: "list" as const, data: live.map(jobJson), has_more: false }, 200);
   },
 );

@@ -4,8 +4,10 @@
  * everything under it). Tenant lists, tenant creation and `DELETE /admin/keys/{id}` stay ADMIN_TOKEN only.
  */
 import type { Context } from "hono";
+import { TenantIdParams } from "../admin/schemas";
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
+import type { OwnedResource } from "../platform/route-kit";
 import { credentialOf, isAdminToken, keyBySecret } from "./authenticate";
 import type { Tenant } from "./principal";
 import type { ActiveKey } from "./repository";
@@ -103,3 +105,9 @@ export function assertInScope(key: ActiveKey, path: string): void {
 export async function tenantOrNotFound(db: D1Database, id: string): Promise<Tenant> {
   return foundOr(await getTenant(db, id), "tenant", id, { param: "id", code: "tenant_not_found" });
 }
+
+/** `/tenants/{id}` of the admin routes: the tenant, or 404 `tenant_not_found` (who may call is ROUTE_ACCESS's). */
+export const adminTenant: OwnedResource<typeof TenantIdParams, Tenant> = {
+  params: TenantIdParams,
+  load: (c, params) => tenantOrNotFound(c.env.DB, params.id),
+};

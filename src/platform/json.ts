@@ -35,3 +35,25 @@ export function parseColumn<T>(text: string | null): T | null;
 export function parseColumn<T>(text: string | null): T | null {
   return text === null || text === "" ? null : (JSON.parse(text) as T);
 }
+
+/**
+ * A copy of a JSON value with every string replaced by `text(s)`, in arrays and objects at any depth.
+ * `field(key)` decides an object's fields: `"map"` (the default) maps them the same way, `"keep"`
+ * copies them as they are, `"drop"` leaves them out.
+ */
+export function mapStrings(
+  value: unknown,
+  text: (s: string) => string,
+  field: (key: string) => "map" | "keep" | "drop" = () => "map",
+): unknown {
+  if (typeof value === "string") return text(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, text, field));
+  const object = asObject(value);
+  if (!object) return value;
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(object)) {
+    const how = field(key);
+    if (how !== "drop") out[key] = how === "keep" ? v : mapStrings(v, text, field);
+  }
+  return out;
+}

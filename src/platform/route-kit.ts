@@ -1,13 +1,22 @@
 /**
  * The pieces every router is built from, so a route file holds only what is particular to its routes:
- * a router with its defaults ({@link routeKit}) and the JSON request body ({@link jsonBody}). The list
- * shapes are in ./lists.ts, which schema modules import without the Workers runtime.
+ * a router with its defaults ({@link routeKit}), routes on one owned resource ({@link OwnedResource}:
+ * path parameters, lookup and 404 declared once per resource) and the JSON request body
+ * ({@link jsonBody}). The list shapes are in ./lists.ts, which schema modules import without the
+ * Workers runtime.
  *
  * Authorization is not declared here: `security` and `x-edgegate-access` of every operation are
  * written into the document from `ROUTE_ACCESS` (src/identity/route-access.ts), the one table the
  * `authorize` middleware enforces, so a route cannot document one rule and be guarded by another.
  */
-import { createRoute, type OpenAPIHono, type RouteConfig, type z } from "@hono/zod-openapi";
+import {
+  createRoute,
+  type OpenAPIHono,
+  type RouteConfig,
+  type RouteHandler,
+  type z,
+} from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { createApp } from "./openapi";
 
@@ -18,18 +27,61 @@ export interface RouterDefaults {
 }
 
 /**
- * A router (an OpenAPI sub-app whose validation errors are OpenAI-shaped) and its `route()`, which is
- * `createRoute` with the router's defaults filled in.
+ * A resource addressed by path parameters and read only when the caller may see it: the `params`
+ * schema of every route on it and `load`, which reads it or throws the resource's 404 (a missing row
+ * and another owner's answer alike, see ./owned-repository.ts).
+ */
+export interface OwnedResource<Params extends z.ZodObject, Row> {
+  params: Params;
+  load: (c: Context<AppEnv>, params: z.infer<Params>) => Promise<Row>;
+}
+
+/** A route's config without its path parameters, which its {@link OwnedResource} supplies. */
+type ResourceRouteConfig<P extends string> = Omit<RouteConfig, "path" | "request"> & {
+  path: P;
+  request?: Omit<NonNullable<RouteConfig["request"]>, "params">;
+};
+
+/** The route {@link routeKit}'s `resourceRoute` declares: `config` with the resource's params. */
+type ResourceRoute<Params extends z.ZodObject, C> = Omit<C, "request"> & {
+  request: (C extends { request: infer Q extends object } ? Q : object) & { params: Params };
+};
+
+/** A handler of a resource route: the route's typed context and the row its path names. */
+export type ResourceHandler<Route, Row> = Route extends RouteConfig
+  ? (c: Parameters<RouteHandler<Route, AppEnv>>[0], row: Row) => ReturnType<RouteHandler<Route, AppEnv>>
+  : never;
+
+/**
+ * A router (an OpenAPI sub-app whose validation errors are OpenAI-shaped), its `route()`, which is
+ * `createRoute` with the router's defaults filled in, and `resourceRoute()`, which adds a route on
+ * one {@link OwnedResource}: its path parameters are the resource's, the resource is loaded (or the
+ * request answered 404) before the handler runs, and the handler is given it.
  */
 export function routeKit(defaults: RouterDefaults): {
   router: OpenAPIHono<AppEnv>;
   route: <P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
     config: R,
   ) => ReturnType<typeof createRoute<P, R>>;
+  resourceRoute: <Params extends z.ZodObject, Row, P extends string, C extends ResourceRouteConfig<P>>(
+    resource: OwnedResource<Params, Row>,
+    config: C,
+    handler: ResourceHandler<ResourceRoute<Params, C>, Row>,
+  ) => void;
 } {
+  const router = createApp();
+  const route = <R extends RouteConfig>(config: R) => createRoute({ ...config, tags: defaults.tags });
   return {
-    router: createApp(),
-    route: (config) => createRoute({ ...config, tags: defaults.tags } as typeof config),
+    router,
+    route,
+    resourceRoute: (resource, config, handler) => {
+      const declared = route({ ...config, request: { params: resource.params, ...config.request } });
+      // The route's types are checked where it is declared (`handler` against `config`); here the
+      // handler is only handed the context it was typed for.
+      const handle = async (c: Context<AppEnv>) =>
+        handler(c as never, await resource.load(c, c.req.valid("param" as never)));
+      router.openapi(declared, handle as never);
+    },
   };
 }
 

@@ -4,13 +4,14 @@
  * returned. docs/providers.md.
  */
 import type { Context } from "hono";
+import { TenantIdParams } from "../admin/schemas";
 import { adminCallerOf, tenantOrNotFound } from "../identity/admin-access";
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
 import { errorResponses, jsonResponse, ok, okOrConflict } from "../platform/openapi";
 import { refusedHost } from "../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
-import { jsonBody, routeKit } from "../platform/route-kit";
+import { jsonBody, type OwnedResource, routeKit } from "../platform/route-kit";
 import { keyHint, sealKey } from "./keys";
 import { learnShutdownDates } from "./model-list";
 import * as repo from "./repository";
@@ -23,10 +24,9 @@ import {
   ProviderListSchema,
   ProviderParams,
   ProviderSchema,
-  TenantParams,
 } from "./schemas";
 
-const { router: providerAdmin, route } = routeKit({ tags: ["Admin: providers"] });
+const { router: providerAdmin, route, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
 
 /** `/admin/tenants/{id}/providers…`. */
 export { providerAdmin };
@@ -52,6 +52,12 @@ async function mustGet(db: D1Database, tenantId: string, name: string): Promise<
   await tenantOrNotFound(db, tenantId);
   return foundOr(await repo.getProvider(db, tenantId, name), "provider", name, { param: "name" });
 }
+
+/** `/tenants/{id}/providers/{name}`: the tenant's provider, or 404 (the tenant's, then the provider's). */
+const ownedProvider: OwnedResource<typeof ProviderParams, repo.StoredProvider> = {
+  params: ProviderParams,
+  load: (c, params) => mustGet(c.env.DB, params.id, params.name),
+};
 
 /** The outbound-URL guard at save time; a private host also needs the operator's ADMIN_TOKEN. */
 async function assertBaseUrl(c: Context<AppEnv>, baseUrl: string): Promise<void> {
@@ -96,7 +102,7 @@ providerAdmin.openapi(
     summary: "Register a model provider (any OpenAI-compatible API)",
     description: `Models of the provider are then named \`name/model-id\` (or by a bare id listed in \`models\`) in chat completions, responses, embeddings and evaluations, and are called with the provider's own key. ${GUARD_TEXT} The key is stored encrypted and never returned.`,
     request: {
-      params: TenantParams,
+      params: TenantIdParams,
       body: jsonBody(CreateProviderSchema),
     },
     responses: {
@@ -156,7 +162,7 @@ providerAdmin.openapi(
     method: "get",
     path: "/tenants/{id}/providers",
     summary: "List the tenant's model providers",
-    request: { params: TenantParams },
+    request: { params: TenantIdParams },
     responses: ok(ProviderListSchema, "The providers, by name"),
   }),
   async (c) => {
@@ -167,36 +173,32 @@ providerAdmin.openapi(
   },
 );
 
-providerAdmin.openapi(
-  route({
+resourceRoute(
+  ownedProvider,
+  {
     method: "get",
     path: "/tenants/{id}/providers/{name}",
     summary: "Retrieve one model provider",
-    request: { params: ProviderParams },
     responses: ok(ProviderSchema, "The provider"),
-  }),
-  async (c) => {
-    const { id, name } = c.req.valid("param");
-    return c.json(providerJson(await mustGet(c.env.DB, id, name)), 200);
   },
+  async (c, provider) => c.json(providerJson(provider), 200),
 );
 
-providerAdmin.openapi(
-  route({
+resourceRoute(
+  ownedProvider,
+  {
     method: "patch",
     path: "/tenants/{id}/providers/{name}",
     summary: "Change a model provider's URL, key, models or capabilities",
     description: `Fields left out stay as they are. ${GUARD_TEXT}`,
     request: {
-      params: ProviderParams,
       body: jsonBody(PatchProviderSchema),
     },
     responses: okOrConflict(ProviderSchema, "The changed provider"),
-  }),
-  async (c) => {
+  },
+  async (c, current) => {
     const { id, name } = c.req.valid("param");
     const body = c.req.valid("json");
-    const current = await mustGet(c.env.DB, id, name);
     if (body.base_url !== undefined && body.base_url !== current.baseUrl)
       await assertBaseUrl(c, body.base_url);
     const models = body.models ? unique(body.models) : current.models;
@@ -223,17 +225,16 @@ providerAdmin.openapi(
   },
 );
 
-providerAdmin.openapi(
-  route({
+resourceRoute(
+  ownedProvider,
+  {
     method: "delete",
     path: "/tenants/{id}/providers/{name}",
     summary: "Delete a model provider and its stored key",
-    request: { params: ProviderParams },
     responses: ok(ProviderDeletedSchema, "The provider is gone; its models are no longer routed to it"),
-  }),
+  },
   async (c) => {
     const { id, name } = c.req.valid("param");
-    await mustGet(c.env.DB, id, name);
     await repo.deleteProvider(c.env.DB, id, name);
     forgetProviders(id);
     return c.json({ object: "provider.deleted" as const, name, deleted: true as const }, 200);

@@ -1,5 +1,6 @@
 /** Request and response schemas of `/admin/tenants/{id}/providers` (they also generate the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
+import { TenantIdParams } from "../admin/schemas";
 import { listSchema } from "../platform/lists";
 
 /** A provider name: the prefix of `name/model`. */
@@ -7,14 +8,7 @@ export const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export const MAX_PROVIDERS_PER_TENANT = 20;
 const MAX_MODELS = 200;
 
-export const TenantParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
-
-export const ProviderParams = TenantParams.extend({
+export const ProviderParams = TenantIdParams.extend({
   name: z
     .string()
     .regex(PROVIDER_NAME, "a provider name is 1-40 lowercase letters, digits, '_' or '-'")

@@ -9,7 +9,7 @@ import type { DatasetRow } from "../datasets/repository";
 import { startDatasetJob } from "../finetune/create";
 import { assertBaseModel } from "../finetune/job-inputs";
 import { call, fineTuningBaseUrl, jsonOrThrow } from "../finetune/provider";
-import { refreshJob } from "../finetune/refresh";
+import { liveJob, refreshJob } from "../finetune/refresh";
 import { FINISHED, getJob, type JobRow } from "../finetune/repository";
 import type { CreateDatasetJob } from "../finetune/schemas";
 import type { AppEnv, Bindings } from "../platform/env";
@@ -56,9 +56,9 @@ function eventsOf(job: JobRow): TrainingJobEvent[] {
 export async function syncOpenAIJob(env: Bindings, row: TrainingJobRow): Promise<TrainingJobRow> {
   if (row.provider) return syncProviderJob(env, row);
   if (!row.fine_tuning_job_id) return row;
-  let job = await getJob(env.DB, row.fine_tuning_job_id);
-  if (!job) return row;
-  if (!FINISHED.includes(job.status)) job = await refreshJob(env, job).catch(() => job as JobRow);
+  const stored = await getJob(env.DB, row.fine_tuning_job_id);
+  if (!stored) return row;
+  const job = await liveJob(env, stored);
   if (job.status === row.status && job.fine_tuned_model === row.fine_tuned_model) return row;
   const error = (JSON.parse(job.job) as { error?: { message?: string } | null }).error?.message ?? null;
   const update = {

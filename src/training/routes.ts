@@ -5,12 +5,11 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { mustGetDataset } from "../datasets/access";
-import { DatasetIdParams } from "../datasets/schemas";
+import { ownedDataset } from "../datasets/access";
 import type { AppEnv } from "../platform/env";
 import { GatewayError, notFound } from "../platform/errors";
 import { errorResponses, ok } from "../platform/openapi";
-import { routeKit } from "../platform/route-kit";
+import { type OwnedResource, routeKit } from "../platform/route-kit";
 import { r2BundleStore } from "./bundle-store";
 import { receiveCallback } from "./callback";
 import { createTrainingJob } from "./create";
@@ -41,41 +40,49 @@ async function ownJob(c: Context<AppEnv>, id: string): Promise<TrainingJobRow> {
   return row.trainer === "openai" ? syncOpenAIJob(c.env, row) : row;
 }
 
-const { router: datasetTrainingJobs, route } = routeKit({ tags: ["Training"] });
+/** `/{job_id}`: a training job of the caller's tenant. */
+const ownedJob: OwnedResource<typeof JobIdParams, TrainingJobRow> = {
+  params: JobIdParams,
+  load: (c, params) => ownJob(c, params.job_id),
+};
+
+const {
+  router: datasetTrainingJobs,
+  route,
+  resourceRoute: datasetResourceRoute,
+} = routeKit({ tags: ["Training"] });
 
 export { datasetTrainingJobs };
 
-datasetTrainingJobs.openapi(
-  route({
+datasetResourceRoute(
+  ownedDataset,
+  {
     method: "post",
     path: "/{dataset_id}/jobs",
     summary: "Start a training job on the dataset with the chosen trainer (openai or external)",
     description:
       "`openai`: the dataset's fine-tuning job on the tenant's fine-tuning API (refused on OpenAI's from its fine-tuning cutoff, 400 `fine_tuning_unavailable`). `external`: a training bundle (JSONL, manifest.json with SHA-256 checksums, an axolotl LoRA recipe) behind signed URLs valid 24 hours, and `callback_secret` (shown only here) to sign the trainer's callbacks with. `provider` must be one of the tenant's providers registered for chat (400 `provider_not_found`). At least 10 training examples (DPO: corrected ones) are needed (400 `insufficient_examples`).",
     request: {
-      params: DatasetIdParams,
       body: { required: true, content: { "application/json": { schema: CreateTrainingJobSchema } } },
     },
     responses: ok(TrainingJobSchema, "The created job"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const row = await createTrainingJob(c, dataset, c.req.valid("json"));
     const json = await trainingJobJson(row, viewOf(c));
     return c.json(row.callback_secret ? { ...json, callback_secret: row.callback_secret } : json, 200);
   },
 );
 
-datasetTrainingJobs.openapi(
-  route({
+datasetResourceRoute(
+  ownedDataset,
+  {
     method: "get",
     path: "/{dataset_id}/jobs",
     summary: "List the dataset's training jobs, newest first",
-    request: { params: DatasetIdParams },
     responses: ok(TrainingJobListSchema, "The jobs"),
-  }),
-  async (c) => {
-    const dataset = await mustGetDataset(c, c.req.valid("param").dataset_id);
+  },
+  async (c, dataset) => {
     const rows = await listTrainingJobs(c.env.DB, dataset.tenant_id, dataset.id);
     const live = await Promise.all(
       rows.map((r) => (r.trainer === "openai" ? syncOpenAIJob(c.env, r).catch(() => r) : r)),
@@ -85,31 +92,30 @@ datasetTrainingJobs.openapi(
   },
 );
 
-const { router: trainingJobs } = routeKit({ tags: ["Training"] });
+const { router: trainingJobs, resourceRoute } = routeKit({ tags: ["Training"] });
 
 export { trainingJobs };
 
-trainingJobs.openapi(
-  route({
+resourceRoute(
+  ownedJob,
+  {
     method: "get",
     path: "/{job_id}",
     summary: "A training job: status, events, metrics, the student, and fresh bundle URLs",
-    request: { params: JobIdParams },
     responses: ok(TrainingJobSchema, "The job"),
-  }),
-  async (c) => c.json(await trainingJobJson(await ownJob(c, c.req.valid("param").job_id), viewOf(c)), 200),
+  },
+  async (c, row) => c.json(await trainingJobJson(row, viewOf(c)), 200),
 );
 
-trainingJobs.openapi(
-  route({
+resourceRoute(
+  ownedJob,
+  {
     method: "post",
     path: "/{job_id}/cancel",
     summary: "Cancel a training job (409 `job_finished` once it has ended)",
-    request: { params: JobIdParams },
     responses: ok(TrainingJobSchema, "The cancelled job"),
-  }),
-  async (c) => {
-    const row = await ownJob(c, c.req.valid("param").job_id);
+  },
+  async (c, row) => {
     const finished = new GatewayError(409, `Job ${row.id} is already ${row.status}.`, {
       param: "job_id",
       code: "job_finished",

@@ -5,6 +5,7 @@
  * error reaches them; status, type, code and the rest of the message are kept.
  * @see https://platform.openai.com/docs/guides/rate-limits
  */
+import { mapStrings } from "../platform/json";
 
 /**
  * `org-…` organization ids and `proj_…`/`proj-…` project ids as the provider writes them (24
@@ -20,18 +21,8 @@ export function scrubText(text: string): string {
   return text.replace(ACCOUNT_ID, REDACTED);
 }
 
-function scrubValue(value: unknown): unknown {
-  if (typeof value === "string") return scrubText(value);
-  if (Array.isArray(value)) return value.map(scrubValue);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) {
-      if (!ACCOUNT_FIELDS.has(key)) out[key] = scrubValue(field);
-    }
-    return out;
-  }
-  return value;
-}
+const scrubValue = (value: unknown) =>
+  mapStrings(value, scrubText, (key) => (ACCOUNT_FIELDS.has(key) ? "drop" : "map"));
 
 /** An error body without the operator's organization and project ids (JSON stays JSON). */
 export function scrubErrorBody(text: string): string {

@@ -67,27 +67,37 @@ export function detailOf(value: unknown): Detail | null {
   return value === "auto" || value === "low" || value === "high" ? value : null;
 }
 
+/**
+ * A copy of `container` with each content part of the items of its array `field` (chat `messages`,
+ * Responses `input`) replaced by `part(p)`; items without a content array stay as they are.
+ */
+async function mapContentParts(
+  container: JsonObject,
+  field: "messages" | "input",
+  part: (p: unknown) => Promise<unknown>,
+): Promise<JsonObject> {
+  const items = container[field];
+  if (!Array.isArray(items)) return container;
+  const mapped = await Promise.all(
+    items.map(async (item) => {
+      if (!isObject(item) || !Array.isArray(item.content)) return item;
+      return { ...item, content: await Promise.all(item.content.map((p) => part(p))) };
+    }),
+  );
+  return { ...container, [field]: mapped };
+}
+
 /** Replaces each image URL with `rewrite(url)` (same shape otherwise). */
-export async function mapImageUrls(
+export function mapImageUrls(
   example: JsonObject,
   rewrite: (url: string) => Promise<string>,
 ): Promise<JsonObject> {
-  if (!Array.isArray(example.messages)) return example;
-  const messages = await Promise.all(
-    example.messages.map(async (m) => {
-      if (!isObject(m) || !Array.isArray(m.content)) return m;
-      const content = await Promise.all(
-        m.content.map(async (p) => {
-          if (!isObject(p) || p.type !== "image_url" || !isObject(p.image_url)) return p;
-          const url = p.image_url.url;
-          if (typeof url !== "string") return p;
-          return { ...p, image_url: { ...p.image_url, url: await rewrite(url) } };
-        }),
-      );
-      return { ...m, content };
-    }),
-  );
-  return { ...example, messages };
+  return mapContentParts(example, "messages", async (p) => {
+    if (!isObject(p) || p.type !== "image_url" || !isObject(p.image_url)) return p;
+    const url = p.image_url.url;
+    if (typeof url !== "string") return p;
+    return { ...p, image_url: { ...p.image_url, url: await rewrite(url) } };
+  });
 }
 
 /**
@@ -95,23 +105,13 @@ export async function mapImageUrls(
  * `image_url` is a plain string), same shape otherwise.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
-export async function mapInputImageUrls(
+export function mapInputImageUrls(
   request: JsonObject,
   rewrite: (url: string) => Promise<string>,
 ): Promise<JsonObject> {
-  if (!Array.isArray(request.input)) return request;
-  const input = await Promise.all(
-    request.input.map(async (item) => {
-      if (!isObject(item) || !Array.isArray(item.content)) return item;
-      const content = await Promise.all(
-        item.content.map(async (p) =>
-          isObject(p) && p.type === "input_image" && typeof p.image_url === "string"
-            ? { ...p, image_url: await rewrite(p.image_url) }
-            : p,
-        ),
-      );
-      return { ...item, content };
-    }),
+  return mapContentParts(request, "input", async (p) =>
+    isObject(p) && p.type === "input_image" && typeof p.image_url === "string"
+      ? { ...p, image_url: await rewrite(p.image_url) }
+      : p,
   );
-  return { ...request, input };
 }

@@ -12,14 +12,14 @@
  *
  * @see https://developers.cloudflare.com/workers/wrangler/api/#unstable_startworker
  */
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SimConfig, type Simulator, startSimulator } from "../openai-sim";
 import { waitForHealthy } from "./http-client";
 import { randomSecret } from "./local-secrets";
-import { applyMigrations } from "./migrations";
+import { applyMigrations, freshMigratedState } from "./migrations";
 import { createSelfSignedCert, type TlsCert } from "./tls-cert";
 import { type StartWorkerInput, startWorker } from "./worker";
 import { applyOfflineWranglerEnv, WRANGLER_CONFIG } from "./wrangler-env";
@@ -93,7 +93,8 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
     if (simulator) cleanup.push(() => simulator.close());
     const [cert] = await Promise.all([
       opts.https ? createSelfSignedCert(await makeTempDir(cleanup)) : undefined,
-      applyMigrations(persistDir),
+      // A folder that holds state is migrated in place; a new one starts as a migrated copy.
+      existsSync(persistDir) ? applyMigrations(persistDir) : freshMigratedState(persistDir),
       import("wrangler"), // loading it takes seconds: overlap with the migrations' child process
     ]);
     const upstream = opts.upstream ?? simulatorUpstream(simulator);

@@ -3,15 +3,21 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { z } from "@hono/zod-openapi";
+import { TenantIdParams } from "../../admin/schemas";
 import { adminCallerOf } from "../../identity/admin-access";
 import { getTenant } from "../../identity/repository";
 import { GatewayError } from "../../platform/errors";
 import { ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
 import { refusedHost } from "../../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
-import { routeKit } from "../../platform/route-kit";
+import { type OwnedResource, routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
-import { getSessionDetail, listSessions, type SessionRow } from "../records/sessions-repository";
+import {
+  getSessionDetail,
+  listSessions,
+  type SessionDetail,
+  type SessionRow,
+} from "../records/sessions-repository";
 import type { RecordStores } from "../records/transcript-archive";
 import {
   deleteTool,
@@ -34,13 +40,6 @@ import {
   ToolSchema,
   ToolSecretSchema,
 } from "./schemas";
-
-const TenantParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
 
 async function assertTenant(db: D1Database, id: string): Promise<void> {
   if (!(await getTenant(db, id))) {
@@ -88,7 +87,7 @@ function sessionJson(row: SessionRow) {
   };
 }
 
-const { router: realtimeAdmin, route } = routeKit({ tags: ["Realtime"] });
+const { router: realtimeAdmin, route, resourceRoute } = routeKit({ tags: ["Realtime"] });
 
 export { realtimeAdmin };
 
@@ -154,7 +153,7 @@ realtimeAdmin.openapi(
     method: "get",
     path: "/tenants/{id}/tools",
     summary: "List the tenant's server-side Realtime tools",
-    request: { params: TenantParams },
+    request: { params: TenantIdParams },
     responses: {
       200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
       ...errorResponses,
@@ -199,7 +198,7 @@ realtimeAdmin.openapi(
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
-    request: { params: TenantParams },
+    request: { params: TenantIdParams },
     responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
   }),
   async (c) => {
@@ -215,7 +214,7 @@ realtimeAdmin.openapi(
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
     summary: "List the tenant's Realtime sessions with their usage, newest first",
-    request: { params: TenantParams, query: SessionListQuery },
+    request: { params: TenantIdParams, query: SessionListQuery },
     responses: {
       200: jsonResponse(
         z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }),
@@ -249,17 +248,21 @@ async function mustGetSessionDetail(stores: RecordStores, tenantId: string, sess
   return detail;
 }
 
-realtimeAdmin.openapi(
-  route({
+/** `/tenants/{id}/realtime/sessions/{session_id}`: a recorded session of the tenant, or 404. */
+const recordedSession: OwnedResource<typeof SessionParams, SessionDetail> = {
+  params: SessionParams,
+  load: (c, params) => mustGetSessionDetail(c.env, params.id, params.session_id),
+};
+
+resourceRoute(
+  recordedSession,
+  {
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}",
     summary: "One Realtime session: usage per response and the conversation's items and transcripts",
-    request: { params: SessionParams },
     responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
-  }),
-  async (c) => {
-    const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await mustGetSessionDetail(c.env, id, sessionId);
+  },
+  async (c, detail) => {
     const items = detail.items.map(({ server_tool, tool_error, tool_duration_ms, ...item }) => ({
       ...item,
       server_tool: server_tool === 1,
@@ -270,17 +273,15 @@ realtimeAdmin.openapi(
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+resourceRoute(
+  recordedSession,
+  {
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}/chat_example",
     summary: "A Realtime session as a chat fine-tuning example",
-    request: { params: SessionParams },
     responses: { 200: jsonResponse(ChatExampleSchema, "The example"), ...errorResponses },
-  }),
-  async (c) => {
-    const { id, session_id: sessionId } = c.req.valid("param");
-    const detail = await mustGetSessionDetail(c.env, id, sessionId);
+  },
+  async (c, detail) => {
     return c.json(sessionToChatExample(detail), 200);
   },
 );

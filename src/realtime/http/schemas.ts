@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TenantIdParams } from "../../admin/schemas";
 
 /** OpenAI's rule for function names. */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -33,11 +34,7 @@ export const RealtimeQuerySchema = z.object({
   }),
 });
 
-export const TenantToolParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
+export const TenantToolParams = TenantIdParams.extend({
   name: z
     .string()
     .regex(TOOL_NAME, "a tool name is 1-64 letters, digits, '_' or '-'")
@@ -131,11 +128,7 @@ export const SessionListQuery = z.object({
   user: z.string().min(1).optional(),
 });
 
-export const SessionParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
+export const SessionParams = TenantIdParams.extend({
   session_id: z
     .string()
     .min(1)
