@@ -14,7 +14,7 @@ import {
   CAPTURE_QUEUE_NAME,
 } from "../../src/datasets/capture-consumer";
 import { MAX_JSON_DEPTH } from "../../src/platform/json-depth";
-import { captureFixture, deliver } from "./helpers/captures";
+import { captureFixture, deliver, storedCompletion } from "./helpers/captures";
 import { ask, postChat } from "./helpers/chat";
 import { admin, createTenant, errorOf, gw, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
@@ -118,10 +118,7 @@ describe("captures too big or refused are kept as dead letters", () => {
     const res = await postChat(key, { ...ask("a very long user"), store: true, user });
     expect(res.status).toBe(200);
     const { id } = (await res.json()) as { id: string };
-    const deadline = Date.now() + 3_000;
-    let got = await gw(`/v1/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } });
-    while (got.status === 404 && Date.now() < deadline)
-      got = await gw(`/v1/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    const got = await storedCompletion(key, id);
     expect(got.status).toBe(200);
   });
 

@@ -4,7 +4,8 @@
  */
 import type { ChatCompletion } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
-import { createTenant, gw, sdk } from "./helpers/gateway";
+import { storedCompletion } from "./helpers/captures";
+import { createTenant, sdk } from "./helpers/gateway";
 
 const request = {
   model: "gpt-4o-mini",
@@ -29,10 +30,7 @@ describe("streamed logprobs", () => {
     expect(response.headers.get("x-cache")).toBe("HIT");
     expect(cached.choices[0]?.logprobs?.content).toEqual(expected);
 
-    const deadline = Date.now() + 3_000;
-    let stored = await gw(`/v1/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } });
-    while (stored.status === 404 && Date.now() < deadline)
-      stored = await gw(`/v1/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    const stored = await storedCompletion(key, id);
     const completion = (await stored.json()) as ChatCompletion;
     expect(completion.choices[0]?.logprobs?.content).toEqual(expected);
   });

@@ -8,6 +8,7 @@ import type { CaptureMessage } from "../../../src/datasets/capture-consumer";
 import type { CaptureRecord } from "../../../src/datasets/completions-repository";
 import worker from "../../../src/index";
 import { ask } from "./chat";
+import { gw } from "./gateway";
 
 /** A captured chat completion as the capture hook makes one. */
 export function captureFixture(tenantId: string, overrides: Partial<CaptureRecord> = {}): CaptureRecord {
@@ -51,4 +52,19 @@ export async function deliver(
   await worker.queue(batch, env);
   const result = await getQueueResult(batch, ctx);
   return { acked: result.explicitAcks, retried: result.retryMessages, ids: messages.map((m) => m.id) };
+}
+
+/**
+ * `GET /v1/chat/completions/{id}` once the capture has landed (it goes through the queue after the
+ * response), polling for up to 3 s with a short pause between tries (a tight loop of calls keeps the
+ * queue's consumer from running); the last answer when it never does.
+ */
+export async function storedCompletion(key: string, id: string): Promise<Response> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const res = await gw(`/v1/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    if (res.status !== 404 || Date.now() > deadline) return res;
+    await res.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
