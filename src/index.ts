@@ -13,6 +13,7 @@ import { log } from "./platform/log";
 import { countingOn, withCounting } from "./platform/operation-counts";
 import { archiveEndedSessions } from "./realtime/records/transcript-archive";
 
+export { CaptureBuffer } from "../durable-objects/capture-buffer";
 export { Coalescer } from "../durable-objects/coalescer";
 export { EvalRunner } from "../durable-objects/eval-runner";
 export { RateLimiter } from "../durable-objects/rate-limiter";

@@ -13,6 +13,8 @@ export interface Bindings {
   REALTIME: DurableObjectNamespace<import("../../durable-objects/realtime-session").RealtimeSession>;
   COALESCER: DurableObjectNamespace<import("../../durable-objects/coalescer").Coalescer>;
   SEMANTIC_INDEX: DurableObjectNamespace<import("../../durable-objects/semantic-index").SemanticIndex>;
+  /** Only drains captures an older version buffered (durable-objects/capture-buffer.ts). */
+  CAPTURE_BUFFER: DurableObjectNamespace<import("../../durable-objects/capture-buffer").CaptureBuffer>;
   EVAL_RUNNER: DurableObjectNamespace<import("../../durable-objects/eval-runner").EvalRunner>;
   VISION_VALIDATOR: DurableObjectNamespace<
     import("../../durable-objects/vision-validator").VisionValidatorObject

@@ -13,7 +13,13 @@ declare global {
   namespace Cloudflare {
     interface GlobalProps {
       mainModule: typeof import("../../src/index");
-      durableNamespaces: "RateLimiter" | "Coalescer" | "SemanticIndex" | "RealtimeSession" | "EvalRunner";
+      durableNamespaces:
+        | "RateLimiter"
+        | "Coalescer"
+        | "SemanticIndex"
+        | "RealtimeSession"
+        | "EvalRunner"
+        | "CaptureBuffer";
     }
   }
 }

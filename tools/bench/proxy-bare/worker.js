@@ -5,6 +5,7 @@
  * operator's key and answer `/healthz` with a small JSON body: what is left is workerd's own cost.
  */
 export {
+  CaptureBuffer,
   Coalescer,
   EvalRunner,
   RateLimiter,
