@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { writeSegment } from "../storage/segments";
-import { EXPORT_PAGE_ROWS, EXPORT_PAGES_AHEAD, exportStream } from "./export";
+import { EXPORT_PAGE_ROWS, EXPORT_PAGES_AHEAD, EXPORT_SMALL_PAGE_ROWS, exportStream } from "./export";
 import type { ExampleRow } from "./repository";
 
 const TENANT = "ten_export";
@@ -67,25 +67,47 @@ function storage(rows: ExampleRow[]) {
 }
 
 describe("export stream", () => {
-  it("reads a page from D1 and its bodies from R2 in one read, a bounded number of pages ahead of the consumer (constant memory)", async () => {
-    const { env: store, reads } = storage(await storedRows(10 * EXPORT_PAGE_ROWS));
+  it("reads a page from D1 and its bodies from R2, a bounded number of pages ahead of the consumer (constant memory)", async () => {
+    const total = 10 * EXPORT_PAGE_ROWS;
+    const { env: store, reads } = storage(await storedRows(total));
     const reader = exportStream(store, { id: "ds", tenant_id: TENANT }, "all", "chat").getReader();
     const first = await reader.read();
     const firstLines = new TextDecoder().decode(first.value).split("\n");
-    expect(firstLines).toHaveLength(EXPORT_PAGE_ROWS + 1);
+    // The first page is small: it may hold bodies written inline before R2.
+    expect(firstLines).toHaveLength(EXPORT_SMALL_PAGE_ROWS + 1);
     expect(firstLines[0]).toBe(exampleOf(1));
     await new Promise((r) => setTimeout(r, 20));
-    expect(reads).toEqual({ pages: 1 + EXPORT_PAGES_AHEAD, objects: 1 + EXPORT_PAGES_AHEAD });
-    let lines = EXPORT_PAGE_ROWS;
+    expect(reads.pages).toBe(1 + EXPORT_PAGES_AHEAD);
+    let lines = EXPORT_SMALL_PAGE_ROWS;
+    let chunks = 1;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      lines += new TextDecoder().decode(value).split("\n").length - 1;
-      expect(reads.pages).toBeLessThanOrEqual(Math.ceil(lines / EXPORT_PAGE_ROWS) + EXPORT_PAGES_AHEAD);
-      expect(reads.objects).toBeLessThanOrEqual(Math.ceil(lines / EXPORT_PAGE_ROWS) + EXPORT_PAGES_AHEAD);
+      const n = new TextDecoder().decode(value).split("\n").length - 1;
+      expect(n).toBeLessThanOrEqual(EXPORT_PAGE_ROWS);
+      lines += n;
+      chunks++;
+      expect(reads.pages).toBeLessThanOrEqual(chunks + EXPORT_PAGES_AHEAD);
     }
-    expect(lines).toBe(10 * EXPORT_PAGE_ROWS);
-    // The last full page asks for one more, which is empty.
-    expect(reads).toEqual({ pages: 11, objects: 10 });
+    expect(lines).toBe(total);
+    // One small page, then pages of EXPORT_PAGE_ROWS; the last one comes back short and ends it.
+    expect(reads.pages).toBe(1 + Math.ceil((total - EXPORT_SMALL_PAGE_ROWS) / EXPORT_PAGE_ROWS));
+    // A page's bodies lie in at most two segments: one ranged read each.
+    expect(reads.objects).toBeLessThanOrEqual(2 * reads.pages);
+  });
+
+  it("keeps pages small while rows hold their bodies inline (written before R2)", async () => {
+    const rows = (await storedRows(3 * EXPORT_SMALL_PAGE_ROWS)).map((row) => ({
+      ...row,
+      example: exampleOf(row.seq),
+      body_ref: null,
+    }));
+    const { env: store, reads } = storage(rows);
+    const text = await new Response(
+      exportStream(store, { id: "ds", tenant_id: TENANT }, "all", "chat"),
+    ).text();
+    expect(text.split("\n")).toHaveLength(3 * EXPORT_SMALL_PAGE_ROWS + 1);
+    // Three full small pages and the empty one after them; no R2 read for inline bodies.
+    expect(reads).toEqual({ pages: 4, objects: 0 });
   });
 });

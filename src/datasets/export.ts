@@ -16,8 +16,11 @@ import type { Split } from "./split";
  * (a D1 query, an R2 read per page). `npm run bench -- export`, 1,000,000 examples: 36,400 examples/s
  * with pages of 2,000 and two ahead, 66,300 with pages of 5,000 and three ahead (about 4 MB of
  * bodies in memory at most); pages of 500, one ahead, had made 12,400 of 100,000 under load.
+ * Rows written before bodies moved to R2 hold theirs inline (up to a D1 row's 2 MB), so the first
+ * page, and any page after one that held such a row, is `EXPORT_SMALL_PAGE_ROWS` long.
  */
 export const EXPORT_PAGE_ROWS = 5000;
+export const EXPORT_SMALL_PAGE_ROWS = 500;
 export const EXPORT_PAGES_AHEAD = 3;
 
 export type ExportFormat = "chat" | "dpo";
@@ -52,14 +55,20 @@ export function exportStream(
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  /** Where the next page starts; null once a page came back short (the end). */
-  let after: Promise<number | null> = Promise.resolve(0);
+  /** Where the next page starts and how long it is; null once a page came back short (the end). */
+  type Next = { seq: number; rows: number } | null;
+  let next: Promise<Next> = Promise.resolve({ seq: 0, rows: EXPORT_SMALL_PAGE_ROWS });
   const startPage = (): Promise<ExampleRow[]> => {
-    const rows = after.then((seq) =>
-      seq === null ? [] : pageExamples(env.DB, dataset.id, split, seq, EXPORT_PAGE_ROWS),
+    const rows = next.then((at) =>
+      at === null ? [] : pageExamples(env.DB, dataset.id, split, at.seq, at.rows),
     );
-    after = rows.then(
-      (r) => (r.length === EXPORT_PAGE_ROWS ? (r[r.length - 1]?.seq ?? null) : null),
+    next = Promise.all([next, rows]).then(
+      ([at, r]): Next => {
+        const last = r[r.length - 1];
+        if (at === null || !last || r.length < at.rows) return null;
+        const inline = r.some((row) => !row.body_ref);
+        return { seq: last.seq, rows: inline ? EXPORT_SMALL_PAGE_ROWS : EXPORT_PAGE_ROWS };
+      },
       () => null,
     );
     const page = rows.then((r) => withBodies(env.BLOBS, dataset.tenant_id, r));
