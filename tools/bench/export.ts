@@ -6,9 +6,9 @@
  * (all workerd processes of this run, from /proc) before and at its peak during each export.
  * Constant memory means the peak does not grow with the dataset nor from one pass to the next.
  */
-import { cpus } from "node:os";
 import { bootstrapTenant, launchGateway } from "../launch";
 import { type Api, call, exportRun, workerdRssKb } from "./datasets";
+import { benchEnvironment } from "./report";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "./suite";
 
 const PARAMETERS = {
@@ -102,9 +102,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     return {
       labels: { baseline: "first pass", candidate: "second pass" },
       environment: {
+        ...(await benchEnvironment()),
         gateway: "gateway via unstable_startWorker, inspector off (local workerd, local D1 and R2)",
-        node: process.version,
-        machine: `${process.platform}/${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"})`,
       },
       parameters: PARAMETERS,
       rows,
