@@ -32,24 +32,21 @@ const ITEM_COLUMNS = `item_id, ordinal, type, role, text, name, call_id, argumen
 const SWEEP_BATCH = 50;
 const SWEEP_LIMIT = 1000;
 
-/** Moves the transcripts of these ended sessions of one tenant to R2 (sessions not ended are left). */
+/**
+ * Moves the transcripts of these sessions of one tenant (ended, not yet archived: `archiveSessions`
+ * chose them) to R2. A session archived meanwhile by another caller keeps its first transcript: the
+ * update only applies while `transcript_ref` is unset, and the items are deleted only under that.
+ */
 async function archiveTenantSessions(stores: RecordStores, tenantId: string, ids: readonly string[]) {
   const { DB: db } = stores;
-  const reads = ids.flatMap((id) => [
-    db
-      .prepare(
-        "SELECT 1 AS pending FROM realtime_sessions WHERE id = ? AND tenant_id = ? AND status = 'ended' AND transcript_ref IS NULL",
-      )
-      .bind(id, tenantId),
-    db.prepare(`SELECT ${ITEM_COLUMNS} FROM realtime_items WHERE session_id = ? ORDER BY ordinal`).bind(id),
-  ]);
-  const results = await db.batch(reads);
-  const archive: { id: string; body: string }[] = [];
-  ids.forEach((id, i) => {
-    if (!results[2 * i]?.results[0]) return;
-    const items = (results[2 * i + 1]?.results ?? []) as ItemRow[];
-    const transcript: ArchivedTranscript = { items };
-    archive.push({ id, body: JSON.stringify(transcript) });
+  const results = await db.batch(
+    ids.map((id) =>
+      db.prepare(`SELECT ${ITEM_COLUMNS} FROM realtime_items WHERE session_id = ? ORDER BY ordinal`).bind(id),
+    ),
+  );
+  const archive = ids.map((id, i) => {
+    const transcript: ArchivedTranscript = { items: (results[i]?.results ?? []) as ItemRow[] };
+    return { id, body: JSON.stringify(transcript) };
   });
   if (archive.length === 0) return 0;
   const refs = await writeSegment(
@@ -78,10 +75,11 @@ async function archiveTenantSessions(stores: RecordStores, tenantId: string, ids
 export async function archiveSessions(stores: RecordStores, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
   const { results } = await stores.DB.prepare(
-    `SELECT id, tenant_id FROM realtime_sessions WHERE id IN (${ids.map(() => "?").join(", ")})
+    // One JSON parameter whatever the count: D1 binds at most 100 values per statement.
+    `SELECT id, tenant_id FROM realtime_sessions WHERE id IN (SELECT value FROM json_each(?))
      AND status = 'ended' AND transcript_ref IS NULL`,
   )
-    .bind(...ids)
+    .bind(JSON.stringify(ids))
     .all<{ id: string; tenant_id: string }>();
   const byTenant = new Map<string, string[]>();
   for (const row of results) {
