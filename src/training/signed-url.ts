@@ -4,8 +4,7 @@
  * an API key, one query string opens every file of the bundle (the manifest's file names beside it),
  * and a changed job, expiry or signature is refused.
  */
-import { hmacBase64url, timingSafeEqual } from "../identity/crypto";
-import { GatewayError } from "../platform/errors";
+import { assertSignedUrl, urlSignature } from "../platform/signed-url";
 
 /** How long a bundle URL handed out is valid; reading the job again gives fresh ones. */
 export const BUNDLE_URL_TTL_SECONDS = 24 * 3600;
@@ -16,7 +15,7 @@ export function bundlePath(jobId: string): string {
 }
 
 export function bundleSignature(secret: string, path: string, exp: number): Promise<string> {
-  return hmacBase64url(secret, `training-bundle:${path}:${exp}`);
+  return urlSignature(secret, `training-bundle:${path}`, exp);
 }
 
 /** The file's URL on `origin`, valid until `exp` (Unix seconds). */
@@ -32,19 +31,15 @@ export async function signedBundleUrl(
 }
 
 /** Refuses (403 `invalid_signature` / `url_expired`) a bundle URL not signed by this gateway, or expired. */
-export async function assertSignedBundleUrl(
+export function assertSignedBundleUrl(
   secret: string,
   path: string,
   exp: number,
   sig: string,
   nowSeconds: number,
 ): Promise<void> {
-  const good = secret !== "" && (await timingSafeEqual(sig, await bundleSignature(secret, path, exp)));
-  if (good && exp >= nowSeconds) return;
-  const why = good ? "has expired" : "has an invalid signature";
-  throw new GatewayError(
-    403,
-    `This training bundle URL ${why}; read the job (GET /v1/training_jobs/{job_id}) for fresh links.`,
-    { param: "sig", code: good ? "url_expired" : "invalid_signature" },
-  );
+  return assertSignedUrl(secret, `training-bundle:${path}`, exp, sig, nowSeconds, {
+    what: "training bundle URL",
+    refresh: "read the job (GET /v1/training_jobs/{job_id}) for fresh links.",
+  });
 }

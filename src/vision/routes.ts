@@ -3,13 +3,13 @@
  * `images=url` exports). The signature is the only credential, so a provider can fetch them.
  */
 import { z } from "@hono/zod-openapi";
-import { timingSafeEqual } from "../identity/crypto";
-import { foundOr, GatewayError } from "../platform/errors";
+import { foundOr } from "../platform/errors";
 import { errorResponses } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
+import { assertSignedUrl } from "../platform/signed-url";
 import { mimeOf } from "./image-info";
 import { ImageParams, ImageQuery } from "./schemas";
-import { getImage, imageSignature, imageStore } from "./store";
+import { getImage, imageScope, imageStore } from "./store";
 
 const { router: images, route } = routeKit({ tags: ["Datasets"] });
 
@@ -35,15 +35,10 @@ images.openapi(
     const { sha256 } = c.req.valid("param");
     const { t, exp, sig } = c.req.valid("query");
     const now = Math.floor(Date.now() / 1000);
-    const secret = c.env.TOKEN_SECRET ?? "";
-    const good = secret !== "" && (await timingSafeEqual(sig, await imageSignature(secret, t, sha256, exp)));
-    if (!good || exp < now) {
-      const why = good ? "has expired" : "has an invalid signature";
-      throw new GatewayError(403, `This image URL ${why}; export the dataset again for fresh links.`, {
-        param: "sig",
-        code: good ? "url_expired" : "invalid_signature",
-      });
-    }
+    await assertSignedUrl(c.env.TOKEN_SECRET ?? "", imageScope(t, sha256), exp, sig, now, {
+      what: "image URL",
+      refresh: "export the dataset again for fresh links.",
+    });
     const image = foundOr(await getImage(imageStore(c.env, t), sha256), "stored image", sha256, {
       param: "sha256",
     });

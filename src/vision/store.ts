@@ -11,8 +11,8 @@
  * @see https://developers.cloudflare.com/r2/reference/consistency/
  * @see https://developers.cloudflare.com/kv/concepts/how-kv-works/#consistency
  */
-import { hmacBase64url } from "../identity/crypto";
 import type { Bindings } from "../platform/env";
+import { urlSignature } from "../platform/signed-url";
 import { type ImageInfo, mimeOf } from "./image-info";
 
 /** Where a tenant's images live: R2, and the KV namespace older images may still be in. */
@@ -134,8 +134,11 @@ export async function migrateKvImages(
 
 /** The signature of `GET /v1/images/:sha?t=&exp=` (HMAC-SHA256 with TOKEN_SECRET over tenant, image, expiry). */
 export function imageSignature(secret: string, tenant: string, sha: string, exp: number): Promise<string> {
-  return hmacBase64url(secret, `img:${tenant}:${sha}:${exp}`);
+  return urlSignature(secret, imageScope(tenant, sha), exp);
 }
+
+/** What an image URL's signature covers: the tenant and the image. */
+export const imageScope = (tenant: string, sha: string) => `img:${tenant}:${sha}`;
 
 /** A signed, expiring Edgegate URL of a stored image. */
 export async function signedImageUrl(
