@@ -22,63 +22,97 @@ const imagePort = Number(process.env.EDGEGATE_IMAGE_PORT) || (await freePort());
 process.env.EDGEGATE_IMAGE_PORT = String(imagePort);
 const migrations = await readD1Migrations("./migrations");
 
+/** The Worker under test as vitest-pool-workers runs it; each workers project gets its own runtime. */
+function workerUnderTest() {
+  return cloudflareTest({
+    main: "./src/index.ts",
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
+        OPENAI_API_KEY: "sk-sim-edgegate",
+        ADMIN_TOKEN: "test-admin-token",
+        TOKEN_SECRET: "test-token-secret-0123456789abcdef",
+        PROVIDER_KEYS_SECRET: "test-provider-keys-secret-0123456789",
+        // The day model-lifecycle checks take as today (src/models/clock.ts), so shutdown dates
+        // passing in the real world never change what the suite sees.
+        EDGEGATE_NOW: "2026-12-01T00:00:00Z",
+        OPENAI_WEBHOOK_SECRET: "whsec_c2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LWtleQ==",
+        LOG_LEVEL: "error",
+        UPSTREAM_RETRY_BASE_MS: "10",
+        UPSTREAM_TIMEOUT_MS: "2000",
+        MAX_BODY_BYTES: "1048576",
+        STATS_FLUSH_MS: "0",
+        OUTBOUND_DOH_URL: `http://127.0.0.1:${imagePort}/dns-query`,
+        // Only what existing tests point at on purpose (a closed port; the simulator by another
+        // name); every other private host stays refused (test/workers/outbound-url*.test.ts).
+        OUTBOUND_ALLOW_PRIVATE_HOSTS: `127.0.0.1:9,localhost:${simPort}`,
+        TEST_MIGRATIONS: migrations,
+      },
+      // Captures are consumed as soon as they are sent (wrangler.toml waits up to 2 s to fill a
+      // batch), so tests reading them back wait for the consumer, not for a timer.
+      queueConsumers: {
+        "edgegate-capture": {
+          maxBatchSize: 100,
+          maxBatchTimeout: 0,
+          maxRetries: 5,
+          deadLetterQueue: "edgegate-capture-dlq",
+        },
+      },
+    },
+  });
+}
+
+/**
+ * Workers test files that act on the whole installation rather than on tenants they created: the
+ * operator's storage migration and its steps (they move every older row and count what is left),
+ * the cron sweeps, and the database's size. They keep a runtime (and so storage) of their own per
+ * file; every other file creates its own tenants, keys and Durable Object names and can share one.
+ */
+const WHOLE_INSTALLATION = [
+  "test/workers/storage-migrate.test.ts",
+  "test/workers/migrate-bodies.test.ts",
+  "test/workers/vision-store.test.ts",
+  "test/workers/realtime-archive.test.ts",
+  "test/workers/console-traffic.test.ts",
+  "test/workers/capture-d1-bytes.test.ts",
+];
+
+const workersTest = {
+  // The one simulator keeps each file's faults, counters and config apart (test/workers/helpers/sim.ts).
+  globalSetup: [
+    "./test/helpers-node/sim-global-setup.ts",
+    "./test/helpers-node/image-server-global-setup.ts",
+  ],
+  setupFiles: ["./test/workers/per-file.ts"],
+  // Projects with different worker counts run one after the other: these files first, then the Node
+  // ones (which start whole gateways and must not compete with them for 2 cores).
+  sequence: { groupOrder: 1 },
+  maxWorkers: 2,
+};
+
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [
-          cloudflareTest({
-            main: "./src/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`,
-                OPENAI_API_KEY: "sk-sim-edgegate",
-                ADMIN_TOKEN: "test-admin-token",
-                TOKEN_SECRET: "test-token-secret-0123456789abcdef",
-                PROVIDER_KEYS_SECRET: "test-provider-keys-secret-0123456789",
-                // The day model-lifecycle checks take as today (src/models/clock.ts), so shutdown dates
-                // passing in the real world never change what the suite sees.
-                EDGEGATE_NOW: "2026-12-01T00:00:00Z",
-                OPENAI_WEBHOOK_SECRET: "whsec_c2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LWtleQ==",
-                LOG_LEVEL: "error",
-                UPSTREAM_RETRY_BASE_MS: "10",
-                UPSTREAM_TIMEOUT_MS: "2000",
-                MAX_BODY_BYTES: "1048576",
-                STATS_FLUSH_MS: "0",
-                OUTBOUND_DOH_URL: `http://127.0.0.1:${imagePort}/dns-query`,
-                // Only what existing tests point at on purpose (a closed port; the simulator by another
-                // name); every other private host stays refused (test/workers/outbound-url*.test.ts).
-                OUTBOUND_ALLOW_PRIVATE_HOSTS: `127.0.0.1:9,localhost:${simPort}`,
-                TEST_MIGRATIONS: migrations,
-              },
-              // Captures are consumed as soon as they are sent (wrangler.toml waits up to 2 s to fill a
-              // batch), so tests reading them back wait for the consumer, not for a timer.
-              queueConsumers: {
-                "edgegate-capture": {
-                  maxBatchSize: 100,
-                  maxBatchTimeout: 0,
-                  maxRetries: 5,
-                  deadLetterQueue: "edgegate-capture-dlq",
-                },
-              },
-            },
-          }),
-        ],
+        plugins: [workerUnderTest()],
         test: {
+          ...workersTest,
           name: "workers",
-          // Files run side by side, each in its own workerd (its own KV, D1 and Durable Objects); the
-          // one simulator keeps each file's faults, counters and config apart (test/workers/helpers/sim.ts).
-          maxWorkers: 2,
-          // Projects with different worker counts run one after the other: these files first, then
-          // the Node ones (which start whole gateways and must not compete with them for 2 cores).
-          sequence: { groupOrder: 1 },
+          // Two workerd processes, each running its share of the files one after another with the
+          // storage and modules the earlier files left (test/workers/per-file.ts resets what a file
+          // may leave behind). Starting a runtime per file cost ~2.7 s each, most of the suite's time.
+          isolate: false,
           include: ["test/workers/**/*.test.ts", "src/**/*.test.ts"],
-          globalSetup: [
-            "./test/helpers-node/sim-global-setup.ts",
-            "./test/helpers-node/image-server-global-setup.ts",
-          ],
-          setupFiles: ["./test/workers/apply-migrations.ts"],
+          exclude: WHOLE_INSTALLATION,
+        },
+      },
+      {
+        plugins: [workerUnderTest()],
+        test: {
+          ...workersTest,
+          name: "workers-installation",
+          include: WHOLE_INSTALLATION,
         },
       },
       {

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startSimulator } from "../../tools/openai-sim";
+import { sharedServer } from "./shared-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,7 +10,9 @@ declare module "vitest" {
 
 /** Starts the OpenAI simulator on the port vitest.config.ts gave the Worker's OPENAI_BASE_URL. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sim = await startSimulator({ port: Number(process.env.EDGEGATE_SIM_PORT) });
-  project.provide("simOrigin", sim.origin);
-  return () => sim.close();
+  const { server, release } = await sharedServer("simulator", () =>
+    startSimulator({ port: Number(process.env.EDGEGATE_SIM_PORT) }),
+  );
+  project.provide("simOrigin", server.origin);
+  return release;
 }

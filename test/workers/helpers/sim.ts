@@ -2,17 +2,24 @@ import { inject } from "vitest";
 
 /**
  * This test file's scope in the simulator: the faults, request counters and configuration it sets
- * and reads are its own, so test files run side by side against the one simulator.
- * (Each test file runs in its own isolate, so this module is evaluated once per file.)
+ * and reads are its own, so test files run side by side against the one simulator. Files that run
+ * one after another in the same workerd share this module, so the setup file (test/workers/per-file.ts)
+ * starts a new scope before each file: a fault one file set and did not use never reaches the next.
  */
-const SCOPE = crypto.randomUUID().replaceAll("-", "");
+let scope = newScope();
 
-/** Headers that put a direct call to the simulator (control or API) in this file's scope. */
-export const SIM_SCOPE_HEADERS: Readonly<Record<string, string>> = { "x-sim-scope": SCOPE };
+function newScope(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
+/** Gives the test file about to run a scope of its own (called by the setup file, once per file). */
+export function beginFileScope(): void {
+  scope = newScope();
+}
 
 /** A request id the gateway keeps and forwards upstream, which puts its upstream calls in this file's scope. */
 export function scopedRequestId(): string {
-  return `scope-${SCOPE}.${crypto.randomUUID()}`;
+  return `scope-${scope}.${crypto.randomUUID()}`;
 }
 
 /** Sets a scoped `x-request-id` on a request to the gateway unless it already has one. */
@@ -26,7 +33,7 @@ export function inSimScope(request: Request): Request {
 /** A direct call to the simulator in this file's scope. */
 export function simFetch(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  for (const [name, value] of Object.entries(SIM_SCOPE_HEADERS)) headers.set(name, value);
+  headers.set("x-sim-scope", scope);
   return fetch(`${sim.origin()}${path}`, { ...init, headers });
 }
 
