@@ -78,6 +78,11 @@ export interface Gateway {
   ca?: string;
   /** The devtools inspector's WebSocket URL, with `inspectorPort`. */
   inspectorUrl?: string;
+  /**
+   * The Worker's own socket, past wrangler's dev proxy (http only): what benchmarks use to measure
+   * the Worker without the second workerd process every request to `url` crosses.
+   */
+  directUrl?: string;
   /** Stops the Worker and the simulator and removes temporary folders. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -108,7 +113,7 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
     };
     const worker = await startWorker(startInput(opts, bindings, persistDir, cert));
     cleanup.push(() => worker.dispose());
-    const { url, inspectorUrl } = worker;
+    const { url, inspectorUrl, directUrl } = worker;
     await waitForHealthy(url, { ca: cert?.pem });
     return {
       url,
@@ -120,6 +125,7 @@ export async function launchGateway(opts: LaunchOptions = {}): Promise<Gateway> 
       persistDir,
       ca: cert?.pem,
       inspectorUrl,
+      directUrl,
       close,
     };
   } catch (err) {

@@ -9,6 +9,11 @@ const START_TIMEOUT_MS = 60_000;
 export interface StartedWorker {
   /** `http://127.0.0.1:PORT` as really bound (it differs from the request with port 0). */
   url: string;
+  /**
+   * The Worker's own workerd socket, without wrangler's dev proxy in front (which every request of
+   * `url` crosses, as a second workerd process): what benchmarks use to measure the Worker alone.
+   */
+  directUrl?: string;
   /** The devtools inspector's URL, when it is on. */
   inspectorUrl?: string;
   dispose(): Promise<void>;
@@ -28,10 +33,20 @@ export async function startWorker(input: StartWorkerInput): Promise<StartedWorke
     fail = reject;
   });
   failed.catch(() => {}); // observed through Promise.race below; later errors are moot
+  // The Worker's own socket is announced once its runtime has loaded it, which can be after the dev
+  // proxy in front of it is ready.
+  let announceDirect: (url: string) => void = () => {};
+  const direct = new Promise<string>((resolve) => {
+    announceDirect = resolve;
+  });
   const dispatch = devEnv.dispatch.bind(devEnv);
   devEnv.dispatch = (event: ControllerEvent) => {
     if (event.type === "error" && !isBenign(event)) {
       fail(new Error(`wrangler ${event.source}: ${describe(event)}`));
+    }
+    if (event.type === "reloadComplete") {
+      const { protocol, port } = event.proxyData.userWorkerUrl;
+      announceDirect(`${protocol}//127.0.0.1:${port}`);
     }
     dispatch(event);
   };
@@ -44,7 +59,8 @@ export async function startWorker(input: StartWorkerInput): Promise<StartedWorke
     const worker = await Promise.race([devEnv.startWorker(input), failed]);
     const url = await Promise.race([readyUrl(worker), failed]);
     const inspector = await worker.inspectorUrl;
-    return { url, inspectorUrl: inspector?.href, dispose: () => worker.dispose() };
+    const directUrl = await Promise.race([direct, failed]);
+    return { url, directUrl, inspectorUrl: inspector?.href, dispose: () => worker.dispose() };
   } catch (err) {
     await devEnv.teardown();
     throw withCause(err);

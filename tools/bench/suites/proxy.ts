@@ -117,6 +117,17 @@ interface Calls {
   hit?: Call;
 }
 
+/**
+ * Where the calls go: wrangler's dev proxy in front of the Worker (`npm start`'s address; every request
+ * crosses a second workerd process) or, with `BENCH_VIA=direct`, the Worker's own socket.
+ */
+function callUrl(worker: Gateway): string {
+  if (process.env.BENCH_VIA !== "direct") return worker.url;
+  if (!worker.directUrl)
+    throw new Error("BENCH_VIA=direct: the launcher did not learn the Worker's own address");
+  return worker.directUrl;
+}
+
 const sdk = (baseURL: string, apiKey: string) =>
   new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 30_000 });
 
@@ -133,7 +144,7 @@ async function hitCall(gateway: Gateway): Promise<Call> {
     body: JSON.stringify({ settings: { cache: { mode: "exact" } } }),
   });
   if (!res.ok) throw new Error(`Turning the cache on answered ${res.status}: ${await res.text()}`);
-  const client = sdk(`${gateway.url}/v1`, apiKey);
+  const client = sdk(`${callUrl(gateway)}/v1`, apiKey);
   const messages = prompt("cached", 0);
   const call: Call = () => client.chat.completions.create({ model: MODEL, messages, max_tokens: 32 });
   await call(0);
@@ -149,12 +160,12 @@ function staticAnswerCall(bareUrl: string): Call {
 
 async function gatewayCalls(gateway: Gateway, pid: number): Promise<Calls> {
   const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench");
-  const client = sdk(`${gateway.url}/v1`, apiKey);
+  const client = sdk(`${callUrl(gateway)}/v1`, apiKey);
   return {
     pid,
     miss: chatCalls(client, "gateway"),
     stream: client,
-    healthz: () => get(`${gateway.url}/healthz`),
+    healthz: () => get(`${callUrl(gateway)}/healthz`),
     hit: await hitCall(gateway),
   };
 }
@@ -371,8 +382,8 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       upstream: { baseUrl: sim.url, apiKey: sim.state.config.apiKey ?? "sk-sim-edgegate" },
       vars: { LOG_LEVEL: "warn" },
     });
-    const bareClient = sdk(`${bare.url}/v1`, "unused");
-    const bareUrl = bare.url;
+    const bareUrl = callUrl(bare);
+    const bareClient = sdk(`${bareUrl}/v1`, "unused");
     const bareCalls: Calls = {
       pid: workerdProcesses(bare.port, new Set([gatewayProcs.gateway.pid, gatewayProcs.proxy.pid])).gateway
         .pid,
@@ -397,6 +408,10 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         gateway: "gateway via unstable_startWorker, inspector off (local workerd), LOG_LEVEL=warn",
         floor: "bare pass-through Worker, same launcher, bindings and assets (tools/bench/proxy-bare)",
         upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
+        address:
+          process.env.BENCH_VIA === "direct"
+            ? "each Worker's own socket (BENCH_VIA=direct)"
+            : "wrangler's dev proxy in front of each Worker, as npm start serves",
       },
       parameters: PARAMETERS,
       rows: rows(results.bare, results.gateway),
