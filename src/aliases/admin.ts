@@ -24,7 +24,7 @@ import {
   TenantParams,
 } from "./schemas";
 
-const { router: aliasAdmin, route } = routeKit({ tags: ["Admin: aliases"] });
+const { router: aliasAdmin, add } = routeKit({ tags: ["Admin: aliases"] });
 
 /** `/admin/tenants/{id}/aliases…`. */
 export { aliasAdmin };
@@ -50,8 +50,8 @@ async function mustGetAlias(db: D1Database, tenantId: string, alias: string): Pr
   return foundOr(await repo.getAlias(db, tenantId, alias), "alias", alias, { param: "alias" });
 }
 
-aliasAdmin.openapi(
-  route({
+add(
+  {
     method: "put",
     path: "/tenants/{id}/aliases/{alias}",
     summary: "Create or replace an alias: {model, canary?: {model, percent}}",
@@ -62,11 +62,9 @@ aliasAdmin.openapi(
       body: jsonBody(PutAliasSchema),
     },
     responses: okOrConflict(AliasSchema, "The alias"),
-  }),
-  async (c) => {
-    const { id, alias } = c.req.valid("param");
+  },
+  async (c, { param: { id, alias }, json: body }) => {
     const tenant = await tenantOrNotFound(c.env.DB, id);
-    const body = c.req.valid("json");
     // An alias to a model past its shutdown would only answer 404; one shutting down soon is announced.
     for (const [param, model] of [
       ["model", body.model],
@@ -111,8 +109,8 @@ aliasAdmin.openapi(
   },
 );
 
-aliasAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/aliases",
     summary: "List a tenant's aliases",
@@ -120,10 +118,8 @@ aliasAdmin.openapi(
       "With `eval_id`, each alias carries `promotion`: whether that evaluation allows promoting its candidate, by the rule `POST …/promote` applies (same reason and code as its 409).",
     request: { params: TenantParams, query: AliasListQuery },
     responses: okOrConflict(listSchema(AliasSchema), "The aliases"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { eval_id, threshold } = c.req.valid("query");
+  },
+  async (c, { param: { id }, query: { eval_id, threshold } }) => {
     const verdict = eval_id
       ? promotionVerdict(await mustGetTenantEval(c.env.DB, id, eval_id), threshold)
       : null;
@@ -132,8 +128,8 @@ aliasAdmin.openapi(
   },
 );
 
-aliasAdmin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/tenants/{id}/aliases/{alias}",
     summary: "Delete an alias",
@@ -142,9 +138,8 @@ aliasAdmin.openapi(
       z.object({ object: z.literal("model_alias.deleted"), alias: z.string(), deleted: z.boolean() }),
       "Deleted",
     ),
-  }),
-  async (c) => {
-    const { id, alias } = c.req.valid("param");
+  },
+  async (c, { param: { id, alias } }) => {
     await mustGetAlias(c.env.DB, id, alias);
     await repo.deleteAlias(c.env.DB, id, alias);
     forgetAliases(id);
@@ -152,8 +147,8 @@ aliasAdmin.openapi(
   },
 );
 
-aliasAdmin.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/tenants/{id}/aliases/{alias}/promote",
     summary: "Make the evaluated candidate the alias's model, if the evaluation shows it at least as good",
@@ -162,10 +157,8 @@ aliasAdmin.openapi(
       body: jsonBody(PromoteSchema),
     },
     responses: okOrConflict(AliasSchema, "The promoted alias"),
-  }),
-  async (c) => {
-    const { id, alias } = c.req.valid("param");
-    const { eval_id, threshold } = c.req.valid("json");
+  },
+  async (c, { param: { id, alias }, json: { eval_id, threshold } }) => {
     const row = await mustGetAlias(c.env.DB, id, alias);
     const run = await mustGetTenantEval(c.env.DB, id, eval_id);
     const verdict = promotionVerdict(run, threshold);

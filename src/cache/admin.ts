@@ -18,13 +18,13 @@ import { BUCKET_SECONDS, readTraffic, TRAFFIC_MAX_BUCKETS } from "./traffic";
 
 const params = z.object({ id: z.string().min(1) });
 
-const { router: cacheAdmin, route } = routeKit({ tags: ["Cache"] });
+const { router: cacheAdmin, add } = routeKit({ tags: ["Cache"] });
 
 /** `/admin/tenants/:id/stats`, `…/traffic`, `…/cache` and `…/cache/events`. */
 export { cacheAdmin };
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/stats",
     summary: "Cache and provider prefix-cache statistics of a tenant",
@@ -35,10 +35,8 @@ cacheAdmin.openapi(
       }),
     },
     responses: ok(CacheStatsSchema, "Totals"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { since } = c.req.valid("query");
+  },
+  async (c, { param: { id }, query: { since } }) => {
     const s = await readStats(c.env.DB, id, since);
     const served = s.hits + s.semantic_hits + s.coalesced;
     const requests = served + s.misses + s.bypasses;
@@ -74,8 +72,8 @@ cacheAdmin.openapi(
   },
 );
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/tenants/{id}/cache",
     summary: "Purge a tenant's cache (O(1): starts a new cache generation)",
@@ -84,9 +82,8 @@ cacheAdmin.openapi(
       z.object({ object: z.literal("cache.purge"), tenant_id: z.string(), generation: z.number().int() }),
       "Purged",
     ),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
+  },
+  async (c, { param: { id } }) => {
     const generation = await bumpCacheGeneration(c.env.DB, id);
     if (generation === null) throw notFound("tenant", id, { param: "id", code: "tenant_not_found" });
     forgetCachedIdentity({ tenantId: id });
@@ -94,20 +91,19 @@ cacheAdmin.openapi(
   },
 );
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/traffic",
     summary: "Requests, errors and cache counters of a tenant over time",
     description: `Minute, hour or day buckets (UTC) between \`since\` and \`until\`; at most ${TRAFFIC_MAX_BUCKETS} buckets per call. Only buckets with data are listed.`,
     request: { params, query: TrafficQuery },
     responses: ok(TrafficSchema, "The series"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { bucket } = c.req.valid("query");
-    const until = c.req.valid("query").until ?? Math.floor(Date.now() / 1000);
-    const since = c.req.valid("query").since ?? until - 86_400;
+  },
+  async (c, { param: { id }, query }) => {
+    const { bucket } = query;
+    const until = query.until ?? Math.floor(Date.now() / 1000);
+    const since = query.since ?? until - 86_400;
     if (since >= until) {
       throw new GatewayError(400, "'since' must be before 'until'.", {
         param: "since",
@@ -127,17 +123,15 @@ cacheAdmin.openapi(
   },
 );
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/cache/events",
     summary: "Recent answers of the prompt cache (hits, misses, …), newest first",
     request: { params, query: CacheEventsQuery },
     responses: ok(CacheEventListSchema, "A page"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { limit, before } = c.req.valid("query");
+  },
+  async (c, { param: { id }, query: { limit, before } }) => {
     await tenantOrNotFound(c.env.DB, id);
     const page = await listCacheEvents(c.env.DB, id, limit, before ? parseEventId(before) : null);
     return c.json({ object: "list" as const, has_more: page.hasMore, data: page.data }, 200);

@@ -28,7 +28,7 @@ import {
 } from "./completions-schemas";
 import { metadataQuery } from "./metadata";
 
-const { router: storedCompletions, route } = routeKit({ tags: ["Stored completions"] });
+const { router: storedCompletions, add } = routeKit({ tags: ["Stored completions"] });
 
 /** `/v1/chat/completions…` of stored completions (beside the proxy's `POST /v1/chat/completions`). */
 export { storedCompletions };
@@ -69,8 +69,8 @@ async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionR
   return withBody(c.env, await mustFind(c, id));
 }
 
-storedCompletions.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/chat/completions",
     summary: "List stored chat completions (filters: model, metadata[k]=v; cursor after, limit, order)",
@@ -79,9 +79,8 @@ storedCompletions.openapi(
       pageSchema(StoredCompletionSchema).openapi("StoredCompletionList"),
       "A page of stored completions",
     ),
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
+  },
+  async (c, { query: q }) => {
     const filter: repo.CompletionFilter = { kind: "chat", metadata: metadataQuery(c.req.url) };
     if (q.model) filter.model = q.model;
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
@@ -92,52 +91,51 @@ storedCompletions.openapi(
   },
 );
 
-storedCompletions.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/chat/completions/{completion_id}",
     summary: "Retrieve a stored chat completion",
     request: { params: CompletionIdParams },
     responses: ok(StoredCompletionSchema, "The stored completion"),
-  }),
-  async (c) => c.json(storedCompletionJson(await mustGet(c, c.req.valid("param").completion_id)), 200),
+  },
+  async (c, { param: { completion_id } }) =>
+    c.json(storedCompletionJson(await mustGet(c, completion_id)), 200),
 );
 
-storedCompletions.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/chat/completions/{completion_id}",
     summary: "Update a stored chat completion's metadata (the only field that can change)",
     request: { params: CompletionIdParams, body: jsonBody(UpdateCompletionSchema) },
     responses: ok(StoredCompletionSchema, "The updated completion"),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
+  },
+  async (c, { param: { completion_id }, json }) => {
     await mustFind(c, completion_id);
     const tenantId = c.get("principal").tenant.id;
-    await repo.updateMetadata(c.env.DB, tenantId, completion_id, c.req.valid("json").metadata ?? {});
+    await repo.updateMetadata(c.env.DB, tenantId, completion_id, json.metadata ?? {});
     return c.json(storedCompletionJson(await mustGet(c, completion_id)), 200);
   },
 );
 
-storedCompletions.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/chat/completions/{completion_id}",
     summary: "Delete a stored chat completion",
     request: { params: CompletionIdParams },
     responses: ok(DeletedCompletionSchema, "Deleted"),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
+  },
+  async (c, { param: { completion_id } }) => {
     await mustFind(c, completion_id);
     const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, completion_id);
     return c.json({ object: "chat.completion.deleted" as const, id: completion_id, deleted }, 200);
   },
 );
 
-storedCompletions.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/chat/completions/{completion_id}/messages",
     summary: "List the request messages of a stored chat completion",
@@ -146,10 +144,8 @@ storedCompletions.openapi(
       pageSchema(StoredMessageSchema).openapi("StoredCompletionMessageList"),
       "A page of messages",
     ),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
-    const q = c.req.valid("query");
+  },
+  async (c, { param: { completion_id }, query: q }) => {
     const row = await mustGet(c, completion_id);
     const images = imageStore(c.env, c.get("principal").tenant.id);
     const stored = await hydrateRequest(images, row.request);
@@ -164,17 +160,15 @@ storedCompletions.openapi(
   },
 );
 
-storedCompletions.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/chat/completions/{completion_id}/feedback",
     summary: "Record the app's feedback on a stored completion: a score and, optionally, the right answer",
     request: { params: CompletionIdParams, body: jsonBody(FeedbackRequestSchema) },
     responses: ok(FeedbackSchema, "The recorded feedback"),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
-    const { score, correction } = c.req.valid("json");
+  },
+  async (c, { param: { completion_id }, json: { score, correction } }) => {
     await mustFind(c, completion_id);
     const message =
       correction === undefined

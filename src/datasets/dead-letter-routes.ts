@@ -19,7 +19,7 @@ import {
   noteRetryFailed,
 } from "./dead-letters";
 
-const { router: captureAdmin, route } = routeKit({ tags: ["Admin: captures"] });
+const { router: captureAdmin, add } = routeKit({ tags: ["Admin: captures"] });
 
 /** `/admin/tenants/{id}/captures/dead_letter…`. */
 export { captureAdmin };
@@ -80,17 +80,15 @@ function deadLetterJson(row: DeadLetterRow, retryable: boolean) {
   };
 }
 
-captureAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/captures/dead_letter",
     summary: "List captures the database would not take (oldest first), with their total",
     request: { params: TenantParams, query: ListQuery },
     responses: ok(DeadLetterListSchema, "A page of dead letters"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { limit, after } = c.req.valid("query");
+  },
+  async (c, { param: { id }, query: { limit, after } }) => {
     await tenantOrNotFound(c.env.DB, id);
     const page = await listDeadLetters(c.env.DB, id, limit, after ?? null);
     return c.json(
@@ -105,8 +103,8 @@ captureAdmin.openapi(
   },
 );
 
-captureAdmin.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/tenants/{id}/captures/dead_letter/{dead_letter_id}/retry",
     summary: "Write a dead letter to the stored completions again; it leaves the list when that succeeds",
@@ -114,9 +112,8 @@ captureAdmin.openapi(
       "409 `capture_retry_failed` when the database refuses it again (the error is recorded on the dead letter), or `capture_not_kept` when only its summary could be kept.",
     request: { params: DeadLetterParams },
     responses: { ...ok(RetriedSchema, "Written"), 409: errorResponses[400] },
-  }),
-  async (c) => {
-    const { id, dead_letter_id: deadLetterId } = c.req.valid("param");
+  },
+  async (c, { param: { id, dead_letter_id: deadLetterId } }) => {
     await tenantOrNotFound(c.env.DB, id);
     const row = foundOr(await getDeadLetter(c.env.DB, id, deadLetterId), "dead letter", deadLetterId, {
       param: "dead_letter_id",

@@ -19,7 +19,7 @@ import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
-import { datasets, resourceRoute, route } from "./router";
+import { add, datasets, resourceRoute } from "./router";
 import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
@@ -61,15 +61,15 @@ async function addExamples(c: Context<AppEnv>, datasetId: string) {
   };
 }
 
-datasets.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/{dataset_id}/examples",
     summary: "Add examples (JSON {examples:[…]} or JSONL); all are validated first, duplicates are skipped",
     request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
     responses: ok(AddedExamplesSchema, "How many were added"),
-  }),
-  async (c) => c.json(await addExamples(c, c.req.valid("param").dataset_id), 200),
+  },
+  async (c, { param: { dataset_id } }) => c.json(await addExamples(c, dataset_id), 200),
 );
 
 resourceRoute(
@@ -92,8 +92,7 @@ resourceRoute(
       },
     },
   },
-  async (c, dataset) => {
-    const { stored, split, profile } = c.req.valid("query");
+  async (c, dataset, { query: { stored, split, profile } }) => {
     if (dataset.kind === "vision") {
       const options = { stored: stored === "true", split, profile: profile ?? dataset.vision_profile };
       const outcome = await visionValidation(c, dataset, options);
@@ -132,8 +131,7 @@ resourceRoute(
     },
     responses: ok(ImportReportSchema, "What was imported"),
   },
-  async (c, dataset) => {
-    const { filter, limit, redact_pii, realtime_session_ids, dry_run } = c.req.valid("json");
+  async (c, dataset, { json: { filter, limit, redact_pii, realtime_session_ids, dry_run } }) => {
     const options = { redactPii: redact_pii, dryRun: dry_run };
     if (realtime_session_ids) {
       return c.json(await importRealtimeSessions(c.env, dataset, realtime_session_ids, options), 200);
@@ -157,8 +155,7 @@ resourceRoute(
     request: { query: ListExamplesQuery },
     responses: ok(ExampleListSchema, "A page"),
   },
-  async (c, dataset) => {
-    const { after, limit, split } = c.req.valid("query");
+  async (c, dataset, { query: { after, limit, split } }) => {
     const afterSeq = after
       ? ((await repo.seqOfExample(c.env.DB, dataset.id, after)) ?? Number.MAX_SAFE_INTEGER)
       : 0;
@@ -189,8 +186,7 @@ resourceRoute(
       422: invalidVisionDatasetResponse,
     },
   },
-  async (c, dataset) => {
-    const { split, format, images, skip_invalid, profile } = c.req.valid("query");
+  async (c, dataset, { query: { split, format, images, skip_invalid, profile } }) => {
     const body =
       dataset.kind === "vision" && format === "chat"
         ? await visionExportStream(

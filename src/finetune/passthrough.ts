@@ -119,7 +119,11 @@ async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<JsonObject |
   return file;
 }
 
-const { router: passthrough, route: kitRoute } = routeKit({ tags: ["Files and fine-tuning (pass-through)"] });
+const {
+  router: passthrough,
+  route: kitRoute,
+  add,
+} = routeKit({ tags: ["Files and fine-tuning (pass-through)"] });
 
 export { passthrough };
 
@@ -200,8 +204,8 @@ passthrough.openapi(
     return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
   },
 );
-passthrough.openapi(
-  kitRoute({
+add(
+  {
     method: "post",
     path: "/fine_tuning/jobs",
     summary: "Create a fine-tuning job (checked, then relayed)",
@@ -211,9 +215,8 @@ passthrough.openapi(
       body: jsonBody(CreateFineTuningJobSchema),
     },
     responses: relayed,
-  }),
-  async (c) => {
-    const body = c.req.valid("json");
+  },
+  async (c, { json: body }) => {
     await assertBaseModel(c, body.model);
     await assertOwnFile(c, body.training_file, "training_file");
     if (body.validation_file) await assertOwnFile(c, body.validation_file, "validation_file");

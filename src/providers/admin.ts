@@ -26,7 +26,7 @@ import {
   ProviderSchema,
 } from "./schemas";
 
-const { router: providerAdmin, route, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
+const { router: providerAdmin, add, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
 
 /** `/admin/tenants/{id}/providers…`. */
 export { providerAdmin };
@@ -95,8 +95,8 @@ function assertModelsFree(
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
-providerAdmin.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/tenants/{id}/providers",
     summary: "Register a model provider (any OpenAI-compatible API)",
@@ -110,10 +110,8 @@ providerAdmin.openapi(
       ...errorResponses,
       409: errorResponses[400],
     },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const body = c.req.valid("json");
+  },
+  async (c, { param: { id }, json: body }) => {
     await tenantOrNotFound(c.env.DB, id);
     await assertBaseUrl(c, body.base_url);
     const existing = await repo.listProviders(c.env.DB, id);
@@ -157,16 +155,15 @@ providerAdmin.openapi(
   },
 );
 
-providerAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/providers",
     summary: "List the tenant's model providers",
     request: { params: TenantIdParams },
     responses: ok(ProviderListSchema, "The providers, by name"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
+  },
+  async (c, { param: { id } }) => {
     await tenantOrNotFound(c.env.DB, id);
     const providers = await repo.listProviders(c.env.DB, id);
     return c.json({ object: "list" as const, data: providers.map(providerJson) }, 200);
@@ -196,9 +193,7 @@ resourceRoute(
     },
     responses: okOrConflict(ProviderSchema, "The changed provider"),
   },
-  async (c, current) => {
-    const { id, name } = c.req.valid("param");
-    const body = c.req.valid("json");
+  async (c, current, { param: { id, name }, json: body }) => {
     if (body.base_url !== undefined && body.base_url !== current.baseUrl)
       await assertBaseUrl(c, body.base_url);
     const models = body.models ? unique(body.models) : current.models;
@@ -233,10 +228,9 @@ resourceRoute(
     summary: "Delete a model provider and its stored key",
     responses: ok(ProviderDeletedSchema, "The provider is gone; its models are no longer routed to it"),
   },
-  async (c) => {
-    const { id, name } = c.req.valid("param");
-    await repo.deleteProvider(c.env.DB, id, name);
-    forgetProviders(id);
+  async (c, { tenantId, name }) => {
+    await repo.deleteProvider(c.env.DB, tenantId, name);
+    forgetProviders(tenantId);
     return c.json({ object: "provider.deleted" as const, name, deleted: true as const }, 200);
   },
 );

@@ -46,11 +46,7 @@ const ownedJob: OwnedResource<typeof JobIdParams, TrainingJobRow> = {
   load: (c, params) => ownJob(c, params.job_id),
 };
 
-const {
-  router: datasetTrainingJobs,
-  route,
-  resourceRoute: datasetResourceRoute,
-} = routeKit({ tags: ["Training"] });
+const { router: datasetTrainingJobs, resourceRoute: datasetResourceRoute } = routeKit({ tags: ["Training"] });
 
 export { datasetTrainingJobs };
 
@@ -67,8 +63,8 @@ datasetResourceRoute(
     },
     responses: ok(TrainingJobSchema, "The created job"),
   },
-  async (c, dataset) => {
-    const row = await createTrainingJob(c, dataset, c.req.valid("json"));
+  async (c, dataset, { json: body }) => {
+    const row = await createTrainingJob(c, dataset, body);
     const json = await trainingJobJson(row, viewOf(c));
     return c.json(row.callback_secret ? { ...json, callback_secret: row.callback_secret } : json, 200);
   },
@@ -92,7 +88,7 @@ datasetResourceRoute(
   },
 );
 
-const { router: trainingJobs, resourceRoute } = routeKit({ tags: ["Training"] });
+const { router: trainingJobs, add, resourceRoute } = routeKit({ tags: ["Training"] });
 
 export { trainingJobs };
 
@@ -129,8 +125,8 @@ resourceRoute(
   },
 );
 
-trainingJobs.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/{job_id}/callback",
     summary: "The external trainer reports back, signed with the job's callback secret (Standard Webhooks)",
@@ -141,9 +137,8 @@ trainingJobs.openapi(
       body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
     },
     responses: ok(z.object({ received: z.literal(true), status: z.string() }), "Applied"),
-  }),
-  async (c) => {
-    const id = c.req.valid("param").job_id;
+  },
+  async (c, { param: { job_id: id } }) => {
     const row = await getTrainingJobById(c.env.DB, id);
     if (!row) throw jobNotFound(id);
     const updated = await receiveCallback(c.env, row, c.req.raw.headers, await c.req.text());
@@ -162,8 +157,8 @@ const BundleQuery = z.object({
   sig: z.string().min(1).max(128),
 });
 
-trainingJobs.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/{job_id}/bundle/{file}",
     summary: "A file of a training bundle, by a signed expiring URL (no API key)",
@@ -176,10 +171,8 @@ trainingJobs.openapi(
       403: errorResponses[401],
       ...errorResponses,
     },
-  }),
-  async (c) => {
-    const { job_id, file } = c.req.valid("param");
-    const { exp, sig } = c.req.valid("query");
+  },
+  async (c, { param: { job_id, file }, query: { exp, sig } }) => {
     const now = Math.floor(Date.now() / 1000);
     await assertSignedBundleUrl(c.env.TOKEN_SECRET ?? "", bundlePath(job_id), exp, sig, now);
     const content = await r2BundleStore(c.env.BLOBS, { legacyKv: c.env.CACHE }).get(job_id, file);

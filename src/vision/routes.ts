@@ -11,13 +11,13 @@ import { mimeOf } from "./image-info";
 import { ImageParams, ImageQuery } from "./schemas";
 import { getImage, imageScope, imageStore } from "./store";
 
-const { router: images, route } = routeKit({ tags: ["Datasets"] });
+const { router: images, add } = routeKit({ tags: ["Datasets"] });
 
 /** `/v1/images/{sha256}`: signed, expiring image URLs. */
 export { images };
 
-images.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/{sha256}",
     summary: "A stored dataset image, by a signed expiring URL from an `images=url` export (no API key)",
@@ -30,10 +30,8 @@ images.openapi(
       403: errorResponses[401],
       ...errorResponses,
     },
-  }),
-  async (c) => {
-    const { sha256 } = c.req.valid("param");
-    const { t, exp, sig } = c.req.valid("query");
+  },
+  async (c, { param: { sha256 }, query: { t, exp, sig } }) => {
     const now = Math.floor(Date.now() / 1000);
     await assertSignedUrl(c.env.TOKEN_SECRET ?? "", imageScope(t, sha256), exp, sig, now, {
       what: "image URL",

@@ -87,12 +87,12 @@ function sessionJson(row: SessionRow) {
   };
 }
 
-const { router: realtimeAdmin, route, resourceRoute } = routeKit({ tags: ["Realtime"] });
+const { router: realtimeAdmin, add, resourceRoute } = routeKit({ tags: ["Realtime"] });
 
 export { realtimeAdmin };
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "put",
     path: "/tenants/{id}/tools/{name}",
     summary: "Register or replace a server-side Realtime tool",
@@ -108,10 +108,8 @@ realtimeAdmin.openapi(
       ...errorResponses,
       409: jsonResponse(ErrorSchema, "The tenant already has the maximum number of tools"),
     },
-  }),
-  async (c) => {
-    const { id, name } = c.req.valid("param");
-    const body = c.req.valid("json");
+  },
+  async (c, { param: { id, name }, json: body }) => {
     await assertTenant(c.env.DB, id);
     // The gateway POSTs to the tool and shows its answer: only the operator may point one inside.
     const inside = refusedHost(new URL(body.url));
@@ -148,8 +146,8 @@ realtimeAdmin.openapi(
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/tools",
     summary: "List the tenant's server-side Realtime tools",
@@ -158,17 +156,16 @@ realtimeAdmin.openapi(
       200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
       ...errorResponses,
     },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
+  },
+  async (c, { param: { id } }) => {
     await assertTenant(c.env.DB, id);
     const { tools } = await loadToolRegistry(c.env.DB, id);
     return c.json({ object: "list" as const, data: tools.map(toolJson) }, 200);
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/tenants/{id}/tools/{name}",
     summary: "Remove a server-side Realtime tool (new sessions no longer get it)",
@@ -180,9 +177,8 @@ realtimeAdmin.openapi(
       ),
       ...errorResponses,
     },
-  }),
-  async (c) => {
-    const { id, name } = c.req.valid("param");
+  },
+  async (c, { param: { id, name } }) => {
     if (!(await deleteTool(c.env.DB, id, name))) {
       throw new GatewayError(404, `No tool '${name}' for tenant '${id}'.`, {
         param: "name",
@@ -193,24 +189,23 @@ realtimeAdmin.openapi(
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
     request: { params: TenantIdParams },
     responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
+  },
+  async (c, { param: { id } }) => {
     await assertTenant(c.env.DB, id);
     const secret = await rotateToolSecret(c.env.DB, id);
     return c.json({ object: "realtime.tool_secret" as const, webhook_secret: secret }, 200);
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
     summary: "List the tenant's Realtime sessions with their usage, newest first",
@@ -222,10 +217,8 @@ realtimeAdmin.openapi(
       ),
       ...errorResponses,
     },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const query = c.req.valid("query");
+  },
+  async (c, { param: { id }, query }) => {
     await assertTenant(c.env.DB, id);
     const rows = await listSessions(c.env.DB, id, {
       limit: query.limit,
