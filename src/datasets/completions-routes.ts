@@ -9,7 +9,7 @@ import type { AppEnv } from "../platform/env";
 import { foundOr } from "../platform/errors";
 import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
-import { jsonBody, pageOf, pageSchema, routeKit } from "../platform/route-kit";
+import { jsonBody, type OwnedResource, pageOf, pageSchema, routeKit } from "../platform/route-kit";
 import { hydrateRequest } from "../vision/captured";
 import { imageStore } from "../vision/store";
 import { withBodies, withBody } from "./completion-bodies";
@@ -28,7 +28,7 @@ import {
 } from "./completions-schemas";
 import { metadataQuery } from "./metadata";
 
-const { router: storedCompletions, add } = routeKit({ tags: ["Stored completions"] });
+const { router: storedCompletions, add, resourceRoute } = routeKit({ tags: ["Stored completions"] });
 
 /** `/v1/chat/completions…` of stored completions (beside the proxy's `POST /v1/chat/completions`). */
 export { storedCompletions };
@@ -69,6 +69,12 @@ async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionR
   return withBody(c.env, await mustFind(c, id));
 }
 
+/** `/chat/completions/{completion_id}`: the owner's stored chat completion (index fields only), or 404. */
+const storedCompletion: OwnedResource<typeof CompletionIdParams, repo.CompletionRow> = {
+  params: CompletionIdParams,
+  load: (c, params) => mustFind(c, params.completion_id),
+};
+
 add(
   {
     method: "get",
@@ -91,66 +97,64 @@ add(
   },
 );
 
-add(
+resourceRoute(
+  storedCompletion,
   {
     method: "get",
     path: "/chat/completions/{completion_id}",
     summary: "Retrieve a stored chat completion",
-    request: { params: CompletionIdParams },
     responses: ok(StoredCompletionSchema, "The stored completion"),
   },
-  async (c, { param: { completion_id } }) =>
-    c.json(storedCompletionJson(await mustGet(c, completion_id)), 200),
+  async (c, row) => c.json(storedCompletionJson(await withBody(c.env, row)), 200),
 );
 
-add(
+resourceRoute(
+  storedCompletion,
   {
     method: "post",
     path: "/chat/completions/{completion_id}",
     summary: "Update a stored chat completion's metadata (the only field that can change)",
-    request: { params: CompletionIdParams, body: jsonBody(UpdateCompletionSchema) },
+    request: { body: jsonBody(UpdateCompletionSchema) },
     responses: ok(StoredCompletionSchema, "The updated completion"),
   },
-  async (c, { param: { completion_id }, json }) => {
-    await mustFind(c, completion_id);
-    const tenantId = c.get("principal").tenant.id;
-    await repo.updateMetadata(c.env.DB, tenantId, completion_id, json.metadata ?? {});
-    return c.json(storedCompletionJson(await mustGet(c, completion_id)), 200);
+  async (c, { id }, { json }) => {
+    await repo.updateMetadata(c.env.DB, c.get("principal").tenant.id, id, json.metadata ?? {});
+    return c.json(storedCompletionJson(await mustGet(c, id)), 200);
   },
 );
 
-add(
+resourceRoute(
+  storedCompletion,
   {
     method: "delete",
     path: "/chat/completions/{completion_id}",
     summary: "Delete a stored chat completion",
-    request: { params: CompletionIdParams },
     responses: ok(DeletedCompletionSchema, "Deleted"),
   },
-  async (c, { param: { completion_id } }) => {
-    await mustFind(c, completion_id);
-    const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, completion_id);
-    return c.json({ object: "chat.completion.deleted" as const, id: completion_id, deleted }, 200);
+  async (c, { id }) => {
+    const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, id);
+    return c.json({ object: "chat.completion.deleted" as const, id, deleted }, 200);
   },
 );
 
-add(
+resourceRoute(
+  storedCompletion,
   {
     method: "get",
     path: "/chat/completions/{completion_id}/messages",
     summary: "List the request messages of a stored chat completion",
-    request: { params: CompletionIdParams, query: ListMessagesQuery },
+    request: { query: ListMessagesQuery },
     responses: ok(
       pageSchema(StoredMessageSchema).openapi("StoredCompletionMessageList"),
       "A page of messages",
     ),
   },
-  async (c, { param: { completion_id }, query: q }) => {
-    const row = await mustGet(c, completion_id);
+  async (c, found, { query: q }) => {
+    const row = await withBody(c.env, found);
     const images = imageStore(c.env, c.get("principal").tenant.id);
     const stored = await hydrateRequest(images, row.request);
     const request = parseColumn<{ messages?: JsonObject[] }>(stored);
-    let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${completion_id}-${i}`));
+    let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${row.id}-${i}`));
     if (q.order === "desc") messages.reverse();
     if (q.after) {
       const at = messages.findIndex((m) => m.id === q.after);
@@ -160,16 +164,16 @@ add(
   },
 );
 
-add(
+resourceRoute(
+  storedCompletion,
   {
     method: "post",
     path: "/chat/completions/{completion_id}/feedback",
     summary: "Record the app's feedback on a stored completion: a score and, optionally, the right answer",
-    request: { params: CompletionIdParams, body: jsonBody(FeedbackRequestSchema) },
+    request: { body: jsonBody(FeedbackRequestSchema) },
     responses: ok(FeedbackSchema, "The recorded feedback"),
   },
-  async (c, { param: { completion_id }, json: { score, correction } }) => {
-    await mustFind(c, completion_id);
+  async (c, { id: completion_id }, { json: { score, correction } }) => {
     const message =
       correction === undefined
         ? null

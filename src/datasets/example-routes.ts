@@ -12,18 +12,17 @@ import {
   visionLimits,
   visionValidation,
 } from "../vision";
-import { exampleError, mustGetDataset, ownedDataset, readCandidates } from "./access";
+import { exampleError, ownedDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
 import { examplePage } from "./example-bodies";
 import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
-import { add, datasets, resourceRoute } from "./router";
+import { datasets, resourceRoute } from "./router";
 import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
-  DatasetIdParams,
   ExampleListSchema,
   ExportQuery,
   ImportReportSchema,
@@ -45,8 +44,7 @@ const examplesBody = {
   },
 };
 
-async function addExamples(c: Context<AppEnv>, datasetId: string) {
-  const dataset = await mustGetDataset(c, datasetId);
+async function addExamples(c: Context<AppEnv>, dataset: repo.DatasetRow) {
   const { candidates, redactPii, lineWord } = await readCandidates(c, "api");
   const settings = c.get("principal").tenant.settings.vision;
   const maxImages = visionLimits(settings, {}, dataset.vision_profile).maxImagesPerExample;
@@ -61,15 +59,16 @@ async function addExamples(c: Context<AppEnv>, datasetId: string) {
   };
 }
 
-add(
+resourceRoute(
+  ownedDataset,
   {
     method: "post",
     path: "/{dataset_id}/examples",
     summary: "Add examples (JSON {examples:[…]} or JSONL); all are validated first, duplicates are skipped",
-    request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
+    request: { query: RedactQuery, body: examplesBody },
     responses: ok(AddedExamplesSchema, "How many were added"),
   },
-  async (c, { param: { dataset_id } }) => c.json(await addExamples(c, dataset_id), 200),
+  async (c, dataset) => c.json(await addExamples(c, dataset), 200),
 );
 
 resourceRoute(

@@ -4,8 +4,7 @@
  * returned. docs/providers.md.
  */
 import type { Context } from "hono";
-import { TenantIdParams } from "../admin/schemas";
-import { adminCallerOf, tenantOrNotFound } from "../identity/admin-access";
+import { adminCallerOf, adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
 import { errorResponses, jsonResponse, ok, okOrConflict } from "../platform/openapi";
@@ -26,7 +25,7 @@ import {
   ProviderSchema,
 } from "./schemas";
 
-const { router: providerAdmin, add, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
+const { router: providerAdmin, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
 
 /** `/admin/tenants/{id}/providers…`. */
 export { providerAdmin };
@@ -95,24 +94,21 @@ function assertModelsFree(
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
-add(
+resourceRoute(
+  adminTenant,
   {
     method: "post",
     path: "/tenants/{id}/providers",
     summary: "Register a model provider (any OpenAI-compatible API)",
     description: `Models of the provider are then named \`name/model-id\` (or by a bare id listed in \`models\`) in chat completions, responses, embeddings and evaluations, and are called with the provider's own key. ${GUARD_TEXT} The key is stored encrypted and never returned.`,
-    request: {
-      params: TenantIdParams,
-      body: jsonBody(CreateProviderSchema),
-    },
+    request: { body: jsonBody(CreateProviderSchema) },
     responses: {
       201: jsonResponse(ProviderSchema, "The registered provider"),
       ...errorResponses,
       409: errorResponses[400],
     },
   },
-  async (c, { param: { id }, json: body }) => {
-    await tenantOrNotFound(c.env.DB, id);
+  async (c, { id }, { json: body }) => {
     await assertBaseUrl(c, body.base_url);
     const existing = await repo.listProviders(c.env.DB, id);
     if (existing.length >= MAX_PROVIDERS_PER_TENANT) {
@@ -155,16 +151,15 @@ add(
   },
 );
 
-add(
+resourceRoute(
+  adminTenant,
   {
     method: "get",
     path: "/tenants/{id}/providers",
     summary: "List the tenant's model providers",
-    request: { params: TenantIdParams },
     responses: ok(ProviderListSchema, "The providers, by name"),
   },
-  async (c, { param: { id } }) => {
-    await tenantOrNotFound(c.env.DB, id);
+  async (c, { id }) => {
     const providers = await repo.listProviders(c.env.DB, id);
     return c.json({ object: "list" as const, data: providers.map(providerJson) }, 200);
   },

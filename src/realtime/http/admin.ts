@@ -7,10 +7,10 @@ import { TenantIdParams } from "../../admin/schemas";
 import { adminCallerOf } from "../../identity/admin-access";
 import { getTenant } from "../../identity/repository";
 import { GatewayError } from "../../platform/errors";
-import { ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
+import { ErrorSchema, errorResponses, jsonResponse, ok } from "../../platform/openapi";
 import { refusedHost } from "../../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
-import { type OwnedResource, routeKit } from "../../platform/route-kit";
+import { listSchema, type OwnedResource, routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
 import {
   getSessionDetail,
@@ -46,6 +46,15 @@ async function assertTenant(db: D1Database, id: string): Promise<void> {
     throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
   }
 }
+
+/** `/tenants/{id}`: the tenant's id once it is known to exist, or 404 `tenant_not_found`. */
+const tenantOfPath: OwnedResource<typeof TenantIdParams, string> = {
+  params: TenantIdParams,
+  load: async (c, { id }) => {
+    await assertTenant(c.env.DB, id);
+    return id;
+  },
+};
 
 function toolJson(tool: StoredTool) {
   return {
@@ -146,19 +155,15 @@ add(
   },
 );
 
-add(
+resourceRoute(
+  tenantOfPath,
   {
     method: "get",
     path: "/tenants/{id}/tools",
     summary: "List the tenant's server-side Realtime tools",
-    request: { params: TenantIdParams },
-    responses: {
-      200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
-      ...errorResponses,
-    },
+    responses: ok(listSchema(ToolSchema), "The tools"),
   },
-  async (c, { param: { id } }) => {
-    await assertTenant(c.env.DB, id);
+  async (c, id) => {
     const { tools } = await loadToolRegistry(c.env.DB, id);
     return c.json({ object: "list" as const, data: tools.map(toolJson) }, 200);
   },
@@ -170,13 +175,10 @@ add(
     path: "/tenants/{id}/tools/{name}",
     summary: "Remove a server-side Realtime tool (new sessions no longer get it)",
     request: { params: TenantToolParams },
-    responses: {
-      200: jsonResponse(
-        z.object({ object: z.literal("realtime.tool.deleted"), name: z.string(), deleted: z.literal(true) }),
-        "Deleted",
-      ),
-      ...errorResponses,
-    },
+    responses: ok(
+      z.object({ object: z.literal("realtime.tool.deleted"), name: z.string(), deleted: z.literal(true) }),
+      "Deleted",
+    ),
   },
   async (c, { param: { id, name } }) => {
     if (!(await deleteTool(c.env.DB, id, name))) {
@@ -189,37 +191,30 @@ add(
   },
 );
 
-add(
+resourceRoute(
+  tenantOfPath,
   {
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
-    request: { params: TenantIdParams },
-    responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
+    responses: ok(ToolSecretSchema, "The new secret"),
   },
-  async (c, { param: { id } }) => {
-    await assertTenant(c.env.DB, id);
+  async (c, id) => {
     const secret = await rotateToolSecret(c.env.DB, id);
     return c.json({ object: "realtime.tool_secret" as const, webhook_secret: secret }, 200);
   },
 );
 
-add(
+resourceRoute(
+  tenantOfPath,
   {
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
     summary: "List the tenant's Realtime sessions with their usage, newest first",
-    request: { params: TenantIdParams, query: SessionListQuery },
-    responses: {
-      200: jsonResponse(
-        z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }),
-        "The sessions",
-      ),
-      ...errorResponses,
-    },
+    request: { query: SessionListQuery },
+    responses: ok(listSchema(SessionRecordSchema), "The sessions"),
   },
-  async (c, { param: { id }, query }) => {
-    await assertTenant(c.env.DB, id);
+  async (c, id, { query }) => {
     const rows = await listSessions(c.env.DB, id, {
       limit: query.limit,
       before: query.before,
@@ -253,7 +248,7 @@ resourceRoute(
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}",
     summary: "One Realtime session: usage per response and the conversation's items and transcripts",
-    responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
+    responses: ok(SessionDetailSchema, "The session"),
   },
   async (c, detail) => {
     const items = detail.items.map(({ server_tool, tool_error, tool_duration_ms, ...item }) => ({
@@ -272,9 +267,7 @@ resourceRoute(
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}/chat_example",
     summary: "A Realtime session as a chat fine-tuning example",
-    responses: { 200: jsonResponse(ChatExampleSchema, "The example"), ...errorResponses },
+    responses: ok(ChatExampleSchema, "The example"),
   },
-  async (c, detail) => {
-    return c.json(sessionToChatExample(detail), 200);
-  },
+  async (c, detail) => c.json(sessionToChatExample(detail), 200),
 );
