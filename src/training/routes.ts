@@ -147,10 +147,7 @@ add(
 );
 
 const BundleParams = JobIdParams.extend({
-  file: z
-    .string()
-    .regex(/^[a-z0-9._-]{1,64}$/, "a bundle file name, as manifest.json lists it")
-    .openapi({ param: { name: "file", in: "path" } }),
+  file: z.string().regex(/^[a-z0-9._-]{1,64}$/, "a bundle file name, as manifest.json lists it"),
 });
 const BundleQuery = z.object({
   exp: z.coerce.number().int().min(0).max(1e11),
