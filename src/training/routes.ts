@@ -8,8 +8,9 @@ import type { Context } from "hono";
 import { ownedDataset } from "../datasets/access";
 import type { AppEnv } from "../platform/env";
 import { GatewayError, notFound } from "../platform/errors";
-import { errorResponses, ok } from "../platform/openapi";
+import { ok } from "../platform/openapi";
 import { type OwnedResource, routeKit } from "../platform/route-kit";
+import { signedDownloadHeaders, signedDownloadResponses } from "../platform/signed-url";
 import { r2BundleStore } from "./bundle-store";
 import { receiveCallback } from "./callback";
 import { createTrainingJob } from "./create";
@@ -160,14 +161,7 @@ add(
     path: "/{job_id}/bundle/{file}",
     summary: "A file of a training bundle, by a signed expiring URL (no API key)",
     request: { params: BundleParams, query: BundleQuery },
-    responses: {
-      200: {
-        description: "The file",
-        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
-      },
-      403: errorResponses[401],
-      ...errorResponses,
-    },
+    responses: signedDownloadResponses("application/octet-stream", "The file"),
   },
   async (c, { param: { job_id, file }, query: { exp, sig } }) => {
     const now = Math.floor(Date.now() / 1000);
@@ -181,10 +175,6 @@ add(
       : file.endsWith(".jsonl")
         ? "application/jsonl"
         : "text/yaml";
-    return c.body(content, 200, {
-      "content-type": `${type}; charset=utf-8`,
-      "cache-control": `private, max-age=${Math.max(0, exp - now)}`,
-      "x-content-type-options": "nosniff",
-    });
+    return c.body(content, 200, signedDownloadHeaders(`${type}; charset=utf-8`, exp, now));
   },
 );
