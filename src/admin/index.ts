@@ -216,12 +216,8 @@ resourceRoute(
     summary: "List a tenant's API keys (without secrets)",
     responses: ok(listSchema(ApiKeySchema), "The keys"),
   },
-  async (c, tenant) => {
-    return c.json(
-      { object: "list" as const, data: (await repo.listKeys(c.env.DB, tenant.id)).map(keyJson) },
-      200,
-    );
-  },
+  async (c, tenant) =>
+    c.json({ object: "list" as const, data: (await repo.listKeys(c.env.DB, tenant.id)).map(keyJson) }, 200),
 );
 
 add(

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { tenantOrNotFound } from "../identity/admin-access";
+import { TenantIdParams } from "../admin/schemas";
+import { adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
 import { bumpCacheGeneration } from "../identity/repository";
 import { GatewayError, notFound } from "../platform/errors";
@@ -16,9 +17,7 @@ import { listCacheEvents, parseEventId } from "./events";
 import { readStats } from "./stats";
 import { BUCKET_SECONDS, readTraffic, TRAFFIC_MAX_BUCKETS } from "./traffic";
 
-const params = z.object({ id: z.string().min(1) });
-
-const { router: cacheAdmin, add } = routeKit({ tags: ["Cache"] });
+const { router: cacheAdmin, add, resourceRoute } = routeKit({ tags: ["Cache"] });
 
 /** `/admin/tenants/:id/stats`, `…/traffic`, `…/cache` and `…/cache/events`. */
 export { cacheAdmin };
@@ -29,7 +28,7 @@ add(
     path: "/tenants/{id}/stats",
     summary: "Cache and provider prefix-cache statistics of a tenant",
     request: {
-      params,
+      params: TenantIdParams,
       query: z.object({
         since: z.iso.date().optional().openapi({ description: "First UTC day (YYYY-MM-DD)." }),
       }),
@@ -77,7 +76,7 @@ add(
     method: "delete",
     path: "/tenants/{id}/cache",
     summary: "Purge a tenant's cache (O(1): starts a new cache generation)",
-    request: { params },
+    request: { params: TenantIdParams },
     responses: ok(
       z.object({ object: z.literal("cache.purge"), tenant_id: z.string(), generation: z.number().int() }),
       "Purged",
@@ -97,7 +96,7 @@ add(
     path: "/tenants/{id}/traffic",
     summary: "Requests, errors and cache counters of a tenant over time",
     description: `Minute, hour or day buckets (UTC) between \`since\` and \`until\`; at most ${TRAFFIC_MAX_BUCKETS} buckets per call. Only buckets with data are listed.`,
-    request: { params, query: TrafficQuery },
+    request: { params: TenantIdParams, query: TrafficQuery },
     responses: ok(TrafficSchema, "The series"),
   },
   async (c, { param: { id }, query }) => {
@@ -123,16 +122,16 @@ add(
   },
 );
 
-add(
+resourceRoute(
+  adminTenant,
   {
     method: "get",
     path: "/tenants/{id}/cache/events",
     summary: "Recent answers of the prompt cache (hits, misses, …), newest first",
-    request: { params, query: CacheEventsQuery },
+    request: { query: CacheEventsQuery },
     responses: ok(CacheEventListSchema, "A page"),
   },
-  async (c, { param: { id }, query: { limit, before } }) => {
-    await tenantOrNotFound(c.env.DB, id);
+  async (c, { id }, { query: { limit, before } }) => {
     const page = await listCacheEvents(c.env.DB, id, limit, before ? parseEventId(before) : null);
     return c.json({ object: "list" as const, has_more: page.hasMore, data: page.data }, 200);
   },

@@ -9,7 +9,7 @@ import type { AppEnv } from "../platform/env";
 import { foundOr } from "../platform/errors";
 import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
-import { jsonBody, type OwnedResource, pageOf, pageSchema, routeKit } from "../platform/route-kit";
+import { jsonBody, type OwnedResource, pageOf, routeKit } from "../platform/route-kit";
 import { hydrateRequest } from "../vision/captured";
 import { imageStore } from "../vision/store";
 import { withBodies, withBody } from "./completion-bodies";
@@ -22,8 +22,9 @@ import {
   FeedbackSchema,
   ListCompletionsQuery,
   ListMessagesQuery,
+  StoredCompletionListSchema,
   StoredCompletionSchema,
-  StoredMessageSchema,
+  StoredMessageListSchema,
   UpdateCompletionSchema,
 } from "./completions-schemas";
 import { metadataQuery } from "./metadata";
@@ -81,10 +82,7 @@ add(
     path: "/chat/completions",
     summary: "List stored chat completions (filters: model, metadata[k]=v; cursor after, limit, order)",
     request: { query: ListCompletionsQuery },
-    responses: ok(
-      pageSchema(StoredCompletionSchema).openapi("StoredCompletionList"),
-      "A page of stored completions",
-    ),
+    responses: ok(StoredCompletionListSchema, "A page of stored completions"),
   },
   async (c, { query: q }) => {
     const filter: repo.CompletionFilter = { kind: "chat", metadata: metadataQuery(c.req.url) };
@@ -144,10 +142,7 @@ resourceRoute(
     path: "/chat/completions/{completion_id}/messages",
     summary: "List the request messages of a stored chat completion",
     request: { query: ListMessagesQuery },
-    responses: ok(
-      pageSchema(StoredMessageSchema).openapi("StoredCompletionMessageList"),
-      "A page of messages",
-    ),
+    responses: ok(StoredMessageListSchema, "A page of messages"),
   },
   async (c, found, { query: q }) => {
     const row = await withBody(c.env, found);
