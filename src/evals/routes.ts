@@ -136,7 +136,7 @@ resourceRoute(
     responses: ok(listSchema(EvalSchema), "The evaluations"),
   },
   async (c, dataset, { query: { limit } }) => {
-    const rows = await listEvals(c.env.DB, dataset.tenant_id, dataset.id, limit);
+    const rows = await listEvals(c.env.DB, dataset, limit);
     return c.json({ object: "list" as const, data: rows.map((row) => evalJson(row)) }, 200);
   },
 );

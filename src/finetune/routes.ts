@@ -88,7 +88,7 @@ resourceRoute(
     responses: ok(DatasetJobListSchema, "The jobs"),
   },
   async (c, dataset) => {
-    const rows = await listJobs(c.env.DB, dataset.tenant_id, dataset.id);
+    const rows = await listJobs(c.env.DB, dataset);
     const live = await Promise.all(rows.map((r) => liveJob(c.env, r)));
     return c.json({ object: "list" as const, data: live.map(jobJson), has_more: false }, 200);
   },

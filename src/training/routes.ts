@@ -80,7 +80,7 @@ datasetResourceRoute(
     responses: ok(TrainingJobListSchema, "The jobs"),
   },
   async (c, dataset) => {
-    const rows = await listTrainingJobs(c.env.DB, dataset.tenant_id, dataset.id);
+    const rows = await listTrainingJobs(c.env.DB, dataset);
     const live = await Promise.all(
       rows.map((r) => (r.trainer === "openai" ? syncOpenAIJob(c.env, r).catch(() => r) : r)),
     );
