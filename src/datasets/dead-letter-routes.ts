@@ -87,7 +87,7 @@ const captureTenant: OwnedResource<typeof TenantParams, Tenant> = {
   load: (c, { id }) => tenantOrNotFound(c.env.DB, id),
 };
 
-/** `/tenants/{id}/captures/dead_letter/{dead_letter_id}`: the tenant's dead letter, or 404 (the tenant's, then its). */
+/** `/tenants/{id}/captures/dead_letter/{dead_letter_id}`: the tenant's dead letter, or 404. */
 const deadLetter: OwnedResource<typeof DeadLetterParams, DeadLetterRow> = {
   params: DeadLetterParams,
   load: async (c, { id, dead_letter_id }) => {

@@ -60,10 +60,9 @@ export async function listForDataset<Row>(
   options: { tieBreak: "id" | "rowid"; limit?: number; columns?: string },
 ): Promise<Row[]> {
   const limit = options.limit === undefined ? [] : [options.limit];
+  const order = `ORDER BY created_at DESC, ${options.tieBreak} DESC${limit.length ? " LIMIT ?" : ""}`;
   const { results } = await db
-    .prepare(
-      `SELECT ${options.columns ?? "*"} FROM ${table} WHERE tenant_id = ? AND dataset_id = ? ORDER BY created_at DESC, ${options.tieBreak} DESC${limit.length ? " LIMIT ?" : ""}`,
-    )
+    .prepare(`SELECT ${options.columns ?? "*"} FROM ${table} WHERE tenant_id = ? AND dataset_id = ? ${order}`)
     .bind(dataset.tenant_id, dataset.id, ...limit)
     .all<Row>();
   return results;

@@ -63,7 +63,7 @@ export type InputHandler<Route> = Route extends RouteConfig
   ? (c: RouteContext<Route>, input: ValidInput<Route>) => ReturnType<RouteHandler<Route, AppEnv>>
   : never;
 
-/** A handler of a resource route: the route's typed context, the row its path names and its validated request parts. */
+/** A handler of `resourceRoute`: the route's typed context, the row its path names, its validated parts. */
 export type ResourceHandler<Route, Row> = Route extends RouteConfig
   ? (c: RouteContext<Route>, row: Row, input: ValidInput<Route>) => ReturnType<RouteHandler<Route, AppEnv>>
   : never;
