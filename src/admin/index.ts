@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { assertFineTuningBaseUrl } from "../finetune/provider";
-import { adminCallerOf, adminTenant, tenantOrNotFound } from "../identity/admin-access";
+import { adminCallerOf, adminTenant } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
 import type { Tenant } from "../identity/principal";
 import * as repo from "../identity/repository";
@@ -15,7 +15,6 @@ import {
   CreateKeySchema,
   CreateTenantSchema,
   PrincipalSchema,
-  TenantIdParams,
   TenantKeyParams,
   TenantSchema,
   UpdateTenantSchema,
@@ -82,12 +81,12 @@ function settingAt(settings: unknown, path: readonly string[]): unknown {
  * `/admin`: tenants, their settings and API keys. ADMIN_TOKEN everywhere; a console key on its own
  * tenant's routes (src/identity/admin-access.ts).
  */
-const { router: admin, route, resourceRoute } = routeKit({ tags: ["Admin"] });
+const { router: admin, add, resourceRoute } = routeKit({ tags: ["Admin"] });
 
 export { admin };
 
-admin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/whoami",
     summary: "Who the credential is: the admin, or a tenant's console key",
@@ -98,7 +97,7 @@ admin.openapi(
       ...errorResponses,
       403: errorResponses[401],
     },
-  }),
+  },
   async (c) => {
     const caller = await adminCallerOf(c);
     if (caller.kind === "admin") return c.json({ object: "principal" as const, kind: "admin" as const }, 200);
@@ -116,29 +115,28 @@ admin.openapi(
   },
 );
 
-admin.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/tenants",
     summary: "Create a tenant",
     request: { body: jsonBody(CreateTenantSchema) },
     responses: created(TenantSchema, "The tenant"),
-  }),
-  async (c) => {
-    const { name, settings } = c.req.valid("json");
+  },
+  async (c, { json: { name, settings } }) => {
     assertEmbeddingModelAllowed(settings ?? {});
     await assertFineTuningBaseUrl(c.env, settings ?? {});
     return c.json(tenantJson(await repo.createTenant(c.env.DB, name, settings ?? {})), 201);
   },
 );
 
-admin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants",
     summary: "List tenants",
     responses: ok(listSchema(TenantSchema), "The tenants"),
-  }),
+  },
   async (c) =>
     c.json({ object: "list" as const, data: (await repo.listTenants(c.env.DB)).map(tenantJson) }, 200),
 );
@@ -154,18 +152,17 @@ resourceRoute(
   async (c, row) => c.json(tenantJson(row), 200),
 );
 
-admin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "patch",
     path: "/tenants/{id}",
     summary: "Rename a tenant or change its settings (JSON Merge Patch)",
-    request: { params: TenantIdParams, body: jsonBody(UpdateTenantSchema) },
+    request: { body: jsonBody(UpdateTenantSchema) },
     responses: ok(TenantSchema, "The updated tenant"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const patch = c.req.valid("json");
-    const current = await tenantOrNotFound(c.env.DB, id);
+  },
+  async (c, current, { json: patch }) => {
+    const { id } = current;
     const merged = TenantSettingsSchema.safeParse(mergePatch(current.settings, patch.settings ?? {}));
     if (!merged.success) {
       throw validationError(
@@ -203,8 +200,7 @@ resourceRoute(
     request: { body: jsonBody(CreateKeySchema) },
     responses: created(CreatedApiKeySchema, "The key with its secret"),
   },
-  async (c, tenant) => {
-    const { name, console: consoleAccess, scopes } = c.req.valid("json");
+  async (c, tenant, { json: { name, console: consoleAccess, scopes } }) => {
     const granted = new Set<Scope>(scopes ?? FULL_TENANT_SCOPES);
     if (consoleAccess) granted.add("admin");
     const { key, info } = await repo.createKey(c.env.DB, tenant.id, name, granted);
@@ -220,24 +216,19 @@ resourceRoute(
     summary: "List a tenant's API keys (without secrets)",
     responses: ok(listSchema(ApiKeySchema), "The keys"),
   },
-  async (c, tenant) => {
-    return c.json(
-      { object: "list" as const, data: (await repo.listKeys(c.env.DB, tenant.id)).map(keyJson) },
-      200,
-    );
-  },
+  async (c, tenant) =>
+    c.json({ object: "list" as const, data: (await repo.listKeys(c.env.DB, tenant.id)).map(keyJson) }, 200),
 );
 
-admin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/keys/{id}",
     summary: "Revoke an API key, effective at once",
     request: { params: z.object({ id: z.string().min(1) }) },
     responses: ok(ApiKeySchema, "The revoked key"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
+  },
+  async (c, { param: { id } }) => {
     const revoked = await repo.revokeKey(c.env.DB, id);
     if (!revoked) throw notFound("API key", id, { param: "id", code: "key_not_found" });
     forgetCachedIdentity({ keyId: id });
@@ -245,16 +236,15 @@ admin.openapi(
   },
 );
 
-admin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/tenants/{id}/keys/{key_id}",
     summary: "Revoke an API key of the tenant, effective at once",
     request: { params: TenantKeyParams },
     responses: ok(ApiKeySchema, "The revoked key"),
-  }),
-  async (c) => {
-    const { id, key_id } = c.req.valid("param");
+  },
+  async (c, { param: { id, key_id } }) => {
     const revoked = await repo.revokeKey(c.env.DB, key_id, id);
     if (!revoked) throw notFound("API key", key_id, { param: "key_id", code: "key_not_found" });
     forgetCachedIdentity({ keyId: key_id });

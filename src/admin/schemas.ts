@@ -8,10 +8,7 @@ const ScopeSchema = z
   .openapi("ApiKeyScope", { description: `A scope of an API key:\n${scopeTable}` });
 
 export const TenantIdParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "id", in: "path" } }),
+  id: z.string().min(1),
 });
 
 export const TenantSchema = z
@@ -75,10 +72,7 @@ export const CreateKeySchema = z
   .openapi("CreateKeyRequest");
 
 export const TenantKeyParams = TenantIdParams.extend({
-  key_id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "key_id", in: "path" } }),
+  key_id: z.string().min(1),
 });
 
 export const PrincipalSchema = z

@@ -8,7 +8,7 @@ import { lifecycleNow } from "../models/clock";
 import { deprecationHeaders, isPast, modelShutDown } from "../models/lifecycle";
 import { foundOr, GatewayError } from "../platform/errors";
 import { okOrConflict } from "../platform/openapi";
-import { jsonBody, listSchema, routeKit } from "../platform/route-kit";
+import { jsonBody, listSchema, type OwnedResource, routeKit } from "../platform/route-kit";
 import { resolveModel } from "../providers";
 import { canUseModel } from "../proxy/model-access";
 import { shutdownDateOf } from "../proxy/model-target";
@@ -24,7 +24,7 @@ import {
   TenantParams,
 } from "./schemas";
 
-const { router: aliasAdmin, route } = routeKit({ tags: ["Admin: aliases"] });
+const { router: aliasAdmin, add, resourceRoute } = routeKit({ tags: ["Admin: aliases"] });
 
 /** `/admin/tenants/{id}/aliases…`. */
 export { aliasAdmin };
@@ -45,13 +45,17 @@ function aliasJson(row: repo.AliasRow, promotion: PromotionVerdict | null = null
   };
 }
 
-async function mustGetAlias(db: D1Database, tenantId: string, alias: string): Promise<repo.AliasRow> {
-  await tenantOrNotFound(db, tenantId);
-  return foundOr(await repo.getAlias(db, tenantId, alias), "alias", alias, { param: "alias" });
-}
+/** `/tenants/{id}/aliases/{alias}`: the tenant's alias, or 404 (the tenant's, then the alias's). */
+const tenantAlias: OwnedResource<typeof AliasParams, repo.AliasRow> = {
+  params: AliasParams,
+  load: async (c, { id, alias }) => {
+    await tenantOrNotFound(c.env.DB, id);
+    return foundOr(await repo.getAlias(c.env.DB, id, alias), "alias", alias, { param: "alias" });
+  },
+};
 
-aliasAdmin.openapi(
-  route({
+add(
+  {
     method: "put",
     path: "/tenants/{id}/aliases/{alias}",
     summary: "Create or replace an alias: {model, canary?: {model, percent}}",
@@ -62,11 +66,9 @@ aliasAdmin.openapi(
       body: jsonBody(PutAliasSchema),
     },
     responses: okOrConflict(AliasSchema, "The alias"),
-  }),
-  async (c) => {
-    const { id, alias } = c.req.valid("param");
+  },
+  async (c, { param: { id, alias }, json: body }) => {
     const tenant = await tenantOrNotFound(c.env.DB, id);
-    const body = c.req.valid("json");
     // An alias to a model past its shutdown would only answer 404; one shutting down soon is announced.
     for (const [param, model] of [
       ["model", body.model],
@@ -111,8 +113,8 @@ aliasAdmin.openapi(
   },
 );
 
-aliasAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/aliases",
     summary: "List a tenant's aliases",
@@ -120,10 +122,8 @@ aliasAdmin.openapi(
       "With `eval_id`, each alias carries `promotion`: whether that evaluation allows promoting its candidate, by the rule `POST …/promote` applies (same reason and code as its 409).",
     request: { params: TenantParams, query: AliasListQuery },
     responses: okOrConflict(listSchema(AliasSchema), "The aliases"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { eval_id, threshold } = c.req.valid("query");
+  },
+  async (c, { param: { id }, query: { eval_id, threshold } }) => {
     const verdict = eval_id
       ? promotionVerdict(await mustGetTenantEval(c.env.DB, id, eval_id), threshold)
       : null;
@@ -132,41 +132,35 @@ aliasAdmin.openapi(
   },
 );
 
-aliasAdmin.openapi(
-  route({
+resourceRoute(
+  tenantAlias,
+  {
     method: "delete",
     path: "/tenants/{id}/aliases/{alias}",
     summary: "Delete an alias",
-    request: { params: AliasParams },
     responses: okOrConflict(
       z.object({ object: z.literal("model_alias.deleted"), alias: z.string(), deleted: z.boolean() }),
       "Deleted",
     ),
-  }),
-  async (c) => {
-    const { id, alias } = c.req.valid("param");
-    await mustGetAlias(c.env.DB, id, alias);
+  },
+  async (c, { tenant_id: id, alias }) => {
     await repo.deleteAlias(c.env.DB, id, alias);
     forgetAliases(id);
     return c.json({ object: "model_alias.deleted" as const, alias, deleted: true }, 200);
   },
 );
 
-aliasAdmin.openapi(
-  route({
+resourceRoute(
+  tenantAlias,
+  {
     method: "post",
     path: "/tenants/{id}/aliases/{alias}/promote",
     summary: "Make the evaluated candidate the alias's model, if the evaluation shows it at least as good",
-    request: {
-      params: AliasParams,
-      body: jsonBody(PromoteSchema),
-    },
+    request: { body: jsonBody(PromoteSchema) },
     responses: okOrConflict(AliasSchema, "The promoted alias"),
-  }),
-  async (c) => {
-    const { id, alias } = c.req.valid("param");
-    const { eval_id, threshold } = c.req.valid("json");
-    const row = await mustGetAlias(c.env.DB, id, alias);
+  },
+  async (c, row, { json: { eval_id, threshold } }) => {
+    const id = row.tenant_id;
     const run = await mustGetTenantEval(c.env.DB, id, eval_id);
     const verdict = promotionVerdict(run, threshold);
     if (!verdict.eligible || !verdict.candidate) {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { tenantOrNotFound } from "../identity/admin-access";
+import { TenantIdParams } from "../admin/schemas";
+import { adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import { forgetCachedIdentity } from "../identity/authenticate";
 import { bumpCacheGeneration } from "../identity/repository";
 import { GatewayError, notFound } from "../platform/errors";
@@ -16,29 +17,25 @@ import { listCacheEvents, parseEventId } from "./events";
 import { readStats } from "./stats";
 import { BUCKET_SECONDS, readTraffic, TRAFFIC_MAX_BUCKETS } from "./traffic";
 
-const params = z.object({ id: z.string().min(1) });
-
-const { router: cacheAdmin, route } = routeKit({ tags: ["Cache"] });
+const { router: cacheAdmin, add, resourceRoute } = routeKit({ tags: ["Cache"] });
 
 /** `/admin/tenants/:id/stats`, `…/traffic`, `…/cache` and `…/cache/events`. */
 export { cacheAdmin };
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/stats",
     summary: "Cache and provider prefix-cache statistics of a tenant",
     request: {
-      params,
+      params: TenantIdParams,
       query: z.object({
         since: z.iso.date().optional().openapi({ description: "First UTC day (YYYY-MM-DD)." }),
       }),
     },
     responses: ok(CacheStatsSchema, "Totals"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { since } = c.req.valid("query");
+  },
+  async (c, { param: { id }, query: { since } }) => {
     const s = await readStats(c.env.DB, id, since);
     const served = s.hits + s.semantic_hits + s.coalesced;
     const requests = served + s.misses + s.bypasses;
@@ -74,19 +71,18 @@ cacheAdmin.openapi(
   },
 );
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/tenants/{id}/cache",
     summary: "Purge a tenant's cache (O(1): starts a new cache generation)",
-    request: { params },
+    request: { params: TenantIdParams },
     responses: ok(
       z.object({ object: z.literal("cache.purge"), tenant_id: z.string(), generation: z.number().int() }),
       "Purged",
     ),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
+  },
+  async (c, { param: { id } }) => {
     const generation = await bumpCacheGeneration(c.env.DB, id);
     if (generation === null) throw notFound("tenant", id, { param: "id", code: "tenant_not_found" });
     forgetCachedIdentity({ tenantId: id });
@@ -94,20 +90,19 @@ cacheAdmin.openapi(
   },
 );
 
-cacheAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/tenants/{id}/traffic",
     summary: "Requests, errors and cache counters of a tenant over time",
     description: `Minute, hour or day buckets (UTC) between \`since\` and \`until\`; at most ${TRAFFIC_MAX_BUCKETS} buckets per call. Only buckets with data are listed.`,
-    request: { params, query: TrafficQuery },
+    request: { params: TenantIdParams, query: TrafficQuery },
     responses: ok(TrafficSchema, "The series"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { bucket } = c.req.valid("query");
-    const until = c.req.valid("query").until ?? Math.floor(Date.now() / 1000);
-    const since = c.req.valid("query").since ?? until - 86_400;
+  },
+  async (c, { param: { id }, query }) => {
+    const { bucket } = query;
+    const until = query.until ?? Math.floor(Date.now() / 1000);
+    const since = query.since ?? until - 86_400;
     if (since >= until) {
       throw new GatewayError(400, "'since' must be before 'until'.", {
         param: "since",
@@ -127,18 +122,16 @@ cacheAdmin.openapi(
   },
 );
 
-cacheAdmin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "get",
     path: "/tenants/{id}/cache/events",
     summary: "Recent answers of the prompt cache (hits, misses, …), newest first",
-    request: { params, query: CacheEventsQuery },
+    request: { query: CacheEventsQuery },
     responses: ok(CacheEventListSchema, "A page"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { limit, before } = c.req.valid("query");
-    await tenantOrNotFound(c.env.DB, id);
+  },
+  async (c, { id }, { query: { limit, before } }) => {
     const page = await listCacheEvents(c.env.DB, id, limit, before ? parseEventId(before) : null);
     return c.json({ object: "list" as const, has_more: page.hasMore, data: page.data }, 200);
   },

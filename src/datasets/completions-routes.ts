@@ -9,7 +9,7 @@ import type { AppEnv } from "../platform/env";
 import { foundOr } from "../platform/errors";
 import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
-import { jsonBody, pageOf, pageSchema, routeKit } from "../platform/route-kit";
+import { jsonBody, type OwnedResource, pageOf, routeKit } from "../platform/route-kit";
 import { hydrateRequest } from "../vision/captured";
 import { imageStore } from "../vision/store";
 import { withBodies, withBody } from "./completion-bodies";
@@ -22,13 +22,14 @@ import {
   FeedbackSchema,
   ListCompletionsQuery,
   ListMessagesQuery,
+  StoredCompletionListSchema,
   StoredCompletionSchema,
-  StoredMessageSchema,
+  StoredMessageListSchema,
   UpdateCompletionSchema,
 } from "./completions-schemas";
 import { metadataQuery } from "./metadata";
 
-const { router: storedCompletions, route } = routeKit({ tags: ["Stored completions"] });
+const { router: storedCompletions, add, resourceRoute } = routeKit({ tags: ["Stored completions"] });
 
 /** `/v1/chat/completions…` of stored completions (beside the proxy's `POST /v1/chat/completions`). */
 export { storedCompletions };
@@ -69,19 +70,21 @@ async function mustGet(c: Context<AppEnv>, id: string): Promise<repo.CompletionR
   return withBody(c.env, await mustFind(c, id));
 }
 
-storedCompletions.openapi(
-  route({
+/** `/chat/completions/{completion_id}`: the owner's stored chat completion (index fields only), or 404. */
+const storedCompletion: OwnedResource<typeof CompletionIdParams, repo.CompletionRow> = {
+  params: CompletionIdParams,
+  load: (c, params) => mustFind(c, params.completion_id),
+};
+
+add(
+  {
     method: "get",
     path: "/chat/completions",
     summary: "List stored chat completions (filters: model, metadata[k]=v; cursor after, limit, order)",
     request: { query: ListCompletionsQuery },
-    responses: ok(
-      pageSchema(StoredCompletionSchema).openapi("StoredCompletionList"),
-      "A page of stored completions",
-    ),
-  }),
-  async (c) => {
-    const q = c.req.valid("query");
+    responses: ok(StoredCompletionListSchema, "A page of stored completions"),
+  },
+  async (c, { query: q }) => {
     const filter: repo.CompletionFilter = { kind: "chat", metadata: metadataQuery(c.req.url) };
     if (q.model) filter.model = q.model;
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
@@ -92,69 +95,61 @@ storedCompletions.openapi(
   },
 );
 
-storedCompletions.openapi(
-  route({
+resourceRoute(
+  storedCompletion,
+  {
     method: "get",
     path: "/chat/completions/{completion_id}",
     summary: "Retrieve a stored chat completion",
-    request: { params: CompletionIdParams },
     responses: ok(StoredCompletionSchema, "The stored completion"),
-  }),
-  async (c) => c.json(storedCompletionJson(await mustGet(c, c.req.valid("param").completion_id)), 200),
+  },
+  async (c, row) => c.json(storedCompletionJson(await withBody(c.env, row)), 200),
 );
 
-storedCompletions.openapi(
-  route({
+resourceRoute(
+  storedCompletion,
+  {
     method: "post",
     path: "/chat/completions/{completion_id}",
     summary: "Update a stored chat completion's metadata (the only field that can change)",
-    request: { params: CompletionIdParams, body: jsonBody(UpdateCompletionSchema) },
+    request: { body: jsonBody(UpdateCompletionSchema) },
     responses: ok(StoredCompletionSchema, "The updated completion"),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
-    await mustFind(c, completion_id);
-    const tenantId = c.get("principal").tenant.id;
-    await repo.updateMetadata(c.env.DB, tenantId, completion_id, c.req.valid("json").metadata ?? {});
-    return c.json(storedCompletionJson(await mustGet(c, completion_id)), 200);
+  },
+  async (c, { id }, { json }) => {
+    await repo.updateMetadata(c.env.DB, c.get("principal").tenant.id, id, json.metadata ?? {});
+    return c.json(storedCompletionJson(await mustGet(c, id)), 200);
   },
 );
 
-storedCompletions.openapi(
-  route({
+resourceRoute(
+  storedCompletion,
+  {
     method: "delete",
     path: "/chat/completions/{completion_id}",
     summary: "Delete a stored chat completion",
-    request: { params: CompletionIdParams },
     responses: ok(DeletedCompletionSchema, "Deleted"),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
-    await mustFind(c, completion_id);
-    const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, completion_id);
-    return c.json({ object: "chat.completion.deleted" as const, id: completion_id, deleted }, 200);
+  },
+  async (c, { id }) => {
+    const deleted = await repo.deleteCompletion(c.env.DB, c.get("principal").tenant.id, id);
+    return c.json({ object: "chat.completion.deleted" as const, id, deleted }, 200);
   },
 );
 
-storedCompletions.openapi(
-  route({
+resourceRoute(
+  storedCompletion,
+  {
     method: "get",
     path: "/chat/completions/{completion_id}/messages",
     summary: "List the request messages of a stored chat completion",
-    request: { params: CompletionIdParams, query: ListMessagesQuery },
-    responses: ok(
-      pageSchema(StoredMessageSchema).openapi("StoredCompletionMessageList"),
-      "A page of messages",
-    ),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
-    const q = c.req.valid("query");
-    const row = await mustGet(c, completion_id);
+    request: { query: ListMessagesQuery },
+    responses: ok(StoredMessageListSchema, "A page of messages"),
+  },
+  async (c, found, { query: q }) => {
+    const row = await withBody(c.env, found);
     const images = imageStore(c.env, c.get("principal").tenant.id);
     const stored = await hydrateRequest(images, row.request);
     const request = parseColumn<{ messages?: JsonObject[] }>(stored);
-    let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${completion_id}-${i}`));
+    let messages = (request.messages ?? []).map((m, i) => storedMessage(m, `${row.id}-${i}`));
     if (q.order === "desc") messages.reverse();
     if (q.after) {
       const at = messages.findIndex((m) => m.id === q.after);
@@ -164,18 +159,16 @@ storedCompletions.openapi(
   },
 );
 
-storedCompletions.openapi(
-  route({
+resourceRoute(
+  storedCompletion,
+  {
     method: "post",
     path: "/chat/completions/{completion_id}/feedback",
     summary: "Record the app's feedback on a stored completion: a score and, optionally, the right answer",
-    request: { params: CompletionIdParams, body: jsonBody(FeedbackRequestSchema) },
+    request: { body: jsonBody(FeedbackRequestSchema) },
     responses: ok(FeedbackSchema, "The recorded feedback"),
-  }),
-  async (c) => {
-    const { completion_id } = c.req.valid("param");
-    const { score, correction } = c.req.valid("json");
-    await mustFind(c, completion_id);
+  },
+  async (c, { id: completion_id }, { json: { score, correction } }) => {
     const message =
       correction === undefined
         ? null

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSchema } from "../platform/lists";
 
 export const MetadataSchema = z
   .record(z.string().max(64), z.string().max(512))
@@ -38,6 +39,8 @@ export const StoredCompletionSchema = z
   })
   .openapi("StoredCompletion", { description: "The captured chat.completion with its metadata." });
 
+export const StoredCompletionListSchema = pageSchema(StoredCompletionSchema).openapi("StoredCompletionList");
+
 export const StoredMessageSchema = z
   .looseObject({
     id: z.string(),
@@ -51,6 +54,8 @@ export const StoredMessageSchema = z
     description:
       "A request message: `content` as text (text parts joined by newlines), its text and image parts in `content_parts`.",
   });
+
+export const StoredMessageListSchema = pageSchema(StoredMessageSchema).openapi("StoredCompletionMessageList");
 
 export const UpdateCompletionSchema = z.strictObject({ metadata: MetadataSchema.nullable() });
 

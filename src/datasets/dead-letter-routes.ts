@@ -6,9 +6,10 @@
  */
 import { z } from "@hono/zod-openapi";
 import { tenantOrNotFound } from "../identity/admin-access";
+import type { Tenant } from "../identity/principal";
 import { foundOr, GatewayError } from "../platform/errors";
-import { errorResponses, ok } from "../platform/openapi";
-import { routeKit } from "../platform/route-kit";
+import { ok, okOrConflict } from "../platform/openapi";
+import { type OwnedResource, routeKit } from "../platform/route-kit";
 import { storeCaptures } from "./capture-consumer";
 import {
   type DeadLetterRow,
@@ -19,7 +20,7 @@ import {
   noteRetryFailed,
 } from "./dead-letters";
 
-const { router: captureAdmin, route } = routeKit({ tags: ["Admin: captures"] });
+const { router: captureAdmin, resourceRoute } = routeKit({ tags: ["Admin: captures"] });
 
 /** `/admin/tenants/{id}/captures/dead_letter…`. */
 export { captureAdmin };
@@ -80,18 +81,33 @@ function deadLetterJson(row: DeadLetterRow, retryable: boolean) {
   };
 }
 
-captureAdmin.openapi(
-  route({
+/** `/tenants/{id}`: the tenant, or 404 `tenant_not_found`. */
+const captureTenant: OwnedResource<typeof TenantParams, Tenant> = {
+  params: TenantParams,
+  load: (c, { id }) => tenantOrNotFound(c.env.DB, id),
+};
+
+/** `/tenants/{id}/captures/dead_letter/{dead_letter_id}`: the tenant's dead letter, or 404. */
+const deadLetter: OwnedResource<typeof DeadLetterParams, DeadLetterRow> = {
+  params: DeadLetterParams,
+  load: async (c, { id, dead_letter_id }) => {
+    await tenantOrNotFound(c.env.DB, id);
+    return foundOr(await getDeadLetter(c.env.DB, id, dead_letter_id), "dead letter", dead_letter_id, {
+      param: "dead_letter_id",
+    });
+  },
+};
+
+resourceRoute(
+  captureTenant,
+  {
     method: "get",
     path: "/tenants/{id}/captures/dead_letter",
     summary: "List captures the database would not take (oldest first), with their total",
-    request: { params: TenantParams, query: ListQuery },
+    request: { query: ListQuery },
     responses: ok(DeadLetterListSchema, "A page of dead letters"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const { limit, after } = c.req.valid("query");
-    await tenantOrNotFound(c.env.DB, id);
+  },
+  async (c, { id }, { query: { limit, after } }) => {
     const page = await listDeadLetters(c.env.DB, id, limit, after ?? null);
     return c.json(
       {
@@ -105,22 +121,18 @@ captureAdmin.openapi(
   },
 );
 
-captureAdmin.openapi(
-  route({
+resourceRoute(
+  deadLetter,
+  {
     method: "post",
     path: "/tenants/{id}/captures/dead_letter/{dead_letter_id}/retry",
     summary: "Write a dead letter to the stored completions again; it leaves the list when that succeeds",
     description:
       "409 `capture_retry_failed` when the database refuses it again (the error is recorded on the dead letter), or `capture_not_kept` when only its summary could be kept.",
-    request: { params: DeadLetterParams },
-    responses: { ...ok(RetriedSchema, "Written"), 409: errorResponses[400] },
-  }),
-  async (c) => {
-    const { id, dead_letter_id: deadLetterId } = c.req.valid("param");
-    await tenantOrNotFound(c.env.DB, id);
-    const row = foundOr(await getDeadLetter(c.env.DB, id, deadLetterId), "dead letter", deadLetterId, {
-      param: "dead_letter_id",
-    });
+    responses: okOrConflict(RetriedSchema, "Written"),
+  },
+  async (c, row) => {
+    const { tenant_id: id, id: deadLetterId } = row;
     const record = await deadLetterRecord(c.env, row);
     if (!record) {
       throw new GatewayError(409, "This capture was too large to keep: only its summary is left.", {

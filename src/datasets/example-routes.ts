@@ -12,18 +12,17 @@ import {
   visionLimits,
   visionValidation,
 } from "../vision";
-import { exampleError, mustGetDataset, ownedDataset, readCandidates } from "./access";
+import { exampleError, ownedDataset, readCandidates } from "./access";
 import type { CompletionFilter } from "./completions-repository";
 import { examplePage } from "./example-bodies";
 import { exportStream } from "./export";
 import { importCompletions, importRealtimeSessions } from "./import";
 import { checkCandidates, ingest } from "./ingest";
 import * as repo from "./repository";
-import { datasets, resourceRoute, route } from "./router";
+import { datasets, resourceRoute } from "./router";
 import {
   AddExamplesJsonSchema,
   AddedExamplesSchema,
-  DatasetIdParams,
   ExampleListSchema,
   ExportQuery,
   ImportReportSchema,
@@ -45,8 +44,7 @@ const examplesBody = {
   },
 };
 
-async function addExamples(c: Context<AppEnv>, datasetId: string) {
-  const dataset = await mustGetDataset(c, datasetId);
+async function addExamples(c: Context<AppEnv>, dataset: repo.DatasetRow) {
   const { candidates, redactPii, lineWord } = await readCandidates(c, "api");
   const settings = c.get("principal").tenant.settings.vision;
   const maxImages = visionLimits(settings, {}, dataset.vision_profile).maxImagesPerExample;
@@ -61,15 +59,16 @@ async function addExamples(c: Context<AppEnv>, datasetId: string) {
   };
 }
 
-datasets.openapi(
-  route({
+resourceRoute(
+  ownedDataset,
+  {
     method: "post",
     path: "/{dataset_id}/examples",
     summary: "Add examples (JSON {examples:[…]} or JSONL); all are validated first, duplicates are skipped",
-    request: { params: DatasetIdParams, query: RedactQuery, body: examplesBody },
+    request: { query: RedactQuery, body: examplesBody },
     responses: ok(AddedExamplesSchema, "How many were added"),
-  }),
-  async (c) => c.json(await addExamples(c, c.req.valid("param").dataset_id), 200),
+  },
+  async (c, dataset) => c.json(await addExamples(c, dataset), 200),
 );
 
 resourceRoute(
@@ -92,8 +91,7 @@ resourceRoute(
       },
     },
   },
-  async (c, dataset) => {
-    const { stored, split, profile } = c.req.valid("query");
+  async (c, dataset, { query: { stored, split, profile } }) => {
     if (dataset.kind === "vision") {
       const options = { stored: stored === "true", split, profile: profile ?? dataset.vision_profile };
       const outcome = await visionValidation(c, dataset, options);
@@ -132,8 +130,7 @@ resourceRoute(
     },
     responses: ok(ImportReportSchema, "What was imported"),
   },
-  async (c, dataset) => {
-    const { filter, limit, redact_pii, realtime_session_ids, dry_run } = c.req.valid("json");
+  async (c, dataset, { json: { filter, limit, redact_pii, realtime_session_ids, dry_run } }) => {
     const options = { redactPii: redact_pii, dryRun: dry_run };
     if (realtime_session_ids) {
       return c.json(await importRealtimeSessions(c.env, dataset, realtime_session_ids, options), 200);
@@ -157,8 +154,7 @@ resourceRoute(
     request: { query: ListExamplesQuery },
     responses: ok(ExampleListSchema, "A page"),
   },
-  async (c, dataset) => {
-    const { after, limit, split } = c.req.valid("query");
+  async (c, dataset, { query: { after, limit, split } }) => {
     const afterSeq = after
       ? ((await repo.seqOfExample(c.env.DB, dataset.id, after)) ?? Number.MAX_SAFE_INTEGER)
       : 0;
@@ -189,8 +185,7 @@ resourceRoute(
       422: invalidVisionDatasetResponse,
     },
   },
-  async (c, dataset) => {
-    const { split, format, images, skip_invalid, profile } = c.req.valid("query");
+  async (c, dataset, { query: { split, format, images, skip_invalid, profile } }) => {
     const body =
       dataset.kind === "vision" && format === "chat"
         ? await visionExportStream(

@@ -31,13 +31,13 @@ function candidatesOf(payload: unknown): Candidate[] {
   return list.map((value, i) => ({ line: i + 1, value, source: "webhook" as const }));
 }
 
-const { router: datasetHooks, route } = routeKit({ tags: ["Datasets"] });
+const { router: datasetHooks, add } = routeKit({ tags: ["Datasets"] });
 
 /** `/hooks/datasets/{dataset_id}`. */
 export { datasetHooks };
 
-datasetHooks.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/datasets/{dataset_id}",
     summary:
@@ -47,9 +47,8 @@ datasetHooks.openapi(
       body: jsonBody({ type: "object" as const }),
     },
     responses: ok(ReceiptSchema, "Processed (or already processed)"),
-  }),
-  async (c) => {
-    const { dataset_id } = c.req.valid("param");
+  },
+  async (c, { param: { dataset_id } }) => {
     const dataset = foundOr(await repo.getDataset(c.env.DB, dataset_id), "dataset", dataset_id, {
       param: "dataset_id",
     });

@@ -1,4 +1,4 @@
 /** The `/v1/datasets` router: `routes.ts` (datasets) and `example-routes.ts` (examples) add to it. */
 import { routeKit } from "../platform/route-kit";
 
-export const { router: datasets, route, resourceRoute } = routeKit({ tags: ["Datasets"] });
+export const { router: datasets, add, resourceRoute } = routeKit({ tags: ["Datasets"] });

@@ -9,7 +9,7 @@ import { jsonBody, pageOf } from "../platform/route-kit";
 import { newWebhookSecret } from "../platform/standard-webhooks";
 import { datasetJson, datasetWithCounts, ownedDataset } from "./access";
 import * as repo from "./repository";
-import { datasets, resourceRoute, route } from "./router";
+import { add, resourceRoute } from "./router";
 import {
   CreateDatasetSchema,
   DatasetListSchema,
@@ -18,16 +18,15 @@ import {
   PageQuery,
 } from "./schemas";
 
-datasets.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/",
     summary: "Create a dataset (the response carries its webhook_secret, shown only once)",
     request: { body: jsonBody(CreateDatasetSchema) },
     responses: ok(DatasetSchema, "The new dataset"),
-  }),
-  async (c) => {
-    const body = c.req.valid("json");
+  },
+  async (c, { json: body }) => {
     if (body.vision_profile && body.kind !== "vision") {
       throw new GatewayError(
         400,
@@ -56,16 +55,15 @@ datasets.openapi(
   },
 );
 
-datasets.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/",
     summary: "List datasets, newest first",
     request: { query: PageQuery },
     responses: ok(DatasetListSchema, "A page of datasets"),
-  }),
-  async (c) => {
-    const { after, limit } = c.req.valid("query");
+  },
+  async (c, { query: { after, limit } }) => {
     const rows = await repo.listDatasets(c.env.DB, c.get("principal").tenant.id, limit, after);
     const data = await Promise.all(rows.slice(0, limit).map((r) => datasetWithCounts(c.env.DB, r)));
     return c.json(pageOf(data, rows.length > limit), 200);

@@ -3,7 +3,7 @@
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
 import { parseColumn } from "../platform/json";
-import { findOwned } from "../platform/owned-repository";
+import { type DatasetKey, findOwned, listForDataset } from "../platform/owned-repository";
 import type { Grader } from "./graders";
 import type { ItemResult, ModelSummary } from "./summary";
 
@@ -54,20 +54,9 @@ export async function insertEval(db: D1Database, e: EvalRow): Promise<void> {
     .run();
 }
 
-/** A dataset's evaluations, newest first. */
-export async function listEvals(
-  db: D1Database,
-  tenantId: string,
-  datasetId: string,
-  limit: number,
-): Promise<EvalRow[]> {
-  const { results } = await db
-    .prepare(
-      "SELECT * FROM evals WHERE tenant_id = ? AND dataset_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-    )
-    .bind(tenantId, datasetId, limit)
-    .all<EvalRow>();
-  return results;
+/** A dataset's evaluations, newest first (their ids are random: ties in the order they were made). */
+export function listEvals(db: D1Database, dataset: DatasetKey, limit: number): Promise<EvalRow[]> {
+  return listForDataset<EvalRow>(db, "evals", dataset, { tieBreak: "rowid", limit });
 }
 
 /** An evaluation by id, whoever owns it (the runner, addressed by the id it was started with). */

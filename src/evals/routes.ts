@@ -84,8 +84,7 @@ resourceRoute(
     },
     responses: ok(EvalSchema, "The queued evaluation"),
   },
-  async (c, dataset) => {
-    const body = c.req.valid("json");
+  async (c, dataset, { json: body }) => {
     for (const model of body.models) assertModelAllowed(c, model);
     if (body.grader.type === "llm_judge") assertJudgeAllowed(c, body.grader.model);
     // The provider account is shared: another tenant's fine-tuned model answers as a missing one.
@@ -136,8 +135,8 @@ resourceRoute(
     },
     responses: ok(listSchema(EvalSchema), "The evaluations"),
   },
-  async (c, dataset) => {
-    const rows = await listEvals(c.env.DB, dataset.tenant_id, dataset.id, c.req.valid("query").limit);
+  async (c, dataset, { query: { limit } }) => {
+    const rows = await listEvals(c.env.DB, dataset, limit);
     return c.json({ object: "list" as const, data: rows.map((row) => evalJson(row)) }, 200);
   },
 );

@@ -7,7 +7,7 @@
 import { GatewayError } from "../platform/errors";
 import type { OwnedKind, OwnedPageQuery } from "./owned-repository";
 
-interface ListRules {
+export interface ListRules {
   kind: OwnedKind;
   defaultLimit: number;
   maxLimit: number;

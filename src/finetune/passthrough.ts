@@ -11,11 +11,11 @@ import type { AppEnv } from "../platform/env";
 import { notFound } from "../platform/errors";
 import { type JsonObject, parseColumn } from "../platform/json";
 import { errorResponses } from "../platform/openapi";
-import { jsonBody, pageOf, routeKit } from "../platform/route-kit";
+import { jsonBody, type OwnedResource, pageOf, routeKit } from "../platform/route-kit";
 import { enforceRateLimit } from "../ratelimit";
 import { relayResponse } from "../upstream";
 import { assertBaseModel, assertOwnFile } from "./job-inputs";
-import { FILE_LIST, JOB_LIST, listQuery } from "./lists";
+import { FILE_LIST, JOB_LIST, type ListRules, listQuery } from "./lists";
 import { forgetOwned, type OwnedKind, type OwnedRow, ownedObject, pageOwned } from "./owned-repository";
 import { rememberFile, rememberJob, tenantView } from "./ownership";
 import { call, fineTuningBaseUrl, getUpstream } from "./provider";
@@ -81,12 +81,32 @@ async function mustOwn(c: Context<AppEnv>, kind: OwnedKind, label: string, id: s
   return row;
 }
 
-/** A job read or action on a job the tenant owns; the answer refreshes the tenant's records. */
-async function jobCall(c: Context<AppEnv>, method: "GET" | "POST", suffix = ""): Promise<Response> {
-  const id = c.req.param("job_id") ?? "";
-  const row = await mustOwn(c, "fine_tuning.job", "fine-tuning job", id);
+/** `/files/{file_id}`: a file the tenant owns, or 404 as if it did not exist. */
+const ownedFile: OwnedResource<typeof FileId, OwnedRow> = {
+  params: FileId,
+  load: (c, { file_id }) => mustOwn(c, "file", "file", file_id),
+};
+
+/** `/fine_tuning/jobs/{job_id}`: a job the tenant owns, or 404 as if it did not exist. */
+const ownedJob: OwnedResource<typeof JobId, OwnedRow> = {
+  params: JobId,
+  load: (c, { job_id }) => mustOwn(c, "fine_tuning.job", "fine-tuning job", job_id),
+};
+
+/** `GET path` of an object the tenant owns, relayed as the provider answers it. */
+async function relayGet(c: Context<AppEnv>, row: OwnedRow, path: string): Promise<Response> {
+  return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
+}
+
+/** A read of or an action on a job the tenant owns; the answer refreshes the tenant's records. */
+async function jobCall(
+  c: Context<AppEnv>,
+  row: OwnedRow,
+  method: "GET" | "POST",
+  suffix = "",
+): Promise<Response> {
   const baseUrl = baseUrlOf(c, row);
-  const path = `/fine_tuning/jobs/${encodeURIComponent(id)}${suffix}`;
+  const path = `/fine_tuning/jobs/${encodeURIComponent(row.object_id)}${suffix}`;
   const upstream = await send(c, { method, path, baseUrl, ...(method === "POST" ? { body: "" } : {}) });
   if (!upstream.ok) return relayResponse(upstream);
   const { res, json } = await relayJson(upstream);
@@ -119,27 +139,42 @@ async function keptFile(c: Context<AppEnv>, row: OwnedRow): Promise<JsonObject |
   return file;
 }
 
-const { router: passthrough, route: kitRoute } = routeKit({ tags: ["Files and fine-tuning (pass-through)"] });
+const {
+  router: passthrough,
+  add,
+  resourceRoute,
+} = routeKit({ tags: ["Files and fine-tuning (pass-through)"] });
 
 export { passthrough };
 
-const route = <M extends "get" | "post" | "delete", P extends string>(
+/** A relayed route: the provider's answer is the route's. */
+const relay = <M extends "get" | "post" | "delete", P extends string>(
   method: M,
   path: P,
   summary: string,
-  params: z.ZodObject = z.object({}),
   description?: string,
-) =>
-  kitRoute({
-    method,
-    path,
-    summary,
-    ...(description ? { description } : {}),
-    request: { params },
-    responses: relayed,
-  });
+) => ({ method, path, summary, ...(description ? { description } : {}), responses: relayed });
 
-passthrough.openapi(route("post", "/files", "Upload a file (multipart, relayed)"), async (c) => {
+/**
+ * A list of the tenant's objects of `rules`, built from the gateway's records: each row is read with
+ * `read` (null leaves it out), and the page says whether more of the tenant's objects follow.
+ */
+function listRoute(
+  config: ReturnType<typeof relay<"get", string>>,
+  rules: ListRules,
+  read: (c: Context<AppEnv>, row: OwnedRow) => Promise<JsonObject | null>,
+): void {
+  add(config, async (c) => {
+    await limitRate(c);
+    const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, rules));
+    const items = (await Promise.all(rows.map((row) => read(c, row)))).filter(
+      (item): item is JsonObject => item !== null,
+    );
+    return c.json(pageOf(items as { id: unknown }[], hasMore), 200);
+  });
+}
+
+add(relay("post", "/files", "Upload a file (multipart, relayed)"), async (c) => {
   const baseUrl = baseUrlOf(c);
   const upstream = await send(c, {
     method: "POST",
@@ -153,55 +188,37 @@ passthrough.openapi(route("post", "/files", "Upload a file (multipart, relayed)"
   if (json?.id) await rememberFile(c.env.DB, tenantOf(c).id, baseUrl, json);
   return res;
 });
-passthrough.openapi(
-  route(
+listRoute(
+  relay(
     "get",
     "/files",
     "List the tenant's files",
-    z.object({}),
     "Built from the gateway's records of the files the tenant uploaded and its jobs produced (`purpose`, `order`, `after`, `limit` as OpenAI's); `first_id`, `last_id` and `has_more` describe the tenant's files only.",
   ),
-  async (c) => {
-    await limitRate(c);
-    const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, FILE_LIST));
-    const files = await Promise.all(rows.map((row) => keptFile(c, row)));
-    return c.json(
-      pageOf(files.filter((f): f is JsonObject => f !== null) as { id: unknown }[], hasMore),
-      200,
-    );
-  },
+  FILE_LIST,
+  keptFile,
 );
-passthrough.openapi(route("get", "/files/{file_id}", "Retrieve a file", FileId), async (c) => {
-  const id = c.req.param("file_id") ?? "";
-  const row = await mustOwn(c, "file", "file", id);
-  const path = `/files/${encodeURIComponent(id)}`;
-  return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
-});
-passthrough.openapi(route("delete", "/files/{file_id}", "Delete a file", FileId), async (c) => {
-  const id = c.req.param("file_id") ?? "";
-  const row = await mustOwn(c, "file", "file", id);
-  const path = `/files/${encodeURIComponent(id)}`;
+resourceRoute(ownedFile, relay("get", "/files/{file_id}", "Retrieve a file"), (c, row) =>
+  relayGet(c, row, `/files/${encodeURIComponent(row.object_id)}`),
+);
+resourceRoute(ownedFile, relay("delete", "/files/{file_id}", "Delete a file"), async (c, row) => {
+  const path = `/files/${encodeURIComponent(row.object_id)}`;
   const upstream = await send(c, { method: "DELETE", path, baseUrl: baseUrlOf(c, row) });
-  if (upstream.ok) await forgetOwned(c.env.DB, row.tenant_id, id);
+  if (upstream.ok) await forgetOwned(c.env.DB, row.tenant_id, row.object_id);
   return relayResponse(upstream);
 });
-passthrough.openapi(
-  route(
+resourceRoute(
+  ownedFile,
+  relay(
     "get",
     "/files/{file_id}/content",
     "Download a file's content",
-    FileId,
     "The tenant's uploads and the result files of its own jobs.",
   ),
-  async (c) => {
-    const id = c.req.param("file_id") ?? "";
-    const row = await mustOwn(c, "file", "file", id);
-    const path = `/files/${encodeURIComponent(id)}/content`;
-    return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
-  },
+  (c, row) => relayGet(c, row, `/files/${encodeURIComponent(row.object_id)}/content`),
 );
-passthrough.openapi(
-  kitRoute({
+add(
+  {
     method: "post",
     path: "/fine_tuning/jobs",
     summary: "Create a fine-tuning job (checked, then relayed)",
@@ -211,9 +228,8 @@ passthrough.openapi(
       body: jsonBody(CreateFineTuningJobSchema),
     },
     responses: relayed,
-  }),
-  async (c) => {
-    const body = c.req.valid("json");
+  },
+  async (c, { json: body }) => {
     await assertBaseModel(c, body.model);
     await assertOwnFile(c, body.training_file, "training_file");
     if (body.validation_file) await assertOwnFile(c, body.validation_file, "validation_file");
@@ -232,40 +248,33 @@ passthrough.openapi(
     return res;
   },
 );
-passthrough.openapi(
-  route(
+listRoute(
+  relay(
     "get",
     "/fine_tuning/jobs",
     "List the tenant's fine-tuning jobs",
-    z.object({}),
     "Built from the gateway's records of the tenant's jobs, newest first (`after`, `limit`, `metadata[key]=value`); unfinished jobs are read live.",
   ),
-  async (c) => {
-    await limitRate(c);
-    const { rows, hasMore } = await pageOwned(c.env.DB, listQuery(tenantOf(c).id, c.req.url, JOB_LIST));
-    const jobs = (await Promise.all(rows.map((row) => liveJob(c, row)))).filter(
-      (j): j is JsonObject => j !== null,
-    );
-    return c.json(pageOf(jobs.map(tenantView) as { id: unknown }[], hasMore), 200);
+  JOB_LIST,
+  async (c, row) => {
+    const job = await liveJob(c, row);
+    return job && tenantView(job);
   },
 );
-passthrough.openapi(route("get", "/fine_tuning/jobs/{job_id}", "Retrieve a fine-tuning job", JobId), (c) =>
-  jobCall(c, "GET"),
+resourceRoute(ownedJob, relay("get", "/fine_tuning/jobs/{job_id}", "Retrieve a fine-tuning job"), (c, row) =>
+  jobCall(c, row, "GET"),
 );
 for (const action of ["cancel", "pause", "resume"] as const) {
-  passthrough.openapi(
-    route("post", `/fine_tuning/jobs/{job_id}/${action}`, `${action} a fine-tuning job`, JobId),
-    (c) => jobCall(c, "POST", `/${action}`),
+  resourceRoute(
+    ownedJob,
+    relay("post", `/fine_tuning/jobs/{job_id}/${action}`, `${action} a fine-tuning job`),
+    (c, row) => jobCall(c, row, "POST", `/${action}`),
   );
 }
 for (const sub of ["events", "checkpoints"] as const) {
-  passthrough.openapi(
-    route("get", `/fine_tuning/jobs/{job_id}/${sub}`, `List a fine-tuning job's ${sub}`, JobId),
-    async (c) => {
-      const id = c.req.param("job_id") ?? "";
-      const row = await mustOwn(c, "fine_tuning.job", "fine-tuning job", id);
-      const path = `/fine_tuning/jobs/${encodeURIComponent(id)}/${sub}`;
-      return relayResponse(await send(c, { method: "GET", path, baseUrl: baseUrlOf(c, row) }));
-    },
+  resourceRoute(
+    ownedJob,
+    relay("get", `/fine_tuning/jobs/{job_id}/${sub}`, `List a fine-tuning job's ${sub}`),
+    (c, row) => relayGet(c, row, `/fine_tuning/jobs/${encodeURIComponent(row.object_id)}/${sub}`),
   );
 }

@@ -3,6 +3,7 @@
  * @see https://developers.cloudflare.com/d1/worker-api/
  */
 import { type JsonObject, parseColumn } from "../platform/json";
+import { type DatasetKey, listForDataset } from "../platform/owned-repository";
 
 export interface JobRow {
   id: string;
@@ -79,14 +80,9 @@ export async function getJob(db: D1Database, id: string): Promise<JobRow | null>
   return db.prepare("SELECT * FROM fine_tuning_jobs WHERE id = ?").bind(id).first<JobRow>();
 }
 
-export async function listJobs(db: D1Database, tenantId: string, datasetId: string): Promise<JobRow[]> {
-  const { results } = await db
-    .prepare(
-      "SELECT * FROM fine_tuning_jobs WHERE tenant_id = ? AND dataset_id = ? ORDER BY created_at DESC, id DESC",
-    )
-    .bind(tenantId, datasetId)
-    .all<JobRow>();
-  return results;
+/** A dataset's fine-tuning jobs, newest first. */
+export function listJobs(db: D1Database, dataset: DatasetKey): Promise<JobRow[]> {
+  return listForDataset<JobRow>(db, "fine_tuning_jobs", dataset, { tieBreak: "id" });
 }
 
 /** Jobs not yet in a final status, oldest update first (what the cron polls). */

@@ -57,9 +57,8 @@ resourceRoute(
     },
     responses: ok(DatasetJobSchema, "The created job"),
   },
-  async (c, dataset) => {
+  async (c, dataset, { json: body }) => {
     const baseUrl = fineTuningBaseUrl(c.env, c.get("principal").tenant.settings);
-    const body = c.req.valid("json");
     const settings = c.get("principal").tenant.settings;
     const vision =
       dataset.kind === "vision"
@@ -89,7 +88,7 @@ resourceRoute(
     responses: ok(DatasetJobListSchema, "The jobs"),
   },
   async (c, dataset) => {
-    const rows = await listJobs(c.env.DB, dataset.tenant_id, dataset.id);
+    const rows = await listJobs(c.env.DB, dataset);
     const live = await Promise.all(rows.map((r) => liveJob(c.env, r)));
     return c.json({ object: "list" as const, data: live.map(jobJson), has_more: false }, 200);
   },
@@ -99,19 +98,19 @@ const EventSchema = z
   .looseObject({ type: z.string(), data: z.looseObject({ id: z.string() }) })
   .openapi("OpenAIWebhookEvent");
 
-const { router: openaiHooks, route: hookRoute } = routeKit({ tags });
+const { router: openaiHooks, add } = routeKit({ tags });
 
 /** `/hooks/openai`. */
 export { openaiHooks };
 
-openaiHooks.openapi(
-  hookRoute({
+add(
+  {
     method: "post",
     path: "/openai",
     summary: "The provider's webhooks (fine_tuning.job.*), verified with OPENAI_WEBHOOK_SECRET",
     request: { body: jsonBody({ type: "object" as const }) },
     responses: ok(z.object({ received: z.boolean(), replayed: z.boolean() }), "Processed"),
-  }),
+  },
   async (c) => {
     const secret = c.env.OPENAI_WEBHOOK_SECRET;
     if (!secret)

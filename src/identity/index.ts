@@ -27,12 +27,12 @@ const UserTokenSchema = z
   .openapi("UserToken");
 
 /** `/v1/auth`: short-lived tokens for one end user, for phones and browsers that must not hold a key. */
-const { router: auth, route } = routeKit({ tags: ["Identity"] });
+const { router: auth, add } = routeKit({ tags: ["Identity"] });
 
 export { auth };
 
-auth.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/user_tokens",
     summary: "Mint a short-lived token for one end user",
@@ -40,11 +40,10 @@ auth.openapi(
       "The token authenticates as `Authorization: Bearer <token>`, or for WebSockets in the subprotocol slot `openai-insecure-api-key.<token>`. Revoking the API key that minted it ends it.",
     request: { body: jsonBody(UserTokenRequestSchema) },
     responses: created(UserTokenSchema, "The token"),
-  }),
-  async (c) => {
+  },
+  async (c, { json: { user, ttl_seconds } }) => {
     // Only API keys with the `user_tokens` scope reach this (src/identity/route-access.ts).
     const principal = c.get("principal");
-    const { user, ttl_seconds } = c.req.valid("json");
     await enforceRateLimit(c.env, principal, null);
     const { token, expiresAt } = await mintUserToken(
       c.env.TOKEN_SECRET,

@@ -45,6 +45,7 @@ export interface ActiveKey {
 
 const KEY_PREFIX = "egk_";
 const KEY_COLUMNS = "id, tenant_id, name, key_prefix, console, scopes, created_at, revoked_at";
+const TENANT_COLUMNS = "id, name, settings, created_at, cache_generation";
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 function toTenant(row: TenantRow): Tenant {
@@ -56,6 +57,8 @@ function toTenant(row: TenantRow): Tenant {
     cacheGeneration: row.cache_generation,
   };
 }
+
+const tenantOrNull = (row: TenantRow | null): Tenant | null => (row ? toTenant(row) : null);
 
 function toKey(row: KeyRow): ApiKeyInfo {
   const scopes = scopesOf(row.scopes, row.console === 1);
@@ -86,17 +89,15 @@ export async function createTenant(db: D1Database, name: string, settings: Tenan
 
 export async function listTenants(db: D1Database): Promise<Tenant[]> {
   const { results } = await db
-    .prepare("SELECT id, name, settings, created_at, cache_generation FROM tenants ORDER BY created_at, id")
+    .prepare(`SELECT ${TENANT_COLUMNS} FROM tenants ORDER BY created_at, id`)
     .all<TenantRow>();
   return results.map(toTenant);
 }
 
 export async function getTenant(db: D1Database, id: string): Promise<Tenant | null> {
-  const row = await db
-    .prepare("SELECT id, name, settings, created_at, cache_generation FROM tenants WHERE id = ?")
-    .bind(id)
-    .first<TenantRow>();
-  return row ? toTenant(row) : null;
+  return tenantOrNull(
+    await db.prepare(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ?`).bind(id).first<TenantRow>(),
+  );
 }
 
 export async function updateTenant(
@@ -107,11 +108,11 @@ export async function updateTenant(
 ): Promise<Tenant | null> {
   const row = await db
     .prepare(
-      "UPDATE tenants SET name = ?, settings = ?, updated_at = ? WHERE id = ? RETURNING id, name, settings, created_at, cache_generation",
+      `UPDATE tenants SET name = ?, settings = ?, updated_at = ? WHERE id = ? RETURNING ${TENANT_COLUMNS}`,
     )
     .bind(name, JSON.stringify(settings), nowSeconds(), id)
     .first<TenantRow>();
-  return row ? toTenant(row) : null;
+  return tenantOrNull(row);
 }
 
 /** Creates a key with its scopes; the returned secret is shown once and only its hash is stored. */

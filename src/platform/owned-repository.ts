@@ -39,6 +39,35 @@ export async function findOwned<Row>(
     .first<Row>();
 }
 
+/** The tables whose rows are made for one dataset (`dataset_id`) of a tenant. */
+export type DatasetTable = "evals" | "fine_tuning_jobs" | "training_jobs";
+
+/** A dataset as its rows name it: its id and its tenant's. */
+export interface DatasetKey {
+  id: string;
+  tenant_id: string;
+}
+
+/**
+ * The rows of `table` made for `dataset`, newest first (`created_at`, ties by `tieBreak`): the
+ * dataset's tenant is matched in SQL with its id.
+ * @param options.columns the columns to read (default all)
+ */
+export async function listForDataset<Row>(
+  db: D1Database,
+  table: DatasetTable,
+  dataset: DatasetKey,
+  options: { tieBreak: "id" | "rowid"; limit?: number; columns?: string },
+): Promise<Row[]> {
+  const limit = options.limit === undefined ? [] : [options.limit];
+  const order = `ORDER BY created_at DESC, ${options.tieBreak} DESC${limit.length ? " LIMIT ?" : ""}`;
+  const { results } = await db
+    .prepare(`SELECT ${options.columns ?? "*"} FROM ${table} WHERE tenant_id = ? AND dataset_id = ? ${order}`)
+    .bind(dataset.tenant_id, dataset.id, ...limit)
+    .all<Row>();
+  return results;
+}
+
 /** Deletes the row of `table` whose `keyColumn` is `key` if `owner` owns it; true when one was. */
 export async function deleteOwned(
   db: D1Database,

@@ -1,9 +1,9 @@
 /**
  * The pieces every router is built from, so a route file holds only what is particular to its routes:
- * a router with its defaults ({@link routeKit}), routes on one owned resource ({@link OwnedResource}:
- * path parameters, lookup and 404 declared once per resource) and the JSON request body
- * ({@link jsonBody}). The list shapes are in ./lists.ts, which schema modules import without the
- * Workers runtime.
+ * a router with its defaults ({@link routeKit}), its routes, each handed its validated request parts
+ * (`add`), routes on one owned resource ({@link OwnedResource}: path parameters, lookup and 404
+ * declared once per resource) and the JSON request body ({@link jsonBody}). The list shapes are in
+ * ./lists.ts, which schema modules import without the Workers runtime.
  *
  * Authorization is not declared here: `security` and `x-edgegate-access` of every operation are
  * written into the document from `ROUTE_ACCESS` (src/identity/route-access.ts), the one table the
@@ -16,7 +16,7 @@ import {
   type RouteHandler,
   type z,
 } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, HonoRequest } from "hono";
 import type { AppEnv } from "./env";
 import { createApp } from "./openapi";
 
@@ -47,22 +47,57 @@ type ResourceRoute<Params extends z.ZodObject, C> = Omit<C, "request"> & {
   request: (C extends { request: infer Q extends object } ? Q : object) & { params: Params };
 };
 
-/** A handler of a resource route: the route's typed context and the row its path names. */
-export type ResourceHandler<Route, Row> = Route extends RouteConfig
-  ? (c: Parameters<RouteHandler<Route, AppEnv>>[0], row: Row) => ReturnType<RouteHandler<Route, AppEnv>>
-  : never;
+/** The context a handler of `Route` is given, typed from its config. */
+type RouteContext<Route extends RouteConfig> = Parameters<RouteHandler<Route, AppEnv>>[0];
 
 /**
- * A router (an OpenAPI sub-app whose validation errors are OpenAI-shaped), its `route()`, which is
- * `createRoute` with the router's defaults filled in, and `resourceRoute()`, which adds a route on
- * one {@link OwnedResource}: its path parameters are the resource's, the resource is loaded (or the
- * request answered 404) before the handler runs, and the handler is given it.
+ * The request parts `Route` validates, as its handler is handed them: `param`, `query`, `header`,
+ * `cookie`, `json` or `form`, each present when the route declares it (the values of
+ * `c.req.valid(…)`).
+ */
+export type ValidInput<Route extends RouteConfig> =
+  RouteContext<Route>["req"] extends HonoRequest<string, infer Valid> ? Valid : never;
+
+/** A handler of `add`: the route's typed context and its validated request parts. */
+export type InputHandler<Route> = Route extends RouteConfig
+  ? (c: RouteContext<Route>, input: ValidInput<Route>) => ReturnType<RouteHandler<Route, AppEnv>>
+  : never;
+
+/** A handler of `resourceRoute`: the route's typed context, the row its path names, its validated parts. */
+export type ResourceHandler<Route, Row> = Route extends RouteConfig
+  ? (c: RouteContext<Route>, row: Row, input: ValidInput<Route>) => ReturnType<RouteHandler<Route, AppEnv>>
+  : never;
+
+const TARGETS = ["param", "query", "header", "cookie", "json", "form"] as const;
+
+/** What the route's validators stored, by target (the targets it does not validate are absent). */
+function validInput(c: Context<AppEnv>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const target of TARGETS) {
+    const value: unknown = c.req.valid(target as never);
+    if (value !== undefined) input[target] = value;
+  }
+  return input;
+}
+
+/**
+ * A router (an OpenAPI sub-app whose validation errors are OpenAI-shaped) and the ways to add to it:
+ * `add(config, (c, input) => …)` declares a route with the router's defaults and hands its handler
+ * the validated request parts (`{ param, query, json, … }`, typed from `config`);
+ * `resourceRoute(resource, config, (c, row, input) => …)` adds a route on one {@link OwnedResource}:
+ * its path parameters are the resource's, the resource is loaded (or the request answered 404)
+ * before the handler runs, and the handler is given it. `route()` is `createRoute` with the router's
+ * defaults, for a router that registers its routes itself.
  */
 export function routeKit(defaults: RouterDefaults): {
   router: OpenAPIHono<AppEnv>;
   route: <P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
     config: R,
   ) => ReturnType<typeof createRoute<P, R>>;
+  add: <P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(
+    config: R,
+    handler: InputHandler<R>,
+  ) => void;
   resourceRoute: <Params extends z.ZodObject, Row, P extends string, C extends ResourceRouteConfig<P>>(
     resource: OwnedResource<Params, Row>,
     config: C,
@@ -71,17 +106,18 @@ export function routeKit(defaults: RouterDefaults): {
 } {
   const router = createApp();
   const route = <R extends RouteConfig>(config: R) => createRoute({ ...config, tags: defaults.tags });
+  // The route's types are checked where it is declared (`handler` against `config`); here the
+  // handler is only handed what it was typed for.
+  const register = (config: RouteConfig, handle: (c: Context<AppEnv>) => unknown) =>
+    router.openapi(route(config), handle as never);
   return {
     router,
     route,
-    resourceRoute: (resource, config, handler) => {
-      const declared = route({ ...config, request: { params: resource.params, ...config.request } });
-      // The route's types are checked where it is declared (`handler` against `config`); here the
-      // handler is only handed the context it was typed for.
-      const handle = async (c: Context<AppEnv>) =>
-        handler(c as never, await resource.load(c, c.req.valid("param" as never)));
-      router.openapi(declared, handle as never);
-    },
+    add: (config, handler) => register(config, (c) => handler(c as never, validInput(c) as never)),
+    resourceRoute: (resource, config, handler) =>
+      register({ ...config, request: { params: resource.params, ...config.request } }, async (c) =>
+        handler(c as never, await resource.load(c, c.req.valid("param" as never)), validInput(c) as never),
+      ),
   };
 }
 

@@ -3,8 +3,10 @@
  * provider fetching an image) can read one thing for a while: HMAC-SHA256 with TOKEN_SECRET over
  * what the URL opens (`scope`) and its expiry.
  */
+import { z } from "@hono/zod-openapi";
 import { hmacBase64url, timingSafeEqual } from "../identity/crypto";
 import { GatewayError } from "./errors";
+import { errorResponses } from "./openapi";
 
 /** The signature of `scope` until `exp` (Unix seconds). */
 export function urlSignature(secret: string, scope: string, exp: number): Promise<string> {
@@ -30,4 +32,26 @@ export async function assertSignedUrl(
     param: "sig",
     code: good ? "url_expired" : "invalid_signature",
   });
+}
+
+/**
+ * The responses of a download by signed URL: 200 with the bytes as `mediaType`, 403 for a URL
+ * {@link assertSignedUrl} refuses, and the OpenAI-shaped errors.
+ */
+export function signedDownloadResponses<M extends string>(mediaType: M, description: string) {
+  const binary = { schema: z.string().openapi({ format: "binary" }) };
+  return {
+    200: { description, content: { [mediaType]: binary } as Record<M, typeof binary> },
+    403: errorResponses[401],
+    ...errorResponses,
+  };
+}
+
+/** The headers of a body served by a signed URL: kept privately no longer than the URL is valid. */
+export function signedDownloadHeaders(contentType: string, exp: number, nowSeconds: number) {
+  return {
+    "content-type": contentType,
+    "cache-control": `private, max-age=${Math.max(0, exp - nowSeconds)}`,
+    "x-content-type-options": "nosniff",
+  };
 }

@@ -4,8 +4,7 @@
  * returned. docs/providers.md.
  */
 import type { Context } from "hono";
-import { TenantIdParams } from "../admin/schemas";
-import { adminCallerOf, tenantOrNotFound } from "../identity/admin-access";
+import { adminCallerOf, adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
 import { errorResponses, jsonResponse, ok, okOrConflict } from "../platform/openapi";
@@ -26,7 +25,7 @@ import {
   ProviderSchema,
 } from "./schemas";
 
-const { router: providerAdmin, route, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
+const { router: providerAdmin, resourceRoute } = routeKit({ tags: ["Admin: providers"] });
 
 /** `/admin/tenants/{id}/providers…`. */
 export { providerAdmin };
@@ -95,26 +94,21 @@ function assertModelsFree(
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
-providerAdmin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "post",
     path: "/tenants/{id}/providers",
     summary: "Register a model provider (any OpenAI-compatible API)",
     description: `Models of the provider are then named \`name/model-id\` (or by a bare id listed in \`models\`) in chat completions, responses, embeddings and evaluations, and are called with the provider's own key. ${GUARD_TEXT} The key is stored encrypted and never returned.`,
-    request: {
-      params: TenantIdParams,
-      body: jsonBody(CreateProviderSchema),
-    },
+    request: { body: jsonBody(CreateProviderSchema) },
     responses: {
       201: jsonResponse(ProviderSchema, "The registered provider"),
       ...errorResponses,
       409: errorResponses[400],
     },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const body = c.req.valid("json");
-    await tenantOrNotFound(c.env.DB, id);
+  },
+  async (c, { id }, { json: body }) => {
     await assertBaseUrl(c, body.base_url);
     const existing = await repo.listProviders(c.env.DB, id);
     if (existing.length >= MAX_PROVIDERS_PER_TENANT) {
@@ -157,17 +151,15 @@ providerAdmin.openapi(
   },
 );
 
-providerAdmin.openapi(
-  route({
+resourceRoute(
+  adminTenant,
+  {
     method: "get",
     path: "/tenants/{id}/providers",
     summary: "List the tenant's model providers",
-    request: { params: TenantIdParams },
     responses: ok(ProviderListSchema, "The providers, by name"),
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    await tenantOrNotFound(c.env.DB, id);
+  },
+  async (c, { id }) => {
     const providers = await repo.listProviders(c.env.DB, id);
     return c.json({ object: "list" as const, data: providers.map(providerJson) }, 200);
   },
@@ -196,9 +188,7 @@ resourceRoute(
     },
     responses: okOrConflict(ProviderSchema, "The changed provider"),
   },
-  async (c, current) => {
-    const { id, name } = c.req.valid("param");
-    const body = c.req.valid("json");
+  async (c, current, { param: { id, name }, json: body }) => {
     if (body.base_url !== undefined && body.base_url !== current.baseUrl)
       await assertBaseUrl(c, body.base_url);
     const models = body.models ? unique(body.models) : current.models;
@@ -233,10 +223,9 @@ resourceRoute(
     summary: "Delete a model provider and its stored key",
     responses: ok(ProviderDeletedSchema, "The provider is gone; its models are no longer routed to it"),
   },
-  async (c) => {
-    const { id, name } = c.req.valid("param");
-    await repo.deleteProvider(c.env.DB, id, name);
-    forgetProviders(id);
+  async (c, { tenantId, name }) => {
+    await repo.deleteProvider(c.env.DB, tenantId, name);
+    forgetProviders(tenantId);
     return c.json({ object: "provider.deleted" as const, name, deleted: true as const }, 200);
   },
 );

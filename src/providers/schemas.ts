@@ -9,10 +9,7 @@ export const MAX_PROVIDERS_PER_TENANT = 20;
 const MAX_MODELS = 200;
 
 export const ProviderParams = TenantIdParams.extend({
-  name: z
-    .string()
-    .regex(PROVIDER_NAME, "a provider name is 1-40 lowercase letters, digits, '_' or '-'")
-    .openapi({ param: { name: "name", in: "path" } }),
+  name: z.string().regex(PROVIDER_NAME, "a provider name is 1-40 lowercase letters, digits, '_' or '-'"),
 });
 
 const CapabilitySchema = z.enum(["chat", "embeddings", "fine_tuning"]);

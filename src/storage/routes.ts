@@ -40,12 +40,12 @@ const MigrationSchema = z
   })
   .openapi("StorageMigration");
 
-const { router: storageAdmin, route } = routeKit({ tags: ["Admin"] });
+const { router: storageAdmin, add } = routeKit({ tags: ["Admin"] });
 
 export { storageAdmin };
 
-storageAdmin.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/storage/migrate",
     summary: "Move older data to R2, a bounded amount per call",
@@ -53,9 +53,8 @@ storageAdmin.openapi(
       "Moves bodies D1 rows hold inline, images KV holds and transcripts of sessions ended before archiving into R2. Each call moves at most `limit` per step and says what remains; call again until `done` is true. Safe to repeat or interrupt.",
     request: { body: jsonBody(MigrateRequestSchema) },
     responses: ok(MigrationSchema, "What this call moved and what remains"),
-  }),
-  async (c) => {
-    const { steps, limit } = c.req.valid("json");
+  },
+  async (c, { json: { steps, limit } }) => {
     const results = await migrateStorage(c.env, steps ?? STEP_NAMES, limit);
     return c.json(
       {
@@ -94,25 +93,25 @@ const operationsResponse = (c: { env: { EDGEGATE_COUNT_OPERATIONS?: string } }) 
   ...operationCounts(),
 });
 
-storageAdmin.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/operations",
     summary: "The operations this isolate made, by binding (capacity benchmark)",
     description:
       "What the Worker's isolate that answers has done since the last reset, for the capacity benchmark (docs/capacity.md). Counting is on only with `EDGEGATE_COUNT_OPERATIONS=1`.",
     responses: ok(OperationCountsSchema, "The counts"),
-  }),
+  },
   (c) => c.json(operationsResponse(c), 200),
 );
 
-storageAdmin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/operations",
     summary: "Start the operation counts again from zero",
     responses: ok(OperationCountsSchema, "The counts, just reset"),
-  }),
+  },
   (c) => {
     resetOperationCounts();
     return c.json(operationsResponse(c), 200);

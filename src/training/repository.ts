@@ -1,4 +1,5 @@
 /** D1 storage of training jobs (`training_jobs`, migrations/0014_training_jobs.sql); every read names the tenant. */
+import { type DatasetKey, listForDataset } from "../platform/owned-repository";
 
 export type Trainer = "openai" | "external";
 export type Method = "sft" | "dpo";
@@ -77,18 +78,9 @@ export function getTrainingJobById(db: D1Database, id: string): Promise<Training
   return db.prepare(`SELECT ${COLUMNS} FROM training_jobs WHERE id = ?`).bind(id).first<TrainingJobRow>();
 }
 
-export async function listTrainingJobs(
-  db: D1Database,
-  tenantId: string,
-  datasetId: string,
-): Promise<TrainingJobRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT ${COLUMNS} FROM training_jobs WHERE tenant_id = ? AND dataset_id = ? ORDER BY created_at DESC, id DESC`,
-    )
-    .bind(tenantId, datasetId)
-    .all<TrainingJobRow>();
-  return results;
+/** A dataset's training jobs, newest first. */
+export function listTrainingJobs(db: D1Database, dataset: DatasetKey): Promise<TrainingJobRow[]> {
+  return listForDataset<TrainingJobRow>(db, "training_jobs", dataset, { columns: COLUMNS, tieBreak: "id" });
 }
 
 export interface TrainingJobUpdate {

@@ -8,8 +8,9 @@ import type { Context } from "hono";
 import { ownedDataset } from "../datasets/access";
 import type { AppEnv } from "../platform/env";
 import { GatewayError, notFound } from "../platform/errors";
-import { errorResponses, ok } from "../platform/openapi";
+import { ok } from "../platform/openapi";
 import { type OwnedResource, routeKit } from "../platform/route-kit";
+import { signedDownloadHeaders, signedDownloadResponses } from "../platform/signed-url";
 import { r2BundleStore } from "./bundle-store";
 import { receiveCallback } from "./callback";
 import { createTrainingJob } from "./create";
@@ -46,11 +47,7 @@ const ownedJob: OwnedResource<typeof JobIdParams, TrainingJobRow> = {
   load: (c, params) => ownJob(c, params.job_id),
 };
 
-const {
-  router: datasetTrainingJobs,
-  route,
-  resourceRoute: datasetResourceRoute,
-} = routeKit({ tags: ["Training"] });
+const { router: datasetTrainingJobs, resourceRoute: datasetResourceRoute } = routeKit({ tags: ["Training"] });
 
 export { datasetTrainingJobs };
 
@@ -67,8 +64,8 @@ datasetResourceRoute(
     },
     responses: ok(TrainingJobSchema, "The created job"),
   },
-  async (c, dataset) => {
-    const row = await createTrainingJob(c, dataset, c.req.valid("json"));
+  async (c, dataset, { json: body }) => {
+    const row = await createTrainingJob(c, dataset, body);
     const json = await trainingJobJson(row, viewOf(c));
     return c.json(row.callback_secret ? { ...json, callback_secret: row.callback_secret } : json, 200);
   },
@@ -83,7 +80,7 @@ datasetResourceRoute(
     responses: ok(TrainingJobListSchema, "The jobs"),
   },
   async (c, dataset) => {
-    const rows = await listTrainingJobs(c.env.DB, dataset.tenant_id, dataset.id);
+    const rows = await listTrainingJobs(c.env.DB, dataset);
     const live = await Promise.all(
       rows.map((r) => (r.trainer === "openai" ? syncOpenAIJob(c.env, r).catch(() => r) : r)),
     );
@@ -92,7 +89,7 @@ datasetResourceRoute(
   },
 );
 
-const { router: trainingJobs, resourceRoute } = routeKit({ tags: ["Training"] });
+const { router: trainingJobs, add, resourceRoute } = routeKit({ tags: ["Training"] });
 
 export { trainingJobs };
 
@@ -129,8 +126,8 @@ resourceRoute(
   },
 );
 
-trainingJobs.openapi(
-  route({
+add(
+  {
     method: "post",
     path: "/{job_id}/callback",
     summary: "The external trainer reports back, signed with the job's callback secret (Standard Webhooks)",
@@ -141,9 +138,8 @@ trainingJobs.openapi(
       body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
     },
     responses: ok(z.object({ received: z.literal(true), status: z.string() }), "Applied"),
-  }),
-  async (c) => {
-    const id = c.req.valid("param").job_id;
+  },
+  async (c, { param: { job_id: id } }) => {
     const row = await getTrainingJobById(c.env.DB, id);
     if (!row) throw jobNotFound(id);
     const updated = await receiveCallback(c.env, row, c.req.raw.headers, await c.req.text());
@@ -152,34 +148,22 @@ trainingJobs.openapi(
 );
 
 const BundleParams = JobIdParams.extend({
-  file: z
-    .string()
-    .regex(/^[a-z0-9._-]{1,64}$/, "a bundle file name, as manifest.json lists it")
-    .openapi({ param: { name: "file", in: "path" } }),
+  file: z.string().regex(/^[a-z0-9._-]{1,64}$/, "a bundle file name, as manifest.json lists it"),
 });
 const BundleQuery = z.object({
   exp: z.coerce.number().int().min(0).max(1e11),
   sig: z.string().min(1).max(128),
 });
 
-trainingJobs.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/{job_id}/bundle/{file}",
     summary: "A file of a training bundle, by a signed expiring URL (no API key)",
     request: { params: BundleParams, query: BundleQuery },
-    responses: {
-      200: {
-        description: "The file",
-        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
-      },
-      403: errorResponses[401],
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { job_id, file } = c.req.valid("param");
-    const { exp, sig } = c.req.valid("query");
+    responses: signedDownloadResponses("application/octet-stream", "The file"),
+  },
+  async (c, { param: { job_id, file }, query: { exp, sig } }) => {
     const now = Math.floor(Date.now() / 1000);
     await assertSignedBundleUrl(c.env.TOKEN_SECRET ?? "", bundlePath(job_id), exp, sig, now);
     const content = await r2BundleStore(c.env.BLOBS, { legacyKv: c.env.CACHE }).get(job_id, file);
@@ -191,10 +175,6 @@ trainingJobs.openapi(
       : file.endsWith(".jsonl")
         ? "application/jsonl"
         : "text/yaml";
-    return c.body(content, 200, {
-      "content-type": `${type}; charset=utf-8`,
-      "cache-control": `private, max-age=${Math.max(0, exp - now)}`,
-      "x-content-type-options": "nosniff",
-    });
+    return c.body(content, 200, signedDownloadHeaders(`${type}; charset=utf-8`, exp, now));
   },
 );

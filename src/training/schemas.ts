@@ -69,11 +69,7 @@ export const CreateTrainingJobSchema = z
 export type CreateTrainingJob = z.infer<typeof CreateTrainingJobSchema>;
 
 export const JobIdParams = z.object({
-  job_id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "job_id", in: "path" } }),
+  job_id: z.string().min(1).max(64),
 });
 
 const EventSchema = z

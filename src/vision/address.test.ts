@@ -4,7 +4,7 @@ import { refusedHost } from "./address";
 const refused = (url: string) => refusedHost(new URL(url)) !== null;
 
 describe("refusedHost", () => {
-  it.each([
+  const REFUSED = [
     "http://127.0.0.1/a.png",
     "http://2130706433/a.png",
     "http://0x7f.1/a.png",
@@ -31,11 +31,8 @@ describe("refusedHost", () => {
     "http://api.localhost/",
     "http://metadata.google.internal/",
     "http://intranet/",
-  ])("refuses %s", (url) => {
-    expect(refused(url)).toBe(true);
-  });
-
-  it.each([
+  ];
+  const ALLOWED = [
     "https://example.com/a.png",
     "http://8.8.8.8/",
     "http://172.32.0.1/",
@@ -43,7 +40,13 @@ describe("refusedHost", () => {
     "http://[64:ff9b::808:808]/",
     "http://[2002:808:808::1]/",
     "http://[::ffff:8.8.8.8]/",
-  ])("allows %s", (url) => {
+  ];
+
+  it.each(REFUSED)("refuses %s", (url) => {
+    expect(refused(url)).toBe(true);
+  });
+
+  it.each(ALLOWED)("allows %s", (url) => {
     expect(refused(url)).toBe(false);
   });
 });

@@ -1,39 +1,24 @@
-/**
- * `GET /v1/images/:sha256?exp=&sig=`: stored images behind signed, expiring URLs (as written by
- * `images=url` exports). The signature is the only credential, so a provider can fetch them.
- */
-import { z } from "@hono/zod-openapi";
 import { foundOr } from "../platform/errors";
-import { errorResponses } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
-import { assertSignedUrl } from "../platform/signed-url";
+import { assertSignedUrl, signedDownloadHeaders, signedDownloadResponses } from "../platform/signed-url";
 import { mimeOf } from "./image-info";
 import { ImageParams, ImageQuery } from "./schemas";
 import { getImage, imageScope, imageStore } from "./store";
 
-const { router: images, route } = routeKit({ tags: ["Datasets"] });
+const { router: images, add } = routeKit({ tags: ["Datasets"] });
 
 /** `/v1/images/{sha256}`: signed, expiring image URLs. */
 export { images };
 
-images.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/{sha256}",
     summary: "A stored dataset image, by a signed expiring URL from an `images=url` export (no API key)",
     request: { params: ImageParams, query: ImageQuery },
-    responses: {
-      200: {
-        description: "The image bytes, with their real content type",
-        content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } },
-      },
-      403: errorResponses[401],
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { sha256 } = c.req.valid("param");
-    const { t, exp, sig } = c.req.valid("query");
+    responses: signedDownloadResponses("image/*", "The image bytes, with their real content type"),
+  },
+  async (c, { param: { sha256 }, query: { t, exp, sig } }) => {
     const now = Math.floor(Date.now() / 1000);
     await assertSignedUrl(c.env.TOKEN_SECRET ?? "", imageScope(t, sha256), exp, sig, now, {
       what: "image URL",
@@ -42,10 +27,6 @@ images.openapi(
     const image = foundOr(await getImage(imageStore(c.env, t), sha256), "stored image", sha256, {
       param: "sha256",
     });
-    return c.body(image.bytes, 200, {
-      "content-type": mimeOf(image.meta.format),
-      "cache-control": `private, max-age=${Math.max(0, exp - now)}`,
-      "x-content-type-options": "nosniff",
-    });
+    return c.body(image.bytes, 200, signedDownloadHeaders(mimeOf(image.meta.format), exp, now));
   },
 );

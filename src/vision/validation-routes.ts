@@ -11,20 +11,19 @@ import { routeKit } from "../platform/route-kit";
 import { runJson } from "./run-json";
 
 /** `/v1/datasets/{dataset_id}/validations`, beside the datasets router. */
-const { router: validationRuns, route } = routeKit({ tags: ["Datasets"] });
+const { router: validationRuns, add } = routeKit({ tags: ["Datasets"] });
 
 export { validationRuns };
 
-validationRuns.openapi(
-  route({
+add(
+  {
     method: "get",
     path: "/{dataset_id}/validations/{validation_id}",
     summary: "A background validation of a vision dataset (poll until completed)",
     request: { params: DatasetIdParams.extend({ validation_id: z.string().min(1) }) },
     responses: ok(ValidationRunSchema, "The validation run"),
-  }),
-  async (c) => {
-    const { dataset_id, validation_id } = c.req.valid("param");
+  },
+  async (c, { param: { dataset_id, validation_id } }) => {
     const dataset = await mustGetDataset(c, dataset_id);
     const found = /^vval_[0-9a-f]{24}$/.test(validation_id)
       ? await c.env.VISION_VALIDATOR.getByName(validation_id).describe()

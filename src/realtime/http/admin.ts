@@ -7,10 +7,10 @@ import { TenantIdParams } from "../../admin/schemas";
 import { adminCallerOf } from "../../identity/admin-access";
 import { getTenant } from "../../identity/repository";
 import { GatewayError } from "../../platform/errors";
-import { ErrorSchema, errorResponses, jsonResponse } from "../../platform/openapi";
+import { ErrorSchema, errorResponses, jsonResponse, ok } from "../../platform/openapi";
 import { refusedHost } from "../../platform/outbound-address";
 import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
-import { type OwnedResource, routeKit } from "../../platform/route-kit";
+import { listSchema, type OwnedResource, routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
 import {
   getSessionDetail,
@@ -46,6 +46,15 @@ async function assertTenant(db: D1Database, id: string): Promise<void> {
     throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
   }
 }
+
+/** `/tenants/{id}`: the tenant's id once it is known to exist, or 404 `tenant_not_found`. */
+const tenantOfPath: OwnedResource<typeof TenantIdParams, string> = {
+  params: TenantIdParams,
+  load: async (c, { id }) => {
+    await assertTenant(c.env.DB, id);
+    return id;
+  },
+};
 
 function toolJson(tool: StoredTool) {
   return {
@@ -87,12 +96,12 @@ function sessionJson(row: SessionRow) {
   };
 }
 
-const { router: realtimeAdmin, route, resourceRoute } = routeKit({ tags: ["Realtime"] });
+const { router: realtimeAdmin, add, resourceRoute } = routeKit({ tags: ["Realtime"] });
 
 export { realtimeAdmin };
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "put",
     path: "/tenants/{id}/tools/{name}",
     summary: "Register or replace a server-side Realtime tool",
@@ -108,10 +117,8 @@ realtimeAdmin.openapi(
       ...errorResponses,
       409: jsonResponse(ErrorSchema, "The tenant already has the maximum number of tools"),
     },
-  }),
-  async (c) => {
-    const { id, name } = c.req.valid("param");
-    const body = c.req.valid("json");
+  },
+  async (c, { param: { id, name }, json: body }) => {
     await assertTenant(c.env.DB, id);
     // The gateway POSTs to the tool and shows its answer: only the operator may point one inside.
     const inside = refusedHost(new URL(body.url));
@@ -148,41 +155,32 @@ realtimeAdmin.openapi(
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+resourceRoute(
+  tenantOfPath,
+  {
     method: "get",
     path: "/tenants/{id}/tools",
     summary: "List the tenant's server-side Realtime tools",
-    request: { params: TenantIdParams },
-    responses: {
-      200: jsonResponse(z.object({ object: z.literal("list"), data: z.array(ToolSchema) }), "The tools"),
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    await assertTenant(c.env.DB, id);
+    responses: ok(listSchema(ToolSchema), "The tools"),
+  },
+  async (c, id) => {
     const { tools } = await loadToolRegistry(c.env.DB, id);
     return c.json({ object: "list" as const, data: tools.map(toolJson) }, 200);
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+add(
+  {
     method: "delete",
     path: "/tenants/{id}/tools/{name}",
     summary: "Remove a server-side Realtime tool (new sessions no longer get it)",
     request: { params: TenantToolParams },
-    responses: {
-      200: jsonResponse(
-        z.object({ object: z.literal("realtime.tool.deleted"), name: z.string(), deleted: z.literal(true) }),
-        "Deleted",
-      ),
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { id, name } = c.req.valid("param");
+    responses: ok(
+      z.object({ object: z.literal("realtime.tool.deleted"), name: z.string(), deleted: z.literal(true) }),
+      "Deleted",
+    ),
+  },
+  async (c, { param: { id, name } }) => {
     if (!(await deleteTool(c.env.DB, id, name))) {
       throw new GatewayError(404, `No tool '${name}' for tenant '${id}'.`, {
         param: "name",
@@ -193,40 +191,30 @@ realtimeAdmin.openapi(
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+resourceRoute(
+  tenantOfPath,
+  {
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
-    request: { params: TenantIdParams },
-    responses: { 200: jsonResponse(ToolSecretSchema, "The new secret"), ...errorResponses },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    await assertTenant(c.env.DB, id);
+    responses: ok(ToolSecretSchema, "The new secret"),
+  },
+  async (c, id) => {
     const secret = await rotateToolSecret(c.env.DB, id);
     return c.json({ object: "realtime.tool_secret" as const, webhook_secret: secret }, 200);
   },
 );
 
-realtimeAdmin.openapi(
-  route({
+resourceRoute(
+  tenantOfPath,
+  {
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
     summary: "List the tenant's Realtime sessions with their usage, newest first",
-    request: { params: TenantIdParams, query: SessionListQuery },
-    responses: {
-      200: jsonResponse(
-        z.object({ object: z.literal("list"), data: z.array(SessionRecordSchema) }),
-        "The sessions",
-      ),
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const query = c.req.valid("query");
-    await assertTenant(c.env.DB, id);
+    request: { query: SessionListQuery },
+    responses: ok(listSchema(SessionRecordSchema), "The sessions"),
+  },
+  async (c, id, { query }) => {
     const rows = await listSessions(c.env.DB, id, {
       limit: query.limit,
       before: query.before,
@@ -260,7 +248,7 @@ resourceRoute(
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}",
     summary: "One Realtime session: usage per response and the conversation's items and transcripts",
-    responses: { 200: jsonResponse(SessionDetailSchema, "The session"), ...errorResponses },
+    responses: ok(SessionDetailSchema, "The session"),
   },
   async (c, detail) => {
     const items = detail.items.map(({ server_tool, tool_error, tool_duration_ms, ...item }) => ({
@@ -279,9 +267,7 @@ resourceRoute(
     method: "get",
     path: "/tenants/{id}/realtime/sessions/{session_id}/chat_example",
     summary: "A Realtime session as a chat fine-tuning example",
-    responses: { 200: jsonResponse(ChatExampleSchema, "The example"), ...errorResponses },
+    responses: ok(ChatExampleSchema, "The example"),
   },
-  async (c, detail) => {
-    return c.json(sessionToChatExample(detail), 200);
-  },
+  async (c, detail) => c.json(sessionToChatExample(detail), 200),
 );

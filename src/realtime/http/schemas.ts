@@ -35,10 +35,7 @@ export const RealtimeQuerySchema = z.object({
 });
 
 export const TenantToolParams = TenantIdParams.extend({
-  name: z
-    .string()
-    .regex(TOOL_NAME, "a tool name is 1-64 letters, digits, '_' or '-'")
-    .openapi({ param: { name: "name", in: "path" } }),
+  name: z.string().regex(TOOL_NAME, "a tool name is 1-64 letters, digits, '_' or '-'"),
 });
 
 export const PutToolSchema = z
@@ -129,10 +126,7 @@ export const SessionListQuery = z.object({
 });
 
 export const SessionParams = TenantIdParams.extend({
-  session_id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "session_id", in: "path" } }),
+  session_id: z.string().min(1),
 });
 
 const ChatMessageSchema = z.record(z.string(), z.unknown());
