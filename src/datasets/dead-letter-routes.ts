@@ -107,8 +107,8 @@ resourceRoute(
     request: { query: ListQuery },
     responses: ok(DeadLetterListSchema, "A page of dead letters"),
   },
-  async (c, { id }, { query: { limit, after } }) => {
-    const page = await listDeadLetters(c.env.DB, id, limit, after ?? null);
+  async (c, { id }, { query }) => {
+    const page = await listDeadLetters(c.env.DB, id, query.limit, query.after ?? null);
     return c.json(
       {
         object: "list" as const,

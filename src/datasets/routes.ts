@@ -63,10 +63,11 @@ add(
     request: { query: PageQuery },
     responses: ok(DatasetListSchema, "A page of datasets"),
   },
-  async (c, { query: { after, limit } }) => {
-    const rows = await repo.listDatasets(c.env.DB, c.get("principal").tenant.id, limit, after);
-    const data = await Promise.all(rows.slice(0, limit).map((r) => datasetWithCounts(c.env.DB, r)));
-    return c.json(pageOf(data, rows.length > limit), 200);
+  async (c, { query }) => {
+    const rows = await repo.listDatasets(c.env.DB, c.get("principal").tenant.id, query.limit, query.after);
+    const page = rows.slice(0, query.limit);
+    const data = await Promise.all(page.map((r) => datasetWithCounts(c.env.DB, r)));
+    return c.json(pageOf(data, rows.length > page.length), 200);
   },
 );
 

@@ -88,8 +88,7 @@ resourceRoute(
     responses: ok(DatasetJobListSchema, "The jobs"),
   },
   async (c, dataset) => {
-    const rows = await listJobs(c.env.DB, dataset);
-    const live = await Promise.all(rows.map((r) => liveJob(c.env, r)));
+    const live = await Promise.all((await listJobs(c.env.DB, dataset)).map((r) => liveJob(c.env, r)));
     return c.json({ object: "list" as const, data: live.map(jobJson), has_more: false }, 200);
   },
 );

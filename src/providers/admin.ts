@@ -94,6 +94,17 @@ function assertModelsFree(
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
+/**
+ * A provider as answered after it was stored: this isolate forgets its copy of the tenant's providers,
+ * and when the provider's server or key is new, the shutdown dates that server announces are learned
+ * first.
+ */
+async function storedProviderJson(c: Context<AppEnv>, provider: repo.StoredProvider, learnDates: boolean) {
+  forgetProviders(provider.tenantId);
+  if (learnDates) provider.shutdownDates = await learnShutdownDates(c.env, provider, c.get("requestId"));
+  return providerJson(provider);
+}
+
 resourceRoute(
   adminTenant,
   {
@@ -145,9 +156,7 @@ resourceRoute(
         },
       );
     }
-    forgetProviders(id);
-    provider.shutdownDates = await learnShutdownDates(c.env, provider, c.get("requestId"));
-    return c.json(providerJson(provider), 201);
+    return c.json(await storedProviderJson(c, provider, true), 201);
   },
 );
 
@@ -207,11 +216,8 @@ resourceRoute(
       ...(body.base_url !== undefined && body.base_url !== current.baseUrl && { shutdownDates: {} }),
     };
     await repo.updateProvider(c.env.DB, next);
-    forgetProviders(id);
-    if (body.base_url !== undefined || body.api_key !== undefined) {
-      next.shutdownDates = await learnShutdownDates(c.env, next, c.get("requestId"));
-    }
-    return c.json(providerJson(next), 200);
+    const newServerOrKey = body.base_url !== undefined || body.api_key !== undefined;
+    return c.json(await storedProviderJson(c, next, newServerOrKey), 200);
   },
 );
 

@@ -199,10 +199,11 @@ resourceRoute(
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
     responses: ok(ToolSecretSchema, "The new secret"),
   },
-  async (c, id) => {
-    const secret = await rotateToolSecret(c.env.DB, id);
-    return c.json({ object: "realtime.tool_secret" as const, webhook_secret: secret }, 200);
-  },
+  async (c, id) =>
+    c.json(
+      { object: "realtime.tool_secret" as const, webhook_secret: await rotateToolSecret(c.env.DB, id) },
+      200,
+    ),
 );
 
 resourceRoute(
