@@ -5,7 +5,7 @@
  * as the queue's consumer.
  */
 import { z } from "@hono/zod-openapi";
-import { tenantOrNotFound } from "../identity/admin-access";
+import { adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import type { Tenant } from "../identity/principal";
 import { foundOr, GatewayError } from "../platform/errors";
 import { ok, okOrConflict } from "../platform/openapi";
@@ -81,11 +81,8 @@ function deadLetterJson(row: DeadLetterRow, retryable: boolean) {
   };
 }
 
-/** `/tenants/{id}`: the tenant, or 404 `tenant_not_found`. */
-const captureTenant: OwnedResource<typeof TenantParams, Tenant> = {
-  params: TenantParams,
-  load: (c, { id }) => tenantOrNotFound(c.env.DB, id),
-};
+/** `/tenants/{id}` of these routes: `adminTenant` with ids of at most 200 characters. */
+const captureTenant: OwnedResource<typeof TenantParams, Tenant> = { ...adminTenant, params: TenantParams };
 
 /** `/tenants/{id}/captures/dead_letter/{dead_letter_id}`: the tenant's dead letter, or 404. */
 const deadLetter: OwnedResource<typeof DeadLetterParams, DeadLetterRow> = {

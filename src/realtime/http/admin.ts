@@ -3,9 +3,7 @@
  * (recorded sessions with usage and transcripts), behind `ADMIN_TOKEN`.
  */
 import { z } from "@hono/zod-openapi";
-import { TenantIdParams } from "../../admin/schemas";
-import { adminCallerOf } from "../../identity/admin-access";
-import { getTenant } from "../../identity/repository";
+import { adminCallerOf, adminTenant, tenantOrNotFound } from "../../identity/admin-access";
 import { GatewayError } from "../../platform/errors";
 import { ErrorSchema, errorResponses, jsonResponse, ok } from "../../platform/openapi";
 import { refusedHost } from "../../platform/outbound-address";
@@ -40,21 +38,6 @@ import {
   ToolSchema,
   ToolSecretSchema,
 } from "./schemas";
-
-async function assertTenant(db: D1Database, id: string): Promise<void> {
-  if (!(await getTenant(db, id))) {
-    throw new GatewayError(404, `No tenant with id '${id}'.`, { param: "id", code: "tenant_not_found" });
-  }
-}
-
-/** `/tenants/{id}`: the tenant's id once it is known to exist, or 404 `tenant_not_found`. */
-const tenantOfPath: OwnedResource<typeof TenantIdParams, string> = {
-  params: TenantIdParams,
-  load: async (c, { id }) => {
-    await assertTenant(c.env.DB, id);
-    return id;
-  },
-};
 
 function toolJson(tool: StoredTool) {
   return {
@@ -119,7 +102,7 @@ add(
     },
   },
   async (c, { param: { id, name }, json: body }) => {
-    await assertTenant(c.env.DB, id);
+    await tenantOrNotFound(c.env.DB, id);
     // The gateway POSTs to the tool and shows its answer: only the operator may point one inside.
     const inside = refusedHost(new URL(body.url));
     if (inside && (await adminCallerOf(c)).kind !== "admin") {
@@ -156,14 +139,14 @@ add(
 );
 
 resourceRoute(
-  tenantOfPath,
+  adminTenant,
   {
     method: "get",
     path: "/tenants/{id}/tools",
     summary: "List the tenant's server-side Realtime tools",
     responses: ok(listSchema(ToolSchema), "The tools"),
   },
-  async (c, id) => {
+  async (c, { id }) => {
     const { tools } = await loadToolRegistry(c.env.DB, id);
     return c.json({ object: "list" as const, data: tools.map(toolJson) }, 200);
   },
@@ -192,14 +175,14 @@ add(
 );
 
 resourceRoute(
-  tenantOfPath,
+  adminTenant,
   {
     method: "post",
     path: "/tenants/{id}/tools/secret/rotate",
     summary: "Replace the secret that signs the tenant's tool calls (shown once)",
     responses: ok(ToolSecretSchema, "The new secret"),
   },
-  async (c, id) =>
+  async (c, { id }) =>
     c.json(
       { object: "realtime.tool_secret" as const, webhook_secret: await rotateToolSecret(c.env.DB, id) },
       200,
@@ -207,7 +190,7 @@ resourceRoute(
 );
 
 resourceRoute(
-  tenantOfPath,
+  adminTenant,
   {
     method: "get",
     path: "/tenants/{id}/realtime/sessions",
@@ -215,7 +198,7 @@ resourceRoute(
     request: { query: SessionListQuery },
     responses: ok(listSchema(SessionRecordSchema), "The sessions"),
   },
-  async (c, id, { query }) => {
+  async (c, { id }, { query }) => {
     const rows = await listSessions(c.env.DB, id, {
       limit: query.limit,
       before: query.before,
