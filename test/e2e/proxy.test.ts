@@ -29,6 +29,17 @@ afterAll(() => gateway?.close());
 
 beforeEach(() => resetSim(simOrigin));
 
+describe("the launcher", () => {
+  // `npm run bench -- proxy` with BENCH_VIA=direct measures the Worker at this address.
+  it("learns the Worker's own address past wrangler's dev proxy, and the Worker answers there", async () => {
+    expect(gateway.directUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(gateway.directUrl).not.toBe(gateway.url);
+    const res = await fetch(`${gateway.directUrl}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true });
+  });
+});
+
 describe("chat completions", () => {
   it("answers through the SDK with usage and a request id", async () => {
     const { data, response } = await client.chat.completions
