@@ -5,6 +5,7 @@ import { serveWithCache } from "../cache";
 import type { CacheKind } from "../cache/key";
 import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
+import { validJsonBody } from "../platform/body";
 import type { AppEnv } from "../platform/env";
 import { errorResponses } from "../platform/openapi";
 import { jsonBody, routeKit } from "../platform/route-kit";
@@ -88,37 +89,46 @@ export { proxy };
 
 for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
-/** A model call relayed to the provider: `POST path` with the request body `schema`. */
-const modelCall = <P extends string, T extends z.ZodType>(path: P, summary: string, schema: T) =>
-  proxyRoute({
-    method: "post",
-    path,
-    summary,
-    description: MODEL_NOTE,
-    request: { body: jsonBody(schema) },
-    responses: relayed,
-  });
+/**
+ * A model call relayed to the provider: `POST path` with the request body `schema`, documented as
+ * every route is, its body checked by `validJsonBody` (one synchronous step on the routes every
+ * proxied request takes) and handed to `handle`.
+ */
+function modelCall<T extends z.ZodType<ProxiedBody>>(
+  path: string,
+  summary: string,
+  schema: T,
+  handle: (c: Context<AppEnv>, body: z.output<T>) => Promise<Response>,
+): void {
+  proxy.openAPIRegistry.registerPath(
+    proxyRoute({
+      method: "post",
+      path,
+      summary,
+      description: MODEL_NOTE,
+      request: { body: jsonBody(schema) },
+      responses: relayed,
+    }),
+  );
+  proxy.post(path, async (c) => handle(c, await validJsonBody(c, schema)));
+}
 
-proxy.openapi(
-  modelCall(
-    "/chat/completions",
-    "Create a chat completion (relayed to the provider)",
-    ChatCompletionRequestSchema,
-  ),
-  (c) => forward(c, "chat", "/chat/completions", c.req.valid("json")),
+modelCall(
+  "/chat/completions",
+  "Create a chat completion (relayed to the provider)",
+  ChatCompletionRequestSchema,
+  (c, body) => forward(c, "chat", "/chat/completions", body),
 );
 
-proxy.openapi(
-  modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema),
-  (c) => forward(c, "embeddings", "/embeddings", c.req.valid("json")),
+modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema, (c, body) =>
+  forward(c, "embeddings", "/embeddings", body),
 );
 
-proxy.openapi(
-  modelCall("/responses", "Create a model response (relayed to the provider)", ResponseRequestSchema),
-  (c) => {
-    const body = c.req.valid("json");
-    return withResponseOwnership(c, body, () => forward(c, "responses", "/responses", body));
-  },
+modelCall(
+  "/responses",
+  "Create a model response (relayed to the provider)",
+  ResponseRequestSchema,
+  (c, body) => withResponseOwnership(c, body, () => forward(c, "responses", "/responses", body)),
 );
 
 interface ModelList {

@@ -137,6 +137,22 @@ describe("bad input", () => {
     expect(await sim.requests("POST /v1/chat/completions")).toBe(0);
   });
 
+  it("refuses a body sent as another media type with 415 saying to send JSON", async () => {
+    const { key } = await createTenant();
+    for (const path of ["/v1/chat/completions", "/v1/embeddings", "/v1/responses"]) {
+      const res = await gw(path, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/x-www-form-urlencoded" },
+        body: "model=gpt-4o-mini",
+      });
+      expect(res.status).toBe(415);
+      const error = await errorOf(res);
+      expect(error.code).toBe("unsupported_media_type");
+      expect(error.message).toContain("Content-Type: application/json");
+    }
+    expect(await sim.requests("POST /v1/chat/completions")).toBe(0);
+  });
+
   it("refuses a body that is not JSON with 400 naming the problem", async () => {
     const { key } = await createTenant();
     const res = await gw(
