@@ -49,6 +49,23 @@ const STATIC_ANSWER = JSON.stringify({
   system_fingerprint: "fp_bare",
 });
 
+/**
+ * The upstream's body read chunk by chunk in JavaScript and passed on unchanged: what any Worker that
+ * must see a stream's events before the client does (the gateway keeps the answer, ends a cut stream
+ * with an error event, drops the usage chunk it asked for) pays over the runtime's own pipe.
+ */
+function readInJs(body) {
+  const reader = body.getReader();
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -57,14 +74,17 @@ export default {
       await request.arrayBuffer();
       return new Response(STATIC_ANSWER, { headers: { "content-type": "application/json" } });
     }
-    if (!url.pathname.startsWith("/v1/")) return new Response("not found", { status: 404 });
+    // `/piped/v1/…`: the same relay with the answer read in JavaScript (`readInJs`).
+    const piped = url.pathname.startsWith("/piped/v1/");
+    const path = piped ? url.pathname.slice("/piped".length) : url.pathname;
+    if (!path.startsWith("/v1/")) return new Response("not found", { status: 404 });
     const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${env.OPENAI_API_KEY}`);
-    const upstream = await fetch(`${env.OPENAI_BASE_URL}${url.pathname.slice(3)}${url.search}`, {
+    const upstream = await fetch(`${env.OPENAI_BASE_URL}${path.slice(3)}${url.search}`, {
       method: request.method,
       headers,
       body: request.method === "GET" ? null : await request.arrayBuffer(),
     });
-    return new Response(upstream.body, upstream);
+    return new Response(piped && upstream.body ? readInJs(upstream.body) : upstream.body, upstream);
   },
 };

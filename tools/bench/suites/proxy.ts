@@ -3,8 +3,9 @@
  * (`tools/bench/proxy-bare/worker.js`) started by the same launcher with the gateway's bindings and
  * assets is the floor; the same calls go to it and to the gateway, one after the other, in one run:
  * chat throughput at a fixed concurrency and latency one at a time (cache off, distinct prompts),
- * streamed time to first token, `/healthz`, and the gateway's cache HIT against the bare Worker's answer
- * from memory to the same SDK call (the floor of a HIT). Then the gateway runs again
+ * streamed time to first token (also against the bare Worker reading the stream in JavaScript, the
+ * floor of a stream the Worker must see), `/healthz`, and the gateway's cache HIT against the bare
+ * Worker's answer from memory to the same SDK call (the floor of a HIT). Then the gateway runs again
  * with the inspector on, and a CPU profile of each request kind is written under `bench/results/` and
  * its top functions printed.
  */
@@ -113,6 +114,8 @@ interface Calls {
   pid: number;
   miss: Call;
   stream: OpenAI;
+  /** The bare Worker's relay with the stream read in JavaScript (`/piped/v1`): the floor of a stream the Worker must see. */
+  streamInJs?: OpenAI;
   healthz: Call;
   hit?: Call;
 }
@@ -175,7 +178,7 @@ interface Measured {
   /** Throughput at the bench's concurrency, per request kind. */
   loaded: Partial<Record<Kind, Loaded>>;
   /** Latency one at a time, per request kind, and streamed time to first token. */
-  sequential: Partial<Record<Kind | "ttft", LatencySummary>>;
+  sequential: Partial<Record<Kind | "ttft" | "ttftInJs", LatencySummary>>;
 }
 
 /** The rounds of one measurement as one: all samples, throughput and CPU over the summed windows. */
@@ -219,6 +222,9 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
     healthz: (i: number) => timed(() => calls.healthz(i)),
     ...(calls.hit && { hit: (i: number) => timed(() => calls.hit?.(i) ?? Promise.resolve()) }),
     ttft: (i: number) => timeToFirstToken(calls.stream, label, i),
+    ...(calls.streamInJs && {
+      ttftInJs: (i: number) => timeToFirstToken(calls.streamInJs as OpenAI, `${label} in JS`, i),
+    }),
   });
   const { sequentialCount, streamWarmupCount } = PARAMETERS;
   ctx.progress(`  ${sequentialCount} of each one at a time, taking turns`);
@@ -281,6 +287,16 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     ms("miss: chat latency p99, one at a time", b.miss?.p99, g.miss?.p99),
     ms("streamed miss: time to first token p50", b.ttft?.p50, g.ttft?.p50, "+1 ms"),
     ms("streamed miss: time to first token p99", b.ttft?.p99, g.ttft?.p99),
+    ms(
+      "streamed miss: bare Worker reading the stream in JS -> gateway, first token p50",
+      b.ttftInJs?.p50,
+      g.ttft?.p50,
+    ),
+    ms(
+      "floor: bare pipe -> bare Worker reading the stream in JS, first token p50",
+      b.ttft?.p50,
+      b.ttftInJs?.p50,
+    ),
     rps(
       `/healthz throughput, concurrency ${c}`,
       bare.loaded.healthz?.throughput,
@@ -389,6 +405,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         .pid,
       miss: chatCalls(bareClient, "bare"),
       stream: bareClient,
+      streamInJs: sdk(`${bareUrl}/piped/v1`, "unused"),
       healthz: () => get(`${bareUrl}/healthz`),
       hit: staticAnswerCall(bareUrl),
     };
