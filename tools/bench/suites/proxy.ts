@@ -48,6 +48,13 @@ type Call = (i: number) => Promise<unknown>;
 type Loaded = LoadResult & { cpuMsPerRequest: number };
 
 /**
+ * Latency one at a time and the CPU the Worker's workerd spent per request over the same turns: one
+ * at a time, a request finds the Worker's code cold and costs it far more CPU than under load, and
+ * the latency gap between two Workers follows that CPU gap.
+ */
+type Sequential = LatencySummary & { cpuMsPerRequest: number };
+
+/**
  * Throughput at `concurrency` after a warm-up, and the CPU time the Worker's workerd process used
  * per request meanwhile: unlike latency, that does not grow when other processes take the cores.
  */
@@ -67,15 +74,27 @@ async function loaded(call: Call, pid: number): Promise<Loaded> {
  * its miss over what the same requests cost back to back; a deployed gateway serves its own requests
  * one after another. `BENCH_TURN=1` measures request by request again.
  */
-async function inTurns(calls: Record<string, (i: number) => Promise<number>>, count: number) {
+async function inTurns(
+  calls: Record<string, (i: number) => Promise<number>>,
+  count: number,
+  pidOf: (name: string) => number,
+): Promise<Record<string, Sequential>> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(calls).map((k) => [k, []]));
+  const cpu: Record<string, number> = {};
   const turn = Math.max(1, Math.min(PARAMETERS.turn, count));
   for (let i = 0; i < count; i += turn) {
     for (const [name, call] of Object.entries(calls)) {
+      const before = cpuMs(pidOf(name));
       for (let j = i; j < Math.min(count, i + turn); j++) samples[name]?.push(await call(j + 2_000_000));
+      cpu[name] = (cpu[name] ?? 0) + cpuMs(pidOf(name)) - before;
     }
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [
+      k,
+      { ...summarize(v), cpuMsPerRequest: (cpu[k] ?? 0) / v.length },
+    ]),
+  );
 }
 
 /** Milliseconds from sending a streamed request until its first content delta arrives. */
@@ -178,7 +197,7 @@ interface Measured {
   /** Throughput at the bench's concurrency, per request kind. */
   loaded: Partial<Record<Kind, Loaded>>;
   /** Latency one at a time, per request kind, and streamed time to first token. */
-  sequential: Partial<Record<Kind | "ttft" | "ttftInJs", LatencySummary>>;
+  sequential: Partial<Record<Kind | "ttft" | "ttftInJs", Sequential>>;
 }
 
 /** The rounds of one measurement as one: all samples, throughput and CPU over the summed windows. */
@@ -234,8 +253,9 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
     ...named("bare", oneAtATime(bare, "bare")),
     ...named("gateway", oneAtATime(gateway, "gateway")),
   };
-  await inTurns(all, streamWarmupCount);
-  const sequential = await inTurns(all, sequentialCount);
+  const pidOf = (name: string) => (name.startsWith("bare.") ? bare.pid : gateway.pid);
+  await inTurns(all, streamWarmupCount, pidOf);
+  const sequential = await inTurns(all, sequentialCount, pidOf);
   const pick = (prefix: string): Measured["sequential"] =>
     Object.fromEntries(
       Object.entries(sequential)
@@ -317,6 +337,17 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     cpu("/healthz", "healthz"),
     cpu("bare miss -> gateway HIT", "hit", "miss"),
     cpu("bare answer from memory -> gateway HIT", "hit"),
+    ms("workerd CPU per request, one at a time: miss", b.miss?.cpuMsPerRequest, g.miss?.cpuMsPerRequest),
+    ms(
+      "workerd CPU per request, one at a time: bare answer from memory -> gateway HIT",
+      b.hit?.cpuMsPerRequest,
+      g.hit?.cpuMsPerRequest,
+    ),
+    ms(
+      "workerd CPU per request, one at a time: bare stream read in JS -> gateway stream",
+      b.ttftInJs?.cpuMsPerRequest,
+      g.ttft?.cpuMsPerRequest,
+    ),
   ];
 }
 
