@@ -8,6 +8,7 @@ import { exportSuite } from "../export";
 import { realtimeSuite } from "../realtime";
 import type { BenchSuite } from "../suite";
 import { visionSuite } from "../vision";
+import { abSuite } from "./ab";
 import { cacheSuite } from "./cache";
 import { captureSuite } from "./capture";
 import { proxySuite } from "./proxy";
@@ -22,4 +23,5 @@ export const SUITES: readonly BenchSuite[] = [
   captureSuite,
   visionSuite,
   exportSuite,
+  abSuite,
 ];
