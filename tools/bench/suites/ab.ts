@@ -6,8 +6,10 @@
  * socket, in turns of ten requests, for a miss (cache off), a cache HIT and a stream's first token; the
  * table gives latency (p50 and the mean of the fastest 80 %) and the workerd CPU per request over the
  * same turns. One at a time the latency gap between two Workers follows their CPU gap (see
- * docs/benchmarks.md), and the CPU figure moves far less between runs: an A/A run (`BENCH_AB_BASE`
- * equal to the working tree) differs by about 0.05 ms of CPU and 0.15 ms of latency.
+ * docs/benchmarks.md). Two launches of one build differ by up to 0.3 ms for a whole run, so the three
+ * Workers are launched `BENCH_AB_LAUNCHES` times (3) and each launch's difference is printed: a change
+ * is judged by a difference that keeps its sign across launches. `BENCH_AB_BASE=HEAD` with a clean
+ * working tree is an A/A run, the noise to compare with.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
@@ -23,7 +25,14 @@ import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
 const MODEL = "gpt-4o-mini";
 const BARE_WORKER = join(PROJECT_ROOT, "tools/bench/proxy-bare/worker.js");
 const PARAMETERS = {
+  /** Requests of each kind per target, over all launches. */
   count: Number(process.env.BENCH_AB_COUNT) || 480,
+  /**
+   * Fresh launches of the three Workers. Two launches of one build differ by up to 0.3 ms of CPU per
+   * request for a whole run (V8 tiers each isolate's code its own way), more than 480 requests do by
+   * chance: only a difference that holds across launches is the change's.
+   */
+  launches: Number(process.env.BENCH_AB_LAUNCHES) || 3,
   warmup: 60,
   turn: 10,
   streamChunkDelayMs: 20,
@@ -175,16 +184,12 @@ function rows(results: Map<string, Measured>): BenchRow[] {
   });
 }
 
-async function run(ctx: BenchContext): Promise<SuiteResult> {
-  const ref = process.env.BENCH_AB_BASE || "HEAD";
-  const base = extractBase(ref);
-  ctx.progress(
-    `Launching the base (${ref}, ${base.sha.slice(0, 12)}), the working tree and the bare Worker…`,
-  );
+/** One launch of the three Workers, measured, then stopped. */
+async function measureLaunch(baseDir: string, ctx: BenchContext): Promise<Map<string, Measured>> {
   const workers: Gateway[] = [];
   try {
     const first = await launchGateway({
-      entrypoint: join(base.dir, "src/index.ts"),
+      entrypoint: join(baseDir, "src/index.ts"),
       vars: { LOG_LEVEL: "warn" },
       simulatorConfig: { streamChunkDelayMs: PARAMETERS.streamChunkDelayMs },
     });
@@ -208,32 +213,74 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       await gatewayTarget("candidate", candidate, pidOf(candidate)),
       bareTarget(bare, pidOf(bare)),
     ];
-    ctx.progress(
-      `  ${PARAMETERS.warmup} of each to warm up, then ${PARAMETERS.count}, one at a time in turns`,
-    );
+    const count = Math.ceil(PARAMETERS.count / PARAMETERS.launches / PARAMETERS.turn) * PARAMETERS.turn;
+    ctx.progress(`  ${PARAMETERS.warmup} of each to warm up, then ${count}, one at a time in turns`);
     await inTurns(targets, PARAMETERS.warmup, 0);
-    const results = await inTurns(targets, PARAMETERS.count, 1_000_000);
-    return {
-      labels: { baseline: `base (${ref})`, candidate: "working tree" },
-      environment: {
-        ...(await benchEnvironment()),
-        base: `${ref} = ${base.sha}`,
-        workers: "base, working tree and bare Worker via unstable_startWorker, each called on its own socket",
-        upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
-      },
-      parameters: PARAMETERS,
-      rows: rows(results),
-      details: Object.fromEntries(
-        [...results].map(([key, m]) => [
-          key,
-          { ...summarize(m.samples), cpuMsPerRequest: m.cpuMs / m.samples.length },
-        ]),
-      ),
-    };
+    return await inTurns(targets, count, 1_000_000);
   } finally {
     for (const worker of workers.reverse()) await worker.close();
+  }
+}
+
+const cpuPerRequest = (m: Measured | undefined) => (m ? m.cpuMs / m.samples.length : Number.NaN);
+
+async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const ref = process.env.BENCH_AB_BASE || "HEAD";
+  const base = extractBase(ref);
+  const results = new Map<string, Measured>();
+  /** Per launch, candidate minus base: CPU per request and fastest-80% mean, per kind. */
+  const perLaunch: Record<string, { cpu: number; latency: number }>[] = [];
+  try {
+    for (let launch = 1; launch <= PARAMETERS.launches; launch++) {
+      ctx.progress(
+        `Launch ${launch} of ${PARAMETERS.launches}: the base (${ref}, ${base.sha.slice(0, 12)}), the working tree and the bare Worker…`,
+      );
+      const measured = await measureLaunch(base.dir, ctx);
+      const differences: (typeof perLaunch)[number] = {};
+      for (const kind of KINDS) {
+        const [b, c] = [measured.get(`base.${kind}`), measured.get(`candidate.${kind}`)];
+        differences[kind] = {
+          cpu: cpuPerRequest(c) - cpuPerRequest(b),
+          latency: fastMean(c?.samples ?? []) - fastMean(b?.samples ?? []),
+        };
+      }
+      perLaunch.push(differences);
+      for (const [key, m] of measured) {
+        const all = results.get(key) ?? { samples: [], cpuMs: 0 };
+        all.samples.push(...m.samples);
+        all.cpuMs += m.cpuMs;
+        results.set(key, all);
+      }
+    }
+  } finally {
     rmSync(base.dir, { recursive: true, force: true });
   }
+  const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
+  return {
+    labels: { baseline: `base (${ref})`, candidate: "working tree" },
+    environment: {
+      ...(await benchEnvironment()),
+      base: `${ref} = ${base.sha}`,
+      workers: "base, working tree and bare Worker via unstable_startWorker, each called on its own socket",
+      upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
+    },
+    parameters: PARAMETERS,
+    rows: rows(results),
+    details: {
+      summaries: Object.fromEntries(
+        [...results].map(([key, m]) => [key, { ...summarize(m.samples), cpuMsPerRequest: cpuPerRequest(m) }]),
+      ),
+      perLaunch,
+    },
+    appendix: [
+      "  Working tree minus base, per launch (CPU per request / fastest-80% mean, ms): a difference that",
+      "  changes sign between launches is within what two launches of one build differ by.",
+      ...KINDS.map(
+        (kind) =>
+          `    ${kind.padEnd(5)} ${perLaunch.map((d) => `${signed(d[kind]?.cpu ?? Number.NaN)} / ${signed(d[kind]?.latency ?? Number.NaN)}`).join("   ")}`,
+      ),
+    ].join("\n"),
+  };
 }
 
 export const abSuite: BenchSuite = {
