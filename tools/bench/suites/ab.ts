@@ -29,8 +29,8 @@ const PARAMETERS = {
   count: Number(process.env.BENCH_AB_COUNT) || 480,
   /**
    * Fresh launches of the three Workers. Two launches of one build differ by up to 0.3 ms of CPU per
-   * request for a whole run (V8 tiers each isolate's code its own way), more than 480 requests do by
-   * chance: only a difference that holds across launches is the change's.
+   * request for a whole run (likeliest cause: V8 optimises each isolate's code its own way), more than
+   * 480 requests do by chance: only a difference that holds across launches is the change's.
    */
   launches: Number(process.env.BENCH_AB_LAUNCHES) || 3,
   warmup: 60,
