@@ -21,6 +21,7 @@ import { summarize } from "../measure";
 import { cpuMs, workerdProcesses } from "../realtime-procs";
 import { benchEnvironment } from "../report";
 import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
+import { timeToFirstToken } from "./proxy";
 
 const MODEL = "gpt-4o-mini";
 const BARE_WORKER = join(PROJECT_ROOT, "tools/bench/proxy-bare/worker.js");
@@ -36,7 +37,6 @@ const PARAMETERS = {
   warmup: 60,
   turn: 10,
   streamChunkDelayMs: 20,
-  streamMaxTokens: 3,
 };
 type Kind = "miss" | "hit" | "ttft";
 const KINDS: readonly Kind[] = ["miss", "hit", "ttft"];
@@ -69,22 +69,6 @@ interface Target {
   calls: Record<Kind, (i: number) => Promise<number>>;
 }
 
-async function timeToFirstToken(client: OpenAI, label: string): Promise<number> {
-  const start = performance.now();
-  const stream = await client.chat.completions.create({
-    model: MODEL,
-    messages: [{ role: "user", content: label }],
-    max_tokens: PARAMETERS.streamMaxTokens,
-    stream: true,
-  });
-  let first: number | undefined;
-  for await (const chunk of stream) {
-    if (first === undefined && chunk.choices[0]?.delta.content) first = performance.now() - start;
-  }
-  if (first === undefined) throw new Error(`${label}: the stream carried no content.`);
-  return first;
-}
-
 async function timed(call: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await call();
@@ -113,7 +97,7 @@ function callsOf(name: string, client: OpenAI, hits: OpenAI, streams = client): 
   return {
     miss: (i) => timed(() => ask(client, `${name} miss ${i}`)),
     hit: () => timed(() => ask(hits, "the same question every time")),
-    ttft: (i) => timeToFirstToken(streams, `${name} stream ${i}`),
+    ttft: (i) => timeToFirstToken(streams, `${name} stream`, i),
   };
 }
 

@@ -98,7 +98,7 @@ async function inTurns(
 }
 
 /** Milliseconds from sending a streamed request until its first content delta arrives. */
-async function timeToFirstToken(client: OpenAI, label: string, i: number): Promise<number> {
+export async function timeToFirstToken(client: OpenAI, label: string, i: number): Promise<number> {
   const start = performance.now();
   const stream = await client.chat.completions.create({
     model: MODEL,
