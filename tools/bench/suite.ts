@@ -12,6 +12,14 @@ export interface BenchRow {
   target?: string | undefined;
 }
 
+/** A row of milliseconds, lower is better (a missing figure is NaN, printed as such). */
+export const msRow = (
+  metric: string,
+  baseline = Number.NaN,
+  candidate = Number.NaN,
+  target?: string,
+): BenchRow => ({ metric, unit: "ms", better: "lower", baseline, candidate, target });
+
 export interface SuiteResult {
   /** Column titles for the baseline and the candidate, e.g. `direct` and `gateway`. */
   labels: { baseline: string; candidate: string };

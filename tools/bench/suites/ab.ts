@@ -18,20 +18,21 @@ import OpenAI from "openai";
 import { bootstrapTenant, type Gateway, launchGateway } from "../../launch";
 import { PROJECT_ROOT } from "../../launch/wrangler-env";
 import { summarize } from "../measure";
-import { cpuMs, workerdProcesses } from "../realtime-procs";
+import { workerdProcesses } from "../realtime-procs";
 import { benchEnvironment } from "../report";
-import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
+import { type BenchContext, type BenchRow, type BenchSuite, msRow, type SuiteResult } from "../suite";
+import { cpuPerRequest, inTurns, type TurnResult } from "../turns";
 import { timeToFirstToken } from "./proxy";
 
 const MODEL = "gpt-4o-mini";
 const BARE_WORKER = join(PROJECT_ROOT, "tools/bench/proxy-bare/worker.js");
 const PARAMETERS = {
   /** Requests of each kind per target, over all launches. */
-  count: Number(process.env.BENCH_AB_COUNT) || 480,
+  count: Number(process.env.BENCH_AB_COUNT) || 540,
   /**
    * Fresh launches of the three Workers. Two launches of one build differ by up to 0.3 ms of CPU per
    * request for a whole run (likeliest cause: V8 optimises each isolate's code its own way), more than
-   * 480 requests do by chance: only a difference that holds across launches is the change's.
+   * 540 requests do by chance: only a difference that holds across launches is the change's.
    */
   launches: Number(process.env.BENCH_AB_LAUNCHES) || 3,
   warmup: 60,
@@ -108,68 +109,27 @@ function bareTarget(worker: Gateway, pid: number): Target {
   return { name: "bare", pid, calls: callsOf("bare", sdk("/v1"), sdk("/static/v1"), sdk("/piped/v1")) };
 }
 
-interface Measured {
-  samples: number[];
-  cpuMs: number;
-}
-
-/**
- * The order of the targets' turns in round `round`: every target takes every place, and follows
- * every other, equally often. Place matters: in an A/A run with a fixed order, the build called
- * second was 0.3 ms faster and its streams 1 ms cheaper in CPU than the same build called first.
- */
-export function orderOf<T>(targets: readonly T[], round: number): T[] {
-  const shift = Math.floor(round / 2) % targets.length;
-  const rotated = [...targets.slice(shift), ...targets.slice(0, shift)];
-  return round % 2 === 0 ? rotated : rotated.reverse();
-}
-
-/** Every target's calls of every kind, one at a time in turns of `PARAMETERS.turn`. */
-async function inTurns(targets: Target[], count: number, first: number) {
-  const out = new Map<string, Measured>();
-  for (let i = first, round = 0; i < first + count; i += PARAMETERS.turn, round++) {
-    for (const kind of KINDS) {
-      for (const target of orderOf(targets, round)) {
-        const key = `${target.name}.${kind}`;
-        const m = out.get(key) ?? { samples: [], cpuMs: 0 };
-        const before = cpuMs(target.pid);
-        for (let j = i; j < i + PARAMETERS.turn; j++) m.samples.push(await target.calls[kind](j));
-        m.cpuMs += cpuMs(target.pid) - before;
-        out.set(key, m);
-      }
-    }
-  }
-  return out;
-}
-
-function rows(results: Map<string, Measured>): BenchRow[] {
+function rows(results: Map<string, TurnResult>): BenchRow[] {
   const label: Record<Kind, string> = { miss: "miss", hit: "cache HIT", ttft: "stream, first token" };
   const of = (name: string, kind: Kind) => {
     const m = results.get(`${name}.${kind}`);
     if (!m) return { p50: Number.NaN, fast: Number.NaN, cpu: Number.NaN };
-    return { p50: summarize(m.samples).p50, fast: fastMean(m.samples), cpu: m.cpuMs / m.samples.length };
+    return { p50: summarize(m.samples).p50, fast: fastMean(m.samples), cpu: cpuPerRequest(m) };
   };
-  const ms = (metric: string, baseline: number, candidate: number): BenchRow => ({
-    metric,
-    unit: "ms",
-    better: "lower",
-    baseline,
-    candidate,
-  });
   return KINDS.flatMap((kind) => {
     const [base, candidate, bare] = [of("base", kind), of("candidate", kind), of("bare", kind)];
     return [
-      ms(`${label[kind]}: latency p50`, base.p50, candidate.p50),
-      ms(`${label[kind]}: latency, mean of the fastest 80%`, base.fast, candidate.fast),
-      ms(`${label[kind]}: workerd CPU per request`, base.cpu, candidate.cpu),
-      ms(`${label[kind]}: candidate over the bare Worker, fastest-80% mean`, bare.fast, candidate.fast),
-      ms(`${label[kind]}: candidate over the bare Worker, CPU per request`, bare.cpu, candidate.cpu),
+      msRow(`${label[kind]}: latency p50`, base.p50, candidate.p50),
+      msRow(`${label[kind]}: latency, mean of the fastest 80%`, base.fast, candidate.fast),
+      msRow(`${label[kind]}: workerd CPU per request`, base.cpu, candidate.cpu),
+      msRow(`${label[kind]}: candidate over the bare Worker, fastest-80% mean`, bare.fast, candidate.fast),
+      msRow(`${label[kind]}: candidate over the bare Worker, CPU per request`, bare.cpu, candidate.cpu),
     ];
   });
 }
 
 /** One launch of the three Workers, measured, then stopped. */
-async function measureLaunch(baseDir: string, ctx: BenchContext): Promise<Map<string, Measured>> {
+async function measureLaunch(baseDir: string, ctx: BenchContext): Promise<Map<string, TurnResult>> {
   const workers: Gateway[] = [];
   try {
     const first = await launchGateway({
@@ -186,32 +146,38 @@ async function measureLaunch(baseDir: string, ctx: BenchContext): Promise<Map<st
     const bare = await launchGateway({ entrypoint: BARE_WORKER, upstream, vars: { LOG_LEVEL: "warn" } });
     workers.push(bare);
     const taken = new Set<number>();
-    const pidOf = (worker: Gateway) => {
+    const pidOfWorker = (worker: Gateway) => {
       const procs = workerdProcesses(worker.port, taken);
       taken.add(procs.gateway.pid);
       taken.add(procs.proxy.pid);
       return procs.gateway.pid;
     };
     const targets = [
-      await gatewayTarget("base", first, pidOf(first)),
-      await gatewayTarget("candidate", candidate, pidOf(candidate)),
-      bareTarget(bare, pidOf(bare)),
+      await gatewayTarget("base", first, pidOfWorker(first)),
+      await gatewayTarget("candidate", candidate, pidOfWorker(candidate)),
+      bareTarget(bare, pidOfWorker(bare)),
     ];
     const count = Math.ceil(PARAMETERS.count / PARAMETERS.launches / PARAMETERS.turn) * PARAMETERS.turn;
     ctx.progress(`  ${PARAMETERS.warmup} of each to warm up, then ${count}, one at a time in turns`);
-    await inTurns(targets, PARAMETERS.warmup, 0);
-    return await inTurns(targets, count, 1_000_000);
+    const calls = Object.fromEntries(
+      targets.flatMap((target) =>
+        KINDS.map((kind) => [`${target.name}.${kind}`, target.calls[kind]] as const),
+      ),
+    );
+    const pids = new Map(targets.map((target) => [target.name, target.pid]));
+    const pidOf = (name: string) => pids.get(name.slice(0, name.indexOf("."))) ?? Number.NaN;
+    const { turn } = PARAMETERS;
+    await inTurns(calls, { count: PARAMETERS.warmup, turn, first: 0, pidOf });
+    return await inTurns(calls, { count, turn, first: 1_000_000, pidOf });
   } finally {
     for (const worker of workers.reverse()) await worker.close();
   }
 }
 
-const cpuPerRequest = (m: Measured | undefined) => (m ? m.cpuMs / m.samples.length : Number.NaN);
-
 async function run(ctx: BenchContext): Promise<SuiteResult> {
   const ref = process.env.BENCH_AB_BASE || "HEAD";
   const base = extractBase(ref);
-  const results = new Map<string, Measured>();
+  const results = new Map<string, TurnResult>();
   /** Per launch, candidate minus base: CPU per request and fastest-80% mean, per kind. */
   const perLaunch: Record<string, { cpu: number; latency: number }>[] = [];
   try {

@@ -8,7 +8,7 @@ import { normalise, VectorMatrix } from "../../../src/cache/vector-matrix";
 import { bootstrapTenant, launchGateway } from "../../launch";
 import { semanticQuality } from "../cache-quality";
 import { closedLoop, summarize, timed } from "../measure";
-import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
+import { type BenchContext, type BenchRow, type BenchSuite, msRow, type SuiteResult } from "../suite";
 
 const PARAMETERS = {
   upstreamLatencyMs: 300,
@@ -107,16 +107,9 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
     };
     const quality = await semanticQuality(embeddings.baseUrl, embeddings.apiKey, embeddings.model);
 
-    const ms = (metric: string, baseline: number, candidate: number): BenchRow => ({
-      metric,
-      unit: "ms",
-      better: "lower",
-      baseline,
-      candidate,
-    });
     const rows: BenchRow[] = [
-      ms("latency p50: plain route vs HIT", plainSeq.summary.p50, hit.summary.p50),
-      ms("latency p99: plain route vs HIT", plainSeq.summary.p99, hit.summary.p99),
+      msRow("latency p50: plain route vs HIT", plainSeq.summary.p50, hit.summary.p50),
+      msRow("latency p99: plain route vs HIT", plainSeq.summary.p99, hit.summary.p99),
       {
         metric: `throughput: plain route vs HIT, concurrency ${PARAMETERS.concurrency}`,
         unit: "req/s",
@@ -124,15 +117,15 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         baseline: plainLoad.throughput,
         candidate: hitLoad.throughput,
       },
-      ms(
+      msRow(
         `latency p50: MISS (upstream ${PARAMETERS.upstreamLatencyMs} ms) vs HIT`,
         miss.summary.p50,
         hit.summary.p50,
       ),
-      ms("semantic lookup p50 @1k: 5 ms target vs measured", 5, lookups["1k"].p50),
-      ms("semantic lookup p50 @10k: 5 ms target vs measured", 5, lookups["10k"].p50),
-      ms("semantic lookup p99 @10k: 5 ms target vs measured", 5, lookups["10k"].p99),
-      ms("semantic lookup p50 @50k: 5 ms target vs measured", 5, lookups["50k"].p50),
+      msRow("semantic lookup p50 @1k: 5 ms target vs measured", 5, lookups["1k"].p50),
+      msRow("semantic lookup p50 @10k: 5 ms target vs measured", 5, lookups["10k"].p50),
+      msRow("semantic lookup p99 @10k: 5 ms target vs measured", 5, lookups["10k"].p99),
+      msRow("semantic lookup p50 @50k: 5 ms target vs measured", 5, lookups["50k"].p50),
     ];
     return {
       labels: { baseline: "reference", candidate: "cache" },

@@ -18,7 +18,8 @@ import { Inspector, type ProfileEntry, topSelf } from "../cpu-profile";
 import { closedLoop, type LatencySummary, type LoadResult, summarize, timed } from "../measure";
 import { cpuMs, workerdProcesses } from "../realtime-procs";
 import { benchEnvironment, RESULTS_DIR } from "../report";
-import type { BenchContext, BenchRow, BenchSuite, SuiteResult } from "../suite";
+import { type BenchContext, type BenchRow, type BenchSuite, msRow, type SuiteResult } from "../suite";
+import { cpuPerRequest, inTurns } from "../turns";
 
 const MODEL = "gpt-4o-mini";
 const BARE_WORKER = join(PROJECT_ROOT, "tools/bench/proxy-bare/worker.js");
@@ -28,7 +29,7 @@ const PARAMETERS = {
   warmupMs: 500,
   durationMs: 2_000,
   sequentialCount: 100,
-  /** Requests of one kind in a row before the next kind's turn, one at a time (see `inTurns`). */
+  /** Requests of one kind in a row before the next kind's turn, one at a time (`inTurns`, ../turns.ts). */
   turn: Number(process.env.BENCH_TURN) || 10,
   streamWarmupCount: 5,
   streamConcurrency: 4,
@@ -64,37 +65,6 @@ async function loaded(call: Call, pid: number): Promise<Loaded> {
   const cpuBefore = cpuMs(pid);
   const result = await closedLoop({ concurrency, durationMs }, (i) => timed(() => call(i + 1_000_000)));
   return { ...result, cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.samples.length };
-}
-
-/**
- * Latency one at a time (what a single caller sees, without queueing on two shared cores), the
- * calls taking turns `PARAMETERS.turn` requests at a time, so a busy moment of the shared machine
- * falls on all alike. Turns of one request made every gateway request follow another Worker's (the
- * bare Worker's stream, say): its larger code and heap then start cold, which added about 1.7 ms to
- * its miss over what the same requests cost back to back; a deployed gateway serves its own requests
- * one after another. `BENCH_TURN=1` measures request by request again.
- */
-async function inTurns(
-  calls: Record<string, (i: number) => Promise<number>>,
-  count: number,
-  pidOf: (name: string) => number,
-): Promise<Record<string, Sequential>> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(calls).map((k) => [k, []]));
-  const cpu: Record<string, number> = {};
-  const turn = Math.max(1, Math.min(PARAMETERS.turn, count));
-  for (let i = 0; i < count; i += turn) {
-    for (const [name, call] of Object.entries(calls)) {
-      const before = cpuMs(pidOf(name));
-      for (let j = i; j < Math.min(count, i + turn); j++) samples[name]?.push(await call(j + 2_000_000));
-      cpu[name] = (cpu[name] ?? 0) + cpuMs(pidOf(name)) - before;
-    }
-  }
-  return Object.fromEntries(
-    Object.entries(samples).map(([k, v]) => [
-      k,
-      { ...summarize(v), cpuMsPerRequest: (cpu[k] ?? 0) / v.length },
-    ]),
-  );
 }
 
 /** Milliseconds from sending a streamed request until its first content delta arrives. */
@@ -254,13 +224,17 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
     ...named("gateway", oneAtATime(gateway, "gateway")),
   };
   const pidOf = (name: string) => (name.startsWith("bare.") ? bare.pid : gateway.pid);
-  await inTurns(all, streamWarmupCount, pidOf);
-  const sequential = await inTurns(all, sequentialCount, pidOf);
+  const { turn } = PARAMETERS;
+  await inTurns(all, { count: streamWarmupCount, turn, first: 2_000_000, pidOf });
+  const sequential = await inTurns(all, { count: sequentialCount, turn, first: 2_000_000, pidOf });
   const pick = (prefix: string): Measured["sequential"] =>
     Object.fromEntries(
-      Object.entries(sequential)
+      [...sequential]
         .filter(([k]) => k.startsWith(`${prefix}.`))
-        .map(([k, v]) => [k.slice(prefix.length + 1), v]),
+        .map(([k, v]) => [
+          k.slice(prefix.length + 1),
+          { ...summarize(v.samples), cpuMsPerRequest: cpuPerRequest(v) },
+        ]),
     );
   const mergeAll = (r: Partial<Record<Kind, Loaded[]>>): Measured["loaded"] =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, merge(v)]));
@@ -273,14 +247,6 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
 function rows(bare: Measured, gw: Measured): BenchRow[] {
   const c = PARAMETERS.concurrency;
   const nan = Number.NaN;
-  const ms = (metric: string, baseline = nan, candidate = nan, target?: string): BenchRow => ({
-    metric,
-    unit: "ms",
-    better: "lower",
-    baseline,
-    candidate,
-    target,
-  });
   const rps = (metric: string, baseline = nan, candidate = nan, target?: string): BenchRow => ({
     metric,
     unit: "req/s",
@@ -291,7 +257,7 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
   });
   const [b, g] = [bare.sequential, gw.sequential];
   const cpu = (metric: string, kind: Kind, bareKind: Kind = kind) =>
-    ms(
+    msRow(
       `workerd CPU per request, concurrency ${c}: ${metric}`,
       bare.loaded[bareKind]?.cpuMsPerRequest,
       gw.loaded[kind]?.cpuMsPerRequest,
@@ -303,16 +269,16 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
       gw.loaded.miss?.throughput,
       "x0.8",
     ),
-    ms("miss: chat latency p50, one at a time", b.miss?.p50, g.miss?.p50, "+0.5 ms"),
-    ms("miss: chat latency p99, one at a time", b.miss?.p99, g.miss?.p99),
-    ms("streamed miss: time to first token p50", b.ttft?.p50, g.ttft?.p50, "+1 ms"),
-    ms("streamed miss: time to first token p99", b.ttft?.p99, g.ttft?.p99),
-    ms(
+    msRow("miss: chat latency p50, one at a time", b.miss?.p50, g.miss?.p50, "+0.5 ms"),
+    msRow("miss: chat latency p99, one at a time", b.miss?.p99, g.miss?.p99),
+    msRow("streamed miss: time to first token p50", b.ttft?.p50, g.ttft?.p50, "+1 ms"),
+    msRow("streamed miss: time to first token p99", b.ttft?.p99, g.ttft?.p99),
+    msRow(
       "streamed miss: bare Worker reading the stream in JS -> gateway, first token p50",
       b.ttftInJs?.p50,
       g.ttft?.p50,
     ),
-    ms(
+    msRow(
       "floor: bare pipe -> bare Worker reading the stream in JS, first token p50",
       b.ttft?.p50,
       b.ttftInJs?.p50,
@@ -323,11 +289,11 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
       gw.loaded.healthz?.throughput,
       "x0.9",
     ),
-    ms("/healthz p50, one at a time", b.healthz?.p50, g.healthz?.p50),
-    ms("cache HIT p50: gateway /healthz -> gateway HIT", g.healthz?.p50, g.hit?.p50, "x1.2"),
-    ms("cache HIT p50: bare miss -> gateway HIT", b.miss?.p50, g.hit?.p50, "lower"),
-    ms("cache HIT p50: bare answer from memory -> gateway HIT", b.hit?.p50, g.hit?.p50),
-    ms("floor: bare /healthz -> bare answer from memory p50", b.healthz?.p50, b.hit?.p50),
+    msRow("/healthz p50, one at a time", b.healthz?.p50, g.healthz?.p50),
+    msRow("cache HIT p50: gateway /healthz -> gateway HIT", g.healthz?.p50, g.hit?.p50, "x1.2"),
+    msRow("cache HIT p50: bare miss -> gateway HIT", b.miss?.p50, g.hit?.p50, "lower"),
+    msRow("cache HIT p50: bare answer from memory -> gateway HIT", b.hit?.p50, g.hit?.p50),
+    msRow("floor: bare /healthz -> bare answer from memory p50", b.healthz?.p50, b.hit?.p50),
     rps(
       `cache HIT throughput, concurrency ${c}: bare miss -> HIT`,
       bare.loaded.miss?.throughput,
@@ -337,13 +303,13 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     cpu("/healthz", "healthz"),
     cpu("bare miss -> gateway HIT", "hit", "miss"),
     cpu("bare answer from memory -> gateway HIT", "hit"),
-    ms("workerd CPU per request, one at a time: miss", b.miss?.cpuMsPerRequest, g.miss?.cpuMsPerRequest),
-    ms(
+    msRow("workerd CPU per request, one at a time: miss", b.miss?.cpuMsPerRequest, g.miss?.cpuMsPerRequest),
+    msRow(
       "workerd CPU per request, one at a time: bare answer from memory -> gateway HIT",
       b.hit?.cpuMsPerRequest,
       g.hit?.cpuMsPerRequest,
     ),
-    ms(
+    msRow(
       "workerd CPU per request, one at a time: bare stream read in JS -> gateway stream",
       b.ttftInJs?.cpuMsPerRequest,
       g.ttft?.cpuMsPerRequest,
