@@ -11,29 +11,15 @@ import { type CacheEvent, type CacheOutcome, previewOf } from "./events";
 import { queueStats, type StatsDelta } from "./stats";
 import type { CachedCall, CacheStatus, Flow } from "./types";
 
-/**
- * Resolves once the current response has been handed to the runtime: a timer turn, not a microtask,
- * so the response leaves before the work chained on this (accounting, parsing an answer for its
- * usage) runs. Chain it inside `waitUntil`.
- */
-export const afterResponse = (): Promise<void> => scheduler.wait(0);
-
-/** Milliseconds since the call began, to 0.01 ms: its latency when taken as it is answered. */
-export const elapsedMs = (call: CachedCall): number =>
-  Math.round((performance.now() - call.startedAt) * 100) / 100;
-
-/**
- * Tells the call's observer (capture) what was answered, outside the response path; `latencyMs`
- * when the call was answered before this runs.
- */
+/** Tells the call's observer (capture) what was answered, outside the response path. */
 export function notify(
   c: Context<AppEnv>,
   call: CachedCall,
   answer: Record<string, unknown> | null,
   status: CacheStatus,
-  latencyMs = elapsedMs(call),
 ): void {
   if (!call.onAnswer) return;
+  const latencyMs = Math.round((performance.now() - call.startedAt) * 100) / 100;
   const answered = { kind: call.kind, request: call.body, answer, status, endUser: call.endUser, latencyMs };
   c.executionCtx.waitUntil(call.onAnswer(answered));
 }
@@ -49,7 +35,7 @@ export function record(c: Context<AppEnv>, delta: StatsDelta, event?: CacheEvent
 export function cacheEvent(
   { c, call, framing }: Flow,
   outcome: CacheOutcome,
-  fields: Partial<Pick<CacheEvent, "stored" | "similarity" | "key" | "shadow" | "model" | "latencyMs">> &
+  fields: Partial<Pick<CacheEvent, "stored" | "similarity" | "key" | "shadow" | "model">> &
     Pick<CacheEvent, "inputTokensSaved" | "outputTokensSaved">,
 ): CacheEvent {
   return {
@@ -62,7 +48,7 @@ export function cacheEvent(
     stream: framing.stream,
     similarity: null,
     key: null,
-    latencyMs: elapsedMs(call),
+    latencyMs: Math.round((performance.now() - call.startedAt) * 100) / 100,
     shadow: null,
     preview: c.get("principal").tenant.settings.cache?.event_previews === false ? "" : previewOf(call.body),
     ...fields,

@@ -1,7 +1,7 @@
 import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
 import { relayResponse } from "../upstream";
-import { afterResponse, cacheEvent, elapsedMs, notify, record } from "./accounting";
+import { cacheEvent, notify, record } from "./accounting";
 import { observeStream, type StreamOutcome } from "./observe";
 import { cacheWriteExtraUsd, priceOf, usageOf } from "./prices";
 import { answerText } from "./semantic";
@@ -60,31 +60,21 @@ export async function fetchAndRecord(
       code: "upstream_body_cut",
     });
   }
-  // Parsing the answer for its usage, counting and storing it wait until the answer is on its way.
-  const latencyMs = elapsedMs(call);
-  c.executionCtx.waitUntil(afterResponse().then(() => afterAnswer(flow, miss, parseObject(text), latencyMs)));
+  let parsed: Record<string, unknown> | null = null;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = null;
+  }
+  after(parsed);
   // The text itself, not a stream over it: the runtime sends a known-length body in one write.
   return relayResponse(upstream, headers, text);
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
-/** `latencyMs`: when the call was answered before this runs (else now). */
-async function afterAnswer(
-  flow: Flow,
-  miss: Miss,
-  outcome: StreamOutcome,
-  latencyMs = elapsedMs(flow.call),
-): Promise<void> {
+async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Promise<void> {
   const { c, call, policy } = flow;
   const { status, key, lead, semantic } = miss;
-  notify(c, call, outcome, status, latencyMs);
+  notify(c, call, outcome, status);
   const usage = outcome ? usageOf(outcome) : null;
   const prices = c.get("principal").tenant.settings.cache?.prices;
   const delta: StatsDelta = {
@@ -101,7 +91,7 @@ async function afterAnswer(
   // bypass is logged only when the request turned the tenant's cache off.
   const event =
     status === "MISS" || policy.tenantCacheOn
-      ? cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0, latencyMs })
+      ? cacheEvent(flow, outcomeName, { key, inputTokensSaved: 0, outputTokensSaved: 0 })
       : undefined;
   // A request that kept itself out of the cache (`no-store`, `X-Cache-Mode: off`) leaves no prompt text.
   if (event && status === "BYPASS") event.preview = "";

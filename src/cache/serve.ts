@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
-import { afterResponse, cacheEvent, elapsedMs, notify, record } from "./accounting";
+import { cacheEvent, notify, record } from "./accounting";
 import { costUsd, priceOf, usageOf } from "./prices";
 import { replay } from "./replay";
 import type { StatsDelta } from "./stats";
@@ -30,23 +30,6 @@ export function serveEntry(
 ): Response {
   const { c, call, framing } = flow;
   c.set("cacheStatus", status);
-  // Counting what the hit saved and telling the observer wait until the answer is on its way.
-  const latencyMs = elapsedMs(call);
-  c.executionCtx.waitUntil(afterResponse().then(() => account(flow, entry, status, extra, latencyMs)));
-  const headers: Record<string, string> = { "x-cache": status };
-  if (extra.similarity !== undefined) headers["x-cache-similarity"] = extra.similarity.toFixed(4);
-  if (status !== "COALESCED") headers.age = String(ageSeconds(entry));
-  return replay(entry, framing, headers);
-}
-
-function account(
-  flow: Flow,
-  entry: CacheEntry,
-  status: "HIT" | "SEMANTIC_HIT" | "COALESCED",
-  extra: { key: string; similarity?: number },
-  latencyMs: number,
-): void {
-  const { c, call } = flow;
   const counter = status === "HIT" ? "hits" : status === "SEMANTIC_HIT" ? "semanticHits" : "coalesced";
   const saved = savedBy(c, entry);
   const outcome = status === "HIT" ? "hit" : status === "SEMANTIC_HIT" ? "semantic_hit" : "coalesced";
@@ -55,8 +38,11 @@ function account(
     similarity: extra.similarity ?? null,
     inputTokensSaved: saved.inputTokensSaved ?? 0,
     outputTokensSaved: saved.outputTokensSaved ?? 0,
-    latencyMs,
   });
   record(c, { [counter]: 1, ...saved }, event);
-  notify(c, call, entry.body, status, latencyMs);
+  notify(c, call, entry.body, status);
+  const headers: Record<string, string> = { "x-cache": status };
+  if (extra.similarity !== undefined) headers["x-cache-similarity"] = extra.similarity.toFixed(4);
+  if (status !== "COALESCED") headers.age = String(ageSeconds(entry));
+  return replay(entry, framing, headers);
 }
