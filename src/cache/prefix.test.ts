@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../identity/crypto";
-import { derivePromptCacheKey } from "./prefix";
+import { derivePromptCacheKey, keptPrefixes } from "./prefix";
 
 const chat = (system: string, user: string) => ({
   model: "gpt-4o-mini",
@@ -29,5 +29,14 @@ describe("derived prompt_cache_key", () => {
     ];
     expect(new Set(keys).size).toBe(keys.length);
     expect(await derivePromptCacheKey("chat", "ten_a", chat(long, "another"))).toBe(keys[3]);
+  });
+
+  it("keeps at most 1,000 prefixes and 1 M characters of them, dropping the oldest", async () => {
+    for (let i = 0; i < 80; i++)
+      await derivePromptCacheKey("chat", "ten_big", chat(`${i} ${"y".repeat(15_000)}`, "q"));
+    expect(keptPrefixes().chars).toBeLessThanOrEqual(1_000_000);
+    expect(keptPrefixes().chars).toBeGreaterThan(900_000);
+    for (let i = 0; i < 1_100; i++) await derivePromptCacheKey("chat", "ten_many", chat(`prompt ${i}`, "q"));
+    expect(keptPrefixes().entries).toBe(1_000);
   });
 });

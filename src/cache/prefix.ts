@@ -1,11 +1,30 @@
 import { sha256Hex } from "../identity/crypto";
 import type { CacheKind } from "./key";
 
-/** Derived keys kept in the isolate: most calls of a tenant share their prefix, so most skip the hash. */
+/**
+ * Derived keys kept in the isolate, oldest dropped first: most calls of a tenant share their prefix,
+ * so most skip the hash. At most 1,000 prefixes and 1 M characters of them in all (about 2 MB of an
+ * isolate's 128 MB); a prefix over 16 K characters (long tool lists) is hashed each time.
+ */
 const MEMO_MAX_ENTRIES = 1_000;
-/** Prefixes longer than this (long tool lists, system prompts) are hashed each time, not kept. */
+const MEMO_MAX_TOTAL_CHARS = 1_000_000;
 const MEMO_MAX_CHARS = 16 * 1024;
 const memo = new Map<string, string>();
+let memoChars = 0;
+
+/** What the isolate keeps (for tests of its bounds). */
+export const keptPrefixes = () => ({ entries: memo.size, chars: memoChars });
+
+function remember(prefix: string, key: string): void {
+  if (prefix.length > MEMO_MAX_CHARS) return;
+  memo.set(prefix, key);
+  memoChars += prefix.length;
+  for (const oldest of memo.keys()) {
+    if (memo.size <= MEMO_MAX_ENTRIES && memoChars <= MEMO_MAX_TOTAL_CHARS) break;
+    memo.delete(oldest);
+    memoChars -= oldest.length;
+  }
+}
 
 /**
  * A `prompt_cache_key` for the provider's prefix cache, derived from the tenant and the stable
@@ -34,9 +53,7 @@ export async function derivePromptCacheKey(
   const known = memo.get(prefix);
   if (known !== undefined) return known;
   const key = `eg-${(await sha256Hex(prefix)).slice(0, 40)}`;
-  if (prefix.length <= MEMO_MAX_CHARS) {
-    if (memo.size >= MEMO_MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
-    memo.set(prefix, key);
-  }
+  // Two calls may hash the same new prefix at once: the second finds it kept and leaves it.
+  if (!memo.has(prefix)) remember(prefix, key);
   return key;
 }
