@@ -13,42 +13,52 @@ interface Flight {
 }
 
 /**
- * Joins identical in-flight requests across isolates: one object per cache key. The first caller
- * leads (calls the provider), later callers wait for its answer; a leader that fails, or does not
- * report within its deadline, releases the waiters to try themselves.
+ * Joins identical in-flight requests across isolates. One object serves a shard of the cache keys
+ * (`coalescerName`, src/cache/index.ts) and holds a flight per key in flight: the first caller of a
+ * key leads (calls the provider), later callers of that key wait for its answer; a leader that
+ * fails, or does not report within its deadline, releases its key's waiters to try themselves.
+ *
+ * Shards, not an object per key: every miss has a new key, and an object per key meant creating a
+ * Durable Object (and its SQLite database) on every miss, before the provider was called.
  */
 export class Coalescer extends DurableObject {
-  private flight: Flight | null = null;
+  private readonly flights = new Map<string, Flight>();
 
-  /** Leads when nothing is in flight; otherwise waits for the leader's answer (or release). */
-  join(leaderDeadlineMs: number): Promise<JoinResult> | JoinResult {
-    if (!this.flight) {
+  /** Leads when nothing is in flight for `key`; otherwise waits for its leader's answer (or release). */
+  joinKey(key: string, leaderDeadlineMs: number): Promise<JoinResult> | JoinResult {
+    const flight = this.flights.get(key);
+    if (!flight) {
       const token = crypto.randomUUID();
-      const timer = setTimeout(() => this.release(token, { role: "retry" }), leaderDeadlineMs);
-      this.flight = { token, waiters: [], timer };
+      const timer = setTimeout(() => this.release(key, token, { role: "retry" }), leaderDeadlineMs);
+      this.flights.set(key, { token, waiters: [], timer });
       return { role: "leader", token };
     }
-    const flight = this.flight;
     return new Promise<JoinResult>((resolve) => flight.waiters.push(resolve));
   }
 
-  /** The leader's answer: every waiter gets it. */
-  complete(token: string, entry: CacheEntry): number {
-    const waiters = this.flight?.token === token ? this.flight.waiters.length : 0;
-    this.release(token, { role: "follower", entry, waiters });
+  /** The leader's answer: every waiter of `key` gets it. */
+  completeKey(key: string, token: string, entry: CacheEntry): number {
+    const flight = this.flights.get(key);
+    const waiters = flight?.token === token ? flight.waiters.length : 0;
+    this.release(key, token, { role: "follower", entry, waiters });
     return waiters;
   }
 
-  /** The leader failed (error status, cut stream, no-store): waiters go to the provider themselves. */
-  abandon(token: string): void {
-    this.release(token, { role: "retry" });
+  /** The leader failed (error status, cut stream, no-store): `key`'s waiters go to the provider themselves. */
+  abandonKey(key: string, token: string): void {
+    this.release(key, token, { role: "retry" });
   }
 
-  private release(token: string, result: JoinResult): void {
-    const flight = this.flight;
+  /** Keys in flight (for tests and diagnostics). */
+  inFlight(): number {
+    return this.flights.size;
+  }
+
+  private release(key: string, token: string, result: JoinResult): void {
+    const flight = this.flights.get(key);
     if (!flight || flight.token !== token) return;
     clearTimeout(flight.timer);
-    this.flight = null;
+    this.flights.delete(key);
     for (const resolve of flight.waiters) resolve(result);
   }
 }

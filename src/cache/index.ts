@@ -70,25 +70,31 @@ export async function serveWithCache(c: Context<AppEnv>, call: CachedCall): Prom
   if (policy.coalesce && policy.write) {
     const stub = coalescerOf(c, key);
     // Coalescing is an optimisation too: a failed join means calling the provider alone.
-    const joined = await (stub.join(leaderDeadlineMs(c)) as Promise<JoinResult>).catch(
+    const joined = await (stub.joinKey(key, leaderDeadlineMs(c)) as Promise<JoinResult>).catch(
       (): JoinResult => ({ role: "retry" }),
     );
     if (joined.role === "follower") return serveEntry(flow, joined.entry, "COALESCED", { key });
-    if (joined.role === "leader") lead = { stub, token: joined.token };
+    if (joined.role === "leader") lead = { stub, key, token: joined.token };
   }
   const upstreamBody = await prepareUpstreamBody(c, call, framing);
   return fetchAndRecord(flow, upstreamBody, { status: "MISS", key, lead, semantic });
 }
 
 /**
- * The key's coalescer for the caller's continent. A Durable Object lives near whoever first asked for
- * it, and every miss waits for its join: one per continent keeps that call nearby instead of a trip
- * to wherever the key was first seen (identical misses on two continents at once call the provider
- * once each).
+ * The name of the coalescer that holds `key`'s flights for callers on `continent`. A Durable Object
+ * lives near whoever first asked for it, and every miss waits for its join: one set per continent
+ * keeps that call nearby instead of a trip to another continent (identical misses on two continents
+ * at once call the provider once each). Sharded rather than one object per key, so that a miss joins
+ * an object already running instead of creating one: a key's shard is its first two hex digits (keys
+ * are SHA-256 hex, spread evenly), 256 objects per continent.
  */
+export function coalescerName(continent: string | undefined, key: string): string {
+  return `shard:${continent ?? "any"}:${key.slice(0, 2)}`;
+}
+
 function coalescerOf(c: Context<AppEnv>, key: string) {
   const continent = (c.req.raw.cf as { continent?: unknown } | undefined)?.continent;
-  return c.env.COALESCER.getByName(typeof continent === "string" ? `${continent}:${key}` : key);
+  return c.env.COALESCER.getByName(coalescerName(typeof continent === "string" ? continent : undefined, key));
 }
 
 function notCached(why: string): GatewayError {

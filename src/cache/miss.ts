@@ -27,7 +27,7 @@ export async function fetchAndRecord(
   try {
     upstream = await call.send(upstreamBody);
   } catch (err) {
-    if (lead) c.executionCtx.waitUntil(lead.stub.abandon(lead.token));
+    if (lead) c.executionCtx.waitUntil(lead.stub.abandonKey(lead.key, lead.token));
     throw err;
   }
   const after = (outcome: StreamOutcome) => c.executionCtx.waitUntil(afterAnswer(flow, miss, outcome));
@@ -99,7 +99,7 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
   // was cancelled or is incomplete must not be served again.
   const finished = call.kind !== "responses" || outcome?.status === "completed";
   if (!outcome || !key || !finished) {
-    if (lead) await lead.stub.abandon(lead.token);
+    if (lead) await lead.stub.abandonKey(lead.key, lead.token);
     record(c, delta, event);
     return;
   }
@@ -128,6 +128,6 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
       work.push(semantic.index.add(semantic.vector, semantic.question, key, expiresAt));
     }
   }
-  if (lead) work.push(lead.stub.complete(lead.token, entry));
+  if (lead) work.push(lead.stub.completeKey(lead.key, lead.token, entry));
   await Promise.all(work);
 }

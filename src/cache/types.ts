@@ -53,7 +53,7 @@ export interface Flow {
 }
 
 /** This request leads a coalesced flight: it must complete or abandon it. */
-export type Lead = { stub: DurableObjectStub<Coalescer>; token: string } | null;
+export type Lead = { stub: DurableObjectStub<Coalescer>; key: string; token: string } | null;
 
 /** A request the provider answers: how it is reported, and where its answer goes afterwards. */
 export interface Miss {
