@@ -95,28 +95,53 @@ interface PendingCounters {
   tenantId: string;
   /** Unix seconds of the UTC minute the deltas were counted in. */
   minute: number;
-  delta: StatsDelta;
+  /** The summed deltas, in the order of `COLUMNS`. */
+  values: number[];
   attempts: number;
 }
+
+/** Each `StatsDelta` field's place in `COLUMNS` (and in `PendingCounters.values`). */
+const COLUMN_INDEX = new Map<string, number>(COLUMNS.map(([k], i) => [k, i]));
 
 const pending = new Map<string, PendingCounters>();
 let pendingEvents: { event: CacheEvent; attempts: number }[] = [];
 let flushScheduled = false;
 
-function merge(into: StatsDelta, delta: StatsDelta): void {
-  for (const [k] of COLUMNS) into[k] = (into[k] ?? 0) + (delta[k] ?? 0);
+/**
+ * The counters of a tenant's minute, created on first use. Every answer adds to them: summing into
+ * an array visits only the fields a delta has, where an object of sixteen optional fields made every
+ * answer read and write all sixteen by name.
+ */
+function countersOf(tenantId: string, minute: number, attempts: number): PendingCounters {
+  const key = `${tenantId}\n${minute}`;
+  let current = pending.get(key);
+  if (!current) {
+    current = { tenantId, minute, values: COLUMNS.map(() => 0), attempts };
+    pending.set(key, current);
+  }
+  current.attempts = Math.max(current.attempts, attempts);
+  return current;
 }
 
-function addCounters(tenantId: string, minute: number, delta: StatsDelta, attempts: number): void {
-  const key = `${tenantId}\n${minute}`;
-  const current = pending.get(key) ?? { tenantId, minute, delta: {}, attempts };
-  merge(current.delta, delta);
-  current.attempts = Math.max(current.attempts, attempts);
-  pending.set(key, current);
+function addCounters(tenantId: string, minute: number, delta: StatsDelta): void {
+  const { values } = countersOf(tenantId, minute, 0);
+  for (const k in delta) {
+    const i = COLUMN_INDEX.get(k);
+    const v = delta[k as keyof StatsDelta];
+    if (i !== undefined && v !== undefined) values[i] = (values[i] ?? 0) + v;
+  }
+}
+
+/** Counters a failed flush gives back, summed with whatever was counted meanwhile. */
+function requeue(p: PendingCounters): void {
+  const { values } = countersOf(p.tenantId, p.minute, p.attempts + 1);
+  p.values.forEach((v, i) => {
+    values[i] = (values[i] ?? 0) + v;
+  });
 }
 
 function counterStatements(db: D1Database, p: PendingCounters): D1PreparedStatement[] {
-  const values = COLUMNS.map(([k]) => p.delta[k] ?? 0);
+  const { values } = p;
   const day = new Date(p.minute * 1000).toISOString().slice(0, 10);
   return [
     db.prepare(UPSERT_DAY).bind(p.tenantId, day, ...values),
@@ -148,7 +173,7 @@ async function flush(db: D1Database): Promise<void> {
     } catch (err) {
       lastError = err;
       for (const p of part) {
-        if (p.attempts + 1 < MAX_ATTEMPTS) addCounters(p.tenantId, p.minute, p.delta, p.attempts + 1);
+        if (p.attempts + 1 < MAX_ATTEMPTS) requeue(p);
         else dropped.counters++;
       }
     }
@@ -194,7 +219,7 @@ export function queueStats(
   flushAfterMs: number,
   event?: CacheEvent,
 ): void {
-  addCounters(tenantId, Math.floor(Date.now() / 60_000) * 60, delta, 0);
+  addCounters(tenantId, Math.floor(Date.now() / 60_000) * 60, delta);
   if (event && pendingEvents.length < MAX_PENDING_EVENTS) pendingEvents.push({ event, attempts: 0 });
   schedule(db, waitUntil, flushAfterMs);
 }
