@@ -160,11 +160,26 @@ export function previewOf(body: Record<string, unknown>): string {
   const list = Array.isArray(body.messages) ? body.messages : Array.isArray(body.input) ? body.input : null;
   let text = "";
   if (list) {
-    const last = [...list].reverse().find((m) => (m as { role?: unknown }).role === "user") as
+    const last = list.findLast((m) => (m as { role?: unknown }).role === "user") as
       | { content?: unknown }
       | undefined;
     text = last ? textOf(last.content) : typeof list[0] === "string" ? list[0] : "";
   } else if (typeof body.input === "string") text = body.input;
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1)}…` : flat;
+  return preview(text);
+}
+
+/**
+ * `text` with each run of white space as one space, trimmed, cut to `PREVIEW_CHARS` (the last one an
+ * ellipsis when cut). Every answer of a tenant with the cache on is previewed: only as much of a long
+ * message is read as the preview needs, a window of four times its length and larger ones only
+ * while white space leaves too few characters.
+ */
+export function preview(text: string): string {
+  for (let window = PREVIEW_CHARS * 4; ; window *= 4) {
+    const whole = window >= text.length;
+    const flat = (whole ? text : text.slice(0, window)).replace(/\s+/g, " ").trim();
+    // Past the preview's length, the window's first characters are the whole text's.
+    if (flat.length > PREVIEW_CHARS) return `${flat.slice(0, PREVIEW_CHARS - 1)}…`;
+    if (whole) return flat;
+  }
 }
