@@ -2,10 +2,12 @@
  * `proxy`: what the gateway itself costs per request. A bare pass-through Worker
  * (`tools/bench/proxy-bare/worker.js`) started by the same launcher with the gateway's bindings and
  * assets is the floor; the same calls go to it and to the gateway, one after the other, in one run:
- * chat throughput at a fixed concurrency and latency one at a time (cache off, distinct prompts),
+ * chat throughput at a fixed concurrency and latency one at a time (cache off, distinct prompts; and
+ * a tenant with the exact cache on, whose misses also look up, join a coalescer and store the answer),
  * streamed time to first token (also against the bare Worker reading the stream in JavaScript, the
  * floor of a stream the Worker must see), `/healthz`, and the gateway's cache HIT against the bare
- * Worker's answer from memory to the same SDK call (the floor of a HIT). Then the gateway runs again
+ * Worker's answer from memory to the same SDK call (the floor of a HIT), through the SDK and with plain
+ * `fetch` as `/healthz` is called. Then the gateway runs again
  * with the inspector on, and a CPU profile of each request kind is written under `bench/results/` and
  * its top functions printed.
  */
@@ -102,11 +104,15 @@ interface Calls {
   /** The workerd process that runs the Worker (not wrangler's proxy in front of it). */
   pid: number;
   miss: Call;
+  /** A miss of a tenant with the exact cache on: lookup, coalescer join, and the answer stored after. */
+  missCached?: Call;
   stream: OpenAI;
   /** The bare Worker's relay with the stream read in JavaScript (`/piped/v1`): the floor of a stream the Worker must see. */
   streamInJs?: OpenAI;
   healthz: Call;
   hit?: Call;
+  /** The same HIT (or answer from memory) with plain fetch, the client `/healthz` is called with. */
+  hitPlain?: Call;
 }
 
 /**
@@ -127,8 +133,27 @@ function chatCalls(client: OpenAI, label: string): Call {
   return (i) => client.chat.completions.create({ model: MODEL, messages: prompt(label, i), max_tokens: 32 });
 }
 
-/** A tenant with the exact cache on, and a call that repeats one cached question. */
-async function hitCall(gateway: Gateway): Promise<Call> {
+/**
+ * The cached question posted with plain `fetch`, as `/healthz` is called: the SDK's own work in the
+ * client (options, headers, retries, parsing the answer into objects) is not the Worker's, and one
+ * at a time it shows in the latency. Answers the response's `x-cache` header.
+ */
+function plainChat(url: string, apiKey: string): (i: number) => Promise<string | null> {
+  const init = {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: MODEL, messages: prompt("cached", 0), max_tokens: 32 }),
+  };
+  return async () => {
+    const res = await fetch(url, init).catch(() => fetch(url, init));
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`POST ${url}: ${res.status}`);
+    return res.headers.get("x-cache");
+  };
+}
+
+/** A tenant with the exact cache on: its SDK client. */
+async function cachedClient(gateway: Gateway): Promise<{ client: OpenAI; apiKey: string }> {
   const { apiKey, tenantId } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench-cache");
   const res = await fetch(`${gateway.url}/admin/tenants/${tenantId}`, {
     method: "PATCH",
@@ -136,11 +161,21 @@ async function hitCall(gateway: Gateway): Promise<Call> {
     body: JSON.stringify({ settings: { cache: { mode: "exact" } } }),
   });
   if (!res.ok) throw new Error(`Turning the cache on answered ${res.status}: ${await res.text()}`);
-  const client = sdk(`${callUrl(gateway)}/v1`, apiKey);
+  return { client: sdk(`${callUrl(gateway)}/v1`, apiKey), apiKey };
+}
+
+/** Calls (SDK, plain fetch) of a tenant with the exact cache on that repeat one cached question. */
+async function hitCalls(
+  gateway: Gateway,
+  { client, apiKey }: { client: OpenAI; apiKey: string },
+): Promise<Pick<Calls, "hit" | "hitPlain">> {
   const messages = prompt("cached", 0);
   const call: Call = () => client.chat.completions.create({ model: MODEL, messages, max_tokens: 32 });
   await call(0);
-  return call;
+  const plain = plainChat(`${callUrl(gateway)}/v1/chat/completions`, apiKey);
+  const status = await plain(0);
+  if (status !== "HIT") throw new Error(`The plain-fetch cache call answered x-cache ${status}, not HIT.`);
+  return { hit: call, hitPlain: plain };
 }
 
 /** The bare Worker's answer from memory (`tools/bench/proxy-bare/worker.js`), through the SDK as a HIT is. */
@@ -153,16 +188,18 @@ function staticAnswerCall(bareUrl: string): Call {
 async function gatewayCalls(gateway: Gateway, pid: number): Promise<Calls> {
   const { apiKey } = await bootstrapTenant(gateway.url, gateway.adminToken, "bench");
   const client = sdk(`${callUrl(gateway)}/v1`, apiKey);
+  const cached = await cachedClient(gateway);
   return {
     pid,
     miss: chatCalls(client, "gateway"),
+    missCached: chatCalls(cached.client, "gateway, cache on"),
     stream: client,
     healthz: () => get(`${callUrl(gateway)}/healthz`),
-    hit: await hitCall(gateway),
+    ...(await hitCalls(gateway, cached)),
   };
 }
 
-type Kind = "miss" | "healthz" | "hit";
+type Kind = "miss" | "missCached" | "healthz" | "hit" | "hitPlain";
 interface Measured {
   /** Throughput at the bench's concurrency, per request kind. */
   loaded: Partial<Record<Kind, Loaded>>;
@@ -189,11 +226,16 @@ function merge(results: Loaded[]): Loaded {
  * time), so that a busy moment of the shared machine falls on both instead of deciding the comparison.
  */
 async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
-  const kinds = (calls: Calls) => ({ miss: calls.miss, healthz: calls.healthz, hit: calls.hit });
+  const kinds = (calls: Calls) => ({
+    miss: calls.miss,
+    missCached: calls.missCached,
+    healthz: calls.healthz,
+    hit: calls.hit,
+  });
   const rounds: Record<"bare" | "gateway", Partial<Record<Kind, Loaded[]>>> = { bare: {}, gateway: {} };
   for (let round = 1; round <= PARAMETERS.rounds; round++) {
     ctx.progress(`  round ${round} of ${PARAMETERS.rounds} at concurrency ${PARAMETERS.concurrency}`);
-    for (const kind of ["miss", "healthz", "hit"] as const) {
+    for (const kind of ["miss", "missCached", "healthz", "hit"] as const) {
       for (const [target, calls] of [
         ["bare", bare],
         ["gateway", gateway],
@@ -208,8 +250,14 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
   }
   const oneAtATime = (calls: Calls, label: string) => ({
     miss: (i: number) => timed(() => calls.miss(i)),
+    ...(calls.missCached && {
+      missCached: (i: number) => timed(() => calls.missCached?.(i) ?? Promise.resolve()),
+    }),
     healthz: (i: number) => timed(() => calls.healthz(i)),
     ...(calls.hit && { hit: (i: number) => timed(() => calls.hit?.(i) ?? Promise.resolve()) }),
+    ...(calls.hitPlain && {
+      hitPlain: (i: number) => timed(() => calls.hitPlain?.(i) ?? Promise.resolve()),
+    }),
     ttft: (i: number) => timeToFirstToken(calls.stream, label, i),
     ...(calls.streamInJs && {
       ttftInJs: (i: number) => timeToFirstToken(calls.streamInJs as OpenAI, `${label} in JS`, i),
@@ -271,6 +319,16 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
     ),
     msRow("miss: chat latency p50, one at a time", b.miss?.p50, g.miss?.p50, "+0.5 ms"),
     msRow("miss: chat latency p99, one at a time", b.miss?.p99, g.miss?.p99),
+    rps(
+      `miss, exact cache on: chat throughput, concurrency ${c}: bare miss -> gateway`,
+      bare.loaded.miss?.throughput,
+      gw.loaded.missCached?.throughput,
+    ),
+    msRow(
+      "miss, exact cache on: chat latency p50, one at a time: bare miss -> gateway",
+      b.miss?.p50,
+      g.missCached?.p50,
+    ),
     msRow("streamed miss: time to first token p50", b.ttft?.p50, g.ttft?.p50, "+1 ms"),
     msRow("streamed miss: time to first token p99", b.ttft?.p99, g.ttft?.p99),
     msRow(
@@ -290,16 +348,33 @@ function rows(bare: Measured, gw: Measured): BenchRow[] {
       "x0.9",
     ),
     msRow("/healthz p50, one at a time", b.healthz?.p50, g.healthz?.p50),
-    msRow("cache HIT p50: gateway /healthz -> gateway HIT", g.healthz?.p50, g.hit?.p50, "x1.2"),
+    msRow(
+      "cache HIT p50, plain fetch as /healthz: gateway /healthz -> gateway HIT",
+      g.healthz?.p50,
+      g.hitPlain?.p50,
+      "x1.2",
+    ),
+    msRow("cache HIT p50 through the SDK: gateway /healthz -> gateway HIT", g.healthz?.p50, g.hit?.p50),
     msRow("cache HIT p50: bare miss -> gateway HIT", b.miss?.p50, g.hit?.p50, "lower"),
     msRow("cache HIT p50: bare answer from memory -> gateway HIT", b.hit?.p50, g.hit?.p50),
-    msRow("floor: bare /healthz -> bare answer from memory p50", b.healthz?.p50, b.hit?.p50),
+    msRow(
+      "floor, plain fetch: bare /healthz -> bare answer from memory p50",
+      b.healthz?.p50,
+      b.hitPlain?.p50,
+    ),
+    msRow("floor, SDK: bare /healthz -> bare answer from memory p50", b.healthz?.p50, b.hit?.p50),
+    msRow(
+      "cache HIT p50, plain fetch: bare answer from memory -> gateway HIT",
+      b.hitPlain?.p50,
+      g.hitPlain?.p50,
+    ),
     rps(
       `cache HIT throughput, concurrency ${c}: bare miss -> HIT`,
       bare.loaded.miss?.throughput,
       gw.loaded.hit?.throughput,
     ),
     cpu("miss", "miss"),
+    cpu("bare miss -> gateway miss, exact cache on", "missCached", "miss"),
     cpu("/healthz", "healthz"),
     cpu("bare miss -> gateway HIT", "hit", "miss"),
     cpu("bare answer from memory -> gateway HIT", "hit"),
@@ -405,6 +480,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
       streamInJs: sdk(`${bareUrl}/piped/v1`, "unused"),
       healthz: () => get(`${bareUrl}/healthz`),
       hit: staticAnswerCall(bareUrl),
+      hitPlain: plainChat(`${bareUrl}/static/v1/chat/completions`, "unused"),
     };
     // One after the other, never overlapping: two cores are shared by client, simulator and workerd.
     const results = await measureInTurns(
