@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JoinResult } from "../../durable-objects/coalescer";
-import { coalescerName } from "../../src/cache/index";
+import { COALESCER_SHARDS, coalescerName } from "../../src/cache/index";
 import type { CacheEntry } from "../../src/cache/store";
 
 const entry = (text: string): CacheEntry => ({
@@ -80,10 +80,18 @@ describe("Coalescer shard", () => {
 });
 
 describe("coalescerName", () => {
-  it("puts keys with the same first two hex digits in one object per continent", () => {
-    expect(coalescerName("EU", `ab${"1".repeat(62)}`)).toBe(coalescerName("EU", `ab${"2".repeat(62)}`));
-    expect(coalescerName("EU", `ab${"1".repeat(62)}`)).not.toBe(coalescerName("EU", `ac${"1".repeat(62)}`));
-    expect(coalescerName("EU", `ab${"1".repeat(62)}`)).not.toBe(coalescerName("NA", `ab${"1".repeat(62)}`));
-    expect(coalescerName(undefined, `ab${"1".repeat(62)}`)).toBe("shard:any:ab");
+  const key = (firstByte: string) => `${firstByte}${"1".repeat(62)}`;
+
+  it("puts each key in one of 64 objects per continent, by its first byte", () => {
+    expect(coalescerName("EU", key("ab"))).toBe(coalescerName("EU", `ab${"2".repeat(62)}`));
+    // 0xab and 0xeb are both 43 modulo 64.
+    expect(coalescerName("EU", key("ab"))).toBe(coalescerName("EU", key("eb")));
+    expect(coalescerName("EU", key("ab"))).not.toBe(coalescerName("EU", key("ac")));
+    expect(coalescerName("EU", key("ab"))).not.toBe(coalescerName("NA", key("ab")));
+    expect(coalescerName(undefined, key("ab"))).toBe("shard:any:43");
+    const names = new Set(
+      Array.from({ length: 256 }, (_, b) => coalescerName("EU", key(b.toString(16).padStart(2, "0")))),
+    );
+    expect(names.size).toBe(COALESCER_SHARDS);
   });
 });
