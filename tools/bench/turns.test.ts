@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inTurns, orderOf } from "./turns";
+import { cpuPerRequest, inTurns, orderOf, poolTurns, type TurnResult } from "./turns";
 
 describe("calls taking turns one at a time", () => {
   it("puts every target in every place, and after every other, equally often", () => {
@@ -46,5 +46,20 @@ describe("calls taking turns one at a time", () => {
     // The first round's order is reversed in the second.
     expect(log.slice(0, 30).filter((_, i) => i % 10 === 0)).toEqual(["a", "b", "c"]);
     expect(log.slice(30, 60).filter((_, i) => i % 10 === 0)).toEqual(["c", "b", "a"]);
+  });
+
+  it("pools launches call by call: samples after each other, CPU summed", () => {
+    const pooled = new Map<string, TurnResult>();
+    poolTurns(pooled, new Map([["a", { samples: [1, 2], cpuMs: 4 }]]));
+    poolTurns(
+      pooled,
+      new Map([
+        ["a", { samples: [3], cpuMs: 2 }],
+        ["b", { samples: [5], cpuMs: 1 }],
+      ]),
+    );
+    expect(pooled.get("a")).toEqual({ samples: [1, 2, 3], cpuMs: 6 });
+    expect(cpuPerRequest(pooled.get("a"))).toBe(2);
+    expect(pooled.get("b")).toEqual({ samples: [5], cpuMs: 1 });
   });
 });

@@ -63,3 +63,13 @@ export async function inTurns(
 /** CPU per request of a call's turns (NaN when it has none). */
 export const cpuPerRequest = (result: TurnResult | undefined): number =>
   result?.samples.length ? result.cpuMs / result.samples.length : Number.NaN;
+
+/** Adds one launch's turns to `into`, call by call: the samples pooled, the CPU summed. */
+export function poolTurns(into: Map<string, TurnResult>, launch: ReadonlyMap<string, TurnResult>): void {
+  for (const [name, result] of launch) {
+    const pooled = into.get(name) ?? { samples: [], cpuMs: 0 };
+    pooled.samples.push(...result.samples);
+    pooled.cpuMs += result.cpuMs;
+    into.set(name, pooled);
+  }
+}

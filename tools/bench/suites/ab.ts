@@ -21,7 +21,7 @@ import { summarize } from "../measure";
 import { workerdProcesses } from "../realtime-procs";
 import { benchEnvironment } from "../report";
 import { type BenchContext, type BenchRow, type BenchSuite, msRow, type SuiteResult } from "../suite";
-import { cpuPerRequest, inTurns, type TurnResult } from "../turns";
+import { cpuPerRequest, inTurns, poolTurns, type TurnResult } from "../turns";
 import { timeToFirstToken } from "./proxy";
 
 const MODEL = "gpt-4o-mini";
@@ -195,12 +195,7 @@ async function run(ctx: BenchContext): Promise<SuiteResult> {
         };
       }
       perLaunch.push(differences);
-      for (const [key, m] of measured) {
-        const all = results.get(key) ?? { samples: [], cpuMs: 0 };
-        all.samples.push(...m.samples);
-        all.cpuMs += m.cpuMs;
-        results.set(key, all);
-      }
+      poolTurns(results, measured);
     }
   } finally {
     rmSync(base.dir, { recursive: true, force: true });

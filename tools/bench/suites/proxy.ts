@@ -7,7 +7,8 @@
  * streamed time to first token (also against the bare Worker reading the stream in JavaScript, the
  * floor of a stream the Worker must see), `/healthz`, and the gateway's cache HIT against the bare
  * Worker's answer from memory to the same SDK call (the floor of a HIT), through the SDK and with plain
- * `fetch` as `/healthz` is called. Then the gateway runs again
+ * `fetch` as `/healthz` is called. Load rounds run in the first launch; the one-at-a-time turns are
+ * pooled over several fresh launches of both Workers (`BENCH_LAUNCHES`, 3). Then the gateway runs again
  * with the inspector on, and a CPU profile of each request kind is written under `bench/results/` and
  * its top functions printed.
  */
@@ -21,7 +22,7 @@ import { closedLoop, type LatencySummary, type LoadResult, summarize, timed } fr
 import { cpuMs, workerdProcesses } from "../realtime-procs";
 import { benchEnvironment, RESULTS_DIR } from "../report";
 import { type BenchContext, type BenchRow, type BenchSuite, msRow, type SuiteResult } from "../suite";
-import { cpuPerRequest, inTurns } from "../turns";
+import { cpuPerRequest, inTurns, poolTurns, type TurnResult } from "../turns";
 
 const MODEL = "gpt-4o-mini";
 const BARE_WORKER = join(PROJECT_ROOT, "tools/bench/proxy-bare/worker.js");
@@ -30,7 +31,12 @@ const PARAMETERS = {
   concurrency: 16,
   warmupMs: 500,
   durationMs: 2_000,
+  /** Fresh launches of both Workers whose one-at-a-time turns are pooled (`BENCH_LAUNCHES`). */
+  launches: Number(process.env.BENCH_LAUNCHES) || 3,
+  /** Requests of each kind one at a time, per launch. */
   sequentialCount: 100,
+  /** Each kind under load before a later launch's turns, as the first launch's load rounds warm it. */
+  relaunchWarmupMs: 1_500,
   /** Requests of one kind in a row before the next kind's turn, one at a time (`inTurns`, ../turns.ts). */
   turn: Number(process.env.BENCH_TURN) || 10,
   streamWarmupCount: 5,
@@ -221,17 +227,19 @@ function merge(results: Loaded[]): Loaded {
   };
 }
 
+/** The request kinds measured under load, per Worker (the bare one has no cache-on miss). */
+const loadKinds = (calls: Calls) => ({
+  miss: calls.miss,
+  missCached: calls.missCached,
+  healthz: calls.healthz,
+  hit: calls.hit,
+});
+
 /**
- * Bare Worker and gateway take turns (in short rounds under load, request by request one at a
- * time), so that a busy moment of the shared machine falls on both instead of deciding the comparison.
+ * Under load, bare Worker and gateway take turns in short rounds, so that a busy moment of the
+ * shared machine falls on both instead of deciding the comparison.
  */
-async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
-  const kinds = (calls: Calls) => ({
-    miss: calls.miss,
-    missCached: calls.missCached,
-    healthz: calls.healthz,
-    hit: calls.hit,
-  });
+async function loadedInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
   const rounds: Record<"bare" | "gateway", Partial<Record<Kind, Loaded[]>>> = { bare: {}, gateway: {} };
   for (let round = 1; round <= PARAMETERS.rounds; round++) {
     ctx.progress(`  round ${round} of ${PARAMETERS.rounds} at concurrency ${PARAMETERS.concurrency}`);
@@ -240,7 +248,7 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
         ["bare", bare],
         ["gateway", gateway],
       ] as const) {
-        const call = kinds(calls)[kind];
+        const call = loadKinds(calls)[kind];
         if (!call) continue;
         const results = rounds[target][kind] ?? [];
         results.push(await loaded(call, calls.pid));
@@ -248,6 +256,27 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
       }
     }
   }
+  const mergeAll = (r: Partial<Record<Kind, Loaded[]>>): Measured["loaded"] =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, merge(v)]));
+  return { bare: mergeAll(rounds.bare), gateway: mergeAll(rounds.gateway) };
+}
+
+/**
+ * A fresh launch's code starts cold: each kind under load for a moment, as the first launch's load
+ * rounds did before its one-at-a-time turns.
+ */
+async function warmUp(bare: Calls, gateway: Calls): Promise<void> {
+  const { concurrency, relaunchWarmupMs } = PARAMETERS;
+  for (const calls of [bare, gateway])
+    for (const call of Object.values(loadKinds(calls)))
+      if (call)
+        await closedLoop({ concurrency, durationMs: relaunchWarmupMs }, (i) =>
+          timed(() => call(i + 3_000_000)),
+        );
+}
+
+/** One at a time, request kind by request kind, bare Worker and gateway taking turns (`inTurns`). */
+async function oneAtATimeInTurns(bare: Calls, gateway: Calls, launch: number) {
   const oneAtATime = (calls: Calls, label: string) => ({
     miss: (i: number) => timed(() => calls.miss(i)),
     ...(calls.missCached && {
@@ -263,8 +292,6 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
       ttftInJs: (i: number) => timeToFirstToken(calls.streamInJs as OpenAI, `${label} in JS`, i),
     }),
   });
-  const { sequentialCount, streamWarmupCount } = PARAMETERS;
-  ctx.progress(`  ${sequentialCount} of each one at a time, taking turns`);
   const named = (prefix: string, calls: Record<string, (i: number) => Promise<number>>) =>
     Object.fromEntries(Object.entries(calls).map(([k, v]) => [`${prefix}.${k}`, v]));
   const all = {
@@ -272,24 +299,22 @@ async function measureInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
     ...named("gateway", oneAtATime(gateway, "gateway")),
   };
   const pidOf = (name: string) => (name.startsWith("bare.") ? bare.pid : gateway.pid);
-  const { turn } = PARAMETERS;
-  await inTurns(all, { count: streamWarmupCount, turn, first: 2_000_000, pidOf });
-  const sequential = await inTurns(all, { count: sequentialCount, turn, first: 2_000_000, pidOf });
-  const pick = (prefix: string): Measured["sequential"] =>
-    Object.fromEntries(
-      [...sequential]
-        .filter(([k]) => k.startsWith(`${prefix}.`))
-        .map(([k, v]) => [
-          k.slice(prefix.length + 1),
-          { ...summarize(v.samples), cpuMsPerRequest: cpuPerRequest(v) },
-        ]),
-    );
-  const mergeAll = (r: Partial<Record<Kind, Loaded[]>>): Measured["loaded"] =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, merge(v)]));
-  return {
-    bare: { loaded: mergeAll(rounds.bare), sequential: pick("bare") },
-    gateway: { loaded: mergeAll(rounds.gateway), sequential: pick("gateway") },
-  };
+  const { turn, sequentialCount, streamWarmupCount } = PARAMETERS;
+  const first = 2_000_000 + launch * 10_000;
+  await inTurns(all, { count: streamWarmupCount, turn, first, pidOf });
+  return inTurns(all, { count: sequentialCount, turn, first: first + streamWarmupCount, pidOf });
+}
+
+/** A Worker's one-at-a-time figures from the launches' pooled turns (`bare.` or `gateway.` calls). */
+function pick(pooled: ReadonlyMap<string, TurnResult>, prefix: string): Measured["sequential"] {
+  return Object.fromEntries(
+    [...pooled]
+      .filter(([k]) => k.startsWith(`${prefix}.`))
+      .map(([k, v]) => [
+        k.slice(prefix.length + 1),
+        { ...summarize(v.samples), cpuMsPerRequest: cpuPerRequest(v) },
+      ]),
+  );
 }
 
 function rows(bare: Measured, gw: Measured): BenchRow[] {
@@ -454,68 +479,145 @@ export function renderProfiles(top: Record<string, ProfileEntry[]>): string {
     .join("\n");
 }
 
-async function run(ctx: BenchContext): Promise<SuiteResult> {
-  ctx.progress("Launching the gateway and the bare Worker with the simulator…");
+/** The gateway and the bare Worker on the gateway's simulator, and the calls of each. */
+interface Pair {
+  gateway: Gateway;
+  bare: Gateway;
+  gatewayCalls: Calls;
+  bareCalls: Calls;
+}
+
+async function launchPair(): Promise<Pair> {
   const gateway = await launchGateway({
     vars: { LOG_LEVEL: "warn" },
     simulatorConfig: { streamChunkDelayMs: PARAMETERS.streamChunkDelayMs },
   });
-  const sim = gateway.simulator;
-  let bare: Gateway | undefined;
   try {
+    const sim = gateway.simulator;
     if (!sim) throw new Error("The proxy suite needs the bundled simulator.");
     const gatewayProcs = workerdProcesses(gateway.port);
-    bare = await launchGateway({
+    const bare = await launchGateway({
       entrypoint: BARE_WORKER,
       upstream: { baseUrl: sim.url, apiKey: sim.state.config.apiKey ?? "sk-sim-edgegate" },
       vars: { LOG_LEVEL: "warn" },
     });
-    const bareUrl = callUrl(bare);
-    const bareClient = sdk(`${bareUrl}/v1`, "unused");
-    const bareCalls: Calls = {
-      pid: workerdProcesses(bare.port, new Set([gatewayProcs.gateway.pid, gatewayProcs.proxy.pid])).gateway
-        .pid,
-      miss: chatCalls(bareClient, "bare"),
-      stream: bareClient,
-      streamInJs: sdk(`${bareUrl}/piped/v1`, "unused"),
-      healthz: () => get(`${bareUrl}/healthz`),
-      hit: staticAnswerCall(bareUrl),
-      hitPlain: plainChat(`${bareUrl}/static/v1/chat/completions`, "unused"),
-    };
-    // One after the other, never overlapping: two cores are shared by client, simulator and workerd.
-    const results = await measureInTurns(
-      bareCalls,
-      await gatewayCalls(gateway, gatewayProcs.gateway.pid),
-      ctx,
-    );
-    await bare.close();
+    try {
+      const bareUrl = callUrl(bare);
+      const bareClient = sdk(`${bareUrl}/v1`, "unused");
+      const taken = new Set([gatewayProcs.gateway.pid, gatewayProcs.proxy.pid]);
+      const bareCalls: Calls = {
+        pid: workerdProcesses(bare.port, taken).gateway.pid,
+        miss: chatCalls(bareClient, "bare"),
+        stream: bareClient,
+        streamInJs: sdk(`${bareUrl}/piped/v1`, "unused"),
+        healthz: () => get(`${bareUrl}/healthz`),
+        hit: staticAnswerCall(bareUrl),
+        hitPlain: plainChat(`${bareUrl}/static/v1/chat/completions`, "unused"),
+      };
+      return {
+        gateway,
+        bare,
+        bareCalls,
+        gatewayCalls: await gatewayCalls(gateway, gatewayProcs.gateway.pid),
+      };
+    } catch (err) {
+      await bare.close();
+      throw err;
+    }
+  } catch (err) {
     await gateway.close();
-    const top = process.env.BENCH_PROFILE === "0" ? {} : await profiles(ctx);
-    return {
-      labels: { baseline: "bare Worker", candidate: "gateway" },
-      environment: {
-        ...(await benchEnvironment()),
-        gateway: "gateway via unstable_startWorker, inspector off (local workerd), LOG_LEVEL=warn",
-        floor: "bare pass-through Worker, same launcher, bindings and assets (tools/bench/proxy-bare)",
-        upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
-        address:
-          process.env.BENCH_VIA === "direct"
-            ? "each Worker's own socket (BENCH_VIA=direct)"
-            : "wrangler's dev proxy in front of each Worker, as npm start serves",
-      },
-      parameters: PARAMETERS,
-      rows: rows(results.bare, results.gateway),
-      details: {
-        bare: summaries(results.bare),
-        gateway: summaries(results.gateway),
-        profiles: top,
-      },
-      appendix: renderProfiles(top),
-    };
-  } finally {
-    await bare?.close();
-    await gateway.close();
+    throw err;
   }
+}
+
+/**
+ * Under load once, then one at a time over several fresh launches of both Workers, pooled: one
+ * launch of a build differs from another by up to 0.5 ms per request for its whole life, as much as
+ * the targets, so a single launch's one-at-a-time figures decide nothing.
+ */
+async function measure(
+  ctx: BenchContext,
+): Promise<{ bare: Measured; gateway: Measured; perLaunch: Record<string, number>[] }> {
+  const pooled = new Map<string, TurnResult>();
+  const perLaunch: Record<string, number>[] = [];
+  let loadedResults: Awaited<ReturnType<typeof loadedInTurns>> | undefined;
+  const { launches, sequentialCount } = PARAMETERS;
+  for (let launch = 1; launch <= launches; launch++) {
+    ctx.progress(`Launch ${launch} of ${launches}: the gateway and the bare Worker with the simulator…`);
+    const pair = await launchPair();
+    try {
+      // One after the other, never overlapping: two cores are shared by client, simulator and workerd.
+      if (launch === 1) loadedResults = await loadedInTurns(pair.bareCalls, pair.gatewayCalls, ctx);
+      else await warmUp(pair.bareCalls, pair.gatewayCalls);
+      ctx.progress(`  ${sequentialCount} of each one at a time, taking turns`);
+      const turns = await oneAtATimeInTurns(pair.bareCalls, pair.gatewayCalls, launch);
+      perLaunch.push(launchGaps(turns));
+      poolTurns(pooled, turns);
+    } finally {
+      await pair.bare.close();
+      await pair.gateway.close();
+    }
+  }
+  if (!loadedResults) throw new Error("The proxy suite measured no launch.");
+  return {
+    bare: { loaded: loadedResults.bare, sequential: pick(pooled, "bare") },
+    gateway: { loaded: loadedResults.gateway, sequential: pick(pooled, "gateway") },
+    perLaunch,
+  };
+}
+
+/** One launch's p50 gaps, gateway over bare Worker (ms), for the kinds the targets judge. */
+function launchGaps(turns: ReadonlyMap<string, TurnResult>): Record<string, number> {
+  const p50 = (name: string) => summarize(turns.get(name)?.samples ?? []).p50;
+  return {
+    miss: p50("gateway.miss") - p50("bare.miss"),
+    ttft: p50("gateway.ttft") - p50("bare.ttft"),
+    healthz: p50("gateway.healthz") - p50("bare.healthz"),
+    hitPlainOverHealthz: p50("gateway.hitPlain") / p50("gateway.healthz"),
+    floorPlain: p50("bare.hitPlain") / p50("bare.healthz"),
+  };
+}
+
+/** The per-launch gaps as lines of the report. */
+function renderLaunches(perLaunch: Record<string, number>[]): string {
+  const ms = (x: number | undefined) =>
+    `${(x ?? Number.NaN) >= 0 ? "+" : ""}${(x ?? Number.NaN).toFixed(2)} ms`;
+  const ratio = (x: number | undefined) => `x${(x ?? Number.NaN).toFixed(2)}`;
+  return [
+    "  One at a time, per launch (gateway over bare Worker, p50):",
+    ...perLaunch.map(
+      (g, i) =>
+        `    launch ${i + 1}: miss ${ms(g.miss)}, first token ${ms(g.ttft)}, /healthz ${ms(g.healthz)}, HIT/healthz ${ratio(g.hitPlainOverHealthz)} (bare floor ${ratio(g.floorPlain)})`,
+    ),
+  ].join("\n");
+}
+
+async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const results = await measure(ctx);
+  const top = process.env.BENCH_PROFILE === "0" ? {} : await profiles(ctx);
+  return {
+    labels: { baseline: "bare Worker", candidate: "gateway" },
+    environment: {
+      ...(await benchEnvironment()),
+      gateway: "gateway via unstable_startWorker, inspector off (local workerd), LOG_LEVEL=warn",
+      floor: "bare pass-through Worker, same launcher, bindings and assets (tools/bench/proxy-bare)",
+      upstream: "bundled OpenAI simulator, in the benchmark's own Node process",
+      address:
+        process.env.BENCH_VIA === "direct"
+          ? "each Worker's own socket (BENCH_VIA=direct)"
+          : "wrangler's dev proxy in front of each Worker, as npm start serves",
+      launches: `load rounds in launch 1; one at a time pooled over ${PARAMETERS.launches} launches`,
+    },
+    parameters: PARAMETERS,
+    rows: rows(results.bare, results.gateway),
+    details: {
+      bare: summaries(results.bare),
+      gateway: summaries(results.gateway),
+      profiles: top,
+      perLaunch: results.perLaunch,
+    },
+    appendix: [renderLaunches(results.perLaunch), renderProfiles(top)].filter(Boolean).join("\n"),
+  };
 }
 
 export const proxySuite: BenchSuite = {
