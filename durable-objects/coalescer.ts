@@ -14,9 +14,10 @@ interface Flight {
 
 /**
  * Joins identical in-flight requests across isolates. One object serves a shard of the cache keys
- * (`coalescerName`, src/cache/index.ts: 64 per continent) and holds a flight per key in flight: the first caller of a
- * key leads (calls the provider), later callers of that key wait for its answer; a leader that
- * fails, or does not report within its deadline, releases its key's waiters to try themselves.
+ * (`coalescerName` in src/cache/index.ts: 64 per continent) and holds a flight per key in flight:
+ * the first caller of a key leads (calls the provider), later callers of that key wait for its
+ * answer; a leader that fails, or does not report within its deadline, releases its key's waiters
+ * to try themselves.
  *
  * Shards, not an object per key: every miss has a new key, and an object per key meant creating a
  * Durable Object (and its SQLite database) on every miss, before the provider was called.

@@ -94,7 +94,8 @@ export const COALESCER_SHARDS = 64;
  * first byte (keys are SHA-256 hex, spread evenly).
  */
 export function coalescerName(continent: string | undefined, key: string): string {
-  const shard = Number.parseInt(key.slice(0, 2), 16) % COALESCER_SHARDS || 0;
+  const firstByte = Number.parseInt(key.slice(0, 2), 16);
+  const shard = Number.isNaN(firstByte) ? 0 : firstByte % COALESCER_SHARDS;
   return `shard:${continent ?? "any"}:${shard}`;
 }
 
