@@ -67,11 +67,13 @@ type Sequential = LatencySummary & { cpuMsPerRequest: number };
  * Throughput at `concurrency` after a warm-up, and the CPU time the Worker's workerd process used
  * per request meanwhile: unlike latency, that does not grow when other processes take the cores.
  */
-async function loaded(call: Call, pid: number): Promise<Loaded> {
+async function loaded(call: Call, pid: number, first: number): Promise<Loaded> {
   const { concurrency, warmupMs, durationMs } = PARAMETERS;
-  await closedLoop({ concurrency, durationMs: warmupMs }, (i) => timed(() => call(i)));
+  await closedLoop({ concurrency, durationMs: warmupMs }, (i) => timed(() => call(first + i)));
   const cpuBefore = cpuMs(pid);
-  const result = await closedLoop({ concurrency, durationMs }, (i) => timed(() => call(i + 1_000_000)));
+  const result = await closedLoop({ concurrency, durationMs }, (i) =>
+    timed(() => call(first + 1_000_000 + i)),
+  );
   return { ...result, cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / result.samples.length };
 }
 
@@ -251,7 +253,8 @@ async function loadedInTurns(bare: Calls, gateway: Calls, ctx: BenchContext) {
         const call = loadKinds(calls)[kind];
         if (!call) continue;
         const results = rounds[target][kind] ?? [];
-        results.push(await loaded(call, calls.pid));
+        // Each round its own prompts: a cache-on miss repeated from an earlier round would be a HIT.
+        results.push(await loaded(call, calls.pid, round * 10_000_000));
         rounds[target][kind] = results;
       }
     }
