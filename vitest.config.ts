@@ -115,6 +115,16 @@ export default defineConfig({
           include: WHOLE_INSTALLATION,
         },
       },
+      // `npm run bench -- isolate` only (tools/bench/suites/isolate.ts): the gateway's requests timed
+      // in a warm loop inside workerd; never part of the test run.
+      ...(process.env.EDGEGATE_ISOLATE_BENCH === "1"
+        ? [
+            {
+              plugins: [workerUnderTest()],
+              test: { ...workersTest, name: "isolate-bench", include: ["test/workers/bench/*.bench.ts"] },
+            },
+          ]
+        : []),
       {
         test: {
           name: "node",

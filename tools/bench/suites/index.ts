@@ -11,11 +11,13 @@ import { visionSuite } from "../vision";
 import { abSuite } from "./ab";
 import { cacheSuite } from "./cache";
 import { captureSuite } from "./capture";
+import { isolateSuite } from "./isolate";
 import { proxySuite } from "./proxy";
 import { ratelimitSuite } from "./ratelimit";
 
 export const SUITES: readonly BenchSuite[] = [
   proxySuite,
+  isolateSuite,
   cacheSuite,
   realtimeSuite,
   datasetsSuite,
