@@ -152,13 +152,13 @@ it("measures each request kind in a warm loop inside workerd", async () => {
   for (const timed of Object.values(stubbedKinds)) await timed(LOCAL_COUNT);
   await upstreamTurns(upstream, UPSTREAM_COUNT);
   const rounds: Record<string, number[]> = {};
+  const add = (name: string, us: number) => {
+    rounds[name] = [...(rounds[name] ?? []), us];
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, call] of Object.entries(local))
-      (rounds[name] ??= []).push(await microsecondsPer(LOCAL_COUNT, call));
-    for (const [name, timed] of Object.entries(stubbedKinds))
-      (rounds[name] ??= []).push(await timed(LOCAL_COUNT));
-    for (const [name, us] of Object.entries(await upstreamTurns(upstream, UPSTREAM_COUNT)))
-      (rounds[name] ??= []).push(us);
+    for (const [name, call] of Object.entries(local)) add(name, await microsecondsPer(LOCAL_COUNT, call));
+    for (const [name, timed] of Object.entries(stubbedKinds)) add(name, await timed(LOCAL_COUNT));
+    for (const [name, us] of Object.entries(await upstreamTurns(upstream, UPSTREAM_COUNT))) add(name, us);
   }
   console.log(`EDGEGATE_ISOLATE ${JSON.stringify(rounds)}`);
 }, 600_000);
