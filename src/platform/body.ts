@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
-import { GatewayError } from "./errors";
+import { GatewayError, notJsonError } from "./errors";
 import { factory } from "./factory";
 import { MAX_JSON_DEPTH, tooDeepAt } from "./json-depth";
 import { validationError } from "./openapi";
@@ -90,14 +90,9 @@ export async function readCapped(
   return out;
 }
 
-const notJson = () =>
-  new GatewayError(415, "Send the request body as JSON with 'Content-Type: application/json'.", {
-    code: "unsupported_media_type",
-  });
-
 /** The body as JSON (415 for another content type, 400 `invalid_json` when it does not parse). */
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJson();
+  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJsonError();
   const text = await readText(c);
   try {
     return JSON.parse(text);

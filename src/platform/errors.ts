@@ -53,8 +53,21 @@ export class GatewayError extends HTTPException {
   }
 }
 
+/**
+ * A body of another media type where a route takes JSON: every such route answers this, whether its
+ * body is checked by `validJsonBody` (src/platform/body.ts) or by the route kit's validators (whose
+ * 415 from @hono/zod-openapi said only "Unsupported Media Type").
+ */
+export function notJsonError(): GatewayError {
+  return new GatewayError(415, "Send the request body as JSON with 'Content-Type: application/json'.", {
+    code: "unsupported_media_type",
+  });
+}
+
 /** Hono's own exceptions (e.g. a malformed JSON body in a validator) re-worded in OpenAI's shape. */
 function fromHttpException(err: HTTPException): GatewayError {
+  // Only JSON bodies are declared through the route kit, so its media-type gate means "not JSON".
+  if (err.status === 415) return notJsonError();
   if (err.status === 400 && /malformed json/i.test(err.message)) {
     return new GatewayError(
       400,

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { errorOf, GATEWAY, gw } from "./helpers/gateway";
+import { ADMIN_TOKEN, errorOf, GATEWAY, gw } from "./helpers/gateway";
 
 describe("platform", () => {
   it("answers /healthz with ok and the version", async () => {
@@ -26,6 +26,19 @@ describe("platform", () => {
     const error = await errorOf(res);
     expect(error).toMatchObject({ type: "invalid_request_error", code: "unknown_url", param: null });
     expect(error.message).toContain("GET /nope");
+  });
+
+  it("answers a JSON route sent another media type with 415 saying to send JSON, as the model calls do", async () => {
+    const res = await gw("/admin/tenants", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "text/plain" },
+      body: JSON.stringify({ name: "plain text" }),
+    });
+    expect(res.status).toBe(415);
+    const error = await errorOf(res);
+    expect(error.code).toBe("unsupported_media_type");
+    expect(error.type).toBe("invalid_request_error");
+    expect(error.message).toBe("Send the request body as JSON with 'Content-Type: application/json'.");
   });
 
   it("answers a known path with the wrong method with 405 and Allow", async () => {
