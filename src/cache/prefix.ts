@@ -1,30 +1,19 @@
 import { sha256Hex } from "../identity/crypto";
+import { BoundedMap } from "../platform/bounded-map";
 import type { CacheKind } from "./key";
 
 /**
- * Derived keys kept in the isolate, oldest dropped first: most calls of a tenant share their prefix,
- * so most skip the hash. At most 1,000 prefixes and 1 M characters of them in all (about 2 MB of an
- * isolate's 128 MB); a prefix over 16 K characters (long tool lists) is hashed each time.
+ * Derived keys kept in the isolate, least recently used dropped first: most calls of a tenant share
+ * their prefix, so most skip the hash. At most 1,000 prefixes and 1 M characters of them in all (about
+ * 2 MB of an isolate's 128 MB); a prefix over 16 K characters (long tool lists) is hashed each time.
  */
-const MEMO_MAX_ENTRIES = 1_000;
-const MEMO_MAX_TOTAL_CHARS = 1_000_000;
-const MEMO_MAX_CHARS = 16 * 1024;
-const memo = new Map<string, string>();
-let memoChars = 0;
+const memo = new BoundedMap<string>({ maxEntries: 1_000, maxTotal: 1_000_000, maxItem: 16 * 1024 });
 
 /** What the isolate keeps (for tests of its bounds). */
-export const keptPrefixes = () => ({ entries: memo.size, chars: memoChars });
-
-function remember(prefix: string, key: string): void {
-  if (prefix.length > MEMO_MAX_CHARS) return;
-  memo.set(prefix, key);
-  memoChars += prefix.length;
-  for (const oldest of memo.keys()) {
-    if (memo.size <= MEMO_MAX_ENTRIES && memoChars <= MEMO_MAX_TOTAL_CHARS) break;
-    memo.delete(oldest);
-    memoChars -= oldest.length;
-  }
-}
+export const keptPrefixes = () => {
+  const { entries, total } = memo.usage();
+  return { entries, chars: total };
+};
 
 /**
  * A `prompt_cache_key` for the provider's prefix cache, derived from the tenant and the stable
@@ -53,7 +42,6 @@ export async function derivePromptCacheKey(
   const known = memo.get(prefix);
   if (known !== undefined) return known;
   const key = `eg-${(await sha256Hex(prefix)).slice(0, 40)}`;
-  // Two calls may hash the same new prefix at once: the second finds it kept and leaves it.
-  if (!memo.has(prefix)) remember(prefix, key);
+  memo.set(prefix, key, prefix.length);
   return key;
 }
