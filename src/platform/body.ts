@@ -1,10 +1,8 @@
-import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { GatewayError, notJsonError } from "./errors";
 import { factory } from "./factory";
 import { MAX_JSON_DEPTH, tooDeepAt } from "./json-depth";
-import { validationError } from "./openapi";
 
 const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
 
@@ -90,12 +88,13 @@ export async function readCapped(
   return out;
 }
 
-/** The body as JSON (415 for another content type, 400 `invalid_json` when it does not parse). */
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
+/** Reads a JSON object body, answering 400 with a message that says what to fix. */
+export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJsonError();
   const text = await readText(c);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new GatewayError(
       400,
@@ -103,28 +102,8 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
       { code: "invalid_json" },
     );
   }
-}
-
-/** Reads a JSON object body, answering 400 with a message that says what to fix. */
-export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  const value = await readJson(c);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new GatewayError(400, "The request body must be a JSON object.", { code: "invalid_json" });
   }
   return value as Record<string, unknown>;
-}
-
-/**
- * The JSON body checked against `schema` in one synchronous step, answering as the route kit's
- * validators do (400 naming the first invalid field; 400 `invalid_json`; 415 for a body that is not
- * JSON, here with what to send). For the model calls every proxied request makes: the kit's
- * validators are a chain of middleware (media type, body, zod's asynchronous parse) around each.
- */
-export async function validJsonBody<T extends z.ZodType>(
-  c: Context<AppEnv>,
-  schema: T,
-): Promise<z.output<T>> {
-  const result = schema.safeParse(await readJson(c));
-  if (!result.success) throw validationError(result.error.issues);
-  return result.data;
 }

@@ -5,7 +5,6 @@ import { serveWithCache } from "../cache";
 import type { CacheKind } from "../cache/key";
 import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
-import { validJsonBody } from "../platform/body";
 import type { AppEnv } from "../platform/env";
 import { errorResponses } from "../platform/openapi";
 import { jsonBody, routeKit } from "../platform/route-kit";
@@ -83,52 +82,39 @@ async function forward(
   return withHeaders(res, { ...dispatch.headers, ...(route && { "x-model-route": routeHeader(route) }) });
 }
 
-const { router: proxy, route: proxyRoute } = routeKit({ tags: ["Proxy"] });
+const { router: proxy, route: proxyRoute, add: addRoute } = routeKit({ tags: ["Proxy"] });
 
 export { proxy };
 
 for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
-/**
- * A model call relayed to the provider: `POST path` with the request body `schema`, documented as
- * every route is, its body checked by `validJsonBody` (one synchronous step on the routes every
- * proxied request takes) and handed to `handle`.
- */
-function modelCall<T extends z.ZodType<ProxiedBody>>(
-  path: string,
-  summary: string,
-  schema: T,
-  handle: (c: Context<AppEnv>, body: z.output<T>) => Promise<Response>,
-): void {
-  proxy.openAPIRegistry.registerPath(
-    proxyRoute({
-      method: "post",
-      path,
-      summary,
-      description: MODEL_NOTE,
-      request: { body: jsonBody(schema) },
-      responses: relayed,
-    }),
-  );
-  proxy.post(path, async (c) => handle(c, await validJsonBody(c, schema)));
-}
+/** A model call relayed to the provider: `POST path` with the request body `schema`. */
+const modelCall = <P extends string, T extends z.ZodType>(path: P, summary: string, schema: T) => ({
+  method: "post" as const,
+  path,
+  summary,
+  description: MODEL_NOTE,
+  request: { body: jsonBody(schema) },
+  responses: relayed,
+});
 
-modelCall(
-  "/chat/completions",
-  "Create a chat completion (relayed to the provider)",
-  ChatCompletionRequestSchema,
-  (c, body) => forward(c, "chat", "/chat/completions", body),
+addRoute(
+  modelCall(
+    "/chat/completions",
+    "Create a chat completion (relayed to the provider)",
+    ChatCompletionRequestSchema,
+  ),
+  (c, { json }) => forward(c, "chat", "/chat/completions", json),
 );
 
-modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema, (c, body) =>
-  forward(c, "embeddings", "/embeddings", body),
+addRoute(
+  modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema),
+  (c, { json }) => forward(c, "embeddings", "/embeddings", json),
 );
 
-modelCall(
-  "/responses",
-  "Create a model response (relayed to the provider)",
-  ResponseRequestSchema,
-  (c, body) => withResponseOwnership(c, body, () => forward(c, "responses", "/responses", body)),
+addRoute(
+  modelCall("/responses", "Create a model response (relayed to the provider)", ResponseRequestSchema),
+  (c, { json }) => withResponseOwnership(c, json, () => forward(c, "responses", "/responses", json)),
 );
 
 interface ModelList {
