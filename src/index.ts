@@ -6,6 +6,7 @@ import {
   consumeCaptures,
   consumeDeadCaptures,
 } from "./datasets/capture-consumer";
+import { pruneCapturesLogged } from "./datasets/retention";
 import { pollUnfinishedJobs } from "./finetune";
 import type { Bindings } from "./platform/env";
 import { faultsOf, withFaults, withLostAcks } from "./platform/faults";
@@ -28,12 +29,13 @@ export default {
     return withCounting(env, "request", (counted) => app.fetch(request, counted, ctx));
   },
   /**
-   * Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current, prunes old traffic,
-   * archives ended Realtime transcripts the sessions' objects did not.
+   * Cron (wrangler.toml `[triggers]`): keeps unfinished fine-tuning jobs current, prunes old traffic
+   * and captures past their retention, archives ended Realtime transcripts the sessions' objects did not.
    */
   scheduled(controller, env, ctx) {
     ctx.waitUntil(pollUnfinishedJobs(env));
     ctx.waitUntil(pruneTraffic(env.DB, controller.scheduledTime));
+    ctx.waitUntil(pruneCapturesLogged(env, controller.scheduledTime));
     ctx.waitUntil(
       archiveEndedSessions(env).catch((err: unknown) =>
         log(env, "error", "realtime transcript sweep failed", { error: String(err) }),

@@ -141,14 +141,15 @@ function whereOf(tenantId: string, f: CompletionFilter): { sql: string; args: un
 
 /**
  * One page of the owner's completions (the tenant's, or one end user's), newest or oldest first,
- * after a cursor id; `limit + 1` rows tell `has_more`.
+ * after a cursor id; `limit + 1` rows tell `has_more`. Null when the cursor names no completion of
+ * the owner (deleted, past the retention, or never theirs): its place in the order is unknown.
  */
 export async function listCompletions(
   db: D1Database,
   owner: Owner,
   filter: CompletionFilter,
   page: Page,
-): Promise<CompletionRow[]> {
+): Promise<CompletionRow[] | null> {
   const tenantId = owner.tenantId;
   const where = whereOf(tenantId, filter);
   if (owner.userId !== null) {
@@ -157,8 +158,16 @@ export async function listCompletions(
   }
   const cmp = page.order === "asc" ? ">" : "<";
   if (page.after) {
-    where.sql += ` AND (created_ms, seq) ${cmp} (SELECT created_ms, seq FROM stored_completions WHERE tenant_id = ? AND id = ?)`;
-    where.args.push(tenantId, page.after);
+    const at = await findOwned<{ created_ms: number; seq: number }>(
+      db,
+      "stored_completions",
+      { column: "id", value: page.after },
+      owner,
+      "created_ms, seq",
+    );
+    if (!at) return null;
+    where.sql += ` AND (created_ms, seq) ${cmp} (?, ?)`;
+    where.args.push(at.created_ms, at.seq);
   }
   const dir = page.order === "asc" ? "ASC" : "DESC";
   const { results } = await db

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
-import { foundOr } from "../platform/errors";
+import { foundOr, GatewayError } from "../platform/errors";
 import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
 import { jsonBody, type OwnedResource, pageOf, routeKit } from "../platform/route-kit";
@@ -76,11 +76,22 @@ const storedCompletion: OwnedResource<typeof CompletionIdParams, repo.Completion
   load: (c, params) => mustFind(c, params.completion_id),
 };
 
+/** A list's `after` that names none of the caller's completions: its place in the order is unknown. */
+function unknownCursor(after: string): GatewayError {
+  return new GatewayError(
+    400,
+    `'after' names no stored completion of yours: '${after.slice(0, 80)}' (deleted, past the retention window, or never captured). List again without 'after', or after another id.`,
+    { param: "after", code: "invalid_cursor" },
+  );
+}
+
 add(
   {
     method: "get",
     path: "/chat/completions",
     summary: "List stored chat completions (filters: model, metadata[k]=v; cursor after, limit, order)",
+    description:
+      "An `after` that names none of the caller's completions (deleted, or past the tenant's retention window) answers 400 `invalid_cursor` rather than an empty page.",
     request: { query: ListCompletionsQuery },
     responses: ok(StoredCompletionListSchema, "A page of stored completions"),
   },
@@ -90,6 +101,7 @@ add(
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
     if (q.after) pageReq.after = q.after;
     const rows = await repo.listCompletions(c.env.DB, ownerOf(c.get("principal")), filter, pageReq);
+    if (rows === null) throw unknownCursor(q.after ?? "");
     const page = await withBodies(c.env, rows.slice(0, q.limit));
     return c.json(pageOf(page.map(storedCompletionJson), rows.length > q.limit), 200);
   },

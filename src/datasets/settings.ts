@@ -1,5 +1,8 @@
 import { z } from "@hono/zod-openapi";
 
+/** The longest `retention_days` a tenant may set (ten years). */
+const MAX_RETENTION_DAYS = 3_650;
+
 /** The `distillation` section of tenant settings. */
 export const DistillationSettingsSchema = z
   .strictObject({
@@ -11,6 +14,15 @@ export const DistillationSettingsSchema = z
       description:
         "Forward `store: true` to the provider as well (it then keeps its own copy). Default false.",
     }),
+    retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RETENTION_DAYS)
+      .optional()
+      .openapi({
+        description: `Days the tenant's captured completions (and capture dead letters) are kept; older ones are deleted every 5 minutes, and their bodies become unreadable at once. 1–${MAX_RETENTION_DAYS}. Default: the operator's CAPTURE_RETENTION_DAYS, else kept; a longer value than the operator's has no effect. Dataset examples keep their own copies.`,
+      }),
     fine_tuning: z
       .strictObject({
         base_url: z.url().optional().openapi({

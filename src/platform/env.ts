@@ -57,6 +57,11 @@ export interface Bindings {
    */
   OUTBOUND_ALLOW_PRIVATE_HOSTS?: string;
   /**
+   * Days captured traffic is kept, for every tenant (a tenant's `distillation.retention_days` may
+   * only shorten it); the cron deletes what is older (src/datasets/retention.ts). Unset: kept.
+   */
+  CAPTURE_RETENTION_DAYS?: string;
+  /**
    * `1`: count the Worker's operations per binding for the capacity benchmark
    * (src/platform/operation-counts.ts, `GET /admin/operations`). Off in deployments.
    */

@@ -1,0 +1,107 @@
+/**
+ * How long captured traffic is kept: the operator's `CAPTURE_RETENTION_DAYS` for every tenant, and a
+ * tenant's own `distillation.retention_days`, which may only be shorter. The cron deletes what is
+ * older, in batches within a budget per run. A capture's body in R2 is encrypted with a key kept
+ * only in its row, so deleting the row makes the body unreadable at once (the segment's bytes stay
+ * in R2; docs/storage.md). Dataset examples hold their own copies and stay.
+ */
+import type { Bindings } from "../platform/env";
+import { log } from "../platform/log";
+import {
+  deleteCapturesBefore,
+  deleteDeadLettersBefore,
+  deleteTenantCapturesBefore,
+  tenantsPastTheirWindow,
+} from "./retention-repository";
+
+const DAY_MS = 86_400_000;
+
+export interface PruneLimits {
+  /** Rows one statement deletes. */
+  batch: number;
+  /** Statements one run may send; what is left waits for the next run (every 5 minutes). */
+  statements: number;
+}
+
+/**
+ * 100 statements of 1,000 rows: 100,000 captures a run, 330 a second with the cron every 5 minutes,
+ * within D1's 1,000 queries per invocation.
+ */
+const DEFAULT_LIMITS: PruneLimits = { batch: 1_000, statements: 100 };
+
+/** The operator's window in days, or null (kept until deleted) when unset or not a whole number ≥ 1. */
+export function operatorRetentionDays(env: Bindings): number | null {
+  const days = Number(env.CAPTURE_RETENTION_DAYS);
+  return env.CAPTURE_RETENTION_DAYS && Number.isInteger(days) && days >= 1 ? days : null;
+}
+
+export interface PruneResult {
+  completions: number;
+  deadLetters: number;
+  /** True when the statement budget ran out before everything past its window was deleted. */
+  more: boolean;
+}
+
+/** Deletes captures and capture dead letters past their retention; run from the cron. */
+export async function pruneCaptures(
+  env: Bindings,
+  nowMs: number,
+  limits: PruneLimits = DEFAULT_LIMITS,
+): Promise<PruneResult> {
+  const db = env.DB;
+  const result: PruneResult = { completions: 0, deadLetters: 0, more: false };
+  let left = limits.statements;
+  /** Deletes batch after batch until one comes back short; false when the budget ran out first. */
+  const drain = async (deleteBatch: () => Promise<number>, count: "completions" | "deadLetters") => {
+    while (left > 0) {
+      left--;
+      const deleted = await deleteBatch();
+      result[count] += deleted;
+      if (deleted < limits.batch) return true;
+    }
+    result.more = true;
+    return false;
+  };
+  const operatorDays = operatorRetentionDays(env);
+  if (operatorDays !== null) {
+    const cutoff = nowMs - operatorDays * DAY_MS;
+    if (!(await drain(() => deleteCapturesBefore(db, cutoff, limits.batch), "completions"))) return result;
+    if (!(await drain(() => deleteDeadLettersBefore(db, null, cutoff, limits.batch), "deadLetters")))
+      return result;
+  }
+  // Only tenants with something past their window cost statements, in a new order each run, so a
+  // budget spent early does not leave the same tenants waiting run after run.
+  for (const t of shuffled(await tenantsPastTheirWindow(db, nowMs, operatorDays))) {
+    const cutoff = nowMs - t.days * DAY_MS;
+    if (
+      t.completions &&
+      !(await drain(() => deleteTenantCapturesBefore(db, t.id, cutoff, limits.batch), "completions"))
+    )
+      return result;
+    if (
+      t.deadLetters &&
+      !(await drain(() => deleteDeadLettersBefore(db, t.id, cutoff, limits.batch), "deadLetters"))
+    )
+      return result;
+  }
+  return result;
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/** The cron's step: prunes, and logs what it deleted and whether more is left for the next run. */
+export async function pruneCapturesLogged(env: Bindings, nowMs: number): Promise<void> {
+  try {
+    const result = await pruneCaptures(env, nowMs);
+    if (result.completions > 0 || result.deadLetters > 0 || result.more)
+      log(env, "info", "captures past their retention deleted", { ...result });
+  } catch (err) {
+    log(env, "error", "capture retention failed", { error: String(err) });
+  }
+}
