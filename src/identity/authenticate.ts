@@ -192,10 +192,15 @@ async function adminActingAs(c: Context<AppEnv>): Promise<ActiveKey> {
   }
   const found = await tenantForAdmin(c.env.DB, tenantId, await adminKeyId(c.env.ADMIN_TOKEN ?? ""));
   if (!found) {
-    throw new GatewayError(404, `No tenant with id '${tenantId}'.`, {
-      param: TENANT_HEADER,
-      code: "tenant_not_found",
-    });
+    const shown = tenantId.slice(0, 80);
+    throw new GatewayError(
+      404,
+      `${TENANT_HEADER} names no tenant: '${shown}'. Send the id of an existing tenant (GET /admin/tenants lists them).`,
+      {
+        param: TENANT_HEADER,
+        code: "tenant_not_found",
+      },
+    );
   }
   return found;
 }

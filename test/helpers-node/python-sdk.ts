@@ -27,12 +27,13 @@ export async function python3Version(): Promise<string> {
 }
 
 /**
- * pip with the user's own configuration (index, mirrors): the `XDG_CONFIG_HOME` the project sets
- * for wrangler (`.xdg` in the project) would hide the user's `pip.conf`.
+ * pip with the user's own configuration (index, mirrors): an `XDG_CONFIG_HOME` set for wrangler (the
+ * project's `.xdg`, or another checkout's) would hide the user's `~/.config/pip/pip.conf`, so it is
+ * kept only when it holds a pip configuration of its own.
  */
 function pipEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  if (env.XDG_CONFIG_HOME?.startsWith(PROJECT_ROOT)) delete env.XDG_CONFIG_HOME;
+  if (env.XDG_CONFIG_HOME && !existsSync(join(env.XDG_CONFIG_HOME, "pip"))) delete env.XDG_CONFIG_HOME;
   return env;
 }
 

@@ -33,10 +33,13 @@ describe("ADMIN_TOKEN acting as a tenant on /v1 (X-Edgegate-Tenant)", () => {
     });
   });
 
-  it("answers 404 for an unknown tenant", async () => {
+  it("answers 404 for an unknown tenant, saying where to find the ids", async () => {
     const res = await gw("/v1/datasets", { headers: asTenant("ten_does_not_exist") });
     expect(res.status).toBe(404);
-    expect(await errorOf(res)).toMatchObject({ code: "tenant_not_found", param: "X-Edgegate-Tenant" });
+    const error = await errorOf(res);
+    expect(error).toMatchObject({ code: "tenant_not_found", param: "X-Edgegate-Tenant" });
+    expect(error.message).toContain("'ten_does_not_exist'");
+    expect(error.message).toContain("GET /admin/tenants");
   });
 
   it("does not let X-Edgegate-Tenant move an API key to another tenant", async () => {
