@@ -11,6 +11,7 @@ import type { CaptureRecord } from "../../src/datasets/completions-repository";
 import { pruneCaptures } from "../../src/datasets/retention";
 import worker from "../../src/index";
 import { captureFixture, deliver } from "./helpers/captures";
+import { adminAs, createConsoleTenant } from "./helpers/console";
 import { admin, apiError, createTenant, errorOf, gw, sdk } from "./helpers/gateway";
 
 const DAY_MS = 86_400_000;
@@ -112,6 +113,16 @@ describe("capture retention", () => {
       settings: { distillation: { retention_days: 30 } },
     });
     expect(ok.status).toBe(200);
+  });
+
+  it("lets the tenant's own console key set its window (it can only shorten the operator's)", async () => {
+    const t = await createConsoleTenant();
+    const res = await adminAs(t.consoleKey, `/tenants/${t.id}`, "PATCH", {
+      settings: { distillation: { retention_days: 14 } },
+    });
+    expect(res.status).toBe(200);
+    const { settings } = (await res.json()) as { settings: { distillation?: { retention_days?: number } } };
+    expect(settings.distillation?.retention_days).toBe(14);
   });
 
   it("answers 400 invalid_cursor to a list after a capture that was deleted, instead of an empty page", async () => {
