@@ -4,7 +4,7 @@
  * Each delete answers how many rows it removed; a batch is at most `limit` rows.
  */
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** Deletes up to `limit` captures of any tenant created before `cutoffMs`, oldest first (`stored_completions_age`). */
 export async function deleteCapturesBefore(db: D1Database, cutoffMs: number, limit: number): Promise<number> {
@@ -43,14 +43,21 @@ export async function deleteDeadLettersBefore(
   cutoffMs: number,
   limit: number,
 ): Promise<number> {
-  const { meta } = await db
-    .prepare(
-      `DELETE FROM capture_dead_letters WHERE id IN
-         (SELECT id FROM capture_dead_letters
-          WHERE (?1 IS NULL OR tenant_id = ?1) AND created_at < ?2 LIMIT ?3)`,
-    )
-    .bind(tenantId, cutoffMs, limit)
-    .run();
+  const statement =
+    tenantId === null
+      ? db
+          .prepare(
+            `DELETE FROM capture_dead_letters WHERE id IN
+               (SELECT id FROM capture_dead_letters WHERE created_at < ?1 LIMIT ?2)`,
+          )
+          .bind(cutoffMs, limit)
+      : db
+          .prepare(
+            `DELETE FROM capture_dead_letters WHERE id IN
+               (SELECT id FROM capture_dead_letters WHERE tenant_id = ?1 AND created_at < ?2 LIMIT ?3)`,
+          )
+          .bind(tenantId, cutoffMs, limit);
+  const { meta } = await statement.run();
   return meta.changes;
 }
 

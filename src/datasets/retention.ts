@@ -8,13 +8,12 @@
 import type { Bindings } from "../platform/env";
 import { log } from "../platform/log";
 import {
+  DAY_MS,
   deleteCapturesBefore,
   deleteDeadLettersBefore,
   deleteTenantCapturesBefore,
   tenantsPastTheirWindow,
 } from "./retention-repository";
-
-const DAY_MS = 86_400_000;
 
 export interface PruneLimits {
   /** Rows one statement deletes. */
@@ -97,6 +96,11 @@ function shuffled<T>(items: T[]): T[] {
 
 /** The cron's step: prunes, and logs what it deleted and whether more is left for the next run. */
 export async function pruneCapturesLogged(env: Bindings, nowMs: number): Promise<void> {
+  if (env.CAPTURE_RETENTION_DAYS && operatorRetentionDays(env) === null) {
+    log(env, "error", "CAPTURE_RETENTION_DAYS is not a whole number of days ≥ 1: captures are kept", {
+      value: env.CAPTURE_RETENTION_DAYS.slice(0, 40),
+    });
+  }
   try {
     const result = await pruneCaptures(env, nowMs);
     if (result.completions > 0 || result.deadLetters > 0 || result.more)

@@ -5,7 +5,7 @@
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CAPTURE_QUEUE_NAME } from "../../src/datasets/capture-consumer";
 import type { CaptureRecord } from "../../src/datasets/completions-repository";
 import { pruneCaptures } from "../../src/datasets/retention";
@@ -83,6 +83,21 @@ describe("capture retention", () => {
       .bind(plain.id)
       .all<{ id: string }>();
     expect(results.map((r) => r.id)).toEqual(["dl-new"]);
+  });
+
+  it("keeps captures, and says so in the log, when CAPTURE_RETENTION_DAYS is not a whole number of days", async () => {
+    const t = await createTenant();
+    const records = await capturedDaysAgo(t.id, [400]);
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      await cron({ ...env, CAPTURE_RETENTION_DAYS: "30d" });
+      expect(errors.mock.calls.map(String).join("\n")).toContain(
+        "CAPTURE_RETENTION_DAYS is not a whole number",
+      );
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await kept(records)).toEqual([true]);
   });
 
   it("deletes in batches within a run's statement budget and finishes over later runs", async () => {
