@@ -564,6 +564,7 @@ describe("console pages", { timeout: 180_000 }, () => {
 
       await page.getByLabel("Semantic shadow mode").check();
       await page.getByLabel("Allowed voices").fill("marin, cedar");
+      await page.getByLabel("Keep captures (days)").fill("30");
       await page.getByRole("button", { name: "Save settings" }).click();
       await page.locator(".toast", { hasText: "Settings saved" }).waitFor();
       const tenant = await adminFetch<{ settings: Record<string, Record<string, unknown>> }>(tenantPath());
@@ -573,6 +574,7 @@ describe("console pages", { timeout: 180_000 }, () => {
         semantic: { shadow: true },
       });
       expect(tenant.settings.realtime).toMatchObject({ allowed_voices: ["marin", "cedar"] });
+      expect(tenant.settings.distillation).toMatchObject({ retention_days: 30 });
 
       // The advanced editor: a bad value there is named under the editor.
       await page.getByRole("heading", { level: 1, name: "Settings" }).waitFor();

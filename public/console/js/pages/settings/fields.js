@@ -166,6 +166,13 @@ const SECTIONS = [
         hint: "Not only those sent with store: true.",
       },
       {
+        path: "distillation.retention_days",
+        placeholder: "the operator's",
+        label: "Keep captures (days)",
+        kind: "int",
+        hint: "1–3650; older captures are deleted. Empty: the operator's window, else kept.",
+      },
+      {
         path: "vision.allow_private_image_hosts",
         label: "Allow private image hosts",
         kind: "bool",
