@@ -224,29 +224,43 @@ describe("realtime to a client that stops reading", () => {
   // or blocks): what a slow client has not read waits in workerd's queue. The relay bounds only what
   // it buffers itself; this pins what a client sees: nothing lost, nothing reordered.
   it("delivers every event of a response produced while the client was not reading, in order", async () => {
-    const { ws, events } = rawSocket("model=gpt-realtime", {
-      headers: { authorization: `Bearer ${apiKey}`, "x-user-id": "slow-reader" },
-    });
-    const created = await events.next("session.created");
     const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ");
-    say((e) => ws.send(JSON.stringify(e)), words);
-    await events.next("response.created");
-    // Stop reading from the TCP socket: frames pile up in the kernel and in workerd.
-    (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    // The response finishes upstream meanwhile: the gateway records its usage.
-    const detailUrl = `${gateway.url}/admin/tenants/${tenantId}/realtime/sessions/${sessionIdOf(created)}`;
-    for (;;) {
-      const res = await httpRequest(detailUrl, {
-        headers: { authorization: `Bearer ${gateway.adminToken}` },
-        ca: gateway.ca,
+    /**
+     * A session whose client stopped reading right after `response.created` while the response
+     * finished upstream, or null when the client had read it all anyway (a loaded machine can hand
+     * the whole response to the client in the read that brought `response.created`).
+     */
+    const fallBehind = async (attempt: number) => {
+      const { ws, events } = rawSocket("model=gpt-realtime", {
+        headers: { authorization: `Bearer ${apiKey}`, "x-user-id": `slow-reader-${attempt}` },
       });
-      if (res.status === 200 && (JSON.parse(res.body) as { responses: unknown[] }).responses.length === 1)
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // The client fell behind: the end of the response had not reached it.
-    expect(events.events.map((e) => e.type)).not.toContain("response.done");
-    (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      const created = await events.next("session.created");
+      say((e) => ws.send(JSON.stringify(e)), words);
+      await events.next("response.created");
+      // Stop reading from the TCP socket: frames pile up in the kernel and in workerd.
+      const socket = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      socket.pause();
+      // The response finishes upstream meanwhile: the gateway records its usage.
+      const detailUrl = `${gateway.url}/admin/tenants/${tenantId}/realtime/sessions/${sessionIdOf(created)}`;
+      for (;;) {
+        const res = await httpRequest(detailUrl, {
+          headers: { authorization: `Bearer ${gateway.adminToken}` },
+          ca: gateway.ca,
+        });
+        if (res.status === 200 && (JSON.parse(res.body) as { responses: unknown[] }).responses.length === 1)
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      if (!events.events.some((e) => e.type === "response.done")) return { ws, events, socket };
+      ws.close();
+      return null;
+    };
+    let behind: Awaited<ReturnType<typeof fallBehind>> = null;
+    for (let attempt = 0; attempt < 3 && !behind; attempt++) behind = await fallBehind(attempt);
+    // The client fell behind: the end of the response had not reached it (in one of three tries).
+    expect(behind).not.toBeNull();
+    const { ws, events, socket } = behind as NonNullable<typeof behind>;
+    socket.resume();
     const transcript = await events.next("response.output_audio_transcript.done");
     expect(transcript.transcript).toBe(`You said: ${words}`);
     const deltas = events.events.filter((e) => e.type === "response.output_audio_transcript.delta");
