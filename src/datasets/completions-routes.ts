@@ -153,6 +153,8 @@ resourceRoute(
     method: "get",
     path: "/chat/completions/{completion_id}/messages",
     summary: "List the request messages of a stored chat completion",
+    description:
+      "An `after` that names no message of this completion answers 400 `invalid_cursor` rather than an empty page.",
     request: { query: ListMessagesQuery },
     responses: ok(StoredMessageListSchema, "A page of messages"),
   },
@@ -165,7 +167,14 @@ resourceRoute(
     if (q.order === "desc") messages.reverse();
     if (q.after) {
       const at = messages.findIndex((m) => m.id === q.after);
-      messages = at < 0 ? [] : messages.slice(at + 1);
+      if (at < 0) {
+        throw new GatewayError(
+          400,
+          `'after' names no message of this completion: '${q.after.slice(0, 80)}'. Use an id from an earlier page of its messages, or list again without 'after'.`,
+          { param: "after", code: "invalid_cursor" },
+        );
+      }
+      messages = messages.slice(at + 1);
     }
     return c.json(pageOf(messages.slice(0, q.limit), messages.length > q.limit), 200);
   },

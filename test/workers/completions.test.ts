@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { CAPTURE_QUEUE_NAME } from "../../src/datasets/capture-consumer";
 import { captureFixture, deliver } from "./helpers/captures";
 import { ask, postChat } from "./helpers/chat";
-import { createTenant, errorOf, gw, sdk } from "./helpers/gateway";
+import { apiError, createTenant, errorOf, gw, sdk } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 
 beforeEach(() => sim.reset());
@@ -86,6 +86,11 @@ describe("capture and the stored-completions API", () => {
       ["system", "Be brief"],
       ["user", "Name a planet"],
     ]);
+    const rest = await client.chat.completions.messages.list(done.id, { after: messages.data[0]?.id ?? "" });
+    expect(rest.data.map((m) => m.role)).toEqual(["user"]);
+    const stray = await apiError(client.chat.completions.messages.list(done.id, { after: "msg-unknown" }));
+    expect(stray.status).toBe(400);
+    expect(stray.code).toBe("invalid_cursor");
     const deleted = await client.chat.completions.delete(done.id);
     expect(deleted).toEqual({ object: "chat.completion.deleted", id: done.id, deleted: true });
     const gone = await gw(`/v1/chat/completions/${done.id}`, { headers: { authorization: `Bearer ${key}` } });
