@@ -76,6 +76,7 @@ const WHOLE_INSTALLATION = [
   "test/workers/realtime-archive.test.ts",
   "test/workers/console-traffic.test.ts",
   "test/workers/capture-d1-bytes.test.ts",
+  "test/workers/capture-retention.test.ts",
 ];
 
 const workersTest = {

@@ -36,7 +36,10 @@ export async function deleteTenantCapturesBefore(
   return meta.changes;
 }
 
-/** Deletes up to `limit` capture dead letters created before `cutoffMs`: one tenant's, or everyone's. */
+/**
+ * Deletes up to `limit` capture dead letters created before `cutoffMs`: one tenant's (through
+ * `capture_dead_letters_tenant`), or everyone's (a scan: dead letters are few, captures D1 refused).
+ */
 export async function deleteDeadLettersBefore(
   db: D1Database,
   tenantId: string | null,

@@ -3,7 +3,8 @@
  * tenant's own `distillation.retention_days`, which may only be shorter. The cron deletes what is
  * older, in batches within a budget per run. A capture's body in R2 is encrypted with a key kept
  * only in its row, so deleting the row makes the body unreadable at once (the segment's bytes stay
- * in R2; docs/storage.md). Dataset examples hold their own copies and stay.
+ * in R2; docs/storage.md). Images the captures referenced stay in the image store (content-addressed,
+ * shared with datasets). Dataset examples hold their own copies and stay.
  */
 import type { Bindings } from "../platform/env";
 import { log } from "../platform/log";
@@ -20,28 +21,36 @@ export interface PruneLimits {
   batch: number;
   /** Statements one run may send; what is left waits for the next run (every 5 minutes). */
   statements: number;
+  /** Wall time one run may spend deleting, so a backlog does not hold the database for long. */
+  ms: number;
 }
 
 /**
- * 100 statements of 1,000 rows: 100,000 captures a run, 330 a second with the cron every 5 minutes,
- * within D1's 1,000 queries per invocation.
+ * 100 statements of 1,000 rows and at most 20 s: up to 100,000 captures a run, 330 a second with the
+ * cron every 5 minutes, well within D1's 1,000 queries per invocation (the cron's other jobs share it).
  */
-const DEFAULT_LIMITS: PruneLimits = { batch: 1_000, statements: 100 };
+const DEFAULT_LIMITS: PruneLimits = { batch: 1_000, statements: 100, ms: 20_000 };
 
 /** The operator's window in days, or null (kept until deleted) when unset or not a whole number ≥ 1. */
 export function operatorRetentionDays(env: Bindings): number | null {
-  const days = Number(env.CAPTURE_RETENTION_DAYS);
-  return env.CAPTURE_RETENTION_DAYS && Number.isInteger(days) && days >= 1 ? days : null;
+  const value = env.CAPTURE_RETENTION_DAYS?.trim() ?? "";
+  if (!/^\d+$/.test(value)) return null;
+  const days = Number(value);
+  return days >= 1 ? days : null;
 }
 
 export interface PruneResult {
   completions: number;
   deadLetters: number;
-  /** True when the statement budget ran out before everything past its window was deleted. */
+  /** True when the budget ran out before everything past its window was deleted. */
   more: boolean;
 }
 
-/** Deletes captures and capture dead letters past their retention; run from the cron. */
+/**
+ * Deletes captures and capture dead letters past their retention; run from the cron. Tenants'
+ * own windows first (a shorter window is a tenant's deliberate choice, often for privacy), then the
+ * operator's for everyone, so a backlog of the latter never makes the former wait.
+ */
 export async function pruneCaptures(
   env: Bindings,
   nowMs: number,
@@ -50,9 +59,10 @@ export async function pruneCaptures(
   const db = env.DB;
   const result: PruneResult = { completions: 0, deadLetters: 0, more: false };
   let left = limits.statements;
+  const deadline = Date.now() + limits.ms;
   /** Deletes batch after batch until one comes back short; false when the budget ran out first. */
   const drain = async (deleteBatch: () => Promise<number>, count: "completions" | "deadLetters") => {
-    while (left > 0) {
+    while (left > 0 && Date.now() < deadline) {
       left--;
       const deleted = await deleteBatch();
       result[count] += deleted;
@@ -62,12 +72,6 @@ export async function pruneCaptures(
     return false;
   };
   const operatorDays = operatorRetentionDays(env);
-  if (operatorDays !== null) {
-    const cutoff = nowMs - operatorDays * DAY_MS;
-    if (!(await drain(() => deleteCapturesBefore(db, cutoff, limits.batch), "completions"))) return result;
-    if (!(await drain(() => deleteDeadLettersBefore(db, null, cutoff, limits.batch), "deadLetters")))
-      return result;
-  }
   // Only tenants with something past their window cost statements, in a new order each run, so a
   // budget spent early does not leave the same tenants waiting run after run.
   for (const t of shuffled(await tenantsPastTheirWindow(db, nowMs, operatorDays))) {
@@ -82,6 +86,11 @@ export async function pruneCaptures(
       !(await drain(() => deleteDeadLettersBefore(db, t.id, cutoff, limits.batch), "deadLetters"))
     )
       return result;
+  }
+  if (operatorDays !== null) {
+    const cutoff = nowMs - operatorDays * DAY_MS;
+    if (!(await drain(() => deleteCapturesBefore(db, cutoff, limits.batch), "completions"))) return result;
+    await drain(() => deleteDeadLettersBefore(db, null, cutoff, limits.batch), "deadLetters");
   }
   return result;
 }

@@ -21,7 +21,7 @@ export const DistillationSettingsSchema = z
       .max(MAX_RETENTION_DAYS)
       .optional()
       .openapi({
-        description: `Days the tenant's captured completions (and capture dead letters) are kept; older ones are deleted every 5 minutes, and their bodies become unreadable at once. 1–${MAX_RETENTION_DAYS}. Default: the operator's CAPTURE_RETENTION_DAYS, else kept; a longer value than the operator's has no effect. Dataset examples keep their own copies.`,
+        description: `Days the tenant's captured completions (and capture dead letters) are kept; older ones are deleted every 5 minutes, and their bodies become unreadable at once (images they referenced stay in the image store, which datasets share). 1–${MAX_RETENTION_DAYS}. Default: the operator's CAPTURE_RETENTION_DAYS, else kept; a longer value than the operator's has no effect. Dataset examples keep their own copies.`,
       }),
     fine_tuning: z
       .strictObject({

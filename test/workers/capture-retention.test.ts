@@ -9,10 +9,11 @@ import { describe, expect, it, vi } from "vitest";
 import { CAPTURE_QUEUE_NAME } from "../../src/datasets/capture-consumer";
 import type { CaptureRecord } from "../../src/datasets/completions-repository";
 import { pruneCaptures } from "../../src/datasets/retention";
+import { tenantsPastTheirWindow } from "../../src/datasets/retention-repository";
 import worker from "../../src/index";
 import { captureFixture, deliver } from "./helpers/captures";
-import { adminAs, createConsoleTenant } from "./helpers/console";
-import { admin, apiError, createTenant, errorOf, gw, sdk } from "./helpers/gateway";
+import { adminAs, bearer, createConsoleTenant } from "./helpers/console";
+import { admin, apiError, createTenant, errorOf, gw, jsonInit, sdk } from "./helpers/gateway";
 
 const DAY_MS = 86_400_000;
 
@@ -23,6 +24,14 @@ async function capturedDaysAgo(tenantId: string, ages: readonly number[]): Promi
   const { acked } = await deliver(CAPTURE_QUEUE_NAME, records);
   expect(acked).toHaveLength(records.length);
   return records;
+}
+
+/** A capture dead letter of `tenantId` made `ageDays` ago. */
+function deadLetter(id: string, tenantId: string, ageDays: number): D1PreparedStatement {
+  return env.DB.prepare(
+    `INSERT INTO capture_dead_letters (id, tenant_id, capture_id, kind, model, reason, record_gz, record_bytes, attempts, last_error, created_at)
+     VALUES (?, ?, ?, 'chat', 'gpt-4o-mini', 'refused', NULL, 10, 6, 'D1 down', ?)`,
+  ).bind(id, tenantId, `chatcmpl-${id}`, Date.now() - ageDays * DAY_MS);
 }
 
 async function cron(bindings: typeof env = env): Promise<void> {
@@ -68,12 +77,7 @@ describe("capture retention", () => {
     const plain = await createTenant();
     const a = await capturedDaysAgo(longer.id, [45, 20]);
     const b = await capturedDaysAgo(plain.id, [31, 29]);
-    const deadLetter = (id: string, ageDays: number) =>
-      env.DB.prepare(
-        `INSERT INTO capture_dead_letters (id, tenant_id, capture_id, kind, model, reason, record_gz, record_bytes, attempts, last_error, created_at)
-         VALUES (?, ?, ?, 'chat', 'gpt-4o-mini', 'refused', NULL, 10, 6, 'D1 down', ?)`,
-      ).bind(id, plain.id, `chatcmpl-${id}`, Date.now() - ageDays * DAY_MS);
-    await env.DB.batch([deadLetter("dl-old", 40), deadLetter("dl-new", 2)]);
+    await env.DB.batch([deadLetter("dl-old", plain.id, 40), deadLetter("dl-new", plain.id, 2)]);
     await cron({ ...env, CAPTURE_RETENTION_DAYS: "30" });
     expect(await kept(a)).toEqual([false, true]);
     expect(await kept(b)).toEqual([false, true]);
@@ -83,6 +87,27 @@ describe("capture retention", () => {
       .bind(plain.id)
       .all<{ id: string }>();
     expect(results.map((r) => r.id)).toEqual(["dl-new"]);
+  });
+
+  it("applies a tenant's shorter window under the operator's, to its captures and dead letters alike", async () => {
+    const strict = await createTenant({ distillation: { retention_days: 7 } });
+    const plain = await createTenant();
+    const mine = await capturedDaysAgo(strict.id, [10, 3]);
+    const theirs = await capturedDaysAgo(plain.id, [10]);
+    await env.DB.batch([
+      deadLetter("dl-strict-10", strict.id, 10),
+      deadLetter("dl-strict-3", strict.id, 3),
+      deadLetter("dl-plain-10", plain.id, 10),
+    ]);
+    await cron({ ...env, CAPTURE_RETENTION_DAYS: "30" });
+    expect(await kept(mine)).toEqual([false, true]);
+    expect(await kept(theirs)).toEqual([true]);
+    const { results } = await env.DB.prepare(
+      "SELECT id FROM capture_dead_letters WHERE tenant_id IN (?, ?) ORDER BY id",
+    )
+      .bind(strict.id, plain.id)
+      .all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual(["dl-plain-10", "dl-strict-3"]);
   });
 
   it("keeps captures, and says so in the log, when CAPTURE_RETENTION_DAYS is not a whole number of days", async () => {
@@ -101,16 +126,19 @@ describe("capture retention", () => {
   });
 
   it("deletes in batches within a run's statement budget and finishes over later runs", async () => {
-    // A tenant with a window and nothing past it costs no statement of the budget.
+    // A tenant with a window and nothing past it is not among those a run spends statements on.
     const idle = await createTenant({ distillation: { retention_days: 1 } });
     await capturedDaysAgo(idle.id, [0]);
     const t = await createTenant({ distillation: { retention_days: 1 } });
     const old = await capturedDaysAgo(t.id, [2, 3, 4, 5, 6, 7, 8]);
-    const limits = { batch: 2, statements: 2 };
+    const due = (await tenantsPastTheirWindow(env.DB, Date.now(), null)).map((w) => w.id);
+    expect(due).toContain(t.id);
+    expect(due).not.toContain(idle.id);
+    const limits = { batch: 2, statements: 2, ms: 60_000 };
     const first = await pruneCaptures(env, Date.now(), limits);
     expect(first).toMatchObject({ completions: 4, more: true });
     expect((await kept(old)).filter(Boolean)).toHaveLength(3);
-    const second = await pruneCaptures(env, Date.now(), { batch: 2, statements: 10 });
+    const second = await pruneCaptures(env, Date.now(), { batch: 2, statements: 10, ms: 60_000 });
     expect(second).toMatchObject({ completions: 3, more: false });
     expect((await kept(old)).some(Boolean)).toBe(false);
   });
@@ -151,6 +179,19 @@ describe("capture retention", () => {
     expect(err.status).toBe(400);
     expect(err.code).toBe("invalid_cursor");
     expect(err.message).toContain("List again without 'after'");
+    // An end user pages through its own captures only: another user's id is refused like a missing one.
+    const minted = await gw("/v1/auth/user_tokens", jsonInit("POST", { user: "ana" }, bearer(t.key)));
+    const { token } = (await minted.json()) as { token: string };
+    const now = Date.now();
+    const anaOld = captureFixture(t.id, { userId: "ana", createdMs: now - 5_000 });
+    const anaNew = captureFixture(t.id, { userId: "ana", createdMs: now - 1_000 });
+    const bobs = captureFixture(t.id, { userId: "bob", createdMs: now - 2_000 });
+    expect((await deliver(CAPTURE_QUEUE_NAME, [anaOld, anaNew, bobs])).acked).toHaveLength(3);
+    const asAna = sdk(token);
+    const anaPage = await asAna.chat.completions.list({ order: "asc", after: anaOld.id });
+    expect(anaPage.data.map((c) => c.id)).toEqual([anaNew.id]);
+    const notHers = await apiError(asAna.chat.completions.list({ after: bobs.id }));
+    expect(notHers.code).toBe("invalid_cursor");
     // Another tenant's id is refused alike: its existence is not told.
     const stranger = await createTenant();
     const [theirs] = await capturedDaysAgo(stranger.id, [1]);
