@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
-import { foundOr, GatewayError } from "../platform/errors";
+import { foundOr, unknownCursor } from "../platform/errors";
 import { type JsonObject, parseColumn } from "../platform/json";
 import { ok } from "../platform/openapi";
 import { jsonBody, type OwnedResource, pageOf, routeKit } from "../platform/route-kit";
@@ -76,15 +76,6 @@ const storedCompletion: OwnedResource<typeof CompletionIdParams, repo.Completion
   load: (c, params) => mustFind(c, params.completion_id),
 };
 
-/** A list's `after` that names none of the caller's completions: its place in the order is unknown. */
-function unknownCursor(after: string): GatewayError {
-  return new GatewayError(
-    400,
-    `'after' names no stored completion of yours: '${after.slice(0, 80)}' (deleted, past the retention window, or never captured). List again without 'after', or after another id.`,
-    { param: "after", code: "invalid_cursor" },
-  );
-}
-
 add(
   {
     method: "get",
@@ -101,7 +92,12 @@ add(
     const pageReq: repo.Page = { limit: q.limit, order: q.order };
     if (q.after) pageReq.after = q.after;
     const rows = await repo.listCompletions(c.env.DB, ownerOf(c.get("principal")), filter, pageReq);
-    if (rows === null) throw unknownCursor(q.after ?? "");
+    if (rows === null)
+      throw unknownCursor(
+        q.after ?? "",
+        "stored completion of yours",
+        "deleted, past the retention window, or never captured",
+      );
     const page = await withBodies(c.env, rows.slice(0, q.limit));
     return c.json(pageOf(page.map(storedCompletionJson), rows.length > q.limit), 200);
   },
@@ -167,13 +163,8 @@ resourceRoute(
     if (q.order === "desc") messages.reverse();
     if (q.after) {
       const at = messages.findIndex((m) => m.id === q.after);
-      if (at < 0) {
-        throw new GatewayError(
-          400,
-          `'after' names no message of this completion: '${q.after.slice(0, 80)}'. Use an id from an earlier page of its messages, or list again without 'after'.`,
-          { param: "after", code: "invalid_cursor" },
-        );
-      }
+      if (at < 0)
+        throw unknownCursor(q.after, "message of this completion", "its message ids end in -0, -1, …");
       messages = messages.slice(at + 1);
     }
     return c.json(pageOf(messages.slice(0, q.limit), messages.length > q.limit), 200);

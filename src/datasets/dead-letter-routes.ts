@@ -7,7 +7,7 @@
 import { z } from "@hono/zod-openapi";
 import { adminTenant, tenantOrNotFound } from "../identity/admin-access";
 import type { Tenant } from "../identity/principal";
-import { foundOr, GatewayError } from "../platform/errors";
+import { foundOr, GatewayError, unknownCursor } from "../platform/errors";
 import { ok, okOrConflict } from "../platform/openapi";
 import { type OwnedResource, routeKit } from "../platform/route-kit";
 import { storeCaptures } from "./capture-consumer";
@@ -106,6 +106,12 @@ resourceRoute(
   },
   async (c, { id }, { query }) => {
     const page = await listDeadLetters(c.env.DB, id, query.limit, query.after ?? null);
+    if (page === null)
+      throw unknownCursor(
+        query.after ?? "",
+        "dead letter of this tenant",
+        "retried, past the retention window, or never there",
+      );
     return c.json(
       {
         object: "list" as const,

@@ -85,14 +85,22 @@ export async function addDeadLetter(
 
 /**
  * One page of a tenant's dead letters, oldest first, after the dead letter `after`, without their
- * records (`kept` says whether the record is there); and the total.
+ * records (`kept` says whether the record is there); and the total. Null when `after` names none of
+ * the tenant's dead letters.
  */
 export async function listDeadLetters(
   db: D1Database,
   tenantId: string,
   limit: number,
   after: string | null,
-): Promise<{ rows: (DeadLetterRow & { kept: number })[]; hasMore: boolean; total: number }> {
+): Promise<{ rows: (DeadLetterRow & { kept: number })[]; hasMore: boolean; total: number } | null> {
+  if (after !== null) {
+    const known = await db
+      .prepare("SELECT 1 AS found FROM capture_dead_letters WHERE tenant_id = ? AND id = ?")
+      .bind(tenantId, after)
+      .first();
+    if (!known) return null;
+  }
   const cursor = after
     ? "AND (created_at, id) > (SELECT created_at, id FROM capture_dead_letters WHERE tenant_id = ?1 AND id = ?2)"
     : "AND ?2 IS NULL";

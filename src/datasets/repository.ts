@@ -71,16 +71,30 @@ export function getOwnedDataset(db: D1Database, id: string, tenantId: string): P
   return findOwned<DatasetRow>(db, "datasets", { column: "id", value: id }, { tenantId });
 }
 
+/** A page of the tenant's datasets, newest first; null when `after` names none of them. */
 export async function listDatasets(
   db: D1Database,
   tenantId: string,
   limit: number,
   after?: string,
-): Promise<DatasetRow[]> {
-  const cursor = after ? " AND (created_at, id) < (SELECT created_at, id FROM datasets WHERE id = ?)" : "";
+): Promise<DatasetRow[] | null> {
+  let cursor = "";
+  const binds: (string | number)[] = [tenantId];
+  if (after) {
+    const at = await findOwned<{ created_at: number; id: string }>(
+      db,
+      "datasets",
+      { column: "id", value: after },
+      { tenantId },
+      "created_at, id",
+    );
+    if (!at) return null;
+    cursor = " AND (created_at, id) < (?, ?)";
+    binds.push(at.created_at, at.id);
+  }
   const { results } = await db
     .prepare(`SELECT * FROM datasets WHERE tenant_id = ?${cursor} ORDER BY created_at DESC, id DESC LIMIT ?`)
-    .bind(...(after ? [tenantId, after] : [tenantId]), limit + 1)
+    .bind(...binds, limit + 1)
     .all<DatasetRow>();
   return results;
 }

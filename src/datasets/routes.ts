@@ -3,7 +3,7 @@
  * @see docs/openai-reference.md D.4 (line format)
  */
 import { newId } from "../identity/crypto";
-import { GatewayError } from "../platform/errors";
+import { GatewayError, unknownCursor } from "../platform/errors";
 import { ok } from "../platform/openapi";
 import { jsonBody, pageOf } from "../platform/route-kit";
 import { newWebhookSecret } from "../platform/standard-webhooks";
@@ -65,6 +65,7 @@ add(
   },
   async (c, { query }) => {
     const rows = await repo.listDatasets(c.env.DB, c.get("principal").tenant.id, query.limit, query.after);
+    if (rows === null) throw unknownCursor(query.after ?? "", "dataset of yours");
     const page = rows.slice(0, query.limit);
     const data = await Promise.all(page.map((r) => datasetWithCounts(c.env.DB, r)));
     return c.json(pageOf(data, rows.length > page.length), 200);

@@ -126,6 +126,19 @@ export function notFound(
   });
 }
 
+/**
+ * A list's `after` that names nothing in the caller's list (deleted, or another owner's: the two
+ * answer alike): its place in the order is unknown, so the list is refused rather than answered with
+ * an empty page that would look like its end. `why` says how an id stops being there.
+ */
+export function unknownCursor(after: string, what: string, why = "deleted, or not yours"): GatewayError {
+  return new GatewayError(
+    400,
+    `'after' names no ${what}: '${after.slice(0, 80)}' (${why}). List again without 'after', or after another id.`,
+    { param: "after", code: "invalid_cursor" },
+  );
+}
+
 /** `row`, or the 404 of {@link notFound} when it is null (missing, or another owner's). */
 export function foundOr<T>(
   row: T | null | undefined,

@@ -155,6 +155,12 @@ describe("captures too big or refused are kept as dead letters", () => {
     expect(retry.status).toBe(409);
     expect((await errorOf(retry)).code).toBe("capture_retry_failed");
     expect((await deadLetters(tenantId)).data[0]?.attempts).toBe(2);
+    // Paging after it lists nothing more; after an id that is none of the tenant's is refused.
+    const after = await admin(`/tenants/${tenantId}/captures/dead_letter?after=${list.data[0]?.id}`);
+    expect(((await after.json()) as DeadLetterList).data).toEqual([]);
+    const stray = await admin(`/tenants/${tenantId}/captures/dead_letter?after=dl_unknown`);
+    expect(stray.status).toBe(400);
+    expect((await errorOf(stray)).code).toBe("invalid_cursor");
   });
 
   it("retries a record the database keeps refusing without holding back the others; after the last delivery it is a dead letter", async () => {

@@ -7,7 +7,7 @@
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { bearer } from "./helpers/console";
-import { createTenant, gw, jsonInit, sdk, type TestTenant } from "./helpers/gateway";
+import { createTenant, errorOf, gw, jsonInit, sdk, type TestTenant } from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 
 beforeEach(() => sim.reset());
@@ -112,6 +112,15 @@ describe("tenant and user isolation of the gateway's own resources", () => {
       data: { id: string }[];
     };
     expect(datasets.data.map((d) => d.id)).not.toContain(a.datasetId);
+    // The victim's ids as list cursors are refused as unknown ones are: they place nothing.
+    for (const path of [
+      `/v1/datasets?after=${a.datasetId}`,
+      `/v1/chat/completions?after=${a.completionId}`,
+    ]) {
+      const res = await gw(path, { headers: bearer(b.key) });
+      expect(res.status, path).toBe(400);
+      expect((await errorOf(res)).code, path).toBe("invalid_cursor");
+    }
     const ds = await gw("/v1/datasets", jsonInit("POST", { name: "thief" }, bearer(b.key)));
     const { id } = (await ds.json()) as { id: string };
     const imported = await gw(`/v1/datasets/${id}/import`, jsonInit("POST", { filter: {} }, bearer(b.key)));
