@@ -158,16 +158,9 @@ export async function listCompletions(
   }
   const cmp = page.order === "asc" ? ">" : "<";
   if (page.after) {
-    const at = await findOwned<{ created_ms: number; seq: number }>(
-      db,
-      "stored_completions",
-      { column: "id", value: page.after },
-      owner,
-      "created_ms, seq",
-    );
-    if (!at) return null;
-    where.sql += ` AND (created_ms, seq) ${cmp} (?, ?)`;
-    where.args.push(at.created_ms, at.seq);
+    const byUser = owner.userId !== null ? " AND user_id = ?" : "";
+    where.sql += ` AND (created_ms, seq) ${cmp} (SELECT created_ms, seq FROM stored_completions WHERE tenant_id = ? AND id = ?${byUser})`;
+    where.args.push(tenantId, page.after, ...(owner.userId !== null ? [owner.userId] : []));
   }
   const dir = page.order === "asc" ? "ASC" : "DESC";
   const { results } = await db
@@ -176,7 +169,14 @@ export async function listCompletions(
     )
     .bind(...where.args, page.limit + 1)
     .all<CompletionRow>();
+  // An empty page after a cursor is the list's end, or a cursor that places nothing: only then is
+  // the cursor looked up (no second round trip on the pages before).
+  if (results.length === 0 && page.after && !(await ownsCompletion(db, owner, page.after))) return null;
   return results;
+}
+
+function ownsCompletion(db: D1Database, owner: Owner, id: string): Promise<unknown> {
+  return findOwned(db, "stored_completions", { column: "id", value: id }, owner, "1 AS found");
 }
 
 /** One completion of the owner: the tenant's, or for an end user only one captured for that user. */

@@ -94,13 +94,6 @@ export async function listDeadLetters(
   limit: number,
   after: string | null,
 ): Promise<{ rows: (DeadLetterRow & { kept: number })[]; hasMore: boolean; total: number } | null> {
-  if (after !== null) {
-    const known = await db
-      .prepare("SELECT 1 AS found FROM capture_dead_letters WHERE tenant_id = ? AND id = ?")
-      .bind(tenantId, after)
-      .first();
-    if (!known) return null;
-  }
   const cursor = after
     ? "AND (created_at, id) > (SELECT created_at, id FROM capture_dead_letters WHERE tenant_id = ?1 AND id = ?2)"
     : "AND ?2 IS NULL";
@@ -116,6 +109,17 @@ export async function listDeadLetters(
     db.prepare("SELECT COUNT(*) AS n FROM capture_dead_letters WHERE tenant_id = ?").bind(tenantId),
   ]);
   const rows = (page?.results ?? []) as (DeadLetterRow & { kept: number })[];
+  // Only an empty page tells a cursor that places nothing from the list's end.
+  if (rows.length === 0 && after !== null) {
+    const known = await findOwned(
+      db,
+      "capture_dead_letters",
+      { column: "id", value: after },
+      { tenantId },
+      "1 AS found",
+    );
+    if (!known) return null;
+  }
   const total = ((count?.results ?? [])[0] as { n: number } | undefined)?.n ?? 0;
   return { rows: rows.slice(0, limit), hasMore: rows.length > limit, total };
 }

@@ -78,24 +78,15 @@ export async function listDatasets(
   limit: number,
   after?: string,
 ): Promise<DatasetRow[] | null> {
-  let cursor = "";
-  const binds: (string | number)[] = [tenantId];
-  if (after) {
-    const at = await findOwned<{ created_at: number; id: string }>(
-      db,
-      "datasets",
-      { column: "id", value: after },
-      { tenantId },
-      "created_at, id",
-    );
-    if (!at) return null;
-    cursor = " AND (created_at, id) < (?, ?)";
-    binds.push(at.created_at, at.id);
-  }
+  const cursor = after
+    ? " AND (created_at, id) < (SELECT created_at, id FROM datasets WHERE tenant_id = ? AND id = ?)"
+    : "";
   const { results } = await db
     .prepare(`SELECT * FROM datasets WHERE tenant_id = ?${cursor} ORDER BY created_at DESC, id DESC LIMIT ?`)
-    .bind(...binds, limit + 1)
+    .bind(...(after ? [tenantId, tenantId, after] : [tenantId]), limit + 1)
     .all<DatasetRow>();
+  // Only an empty page tells a cursor that places nothing from the list's end.
+  if (results.length === 0 && after && !(await getOwnedDataset(db, after, tenantId))) return null;
   return results;
 }
 

@@ -174,6 +174,9 @@ describe("capture retention", () => {
     const client = sdk(t.key);
     const page = await client.chat.completions.list({ order: "asc", after: first?.id ?? "" });
     expect(page.data.map((c) => c.id)).toEqual([second?.id]);
+    // After the last one: the list's end, an empty page (the cursor is looked up only then).
+    const end = await client.chat.completions.list({ order: "asc", after: second?.id ?? "" });
+    expect(end.data).toEqual([]);
     await client.chat.completions.delete(first?.id ?? "");
     const err = await apiError(client.chat.completions.list({ order: "asc", after: first?.id ?? "" }));
     expect(err.status).toBe(400);

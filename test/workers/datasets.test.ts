@@ -46,6 +46,8 @@ describe("datasets", () => {
     expect(got.webhook_secret).toBeUndefined();
     const list = (await (await gw("/v1/datasets", { headers: auth(key) })).json()) as { data: Dataset[] };
     expect(list.data.map((d) => d.id)).toEqual([ds.id]);
+    const past = await gw(`/v1/datasets?after=${ds.id}`, { headers: auth(key) });
+    expect(((await past.json()) as { data: Dataset[] }).data).toEqual([]);
     const other = await createTenant();
     expect((await gw(`/v1/datasets/${ds.id}`, { headers: auth(other.key) })).status).toBe(404);
     const del = await gw(`/v1/datasets/${ds.id}`, { method: "DELETE", headers: auth(key) });
