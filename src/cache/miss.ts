@@ -1,3 +1,4 @@
+import { afterResponse } from "../platform/after-response";
 import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
 import { relayResponse } from "../upstream";
@@ -30,10 +31,11 @@ export async function fetchAndRecord(
     if (lead) c.executionCtx.waitUntil(lead.stub.abandonKey(lead.key, lead.token));
     throw err;
   }
-  const after = (outcome: StreamOutcome) => c.executionCtx.waitUntil(afterAnswer(flow, miss, outcome));
+  const after = (outcome: () => StreamOutcome) =>
+    afterResponse(c, "the answer's accounting", () => afterAnswer(flow, miss, outcome()));
   const headers = { "x-cache": status };
   if (!upstream.ok || !upstream.body) {
-    after(null);
+    after(() => null);
     return relayResponse(upstream, headers);
   }
   const isStream = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
@@ -43,32 +45,39 @@ export async function fetchAndRecord(
       kind: call.kind,
       dropUsageChunk: dropUsage,
       idleMs: streamIdleMs(c.env),
-      onEnd: after,
+      // The stream's end has reached the client already: nothing to wait for.
+      onEnd: (outcome) => c.executionCtx.waitUntil(afterAnswer(flow, miss, outcome)),
       onBreak: (end) =>
         log(c.env, "warn", "upstream stream ended early", { request_id: c.get("requestId"), ...end }),
     });
-    return relayResponse(new Response(body, upstream), headers);
+    return relayResponse(upstream, headers, body);
   }
   let text: string;
   try {
     text = await upstream.text();
   } catch {
     // The connection was lost inside a JSON answer: nothing was sent yet, so the client gets a 502.
-    after(null);
+    after(() => null);
     throw new GatewayError(502, "The provider's answer was cut off before its end. Retry the request.", {
       type: "server_error",
       code: "upstream_body_cut",
     });
   }
-  let parsed: Record<string, unknown> | null = null;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = null;
-  }
-  after(parsed);
+  // Parsed for the accounting after the answer is sent, not before.
+  after(() => parsedAnswer(text));
   // The text itself, not a stream over it: the runtime sends a known-length body in one write.
   return relayResponse(upstream, headers, text);
+}
+
+function parsedAnswer(text: string): StreamOutcome {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Promise<void> {

@@ -1,8 +1,10 @@
 /**
  * Answers a request from a stored (or coalesced) cache entry, in the request's framing (JSON or SSE),
- * with `x-cache`, `age` and the similarity of a semantic hit, and counts what the hit saved.
+ * with `x-cache`, `age` and the similarity of a semantic hit, and counts what the hit saved (after
+ * the answer is sent).
  */
 import type { Context } from "hono";
+import { afterResponse } from "../platform/after-response";
 import type { AppEnv } from "../platform/env";
 import { cacheEvent, notify, record } from "./accounting";
 import { costUsd, priceOf, usageOf } from "./prices";
@@ -30,17 +32,19 @@ export function serveEntry(
 ): Response {
   const { c, call, framing } = flow;
   c.set("cacheStatus", status);
-  const counter = status === "HIT" ? "hits" : status === "SEMANTIC_HIT" ? "semanticHits" : "coalesced";
-  const saved = savedBy(c, entry);
-  const outcome = status === "HIT" ? "hit" : status === "SEMANTIC_HIT" ? "semantic_hit" : "coalesced";
-  const event = cacheEvent(flow, outcome, {
-    key: extra.key,
-    similarity: extra.similarity ?? null,
-    inputTokensSaved: saved.inputTokensSaved ?? 0,
-    outputTokensSaved: saved.outputTokensSaved ?? 0,
+  afterResponse(c, "the cache hit's accounting", () => {
+    const counter = status === "HIT" ? "hits" : status === "SEMANTIC_HIT" ? "semanticHits" : "coalesced";
+    const saved = savedBy(c, entry);
+    const outcome = status === "HIT" ? "hit" : status === "SEMANTIC_HIT" ? "semantic_hit" : "coalesced";
+    const event = cacheEvent(flow, outcome, {
+      key: extra.key,
+      similarity: extra.similarity ?? null,
+      inputTokensSaved: saved.inputTokensSaved ?? 0,
+      outputTokensSaved: saved.outputTokensSaved ?? 0,
+    });
+    record(c, { [counter]: 1, ...saved }, event);
+    notify(c, call, entry.body, status);
   });
-  record(c, { [counter]: 1, ...saved }, event);
-  notify(c, call, entry.body, status);
   const headers: Record<string, string> = { "x-cache": status };
   if (extra.similarity !== undefined) headers["x-cache-similarity"] = extra.similarity.toFixed(4);
   if (status !== "COALESCED") headers.age = String(ageSeconds(entry));

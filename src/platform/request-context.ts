@@ -1,3 +1,4 @@
+import { afterResponse } from "./after-response";
 import { factory } from "./factory";
 import { log, logEnabled } from "./log";
 
@@ -5,7 +6,8 @@ const INCOMING_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Gives every request an id (an incoming `X-Request-Id` is kept when it is sane), echoes it on the
- * response, and writes one JSON access-log line: tenant, route, status, latency, cache status.
+ * response, and writes one JSON access-log line (after the response is sent): tenant, route, status,
+ * latency, cache status.
  */
 export const requestContext = factory.createMiddleware(async (c, next) => {
   const started = performance.now();
@@ -17,7 +19,7 @@ export const requestContext = factory.createMiddleware(async (c, next) => {
   c.res.headers.set("X-Request-Id", requestId);
   if (!logEnabled(c.env, "info")) return;
   const principal = c.get("principal");
-  log(c.env, "info", "request", {
+  const line = {
     request_id: requestId,
     method: c.req.method,
     route: c.req.routePath,
@@ -27,5 +29,6 @@ export const requestContext = factory.createMiddleware(async (c, next) => {
     tenant: principal?.tenant.id,
     user: principal?.userId,
     cache: c.get("cacheStatus"),
-  });
+  };
+  afterResponse(c, "the access log", () => log(c.env, "info", "request", line));
 });

@@ -203,19 +203,24 @@ const FORWARDED_HEADERS = [
 
 /**
  * Relays an upstream response to the client as it streams, keeping its status and body faithfully;
- * `body` when the upstream's was already read (a JSON answer read whole is sent as it is).
+ * `body` when the upstream's was already read (a JSON answer read whole is sent as it is) or is
+ * relayed through a transform (a stream the gateway observes). `extraHeaders` names are lowercase;
+ * the upstream's value of a forwarded header wins over an extra one of the same name. The headers
+ * are handed to the `Response` as one plain object (no `Headers` built and set one by one: each
+ * call crosses into the runtime, on every model call).
  */
 export function relayResponse(
   upstream: Response,
   extraHeaders: Record<string, string> = {},
   body: BodyInit | null = upstream.body,
 ): Response {
-  const headers = new Headers(extraHeaders);
+  const headers: Record<string, string> = { ...extraHeaders };
+  const from = upstream.headers;
   for (const name of FORWARDED_HEADERS) {
-    const value = upstream.headers.get(name);
-    if (value !== null) headers.set(name, value);
+    const value = from.get(name);
+    if (value !== null) headers[name] = value;
   }
-  const upstreamId = upstream.headers.get("x-request-id");
-  if (upstreamId) headers.set("x-upstream-request-id", upstreamId);
+  const upstreamId = from.get("x-request-id");
+  if (upstreamId) headers["x-upstream-request-id"] = upstreamId;
   return new Response(body, { status: upstream.status, headers });
 }
