@@ -9,7 +9,13 @@ import { WebSocket } from "ws";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: {
+    functionName: string;
+    scriptId?: string;
+    url: string;
+    lineNumber: number;
+    columnNumber: number;
+  };
   hitCount?: number;
   children?: number[];
 }

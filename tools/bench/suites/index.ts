@@ -12,12 +12,14 @@ import { abSuite } from "./ab";
 import { cacheSuite } from "./cache";
 import { captureSuite } from "./capture";
 import { isolateSuite } from "./isolate";
+import { phasesSuite } from "./phases";
 import { proxySuite } from "./proxy";
 import { ratelimitSuite } from "./ratelimit";
 
 export const SUITES: readonly BenchSuite[] = [
   proxySuite,
   isolateSuite,
+  phasesSuite,
   cacheSuite,
   realtimeSuite,
   datasetsSuite,

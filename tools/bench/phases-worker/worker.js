@@ -1,0 +1,171 @@
+/**
+ * Bench only, never deployed: the `phases` suite's Worker (tools/bench/suites/phases.ts). It runs in
+ * the gateway's place with the gateway's wrangler.toml and passes every request to the gateway,
+ * except `GET /loop?kind=…&n=…`, which calls the gateway's own `fetch` `n` times in a warm loop and
+ * answers `ok` (or the first unexpected answer):
+ *
+ * - `miss`: a cache-off chat completion; the upstream answers from memory (the global `fetch` is
+ *   swapped for the loop's length), so the loop holds no I/O wait a sampling profiler would charge
+ *   to whatever function awaited it;
+ * - `bare`: the same request relayed as a bare pass-through Worker would, against the same answer;
+ * - `healthz`: `GET /healthz`.
+ *
+ * The gateway is given stand-in bindings: a D1 that knows one API key (its tenant's settings empty)
+ * and answers every other query with no rows, a KV that holds nothing, Durable Objects that answer
+ * nothing. After the first request the isolate's caches answer the key, alias and provider lookups,
+ * as on a warm deployed isolate; nothing else on the cache-off miss path touches a binding.
+ */
+import gateway from "../../../src/index";
+
+// The gateway's Durable Object classes, which its wrangler.toml names.
+export * from "../../../src/index";
+
+const UPSTREAM = "http://upstream.bench/v1";
+const KEY = "egk_phases0bench0key0000000000000000";
+
+const ANSWER = JSON.stringify({
+  id: "chatcmpl-phases",
+  object: "chat.completion",
+  created: 1_764_633_600,
+  model: "gpt-4o-mini-2024-07-18",
+  choices: [
+    {
+      index: 0,
+      message: { role: "assistant", content: "Hello there, friend.", refusal: null, annotations: [] },
+      logprobs: null,
+      finish_reason: "stop",
+    },
+  ],
+  usage: {
+    prompt_tokens: 9,
+    completion_tokens: 5,
+    total_tokens: 14,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+  },
+  service_tier: "default",
+  system_fingerprint: "fp_phases",
+});
+
+const upstreamAnswer = async () =>
+  new Response(ANSWER, { headers: { "content-type": "application/json", "x-request-id": "req_upstream" } });
+
+const KEY_ROW = {
+  key_id: "key_phases",
+  key_name: "phases",
+  key_prefix: KEY.slice(0, 12),
+  console: 0,
+  scopes: null,
+  id: "ten_phases",
+  name: "phases",
+  settings: "{}",
+  created_at: 1_764_633_600,
+  cache_generation: 0,
+};
+
+/** A D1 statement that knows the API key and answers everything else with no rows. */
+function statement(sql) {
+  return {
+    bind: () => statement(sql),
+    first: async () => (sql.includes("FROM api_keys k JOIN tenants") ? KEY_ROW : null),
+    all: async () => ({ results: [], success: true, meta: {} }),
+    run: async () => ({ results: [], success: true, meta: { changes: 0 } }),
+    raw: async () => [],
+  };
+}
+
+const db = {
+  prepare: statement,
+  batch: async (statements) => statements.map(() => ({ results: [], success: true, meta: {} })),
+  withSession: () => db,
+};
+const nothing = new Proxy({}, { get: () => async () => null });
+const objects = { getByName: () => nothing, get: () => nothing, idFromName: () => ({}) };
+
+function standInEnv(env) {
+  return {
+    ...env,
+    DB: db,
+    CACHE: { get: async () => null, put: async () => {}, delete: async () => {} },
+    CAPTURE_QUEUE: { send: async () => {}, sendBatch: async () => {} },
+    RATE_LIMITER: objects,
+    TENANT_BUDGET: objects,
+    COALESCER: objects,
+    SEMANTIC_INDEX: objects,
+    OPENAI_BASE_URL: UPSTREAM,
+    OPENAI_API_KEY: "sk-phases",
+    LOG_LEVEL: "warn",
+    // Counters flushed once a minute, as a deployed isolate with traffic does.
+    STATS_FLUSH_MS: "60000",
+  };
+}
+
+let n = 0;
+function chatRequest() {
+  const body = JSON.stringify({
+    model: "gpt-4o-mini",
+    messages: [{ role: "user", content: `phase ${n++}` }],
+    max_tokens: 8,
+  });
+  return new Request("https://gateway.bench/v1/chat/completions", {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${KEY}`,
+      "content-type": "application/json",
+      "content-length": String(body.length),
+    },
+    body,
+  });
+}
+
+const kinds = {
+  async miss(env, ctx) {
+    return gateway.fetch(chatRequest(), env, ctx);
+  },
+  async bare() {
+    const request = chatRequest();
+    const headers = new Headers(request.headers);
+    headers.set("authorization", "Bearer sk-phases");
+    const upstream = await fetch(`${UPSTREAM}/chat/completions`, {
+      method: "POST",
+      headers,
+      body: await request.arrayBuffer(),
+    });
+    return new Response(upstream.body, upstream);
+  },
+  async healthz(env, ctx) {
+    return gateway.fetch(new Request("https://gateway.bench/healthz"), env, ctx);
+  },
+};
+
+async function loop(kind, count, env) {
+  const call = kinds[kind];
+  if (!call) return new Response(`unknown kind ${kind}`, { status: 400 });
+  const standIn = standInEnv(env);
+  // Each request's `waitUntil` work is started, as the runtime would, and not awaited by the loop.
+  const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = upstreamAnswer;
+  try {
+    for (let i = 0; i < count; i++) {
+      const res = await call(standIn, ctx);
+      await res.arrayBuffer();
+      if (res.status !== 200) return new Response(`${kind}: status ${res.status}`, { status: 500 });
+      // A pause every 200 requests lets the timers of their after-response work fire.
+      if (i % 200 === 199) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  return new Response("ok");
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname !== "/loop") return gateway.fetch(request, env, ctx);
+    return loop(url.searchParams.get("kind") ?? "", Number(url.searchParams.get("n") ?? 1000), env);
+  },
+  scheduled: gateway.scheduled,
+  queue: gateway.queue,
+};
