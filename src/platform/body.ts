@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
-import { GatewayError, notJsonError } from "./errors";
+import { GatewayError, invalidJsonError, notJsonError } from "./errors";
 import { factory } from "./factory";
 import { MAX_JSON_DEPTH, tooDeepAt } from "./json-depth";
 
@@ -51,7 +51,7 @@ export const bodyLimit = factory.createMiddleware(async (c, next) => {
   return next();
 });
 
-async function readText(c: Context<AppEnv>): Promise<string> {
+export async function readText(c: Context<AppEnv>): Promise<string> {
   try {
     return await c.req.text();
   } catch (err) {
@@ -96,11 +96,7 @@ export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string,
   try {
     value = JSON.parse(text);
   } catch {
-    throw new GatewayError(
-      400,
-      "We could not parse the JSON body of your request. Send a valid JSON object with 'Content-Type: application/json'.",
-      { code: "invalid_json" },
-    );
+    throw invalidJsonError();
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new GatewayError(400, "The request body must be a JSON object.", { code: "invalid_json" });

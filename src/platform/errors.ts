@@ -64,17 +64,20 @@ export function notJsonError(): GatewayError {
   });
 }
 
+/** A body that is not valid JSON. */
+export function invalidJsonError(): GatewayError {
+  return new GatewayError(
+    400,
+    "We could not parse the JSON body of your request. Send a valid JSON object with 'Content-Type: application/json'.",
+    { code: "invalid_json" },
+  );
+}
+
 /** Hono's own exceptions (e.g. a malformed JSON body in a validator) re-worded in OpenAI's shape. */
 function fromHttpException(err: HTTPException): GatewayError {
   // Only JSON bodies are declared through the route kit, so its media-type gate means "not JSON".
   if (err.status === 415) return notJsonError();
-  if (err.status === 400 && /malformed json/i.test(err.message)) {
-    return new GatewayError(
-      400,
-      "We could not parse the JSON body of your request. Send a valid JSON object with 'Content-Type: application/json'.",
-      { code: "invalid_json" },
-    );
-  }
+  if (err.status === 400 && /malformed json/i.test(err.message)) return invalidJsonError();
   return new GatewayError(err.status as ContentfulStatusCode, err.message || "Request failed.");
 }
 

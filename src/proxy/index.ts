@@ -7,7 +7,7 @@ import { captureHook } from "../datasets/capture";
 import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
 import { errorResponses } from "../platform/openapi";
-import { jsonBody, routeKit } from "../platform/route-kit";
+import { routeKit } from "../platform/route-kit";
 import { providersModels, resolveModel, tenantProviders } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
 import { withResponseOwnership } from "../responses";
@@ -82,38 +82,39 @@ async function forward(
   return withHeaders(res, { ...dispatch.headers, ...(route && { "x-model-route": routeHeader(route) }) });
 }
 
-const { router: proxy, route: proxyRoute, add: addRoute } = routeKit({ tags: ["Proxy"] });
+const { router: proxy, route: proxyRoute, jsonRoute } = routeKit({ tags: ["Proxy"] });
 
 export { proxy };
 
 for (const path of ["/chat/completions", "/embeddings", "/responses"]) proxy.use(path, countModelCall);
 
-/** A model call relayed to the provider: `POST path` with the request body `schema`. */
-const modelCall = <P extends string, T extends z.ZodType>(path: P, summary: string, schema: T) => ({
+/**
+ * A model call relayed to the provider: `POST path`. Its JSON body is checked in one step
+ * (`jsonRoute`), not by the validator middleware of other routes: these are the hot paths.
+ */
+const modelCall = (path: string, summary: string) => ({
   method: "post" as const,
   path,
   summary,
   description: MODEL_NOTE,
-  request: { body: jsonBody(schema) },
   responses: relayed,
 });
 
-addRoute(
-  modelCall(
-    "/chat/completions",
-    "Create a chat completion (relayed to the provider)",
-    ChatCompletionRequestSchema,
-  ),
+jsonRoute(
+  modelCall("/chat/completions", "Create a chat completion (relayed to the provider)"),
+  ChatCompletionRequestSchema,
   (c, { json }) => forward(c, "chat", "/chat/completions", json),
 );
 
-addRoute(
-  modelCall("/embeddings", "Create embeddings (relayed to the provider)", EmbeddingRequestSchema),
+jsonRoute(
+  modelCall("/embeddings", "Create embeddings (relayed to the provider)"),
+  EmbeddingRequestSchema,
   (c, { json }) => forward(c, "embeddings", "/embeddings", json),
 );
 
-addRoute(
-  modelCall("/responses", "Create a model response (relayed to the provider)", ResponseRequestSchema),
+jsonRoute(
+  modelCall("/responses", "Create a model response (relayed to the provider)"),
+  ResponseRequestSchema,
   (c, { json }) => withResponseOwnership(c, json, () => forward(c, "responses", "/responses", json)),
 );
 

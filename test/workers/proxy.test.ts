@@ -153,6 +153,29 @@ describe("bad input", () => {
     expect(await sim.requests("POST /v1/chat/completions")).toBe(0);
   });
 
+  it("checks the media type as the other JSON routes do: parameters and +json accepted, none refused with a body", async () => {
+    const { key } = await createTenant();
+    const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "typed" }] });
+    for (const type of ["application/json; charset=utf-8", "application/vnd.example+json"]) {
+      const res = await post(key, body, { "content-type": type });
+      expect(res.status, type).toBe(200);
+    }
+    const untyped = await gw("/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}` },
+      body: new TextEncoder().encode(body),
+    });
+    expect(untyped.status).toBe(415);
+    expect((await errorOf(untyped)).code).toBe("unsupported_media_type");
+    const empty = await gw("/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(empty.status).toBe(400);
+    expect((await errorOf(empty)).param).toBe("model");
+    expect(await sim.requests("POST /v1/chat/completions")).toBe(2);
+  });
+
   it("refuses a body that is not JSON with 400 naming the problem", async () => {
     const { key } = await createTenant();
     const res = await gw(
