@@ -8,9 +8,12 @@
  *   swapped for the loop's length), so the loop holds no I/O wait a sampling profiler would charge
  *   to whatever function awaited it;
  * - `bare`: the same request relayed as a bare pass-through Worker would, against the same answer;
+ * - `hit`: a cache HIT (a tenant with the exact cache on asks one question; after the first answer
+ *   it is served from the isolate's hot entries, as a warm deployed isolate serves a hot entry);
  * - `healthz`: `GET /healthz`.
  *
- * The gateway is given stand-in bindings: a D1 that knows one API key (its tenant's settings empty)
+ * The gateway is given stand-in bindings: a D1 that knows two API keys (one tenant's settings empty,
+ * the other's with the exact cache on)
  * and answers every other query with no rows, a KV that holds nothing, Durable Objects that answer
  * nothing. After the first request the isolate's caches answer the key, alias and provider lookups,
  * as on a warm deployed isolate; nothing else on the cache-off miss path touches a binding.
@@ -22,6 +25,8 @@ export * from "../../../src/index";
 
 const UPSTREAM = "http://upstream.bench/v1";
 const KEY = "egk_phases0bench0key0000000000000000";
+/** A second tenant's key, with the exact cache on: its fixed question is a HIT after the first. */
+const CACHED_KEY = "egk_phases0bench0key1111111111111111";
 
 const ANSWER = JSON.stringify({
   id: "chatcmpl-phases",
@@ -63,11 +68,28 @@ const KEY_ROW = {
   cache_generation: 0,
 };
 
-/** A D1 statement that knows the API key and answers everything else with no rows. */
-function statement(sql) {
+const CACHED_KEY_ROW = {
+  ...KEY_ROW,
+  key_id: "key_phases_cached",
+  id: "ten_phases_cached",
+  settings: JSON.stringify({ cache: { mode: "exact" } }),
+};
+
+/** SHA-256 hex of a key, as the gateway looks keys up. */
+async function keyHash(key) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+const cachedKeyHash = keyHash(CACHED_KEY);
+
+/** A D1 statement that knows the two API keys and answers everything else with no rows. */
+function statement(sql, args = []) {
   return {
-    bind: () => statement(sql),
-    first: async () => (sql.includes("FROM api_keys k JOIN tenants") ? KEY_ROW : null),
+    bind: (...values) => statement(sql, values),
+    first: async () => {
+      if (!sql.includes("FROM api_keys k JOIN tenants")) return null;
+      return args[0] === (await cachedKeyHash) ? CACHED_KEY_ROW : KEY_ROW;
+    },
     all: async () => ({ results: [], success: true, meta: {} }),
     run: async () => ({ results: [], success: true, meta: { changes: 0 } }),
     raw: async () => [],
@@ -79,7 +101,11 @@ const db = {
   batch: async (statements) => statements.map(() => ({ results: [], success: true, meta: {} })),
   withSession: () => db,
 };
-const nothing = new Proxy({}, { get: () => async () => null });
+// A coalescer's join says "call the provider alone", as when the coalescer cannot be reached.
+const nothing = new Proxy(
+  {},
+  { get: (_, method) => async () => (method === "joinKey" ? { role: "retry" } : null) },
+);
 const objects = { getByName: () => nothing, get: () => nothing, idFromName: () => ({}) };
 
 function standInEnv(env) {
@@ -101,16 +127,12 @@ function standInEnv(env) {
 }
 
 let n = 0;
-function chatRequest() {
-  const body = JSON.stringify({
-    model: "gpt-4o-mini",
-    messages: [{ role: "user", content: `phase ${n++}` }],
-    max_tokens: 8,
-  });
+function chatRequest(key = KEY, content = `phase ${n++}`) {
+  const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content }], max_tokens: 8 });
   return new Request("https://gateway.bench/v1/chat/completions", {
     method: "POST",
     headers: {
-      authorization: `Bearer ${KEY}`,
+      authorization: `Bearer ${key}`,
       "content-type": "application/json",
       "content-length": String(body.length),
     },
@@ -132,6 +154,9 @@ const kinds = {
       body: await request.arrayBuffer(),
     });
     return new Response(upstream.body, upstream);
+  },
+  async hit(env, ctx) {
+    return gateway.fetch(chatRequest(CACHED_KEY, "the cached question"), env, ctx);
   },
   async healthz(env, ctx) {
     return gateway.fetch(new Request("https://gateway.bench/healthz"), env, ctx);
