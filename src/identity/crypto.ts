@@ -28,11 +28,15 @@ export async function hmacBase64url(secret: string, message: string): Promise<st
   return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
 }
 
+/** The two hex digits of every byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** SHA-256 of `data` as lowercase hex (a cache HIT computes its key with it). */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < digest.length; i++) hex += HEX_BYTES[digest[i] as number];
   return hex;
 }
 

@@ -11,17 +11,41 @@ import { log } from "./log";
 /** Resolves on the runtime's next turn, after the response in hand has been handed to it. */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+interface Owed {
+  what: string;
+  work: () => unknown;
+}
+
+/** Each request's owed work not yet started, by its execution context: one timer per request. */
+const pending = new WeakMap<ExecutionContext, Owed[]>();
+
 /**
  * Runs `work` after the response is on its way, inside the request's `waitUntil`. A failure is
- * logged (`what` names the work) instead of failing a request that was already answered.
+ * logged (`what` names the work) instead of failing a request that was already answered. The work
+ * a request owes shares one timer; each piece runs on its own (one that waits on storage does not
+ * hold up the others).
  */
 export function afterResponse(c: Context<AppEnv>, what: string, work: () => unknown): void {
+  const ctx = c.executionCtx;
+  const owed = pending.get(ctx);
+  if (owed) {
+    owed.push({ what, work });
+    return;
+  }
+  const queue: Owed[] = [{ what, work }];
+  pending.set(ctx, queue);
   const env = c.env;
-  c.executionCtx.waitUntil(
-    nextTurn()
-      .then(work)
-      .catch((err: unknown) =>
-        log(env, "error", `${what} failed after the response`, { error: String(err) }),
-      ),
+  const run = async ({ what, work }: Owed) => {
+    try {
+      await work();
+    } catch (err) {
+      log(env, "error", `${what} failed after the response`, { error: String(err) });
+    }
+  };
+  ctx.waitUntil(
+    nextTurn().then(() => {
+      pending.delete(ctx);
+      return Promise.all(queue.map(run));
+    }),
   );
 }

@@ -53,6 +53,33 @@ describe("afterResponse", () => {
   });
 });
 
+describe("afterResponse, several pieces of one request", () => {
+  it("runs each after the response, a failing one logged without stopping the others", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const ran: string[] = [];
+    const app = new Hono<AppEnv>();
+    app.get("/", (c) => {
+      afterResponse(c, "first", () => ran.push("first"));
+      afterResponse(c, "second", () => {
+        throw new Error("second broke");
+      });
+      afterResponse(c, "third", async () => {
+        await Promise.resolve();
+        ran.push("third");
+      });
+      return c.text("answered");
+    });
+    const ctx = createExecutionContext();
+    await app.fetch(new Request("https://x.test/"), { ...env, LOG_LEVEL: "error" }, ctx);
+    ran.push("answered");
+    await waitOnExecutionContext(ctx);
+    expect(ran).toEqual(["answered", "first", "third"]);
+    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line)).message)).toEqual([
+      "second failed after the response",
+    ]);
+  });
+});
+
 describe("a model call's access log", () => {
   it("is written after the answer is returned, with the answer's status", async () => {
     const { key } = await createTenant();
