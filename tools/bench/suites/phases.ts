@@ -14,6 +14,7 @@ import { freePort, launchGateway } from "../../launch";
 import { PROJECT_ROOT } from "../../launch/wrangler-env";
 import { type CpuProfile, Inspector } from "../cpu-profile";
 import { summarize } from "../measure";
+import { byModule, moduleLines } from "../profile-modules";
 import { benchEnvironment, RESULTS_DIR } from "../report";
 import { type BenchContext, type BenchSuite, msRow, type SuiteResult } from "../suite";
 
@@ -27,65 +28,6 @@ const PARAMETERS = {
   profiledCount: 20_000,
   samplingUs: 50,
 };
-
-/** Lines of the bundle → the source module esbuild's `// path` marker above them names. */
-function moduleLines(source: string): (line: number) => string {
-  const starts: { line: number; module: string }[] = [];
-  source.split("\n").forEach((text, index) => {
-    const marker = /^\/\/ (\.\.\/)*((src|durable-objects|node_modules|tools)\/\S+)$/.exec(text);
-    if (marker?.[2]) starts.push({ line: index, module: marker[2].replace(/^node_modules\//, "") });
-  });
-  return (line) => {
-    let low = 0;
-    let high = starts.length - 1;
-    let found = "(bundle prelude)";
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const start = starts[mid];
-      if (!start) break;
-      if (start.line <= line) {
-        found = start.module;
-        low = mid + 1;
-      } else high = mid - 1;
-    }
-    return found;
-  };
-}
-
-/** Microseconds per request by module: each busy sample charged to its innermost bundle frame. */
-function byModule(
-  profile: CpuProfile,
-  bundle: { scriptId: string; moduleOf: (line: number) => string },
-  usPerRequest: number,
-): Record<string, number> {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const charged = new Map<string, number>();
-  let busy = 0;
-  for (const id of profile.samples ?? []) {
-    const node = byId.get(id);
-    const name = node?.callFrame.functionName;
-    if (!node || name === "(idle)") continue;
-    busy++;
-    let at: number | undefined = id;
-    let module = name === "(garbage collector)" ? "(garbage collector)" : "(runtime, outside JavaScript)";
-    while (at !== undefined) {
-      const frame = byId.get(at)?.callFrame;
-      if (frame?.scriptId === bundle.scriptId) {
-        module = bundle.moduleOf(frame.lineNumber);
-        break;
-      }
-      at = parent.get(at);
-    }
-    charged.set(module, (charged.get(module) ?? 0) + 1);
-  }
-  return Object.fromEntries(
-    [...charged]
-      .sort((a, b) => b[1] - a[1])
-      .map(([module, samples]) => [module, (samples / Math.max(busy, 1)) * usPerRequest]),
-  );
-}
 
 function renderModules(modules: Record<Kind, Record<string, number>>): string {
   const names = [...new Set(Object.values(modules).flatMap((m) => Object.keys(m)))];
