@@ -88,8 +88,10 @@ function validInput(c: Context<AppEnv>): Record<string, unknown> {
  * the validated request parts (`{ param, query, json, … }`, typed from `config`);
  * `resourceRoute(resource, config, (c, row, input) => …)` adds a route on one {@link OwnedResource}:
  * its path parameters are the resource's, the resource is loaded (or the request answered 404)
- * before the handler runs, and the handler is given it. `route()` is `createRoute` with the router's
- * defaults, for a router that registers its routes itself.
+ * before the handler runs, and the handler is given it. `jsonRoute(config, schema, (c, { json }) => …)`
+ * is `add` for a hot `POST` whose only request part is a JSON body: documented the same, the body
+ * checked in the handler in one step (no validator middleware). `route()` is `createRoute` with the
+ * router's defaults, for a router that registers its routes itself.
  */
 export function routeKit(defaults: RouterDefaults): {
   router: OpenAPIHono<AppEnv>;
