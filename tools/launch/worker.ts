@@ -6,7 +6,12 @@ export type DevWorker = Awaited<ReturnType<typeof unstable_startWorker>>;
 type ControllerEvent = Parameters<unstable_DevEnv["dispatch"]>[0];
 
 const START_TIMEOUT_MS = 60_000;
-const DIRECT_URL_WAIT_MS = 5_000;
+/**
+ * How long a start waits for the Worker's own address after the dev proxy is ready. Normally it comes
+ * within a second; on a machine loaded by a whole test run it once came after 5 s (the e2e launcher
+ * test then saw none), so the bound is generous: it only costs a start whose runtime never says.
+ */
+const DIRECT_URL_WAIT_MS = 20_000;
 
 const delay = (ms: number) => sleep(ms, undefined, { ref: false });
 
