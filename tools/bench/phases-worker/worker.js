@@ -19,6 +19,7 @@
  * as on a warm deployed isolate; nothing else on the cache-off miss path touches a binding.
  */
 import gateway from "../../../src/index";
+import { STATIC_ANSWER } from "../proxy-bare/worker.js";
 
 // The gateway's Durable Object classes, which its wrangler.toml names.
 export * from "../../../src/index";
@@ -28,32 +29,10 @@ const KEY = "egk_phases0bench0key0000000000000000";
 /** A second tenant's key, with the exact cache on: its fixed question is a HIT after the first. */
 const CACHED_KEY = "egk_phases0bench0key1111111111111111";
 
-const ANSWER = JSON.stringify({
-  id: "chatcmpl-phases",
-  object: "chat.completion",
-  created: 1_764_633_600,
-  model: "gpt-4o-mini-2024-07-18",
-  choices: [
-    {
-      index: 0,
-      message: { role: "assistant", content: "Hello there, friend.", refusal: null, annotations: [] },
-      logprobs: null,
-      finish_reason: "stop",
-    },
-  ],
-  usage: {
-    prompt_tokens: 9,
-    completion_tokens: 5,
-    total_tokens: 14,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
-  },
-  service_tier: "default",
-  system_fingerprint: "fp_phases",
-});
-
 const upstreamAnswer = async () =>
-  new Response(ANSWER, { headers: { "content-type": "application/json", "x-request-id": "req_upstream" } });
+  new Response(STATIC_ANSWER, {
+    headers: { "content-type": "application/json", "x-request-id": "req_upstream" },
+  });
 
 const KEY_ROW = {
   key_id: "key_phases",

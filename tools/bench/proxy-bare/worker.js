@@ -18,9 +18,9 @@ export {
 /**
  * The answer of `POST /static/v1/chat/completions`: a chat completion of the size the gateway's cached
  * one has, answered from memory after the body is read. What a cache HIT costs at the least: the same
- * SDK call, with no lookup, check or accounting.
+ * SDK call, with no lookup, check or accounting. The `phases` suite's upstream answers it too.
  */
-const STATIC_ANSWER = JSON.stringify({
+export const STATIC_ANSWER = JSON.stringify({
   id: "chatcmpl-bare",
   object: "chat.completion",
   created: 1_764_633_600,
