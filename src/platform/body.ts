@@ -88,16 +88,20 @@ export async function readCapped(
   return out;
 }
 
-/** Reads a JSON object body, answering 400 with a message that says what to fix. */
-export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJsonError();
+/** The request body (JSON text) parsed, or 400 `invalid_json` saying what to send. */
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await readText(c);
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw invalidJsonError();
   }
+}
+
+/** Reads a JSON object body, answering 400 with a message that says what to fix. */
+export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJsonError();
+  const value = await readJson(c);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new GatewayError(400, "The request body must be a JSON object.", { code: "invalid_json" });
   }

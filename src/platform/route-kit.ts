@@ -17,9 +17,9 @@ import {
   type z,
 } from "@hono/zod-openapi";
 import type { Context, HonoRequest } from "hono";
-import { readText } from "./body";
+import { readJson, readText } from "./body";
 import type { AppEnv } from "./env";
-import { invalidJsonError, notJsonError } from "./errors";
+import { notJsonError } from "./errors";
 import { createApp, validationError } from "./openapi";
 
 /** What every route of one router shares. */
@@ -153,12 +153,7 @@ async function validJsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T)
   let value: unknown = {};
   if (type !== null) {
     if (!JSON_REQUEST_TYPE.test(type)) throw notJsonError();
-    const text = await readText(c);
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw invalidJsonError();
-    }
+    value = await readJson(c);
   } else if (c.req.raw.body !== null && (await readText(c)).length > 0) throw notJsonError();
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error.issues);
