@@ -9,6 +9,14 @@ describe("platform", () => {
     expect(await res.json()).toEqual({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
   });
 
+  it("runs on the runtime's own timers, not Node's Timeout objects (no_nodejs_global_timers)", () => {
+    // Each upstream call and each request's after-response work sets a timer: Node's JavaScript
+    // `Timeout` (what nodejs_compat turns on after 2026-02-10) costs several times the runtime's.
+    const timer: unknown = setTimeout(() => {}, 60_000);
+    clearTimeout(timer as number);
+    expect(typeof timer).toBe("number");
+  });
+
   it("gives every response a request id and keeps a sane incoming one", async () => {
     // Straight to the Worker: `gw` would send a request id of its own (the simulator scope's).
     const fresh = await exports.default.fetch(new Request(`${GATEWAY}/healthz`));
