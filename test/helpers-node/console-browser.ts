@@ -27,6 +27,17 @@ export interface StartedGateway {
 
 /** Runs `npm start` (its script, `tsx tools/start.ts`) on a free port with fresh local state. */
 export async function startGateway(extraEnv: Record<string, string> = {}): Promise<StartedGateway> {
+  // The free port is only free when asked: a Worker another test starts meanwhile may take it first.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(extraEnv);
+    } catch (err) {
+      if (attempt === 3 || !String(err).includes("Address already in use")) throw err;
+    }
+  }
+}
+
+async function startOnce(extraEnv: Record<string, string>): Promise<StartedGateway> {
   const dir = await mkdtemp(join(tmpdir(), "edgegate-console-"));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
