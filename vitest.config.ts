@@ -90,6 +90,9 @@ const workersTest = {
   // ones (which start whole gateways and must not compete with them for 2 cores).
   sequence: { groupOrder: 1 },
   maxWorkers: 2,
+  // vitest's 5 s default is tight for the volume tests (tens of thousands of rows) when a whole CI
+  // run loads both cores; a hang still fails, only later.
+  testTimeout: 15_000,
 };
 
 export default defineConfig({

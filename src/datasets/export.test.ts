@@ -68,7 +68,8 @@ function storage(rows: ExampleRow[]) {
 
 describe("export stream", () => {
   it("reads a page from D1 and its bodies from R2, a bounded number of pages ahead of the consumer (constant memory)", async () => {
-    const total = 10 * EXPORT_PAGE_ROWS;
+    // Enough pages that the read-ahead fills and drains (a small page, four full ones, a short one).
+    const total = 5 * EXPORT_PAGE_ROWS;
     const { env: store, reads } = storage(await storedRows(total));
     const reader = exportStream(store, { id: "ds", tenant_id: TENANT }, "all", "chat").getReader();
     const first = await reader.read();
