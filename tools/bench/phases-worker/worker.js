@@ -19,7 +19,7 @@
  * as on a warm deployed isolate; nothing else on the cache-off miss path touches a binding.
  */
 import gateway from "../../../src/index";
-import { STATIC_ANSWER } from "../proxy-bare/worker.js";
+import { STATIC_ANSWER } from "../proxy-bare/static-answer.js";
 
 // The gateway's Durable Object classes, which its wrangler.toml names.
 export * from "../../../src/index";

@@ -11,4 +11,11 @@ describe("the proxy bench's bare Worker", () => {
     expect(classes.length).toBeGreaterThan(0);
     for (const name of classes) expect(exported, `${name} is not exported`).toContain(name);
   });
+
+  it("exports no values from its entry modules (workerd refuses to start one that does)", async () => {
+    for (const file of ["./worker.js", "../phases-worker/worker.js"]) {
+      const worker = await readFile(new URL(file, import.meta.url), "utf8");
+      expect(worker.match(/^export (const|let|var|(async )?function)\b.*/gm) ?? [], file).toEqual([]);
+    }
+  });
 });
