@@ -90,9 +90,10 @@ const workersTest = {
   // ones (which start whole gateways and must not compete with them for 2 cores).
   sequence: { groupOrder: 1 },
   maxWorkers: 2,
-  // vitest's 5 s default is tight for the volume tests (tens of thousands of rows) when a whole CI
-  // run loads both cores; a hang still fails, only later.
+  // vitest's defaults (5 s a test, 10 s a hook) are tight for the volume tests (tens of thousands of
+  // rows) when a whole CI run loads both cores; a hang still fails, only later.
   testTimeout: 15_000,
+  hookTimeout: 30_000,
 };
 
 export default defineConfig({
