@@ -11,6 +11,19 @@ import { type CacheEvent, type CacheOutcome, previewOf } from "./events";
 import { queueStats, type StatsDelta } from "./stats";
 import type { CachedCall, CacheStatus, Flow } from "./types";
 
+/**
+ * Notes that the call's answer is being handed back now: latencies recorded later (after the response,
+ * `afterResponse`) are to this moment, not to when the accounting ran.
+ */
+export function markAnswered(call: CachedCall): void {
+  call.answeredAt = performance.now();
+}
+
+/** Milliseconds from the request's arrival to its answer (`markAnswered`), else to now (a stream's end). */
+function latencyOf(call: CachedCall): number {
+  return Math.round(((call.answeredAt ?? performance.now()) - call.startedAt) * 100) / 100;
+}
+
 /** Tells the call's observer (capture) what was answered, outside the response path. */
 export function notify(
   c: Context<AppEnv>,
@@ -19,7 +32,7 @@ export function notify(
   status: CacheStatus,
 ): void {
   if (!call.onAnswer) return;
-  const latencyMs = Math.round((performance.now() - call.startedAt) * 100) / 100;
+  const latencyMs = latencyOf(call);
   const answered = { kind: call.kind, request: call.body, answer, status, endUser: call.endUser, latencyMs };
   c.executionCtx.waitUntil(call.onAnswer(answered));
 }
@@ -48,7 +61,7 @@ export function cacheEvent(
     stream: framing.stream,
     similarity: null,
     key: null,
-    latencyMs: Math.round((performance.now() - call.startedAt) * 100) / 100,
+    latencyMs: latencyOf(call),
     shadow: null,
     preview: c.get("principal").tenant.settings.cache?.event_previews === false ? "" : previewOf(call.body),
     ...fields,

@@ -2,7 +2,7 @@ import { afterResponse } from "../platform/after-response";
 import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
 import { relayResponse } from "../upstream";
-import { cacheEvent, notify, record } from "./accounting";
+import { cacheEvent, markAnswered, notify, record } from "./accounting";
 import { observeStream, type StreamOutcome } from "./observe";
 import { cacheWriteExtraUsd, priceOf, usageOf } from "./prices";
 import { answerText } from "./semantic";
@@ -31,8 +31,10 @@ export async function fetchAndRecord(
     if (lead) c.executionCtx.waitUntil(lead.stub.abandonKey(lead.key, lead.token));
     throw err;
   }
-  const after = (outcome: () => StreamOutcome) =>
+  const after = (outcome: () => StreamOutcome) => {
+    markAnswered(call);
     afterResponse(c, "the answer's accounting", () => afterAnswer(flow, miss, outcome()));
+  };
   const headers = { "x-cache": status };
   if (!upstream.ok || !upstream.body) {
     after(() => null);

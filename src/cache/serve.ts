@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { afterResponse } from "../platform/after-response";
 import type { AppEnv } from "../platform/env";
-import { cacheEvent, notify, record } from "./accounting";
+import { cacheEvent, markAnswered, notify, record } from "./accounting";
 import { costUsd, priceOf, usageOf } from "./prices";
 import { replay } from "./replay";
 import type { StatsDelta } from "./stats";
@@ -32,6 +32,7 @@ export function serveEntry(
 ): Response {
   const { c, call, framing } = flow;
   c.set("cacheStatus", status);
+  markAnswered(call);
   afterResponse(c, "the cache hit's accounting", () => {
     const counter = status === "HIT" ? "hits" : status === "SEMANTIC_HIT" ? "semanticHits" : "coalesced";
     const saved = savedBy(c, entry);

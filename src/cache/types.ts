@@ -33,6 +33,11 @@ export interface CachedCall {
   onAnswer?: (answered: AnsweredCall) => Promise<void>;
   /** `performance.now()` when the request arrived. */
   startedAt: number;
+  /**
+   * `performance.now()` when the answer was handed back (`markAnswered`), for accounting that runs
+   * after the response; unset for a stream until it ends, whose latency is taken at its end.
+   */
+  answeredAt?: number;
 }
 
 /** Semantic state of a request: its partition's index, its question and vector, and any shadow hit. */
