@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
-import { GatewayError, invalidJsonError, notJsonError } from "./errors";
+import { GatewayError, invalidJsonError } from "./errors";
 import { factory } from "./factory";
 import { MAX_JSON_DEPTH, tooDeepAt } from "./json-depth";
 
@@ -32,7 +32,7 @@ function tooDeep(path: string): GatewayError {
  * Refuses bodies over `MAX_BODY_BYTES` with 413: at once from `Content-Length`, otherwise while
  * reading, so a chunked upload is never buffered past the limit. A JSON body is then checked for
  * nesting deeper than {@link MAX_JSON_DEPTH} (400 naming where) before any route parses it; the
- * text is kept by Hono, so validators and `readJsonObject` read it without reading the body again.
+ * text is kept by Hono, so the route kit's validators and `jsonRoute` read it without reading the body again.
  */
 export const bodyLimit = factory.createMiddleware(async (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD" || !c.req.raw.body) return next();
@@ -96,14 +96,4 @@ export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   } catch {
     throw invalidJsonError();
   }
-}
-
-/** Reads a JSON object body, answering 400 with a message that says what to fix. */
-export async function readJsonObject(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJsonError();
-  const value = await readJson(c);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new GatewayError(400, "The request body must be a JSON object.", { code: "invalid_json" });
-  }
-  return value as Record<string, unknown>;
 }

@@ -54,9 +54,9 @@ export class GatewayError extends HTTPException {
 }
 
 /**
- * A body of another media type where a route takes JSON: every such route answers this, whether it
- * reads its body itself (`readJsonObject`, src/platform/body.ts) or through the route kit's
- * validators (whose 415 from @hono/zod-openapi says only "Unsupported Media Type").
+ * A body of another media type where a route takes JSON: every such route answers this, whether its
+ * body is checked by the route kit's validators (whose 415 from @hono/zod-openapi says only
+ * "Unsupported Media Type") or by `jsonRoute` (src/platform/route-kit.ts).
  */
 export function notJsonError(): GatewayError {
   return new GatewayError(415, "Send the request body as JSON with 'Content-Type: application/json'.", {
