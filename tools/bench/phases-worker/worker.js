@@ -146,13 +146,15 @@ async function loop(kind, count, env) {
   const call = kinds[kind];
   if (!call) return new Response(`unknown kind ${kind}`, { status: 400 });
   const standIn = standInEnv(env);
-  // Each request's `waitUntil` work is started, as the runtime would, and not awaited by the loop.
-  const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
+  // Each request's `waitUntil` work is started, as the runtime would, and not awaited by the loop. A
+  // context of its own per request, as deployed: work keyed by the context (after-response.ts) must
+  // not be shared across the loop's requests.
+  const contextOf = () => ({ waitUntil: () => {}, passThroughOnException: () => {}, props: {} });
   const realFetch = globalThis.fetch;
   globalThis.fetch = upstreamAnswer;
   try {
     for (let i = 0; i < count; i++) {
-      const res = await call(standIn, ctx);
+      const res = await call(standIn, contextOf());
       await res.arrayBuffer();
       if (res.status !== 200) return new Response(`${kind}: status ${res.status}`, { status: 500 });
       // A pause every 200 requests lets the timers of their after-response work fire.
