@@ -2,6 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import OpenAI, { APIError } from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
+import { coalescerName } from "../../src/cache";
+import { canonicalRequest, exactKey } from "../../src/cache/key";
 import type { CaptureMessage } from "../../src/datasets/capture-consumer";
 import worker from "../../src/index";
 import { createTenant, GATEWAY } from "./helpers/gateway";
@@ -71,6 +73,48 @@ function chatStream(openai: OpenAI, content: string, extra: { store?: boolean } 
 function responsesStream(openai: OpenAI, input: string) {
   return openai.responses.create({ model: "gpt-4o-mini", stream: true, input }).withResponse();
 }
+
+describe("a provider JSON answer cut before its end", () => {
+  for (const [path, settings, xCache] of [
+    ["cached path", cached, "MISS"],
+    ["bypass", {}, "BYPASS"],
+  ] as const) {
+    it(`answers 502 upstream_body_cut, and nothing is cached, captured or left waiting (${path})`, async () => {
+      const tenant = await createTenant(settings);
+      const { openai, settle, captured } = gateway(tenant.key);
+      await sim.fault({ route: CHAT, cutJsonAfterBytes: 40, count: 1 });
+      const body = {
+        model: "gpt-4o-mini",
+        messages: [{ role: "user" as const, content: "a cut answer" }],
+        store: true,
+      };
+      const cut = await openai.chat.completions.create(body).catch((err: unknown) => err);
+      expect(cut).toBeInstanceOf(APIError);
+      expect((cut as APIError).status).toBe(502);
+      expect((cut as APIError).code).toBe("upstream_body_cut");
+      expect((cut as APIError).message).toContain("Retry the request");
+      await settle();
+      expect(captured).toHaveLength(0);
+      if (xCache === "MISS") {
+        // The cut call led a coalesced flight: it gave it up, so the next caller leads, not waits.
+        const scope = { tenantId: tenant.id, generation: 0, userId: null };
+        const key = await exactKey("chat", scope, canonicalRequest("chat", body));
+        const coalescer = env.COALESCER.getByName(coalescerName(undefined, key));
+        const joined = await coalescer.joinKey(key, 1_000);
+        expect(joined.role).toBe("leader");
+        if (joined.role === "leader") await coalescer.abandonKey(key, joined.token);
+      }
+
+      // The same question again: a fresh call (nothing was stored).
+      const again = await openai.chat.completions.create(body).withResponse();
+      expect(again.response.headers.get("x-cache")).toBe(xCache);
+      expect(again.data.choices[0]?.message.content).toBeTruthy();
+      await settle();
+      expect(captured.map((c) => c.tenantId)).toEqual([tenant.id]);
+      expect(await sim.requests(CHAT)).toBe(2);
+    });
+  }
+});
 
 describe("a provider stream cut before its terminal event", () => {
   for (const [path, settings, xCache] of [

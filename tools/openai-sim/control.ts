@@ -12,6 +12,7 @@ const FAULT_NUMBERS = [
   "retryAfterSeconds",
   "count",
   "cutStreamAfterEvents",
+  "cutJsonAfterBytes",
   "stallStreamAfterEvents",
   "dropWebSocketAfterEvents",
   "closeWebSocketCode",

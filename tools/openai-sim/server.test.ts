@@ -177,6 +177,15 @@ describe("control API", () => {
     expect(error).toBeInstanceOf(Error);
   });
 
+  it("cuts a JSON answer after N bytes of the length its headers announced", async () => {
+    await addFault({ route: "POST /v1/chat/completions", cutJsonAfterBytes: 10 });
+    const res = await post("/v1/chat/completions", chatBody);
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get("content-length"))).toBeGreaterThan(10);
+    await expect(res.text()).rejects.toThrow();
+    expect((await post("/v1/chat/completions", chatBody)).status).toBe(200);
+  });
+
   it("keeps a scope's faults, counters and config to the requests that name it", async () => {
     const scoped = { "x-sim-scope": "file-a" };
     const forwarded = { "x-request-id": "scope-file-a.req-1" };

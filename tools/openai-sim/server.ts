@@ -91,6 +91,9 @@ async function handle(
   } catch (error) {
     reply = errorReply(error, exchange.requestId);
   }
+  if (reply.kind === "json" && fault?.cutJsonAfterBytes !== undefined) {
+    return cutJson(exchange, reply.status, JSON.stringify(reply.body), fault.cutJsonAfterBytes);
+  }
   await write(state, store, exchange, reply, fault?.cutStreamAfterEvents, fault?.stallStreamAfterEvents);
 }
 
@@ -229,6 +232,18 @@ function baseHeaders(exchange: Exchange): Record<string, string> {
     });
   }
   return headers;
+}
+
+/** A JSON answer whose connection drops after `bytes` of its body (the headers announce all of it). */
+function cutJson(exchange: Exchange, status: number, text: string, bytes: number): void {
+  const { res } = exchange;
+  const body = Buffer.from(text);
+  res.writeHead(status, {
+    ...baseHeaders(exchange),
+    "content-type": "application/json",
+    "content-length": String(body.length),
+  });
+  res.write(body.subarray(0, Math.min(bytes, body.length - 1)), () => res.socket?.destroy());
 }
 
 async function write(

@@ -45,6 +45,8 @@ export interface FaultSpec {
   count?: number;
   /** For SSE streams: close the connection after this many `data:` events, without `[DONE]`. */
   cutStreamAfterEvents?: number;
+  /** For JSON answers: send the headers (with the whole body's `content-length`) and this many bytes of the body, then drop the connection. */
+  cutJsonAfterBytes?: number;
   /** For SSE streams: after this many `data:` events (0: right after the headers), send nothing more and hold the connection open. */
   stallStreamAfterEvents?: number;
   /** For Realtime: drop the WebSocket (TCP destroy) after this many server events. */
@@ -183,6 +185,7 @@ export function addFault(state: SimState, spec: FaultSpec): void {
     spec.latencyMs !== undefined &&
     spec.errorStatus === undefined &&
     spec.cutStreamAfterEvents === undefined &&
+    spec.cutJsonAfterBytes === undefined &&
     spec.stallStreamAfterEvents === undefined &&
     spec.dropWebSocketAfterEvents === undefined &&
     !spec.refuseConnection;
