@@ -128,6 +128,7 @@ export function routeKit(defaults: RouterDefaults): {
         handler(c as never, await resource.load(c, c.req.valid("param" as never)), validInput(c) as never),
       ),
     jsonRoute: (config, schema, handler) => {
+      if (config.path.includes("{")) throw new Error(`jsonRoute takes no path parameters: ${config.path}`);
       router.openAPIRegistry.registerPath(route({ ...config, request: { body: jsonBody(schema) } }));
       router.on(config.method.toUpperCase(), config.path, async (c) =>
         handler(c, { json: await validJsonBody(c, schema) }),
@@ -136,8 +137,14 @@ export function routeKit(defaults: RouterDefaults): {
   };
 }
 
-/** A {@link routeKit} `jsonRoute`'s config: a route whose only request part is its JSON body. */
-export type JsonRouteConfig = Omit<RouteConfig, "request" | "method"> & { method: "post" };
+/**
+ * A {@link routeKit} `jsonRoute`'s config: a route whose only request part is its JSON body, with no
+ * path parameters, middleware or `hide` (it is registered with the router directly, which would not
+ * apply them).
+ */
+export type JsonRouteConfig = Omit<RouteConfig, "request" | "method" | "middleware" | "hide"> & {
+  method: "post";
+};
 
 /** `Content-Type` values a JSON body may be sent with (as zod-openapi's media-type gate has them). */
 const JSON_REQUEST_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
