@@ -2,7 +2,9 @@
  * Work a request owes after its answer: accounting, capture, the access log. It waits for a timer,
  * not a microtask: the runtime sends a response only once the microtask queue is empty, so work
  * chained on promises alone (or done before returning) would still delay the answer. One request at
- * a time, that difference is the gateway's latency over a bare Worker (docs/benchmarks.md).
+ * a time, that difference is the gateway's latency over a bare Worker (docs/benchmarks.md). A handler
+ * that still awaits I/O after queuing work (a non-streamed `/v1/responses` records its ownership in D1
+ * after the answer is read) lets the timer fire first: that work then runs before the answer is sent.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./env";

@@ -80,6 +80,28 @@ describe("afterResponse, several pieces of one request", () => {
   });
 });
 
+describe("afterResponse, pieces that take their time", () => {
+  it("shares one timer among a request's pieces, and a slow piece does not hold up the others", async () => {
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    const ran: string[] = [];
+    const app = new Hono<AppEnv>();
+    app.get("/", (c) => {
+      afterResponse(c, "slow", async () => {
+        await scheduler.wait(30);
+        ran.push("slow");
+      });
+      afterResponse(c, "fast", () => ran.push("fast"));
+      afterResponse(c, "also fast", () => ran.push("also fast"));
+      return c.text("answered");
+    });
+    const ctx = createExecutionContext();
+    await app.fetch(new Request("https://x.test/"), env, ctx);
+    expect(timers).toHaveBeenCalledTimes(1);
+    await waitOnExecutionContext(ctx);
+    expect(ran).toEqual(["fast", "also fast", "slow"]);
+  });
+});
+
 describe("a model call's access log", () => {
   it("is written after the answer is returned, with the answer's status", async () => {
     const { key } = await createTenant();
