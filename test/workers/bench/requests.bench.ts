@@ -10,6 +10,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it, vi } from "vitest";
 import worker from "../../../src/index";
+import { benchChatRequest } from "../../../tools/bench/chat-request";
 import { createTenant, GATEWAY } from "../helpers/gateway";
 import { inSimScope, simFetch } from "../helpers/sim";
 
@@ -57,18 +58,7 @@ async function microsecondsPer(count: number, call: () => Promise<unknown>): Pro
 }
 
 function chatRequest(key: string, content: string): Request {
-  const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content }], max_tokens: 8 });
-  return inSimScope(
-    new Request(`${GATEWAY}/v1/chat/completions`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${key}`,
-        "content-type": "application/json",
-        "content-length": String(body.length),
-      },
-      body,
-    }),
-  );
+  return inSimScope(benchChatRequest(`${GATEWAY}/v1/chat/completions`, key, content));
 }
 
 /** The gateway's answer, read whole, as the runtime would send it. */

@@ -19,6 +19,7 @@
  * as on a warm deployed isolate; nothing else on the cache-off miss path touches a binding.
  */
 import gateway from "../../../src/index";
+import { benchChatRequest } from "../chat-request";
 import { STATIC_ANSWER } from "../proxy-bare/static-answer.js";
 
 // The gateway's Durable Object classes, which its wrangler.toml names.
@@ -107,16 +108,7 @@ function standInEnv(env) {
 
 let n = 0;
 function chatRequest(key = KEY, content = `phase ${n++}`) {
-  const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content }], max_tokens: 8 });
-  return new Request("https://gateway.bench/v1/chat/completions", {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${key}`,
-      "content-type": "application/json",
-      "content-length": String(body.length),
-    },
-    body,
-  });
+  return benchChatRequest("https://gateway.bench/v1/chat/completions", key, content);
 }
 
 const kinds = {
