@@ -65,7 +65,7 @@ describe("realtime usage and transcripts", () => {
     for (let i = 0; i < 5; i++) client.send({ type: "input_audio_buffer.append", audio: audioFrame(100) });
     client.send({ type: "input_audio_buffer.commit" });
     client.send({ type: "response.create" });
-    const heard = await client.next<RtEvent & { transcript: string }>(
+    const heard = await client.next<RtEvent & { transcript: string; usage: Usage }>(
       "conversation.item.input_audio_transcription.completed",
     );
     await client.next("response.done");
@@ -91,15 +91,20 @@ describe("realtime usage and transcripts", () => {
       tool_calls: 1,
     });
     expect(record.instructions).toBe("Be helpful.");
-    expect(record.usage.responses).toBe(dones.length);
-    expect(record.usage.input_tokens).toBe(dones.reduce((n, e) => n + e.response.usage.input_tokens, 0));
-    expect(record.usage.output_tokens).toBe(dones.reduce((n, e) => n + e.response.usage.output_tokens, 0));
+    // The input transcription's tokens are billed apart from the responses': recorded as their own usage.
+    expect(record.usage.responses).toBe(dones.length + 1);
+    expect(record.usage.input_tokens).toBe(
+      dones.reduce((n, e) => n + e.response.usage.input_tokens, heard.usage.input_tokens),
+    );
+    expect(record.usage.output_tokens).toBe(
+      dones.reduce((n, e) => n + e.response.usage.output_tokens, heard.usage.output_tokens),
+    );
     expect(record.usage.input_audio_seconds).toBeCloseTo(0.5, 2);
     expect(record.usage.output_audio_seconds).toBeGreaterThan(0);
 
     const detail = await getJson<Detail>(`/tenants/${tenant.id}/realtime/sessions/${sessionId}`);
     expect(detail.status).toBe(200);
-    expect(detail.body.responses).toHaveLength(dones.length);
+    expect(detail.body.responses).toHaveLength(dones.length + 1);
     expect(detail.body.items.map((i) => [i.type, i.role, i.text])).toEqual([
       ["message", "user", "hello gateway"],
       ["message", "assistant", "You said: hello gateway"],

@@ -8,7 +8,13 @@ import { mcpToolRefusal } from "./mcp-servers";
 import { type RealtimePolicy, toolDefinitions } from "./realtime-policy";
 
 export interface PolicyViolation {
-  code: "voice_not_allowed" | "model_not_allowed" | "mcp_server_not_allowed" | "invalid_event";
+  code:
+    | "voice_not_allowed"
+    | "model_not_allowed"
+    | "mcp_server_not_allowed"
+    | "server_tool_item_not_allowed"
+    | "system_message_not_allowed"
+    | "invalid_event";
   message: string;
   param: string;
 }

@@ -58,7 +58,7 @@ export const RealtimeSettingsSchema = z
       .openapi({ description: "Voices a session may use; the first is the default." }),
     instructions: z.string().min(1).max(32_768).nullable().optional().openapi({
       description:
-        "Instructions the tenant enforces: set when a session starts and kept ahead of the client's own instructions in every `session.update` and `response.create`.",
+        "Instructions the tenant enforces: set when a session starts and kept ahead of the client's own instructions in every `session.update` and `response.create`; a client `system` message is then refused (`system_message_not_allowed`).",
     }),
     max_session_seconds: z
       .number()
@@ -76,20 +76,14 @@ export const RealtimeSettingsSchema = z
       .openapi({
         description: `Sessions one end user may hold at once (detached ones count); default ${REALTIME_DEFAULTS.max_concurrent_sessions_per_user}.`,
       }),
-    daily_audio_seconds_per_user: z
-      .number()
-      .int()
-      .min(1)
-      .nullable()
-      .optional()
-      .openapi({ description: "Audio (in and out) one end user may stream per UTC day; none by default." }),
-    daily_tokens_per_user: z
-      .number()
-      .int()
-      .min(1)
-      .nullable()
-      .optional()
-      .openapi({ description: "Tokens (from `response.done` usage) per end user per UTC day." }),
+    daily_audio_seconds_per_user: z.number().int().min(1).nullable().optional().openapi({
+      description:
+        "Audio (in and out, appended or sent in conversation items) one end user may stream per UTC day; none by default.",
+    }),
+    daily_tokens_per_user: z.number().int().min(1).nullable().optional().openapi({
+      description:
+        "Tokens (from `response.done` usage and input transcriptions' usage) per end user per UTC day.",
+    }),
     reconnect_grace_seconds: z
       .number()
       .int()

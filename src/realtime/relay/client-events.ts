@@ -1,11 +1,13 @@
 /**
  * Client → upstream. Plain audio appends (a strict layout check, no parse) are only measured (for the
  * audio quota) and forwarded as they are; every other event is parsed, the tenant's policy applied
- * to `session.update`, `transcription_session.update` and `response.create`, and re-serialised.
+ * to `session.update`, `transcription_session.update` and `response.create`, the conversation items
+ * a client adds or names checked (../policy/client-items.ts), and re-serialised.
  * Unknown types pass through (re-serialised): the protocol grows.
  * @see https://platform.openai.com/docs/api-reference/realtime-client-events
  */
 
+import { checkClientItems, itemAudioBytes, type ServerCalls } from "../policy/client-items";
 import {
   applyToResponseCreate,
   applyToSessionUpdate,
@@ -28,10 +30,12 @@ export const ACK_EVENT = "edgegate.ack";
 
 /**
  * What the client-event handlers need from their session (`RelaySession` implements it): the
- * tenant's policy, the way upstream, acknowledgements, error events, and audio counting.
+ * tenant's policy and its server-side tool calls, the way upstream, acknowledgements, error events,
+ * and audio counting.
  */
 export interface ClientEventHost {
   readonly policy: RealtimePolicy;
+  readonly tools: ServerCalls;
   /** Sends a client event upstream, or queues it in order until it may go. */
   fromClient(frame: string, type: string): void;
   /** `edgegate.ack`: the client has read the server events up to `eventId`. */
@@ -101,8 +105,8 @@ export function onClientFrame(session: ClientEventHost, data: string | ArrayBuff
     session.acknowledge(last, clientEventId);
     return;
   }
-  if (type === "input_audio_buffer.append") session.addAudio("input", base64StringBytes(event.audio));
-  const violation = POLICED[type]?.(session.policy, event) ?? null;
+  const violation =
+    POLICED[type]?.(session.policy, event) ?? checkClientItems(session.policy, session.tools, type, event);
   if (violation) {
     session.clientError({
       code: violation.code,
@@ -112,6 +116,9 @@ export function onClientFrame(session: ClientEventHost, data: string | ArrayBuff
     });
     return;
   }
+  const audio =
+    type === "input_audio_buffer.append" ? base64StringBytes(event.audio) : itemAudioBytes(type, event);
+  if (audio > 0) session.addAudio("input", audio);
   session.fromClient(JSON.stringify(event), type);
   session.enforceQuota();
 }

@@ -87,11 +87,15 @@ function onSession(session: ServerEventHost, event: Json | null, created: boolea
   else if (session.id !== null) session.recordSessionConfig(described);
 }
 
-/** An input transcript: recorded, and in a transcription session its usage too. */
+/**
+ * An input transcript: recorded, with its usage. The transcription model's tokens are billed apart
+ * from the responses' (a model session's `response.done` usage does not include them), so they count
+ * toward the daily token quota in every kind of session.
+ */
 function onInputTranscript(session: ServerEventHost, frame: string): void {
   const event = parseEvent(frame);
   session.recorder.text(event?.item_id, "user", event?.transcript, true);
-  if (session.target.kind === "transcription" && event?.usage) {
+  if (event?.usage) {
     session.addTokens(
       session.recorder.usage({ response: { id: event.item_id, status: "completed", usage: event.usage } }),
     );
@@ -141,6 +145,10 @@ function route(session: ServerEventHost, frame: string, type: string | null): st
     case "conversation.item.done":
     case "conversation.item.created":
       return onItem(session, frame, true) ? frame : null;
+    case "conversation.item.retrieved":
+      // The client's retrieve of a server call's item is refused before it goes upstream; this
+      // catches an id the gateway had not yet seen.
+      return session.tools.isServerItem(parseEvent(frame)?.item as Json | undefined) ? null : frame;
     case "conversation.item.input_audio_transcription.completed":
       onInputTranscript(session, frame);
       return frame;

@@ -10,6 +10,7 @@
  * @see docs/openai-reference.md A.12
  */
 
+import type { ServerCalls } from "../policy/client-items";
 import type { RealtimePolicy, ServerTool } from "../policy/realtime-policy";
 import type { ServerToolOutcome } from "../records/session-recorder";
 import { topLevelString } from "../relay/frame";
@@ -64,10 +65,20 @@ type Json = Record<string, unknown>;
 /** The `event_id` of a notice (≤ 64 characters, as OpenAI's event ids). */
 const noticeId = (callId: string, phase: string) => `event_eg_${phase}_${callId}`.slice(0, 64);
 
-/** Call ids remembered per session, beyond which the oldest are forgotten. */
+/** Call ids (and item ids) remembered per session, beyond which the oldest are forgotten. */
 const MAX_REMEMBERED_CALLS = 1000;
 
-export class ServerToolRunner {
+/** Adds `value` to an insertion-ordered set, forgetting its oldest entry once it holds `max`. */
+function addBounded(set: Set<string>, value: string, max: number): void {
+  if (set.has(value)) return;
+  if (set.size >= max) {
+    const oldest = set.values().next();
+    if (!oldest.done) set.delete(oldest.value);
+  }
+  set.add(value);
+}
+
+export class ServerToolRunner implements ServerCalls {
   private readonly byName: Map<string, ServerTool>;
   private readonly items = new Set<string>();
   private readonly callIds = new Set<string>();
@@ -133,9 +144,22 @@ export class ServerToolRunner {
     return this.responses.size > 0;
   }
 
-  /** True for conversation items (the call and its output) that belong to a server call. */
+  /**
+   * True for conversation items (the call and its output) that belong to a server call; the item's
+   * id is remembered, so that a client cannot read, delete or reference it (../policy/client-items.ts).
+   */
   isServerItem(item: Json | undefined): boolean {
-    return typeof item?.call_id === "string" && this.callIds.has(item.call_id);
+    if (typeof item?.call_id !== "string" || !this.callIds.has(item.call_id)) return false;
+    if (typeof item.id === "string") addBounded(this.items, item.id, 2 * MAX_REMEMBERED_CALLS);
+    return true;
+  }
+
+  isServerCall(callId: string): boolean {
+    return this.callIds.has(callId);
+  }
+
+  isServerItemId(itemId: string): boolean {
+    return this.items.has(itemId);
   }
 
   /**
@@ -162,12 +186,8 @@ export class ServerToolRunner {
   }
 
   private remember(itemId: string, callId: string): void {
-    if (this.callIds.size >= MAX_REMEMBERED_CALLS) {
-      this.items.clear();
-      this.callIds.clear();
-    }
-    this.items.add(itemId);
-    this.callIds.add(callId);
+    addBounded(this.items, itemId, 2 * MAX_REMEMBERED_CALLS);
+    addBounded(this.callIds, callId, MAX_REMEMBERED_CALLS);
   }
 
   private async run(
