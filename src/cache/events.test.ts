@@ -22,6 +22,27 @@ describe("cache event preview", () => {
     expect(got).toHaveLength(120);
   });
 
+  it("reads any JSON the loose request schemas let through without throwing", () => {
+    const odd: unknown[] = [null, 0, 7, "text", true, [], [null], [[{ text: "nested" }]], {}, { role: null }];
+    for (const value of odd) {
+      for (const body of [
+        { messages: [value] },
+        { messages: [{ role: "user", content: value }] },
+        { messages: [{ role: "user", content: [value] }] },
+        { input: [value] },
+        { input: [{ role: "user", content: [value, { type: "input_text", text: "kept" }] }] },
+        { input: value },
+        { messages: value },
+      ]) {
+        expect(() => previewOf(body as Record<string, unknown>), JSON.stringify(body)).not.toThrow();
+      }
+    }
+    const parts = [null, 3, "loose", [{ text: "in an array" }], { type: "image_url" }, { text: "said" }];
+    expect(previewOf({ messages: [{ role: "user", content: parts }] })).toBe("[image] said");
+    expect(previewOf({ messages: [null, { role: "user", content: [null] }] })).toBe("");
+    expect(previewOf({ input: [null, 42, { role: "user", content: "last" }] })).toBe("last");
+  });
+
   it("reads no further into a long message than it must, and gives what the whole text would", () => {
     const long = `${" \n".repeat(400)}start ${"word ".repeat(200_000)}`;
     expect(preview(long)).toBe(wholeTextPreview(long));

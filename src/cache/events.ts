@@ -143,26 +143,40 @@ export async function listCacheEvents(
 
 const PREVIEW_CHARS = 120;
 
+/**
+ * A JSON object's fields, else null. The request schemas are loose (src/proxy/schemas.ts): a message,
+ * an input item or a content part may be any JSON value, and the provider is the one that refuses it,
+ * after the preview was read.
+ */
+function fieldsOf(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+/** A message's text: a string, or its text parts joined (an image as `[image]`, anything else skipped). */
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content
-    .map((part) => {
-      const p = part as { text?: unknown; type?: unknown };
-      return typeof p.text === "string" ? p.text : p.type === "image_url" ? "[image]" : "";
-    })
-    .filter(Boolean)
-    .join(" ");
+  const texts: string[] = [];
+  for (const part of content) {
+    const p = fieldsOf(part);
+    if (!p) continue;
+    const text = typeof p.text === "string" ? p.text : p.type === "image_url" ? "[image]" : "";
+    if (text) texts.push(text);
+  }
+  return texts.join(" ");
 }
 
-/** The last user message of a chat, responses or embeddings request, cut to 120 characters. */
+/**
+ * The last user message of a chat, responses or embeddings request, cut to 120 characters. Any JSON
+ * is read without throwing: it runs in the accounting of answers the provider refused as malformed.
+ */
 export function previewOf(body: Record<string, unknown>): string {
   const list = Array.isArray(body.messages) ? body.messages : Array.isArray(body.input) ? body.input : null;
   let text = "";
   if (list) {
-    const last = list.findLast((m) => (m as { role?: unknown }).role === "user") as
-      | { content?: unknown }
-      | undefined;
+    const last = fieldsOf(list.findLast((m) => fieldsOf(m)?.role === "user"));
     text = last ? textOf(last.content) : typeof list[0] === "string" ? list[0] : "";
   } else if (typeof body.input === "string") text = body.input;
   return preview(text);

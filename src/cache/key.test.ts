@@ -97,4 +97,27 @@ describe("exact cache key", () => {
     ]);
     expect(new Set(keys).size).toBe(keys.length);
   });
+
+  it("keeps a null inside a JSON Schema, which means something there, and drops the request's own nulls", async () => {
+    const tool = (properties: Record<string, unknown>) => ({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+      tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties } } }],
+    });
+    const plain = tool({ a: { type: ["string", "null"] } });
+    const withDefault = tool({ a: { type: ["string", "null"], default: null } });
+    expect(await key(withDefault)).not.toBe(await key(plain));
+    const schema = (extra: Record<string, unknown>) => ({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "s", schema: { type: "object", properties: { b: { const: null, ...extra } } } },
+      },
+    });
+    expect(await key(schema({}))).not.toBe(await key({ ...schema({}), response_format: undefined }));
+    expect(await key(schema({ description: "x" }))).toBe(await key(schema({ description: "x" })));
+    // Outside a schema, null is absent as before (a key made before this rule stays the same).
+    expect(await key({ ...plain, seed: null, temperature: null })).toBe(await key(plain));
+  });
 });

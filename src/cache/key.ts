@@ -57,15 +57,25 @@ function isObject(v: JsonValue | undefined): v is JsonFields {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Sorted keys, `null`/absent dropped, recursively: the order-free form of a JSON value. */
-function sortDeep(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(sortDeep);
+/**
+ * Fields whose value is a JSON Schema (a tool's `parameters`; `response_format.json_schema.schema`,
+ * `text.format.schema`): there `null` is a value (`"default": null`, `"const": null`), not an
+ * absent field as in the request's own fields.
+ */
+const SCHEMA_FIELDS = new Set(["parameters", "schema"]);
+
+/**
+ * Sorted keys, recursively: the order-free form of a JSON value. In the request's own objects a
+ * `null` field is dropped (the API reads it as absent); inside a JSON Schema it is kept.
+ */
+function sortDeep(value: JsonValue, keepNulls = false): JsonValue {
+  if (Array.isArray(value)) return value.map((v) => sortDeep(v, keepNulls));
   if (!isObject(value)) return value;
   const out: JsonFields = {};
   for (const key of Object.keys(value).sort()) {
     const v = value[key];
-    if (v === undefined || v === null) continue;
-    out[key] = sortDeep(v);
+    if (v === undefined || (v === null && !keepNulls)) continue;
+    out[key] = sortDeep(v, keepNulls || SCHEMA_FIELDS.has(key));
   }
   return out;
 }

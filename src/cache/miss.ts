@@ -82,9 +82,40 @@ function parsedAnswer(text: string): StreamOutcome {
   }
 }
 
+/**
+ * After the answer: counts it, stores it when it is a finished answer, and closes the request's
+ * coalesced flight — completed with the stored entry, else abandoned. The flight is closed whatever
+ * the accounting does: one left open makes every identical request until the leader's deadline
+ * (UPSTREAM_TIMEOUT_MS + 5 s) wait for an answer that never comes. A failure is logged here, as the
+ * end of a stream has no `afterResponse` to log it.
+ */
 async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Promise<void> {
+  const { c } = flow;
+  const { lead } = miss;
+  let handedOver = false;
+  try {
+    const entry = account(flow, miss, outcome);
+    if (!entry) return;
+    const work = keep(flow, miss, entry);
+    if (lead) {
+      handedOver = true;
+      work.push(lead.stub.completeKey(lead.key, lead.token, entry));
+    }
+    await Promise.all(work);
+  } catch (err) {
+    log(c.env, "error", "the answer's accounting failed", {
+      request_id: c.get("requestId"),
+      error: String(err),
+    });
+  } finally {
+    if (lead && !handedOver) await lead.stub.abandonKey(lead.key, lead.token);
+  }
+}
+
+/** Tells the call's observer and counts the answer; the entry to keep, or null when it is not kept. */
+function account(flow: Flow, miss: Miss, outcome: StreamOutcome): CacheEntry | null {
   const { c, call, policy } = flow;
-  const { status, key, lead, semantic } = miss;
+  const { status, key, semantic } = miss;
   notify(c, call, outcome, status);
   const usage = outcome ? usageOf(outcome) : null;
   const prices = c.get("principal").tenant.settings.cache?.prices;
@@ -110,9 +141,8 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
   // was cancelled or is incomplete must not be served again.
   const finished = call.kind !== "responses" || outcome?.status === "completed";
   if (!outcome || !key || !finished) {
-    if (lead) await lead.stub.abandonKey(lead.key, lead.token);
     record(c, delta, event);
-    return;
+    return null;
   }
   const entry: CacheEntry = {
     v: 1,
@@ -131,14 +161,19 @@ async function afterAnswer(flow: Flow, miss: Miss, outcome: StreamOutcome): Prom
   }
   if (event) event.stored = policy.write;
   record(c, delta, event);
+  return entry;
+}
+
+/** Writes the entry to the exact cache (and the semantic index) when the request may write. */
+function keep(flow: Flow, miss: Miss, entry: CacheEntry): Promise<unknown>[] {
+  const { c, policy } = flow;
+  const { key, semantic } = miss;
   const work: Promise<unknown>[] = [];
-  if (policy.write) {
-    work.push(writeEntry(c.env.CACHE, key, entry));
-    if (semantic) {
-      const expiresAt = entry.createdAt + entry.ttlSeconds * 1000;
-      work.push(semantic.index.add(semantic.vector, semantic.question, key, expiresAt));
-    }
+  if (!policy.write || !key) return work;
+  work.push(writeEntry(c.env.CACHE, key, entry));
+  if (semantic) {
+    const expiresAt = entry.createdAt + entry.ttlSeconds * 1000;
+    work.push(semantic.index.add(semantic.vector, semantic.question, key, expiresAt));
   }
-  if (lead) work.push(lead.stub.completeKey(lead.key, lead.token, entry));
-  await Promise.all(work);
+  return work;
 }

@@ -16,9 +16,12 @@ function textOf(content: unknown): string | null {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return null;
   const parts: string[] = [];
-  for (const part of content as { type?: unknown; text?: unknown }[]) {
-    if ((part.type !== "text" && part.type !== "input_text") || typeof part.text !== "string") return null;
-    parts.push(part.text);
+  for (const part of content as unknown[]) {
+    // Any JSON passes the request schemas (the provider refuses a malformed part): not a text question.
+    if (typeof part !== "object" || part === null) return null;
+    const { type, text } = part as { type?: unknown; text?: unknown };
+    if ((type !== "text" && type !== "input_text") || typeof text !== "string") return null;
+    parts.push(text);
   }
   return parts.join("\n");
 }
