@@ -47,12 +47,20 @@ export async function assertBaseModel(c: Context<AppEnv>, model: string): Promis
   for (const [name, value] of Object.entries(warning)) c.header(name, value);
 }
 
-/** A file named by a job: one the tenant uploaded (or a job of its produced), else the provider's 404. */
-export async function assertOwnFile(c: Context<AppEnv>, id: string, param: string): Promise<void> {
-  if (await ownedObject(c.env.DB, c.get("principal").tenant.id, id, "file")) return;
-  throw new GatewayError(
+/**
+ * The answer for a file the caller does not own, worded as the provider's for a missing one (so
+ * another tenant's file looks the same): fine-tuning jobs and model calls naming a file give it.
+ */
+export function fileNotFound(id: string, param: string): GatewayError {
+  return new GatewayError(
     404,
     `No such File object: ${id}. Name a file uploaded through this gateway with POST /v1/files.`,
     { param, code: "file_not_found" },
   );
+}
+
+/** A file named by a job: one the tenant uploaded (or a job of its produced), else the provider's 404. */
+export async function assertOwnFile(c: Context<AppEnv>, id: string, param: string): Promise<void> {
+  if (await ownedObject(c.env.DB, c.get("principal").tenant.id, id, "file")) return;
+  throw fileNotFound(id, param);
 }

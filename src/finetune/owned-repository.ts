@@ -76,6 +76,26 @@ export async function ownedObject(
     .first<OwnedRow>();
 }
 
+/**
+ * Which of `ids` are objects of `kind` the tenant owns, in one query whatever their number (the ids
+ * go in as one JSON array, so no bound-parameter limit applies): a model call naming several files
+ * costs one read.
+ */
+export async function ownedObjectIds(
+  db: D1Database,
+  tenantId: string,
+  ids: readonly string[],
+  kind: OwnedKind,
+): Promise<Set<string>> {
+  const { results } = await db
+    .prepare(
+      "SELECT object_id FROM upstream_objects WHERE tenant_id = ? AND kind = ? AND object_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(tenantId, kind, JSON.stringify(ids))
+    .all<{ object_id: string }>();
+  return new Set(results.map((r) => r.object_id));
+}
+
 /** The record of an object whatever its tenant (for the provider's webhooks and the cron). */
 export async function ownerOf(db: D1Database, id: string, kind: OwnedKind): Promise<OwnedRow | null> {
   return db

@@ -21,6 +21,7 @@ import {
   modelOfCheckpoint,
 } from "./model-access";
 import { dispatchFor, withHeaders } from "./model-target";
+import { assertNamedObjects } from "./named-objects";
 import {
   ChatCompletionRequestSchema,
   EmbeddingRequestSchema,
@@ -33,7 +34,7 @@ import { countModelCall } from "./traffic";
 export { assertModelAccessible, assertModelAllowed } from "./model-access";
 
 const MODEL_NOTE =
-  "`model` may name a provider the tenant registered (`provider/model`, or a bare id listed in its `models`; docs/providers.md): the call goes to that provider with its key. A model past its shutdown date answers 404 `model_not_found` naming the date; one shutting down within 60 days is answered with `Sunset` and `x-edgegate-warning` headers.";
+  "`model` may name a provider the tenant registered (`provider/model`, or a bare id listed in its `models`; docs/providers.md): the call goes to that provider with its key. A model past its shutdown date answers 404 `model_not_found` naming the date; one shutting down within 60 days is answered with `Sunset` and `x-edgegate-warning` headers. Files a body names (chat `file` parts; Responses `input_file`/`input_image` parts and `code_interpreter` `file_ids`) must be the tenant's own, else 404 `file_not_found` before anything is sent (an end-user token names none); a Responses `conversation` answers 404 (the gateway creates none). Neither applies to the tenant's own providers.";
 const relayed = {
   200: {
     description: "The provider's answer (JSON, or `text/event-stream` when `stream` is true)",
@@ -74,6 +75,8 @@ async function forward(
   // After alias resolution, so an alias cannot reach another tenant's fine-tuned model either.
   await assertModelAccessible(c, body.model);
   assertModelAllowed(c, body.model);
+  // The files (and conversation) a body names must be the tenant's where the account is shared.
+  if (dispatch.sharedAccount) await assertNamedObjects(c, kind, body);
   const onAnswer = captureHook(c, kind, body);
   await enforceRateLimit(c.env, c.get("principal"), endUser);
   const send = (upstreamBody: Record<string, unknown>) =>

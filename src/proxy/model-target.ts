@@ -18,12 +18,19 @@ import {
 } from "../providers";
 import { postJson } from "../upstream";
 import { type Provider, providerForModel, withProvider } from "../upstream/providers";
+import { guardsOwnership } from "./model-access";
 
 export interface Dispatch {
   /** The model as the gateway names it (`provider/model` for a tenant's provider): cache key, capture, allow-list. */
   model: string;
   /** Lifecycle warning headers for the answer (`Sunset`, `x-edgegate-warning`), or none. */
   headers: Record<string, string>;
+  /**
+   * Whether the call goes to an account the gateway holds the key for on behalf of every tenant (its
+   * upstream, or a fine-tuning API it sends `FINE_TUNING_API_KEY` to), where the objects a body names
+   * must be the tenant's; false for the tenant's own provider or keyless API (its own account).
+   */
+  sharedAccount: boolean;
   /** POSTs a JSON body to the model's provider with the provider's model id. */
   send: (path: string, body: Record<string, unknown>, requestId: string) => Promise<Response>;
 }
@@ -64,7 +71,9 @@ export async function dispatchFor(c: Context<AppEnv>, kind: CacheKind, model: st
       },
     );
   };
-  return { model: target.name, headers, send };
+  const sharedAccount =
+    !provider && guardsOwnership(c.env, providerForModel(c.env, tenant.settings, target.name));
+  return { model: target.name, headers, sharedAccount, send };
 }
 
 /** The response with extra headers (a new Response: relayed ones may be immutable). */
