@@ -60,6 +60,18 @@ describe("OUTBOUND_ALLOW_PRIVATE_HOSTS", () => {
     expect(await check("http://192.168.1.1/", "10.0.0.0/8")).toMatchObject({ code: "blocked_host" });
   });
 
+  it("says when only the allow-list let a host through (what a console key may not register)", async () => {
+    expect(await check("http://10.1.2.3/", "10.0.0.0/8")).toMatchObject({
+      ok: true,
+      privateHost: expect.stringContaining("10.1.2.3"),
+    });
+    expect(await check("http://tools.corp.example/", "tools.corp.example")).toMatchObject({
+      ok: true,
+      privateHost: expect.stringContaining("listed"),
+    });
+    expect(await check("http://192.0.2.1/", "10.0.0.0/8")).toMatchObject({ ok: true, privateHost: null });
+  });
+
   it("never allows cloud metadata endpoints, whatever is listed", async () => {
     for (const url of [
       "http://169.254.169.254/latest/meta-data/",

@@ -88,41 +88,59 @@ export function parseOutboundUrl(raw: string | URL, policy: OutboundPolicy): URL
   return url;
 }
 
+/**
+ * A host that may be reached. `privateHost` says why it would have been refused but for the operator's
+ * OUTBOUND_ALLOW_PRIVATE_HOSTS (a listed name, or a private address written or resolved), else null;
+ * null too under `allowAllPrivate`, which looks nothing up.
+ */
+type HostPassed = { ok: true; privateHost: string | null };
+
+const passed = (privateHost: string | null): HostPassed => ({ ok: true, privateHost });
+
 /** Whether the host of an acceptable URL may be reached; resolves names. Rejects only when `signal` aborts. */
 async function checkHost(
   url: URL,
   policy: OutboundPolicy,
   signal: AbortSignal,
-): Promise<OutboundRefusal | null> {
+): Promise<OutboundRefusal | HostPassed> {
   const host = bareHost(url.hostname);
   if (isMetadata(host)) return refuse("blocked_host", `${host} is a cloud metadata endpoint`);
-  if (policy.allowAllPrivate || nameAllowed(url, policy.allow)) return null;
+  if (policy.allowAllPrivate) return passed(null);
+  // A listed name is private by the operator's word, whatever public DNS says of it.
+  if (nameAllowed(url, policy.allow)) return passed(`${host} is listed in OUTBOUND_ALLOW_PRIVATE_HOSTS`);
   if (isIpLiteral(host)) {
     const refused = refusedAddress(host);
-    return refused && !addressAllowed(host, url, policy.allow) ? refuse("blocked_host", refused) : null;
+    if (!refused) return passed(null);
+    return addressAllowed(host, url, policy.allow) ? passed(refused) : refuse("blocked_host", refused);
   }
   const inside = refusedHost(url);
   if (inside) return refuse("blocked_host", inside);
   const resolved = await resolveHost(host, policy.dohUrl, signal);
   if (!resolved.ok) return refuse("unresolved_host", resolved.message);
+  let privateHost: string | null = null;
   for (const address of resolved.addresses) {
     const refused = refusedAddress(address);
-    if (refused && !addressAllowed(address, url, policy.allow)) {
-      return refuse("blocked_host", `${host} resolves to ${address}: ${refused}`);
-    }
+    if (!refused) continue;
+    const why = `${host} resolves to ${address}: ${refused}`;
+    if (!addressAllowed(address, url, policy.allow)) return refuse("blocked_host", why);
+    privateHost ??= why;
   }
-  return null;
+  return passed(privateHost);
 }
 
-/** The URL when it may be fetched, or why not. Rejects only when `signal` aborts. */
+/**
+ * The URL when it may be fetched (with `privateHost`: why only the operator's allow-list lets it
+ * through, else null), or why not. Rejects only when `signal` aborts.
+ */
 export async function checkOutboundUrl(
   raw: string | URL,
   policy: OutboundPolicy,
   signal: AbortSignal,
-): Promise<{ ok: true; url: URL } | OutboundRefusal> {
+): Promise<{ ok: true; url: URL; privateHost: string | null } | OutboundRefusal> {
   const url = parseOutboundUrl(raw, policy);
   if (!(url instanceof URL)) return url;
-  return (await checkHost(url, policy, signal)) ?? { ok: true, url };
+  const host = await checkHost(url, policy, signal);
+  return host.ok ? { ok: true, url, privateHost: host.privateHost } : host;
 }
 
 /** How long a save waits for the resolver before it gives up. */
@@ -133,6 +151,14 @@ const SAVE_CHECK_TIMEOUT_MS = 5_000;
  * be fetched: `invalid_url` for its form, `url_not_allowed` for where it points.
  */
 export async function assertOutboundUrl(raw: string, policy: OutboundPolicy, param: string): Promise<URL> {
+  return (await checkSavedUrl(raw, policy, param)).url;
+}
+
+async function checkSavedUrl(
+  raw: string,
+  policy: OutboundPolicy,
+  param: string,
+): Promise<{ url: URL; privateHost: string | null }> {
   const signal = AbortSignal.timeout(SAVE_CHECK_TIMEOUT_MS);
   let checked: Awaited<ReturnType<typeof checkOutboundUrl>>;
   try {
@@ -140,8 +166,44 @@ export async function assertOutboundUrl(raw: string, policy: OutboundPolicy, par
   } catch {
     checked = refuse("unresolved_host", "its host name could not be checked in time; try again later");
   }
-  if (checked.ok) return checked.url;
+  if (checked.ok) return checked;
   throw outboundError(checked, param);
+}
+
+/** Who saves a URL the gateway will call (a provider's `base_url`, a tool's `url`), for `assertSavedUrl`. */
+export interface UrlSaver {
+  /** The field, named in errors. */
+  param: string;
+  /** What is being registered, for the 403's message: "a provider", "a tool". */
+  what: string;
+  /** Whether the caller is the operator (ADMIN_TOKEN); asked only when the host is private. */
+  isOperator: () => Promise<boolean>;
+}
+
+/**
+ * `assertOutboundUrl` for a URL registered through the admin API, where a private or internal host is
+ * the operator's to choose: OUTBOUND_ALLOW_PRIVATE_HOSTS lets the gateway reach it, and only the
+ * ADMIN_TOKEN may point a registration at it (403 `admin_token_required` for a console key). Private
+ * is decided on what the host is, not on how the URL writes it: a literal address or internal name
+ * (refused before any lookup), a name listed in the allow-list, or a name resolving to a private
+ * address the allow-list lets through — a public name for 127.0.0.1 is as private as 127.0.0.1.
+ */
+export async function assertSavedUrl(raw: string, policy: OutboundPolicy, saver: UrlSaver): Promise<URL> {
+  const url = parseOutboundUrl(raw, policy);
+  if (!(url instanceof URL)) throw outboundError(url, saver.param);
+  const inside = refusedHost(url);
+  if (inside && !(await saver.isOperator())) throw operatorOnly(saver, inside);
+  const checked = await checkSavedUrl(raw, policy, saver.param);
+  if (checked.privateHost && !(await saver.isOperator())) throw operatorOnly(saver, checked.privateHost);
+  return checked.url;
+}
+
+function operatorOnly(saver: UrlSaver, why: string): GatewayError {
+  return new GatewayError(
+    403,
+    `Only the gateway's ADMIN_TOKEN may register ${saver.what} on a private or internal host (${why}). Use a public https URL.`,
+    { param: saver.param, code: "admin_token_required" },
+  );
 }
 
 /** The 400 a refused tenant-supplied URL answers with. */

@@ -8,8 +8,7 @@ import { adminCallerOf, adminTenant, tenantOrNotFound } from "../identity/admin-
 import type { AppEnv } from "../platform/env";
 import { foundOr, GatewayError } from "../platform/errors";
 import { errorResponses, jsonResponse, ok, okOrConflict } from "../platform/openapi";
-import { refusedHost } from "../platform/outbound-address";
-import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
+import { assertSavedUrl, outboundPolicy } from "../platform/outbound-url";
 import { jsonBody, type OwnedResource, routeKit } from "../platform/route-kit";
 import { keyHint, sealKey } from "./keys";
 import { learnShutdownDates } from "./model-list";
@@ -31,7 +30,7 @@ const { router: providerAdmin, resourceRoute } = routeKit({ tags: ["Admin: provi
 export { providerAdmin };
 
 const GUARD_TEXT =
-  "`base_url` must be http(s) without credentials and resolve only to public addresses (the outbound-URL guard; 400 `invalid_url` or `url_not_allowed`); a private host needs the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN. Calls never follow redirects.";
+  "`base_url` must be http(s) without credentials and resolve only to public addresses (the outbound-URL guard; 400 `invalid_url` or `url_not_allowed`); a private host (an address, an internal name or a name resolving to a private address) needs the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN (403 `admin_token_required` for a console key). Calls never follow redirects.";
 
 export function providerJson(p: repo.StoredProvider) {
   return {
@@ -58,19 +57,18 @@ const ownedProvider: OwnedResource<typeof ProviderParams, repo.StoredProvider> =
   load: (c, params) => mustGet(c.env.DB, params.id, params.name),
 };
 
-/** The outbound-URL guard at save time; a private host also needs the operator's ADMIN_TOKEN. */
+/**
+ * The outbound-URL guard at save time; a private host (written or resolved) also needs the operator's
+ * ADMIN_TOKEN.
+ */
 async function assertBaseUrl(c: Context<AppEnv>, baseUrl: string): Promise<void> {
   const trim = (url: string) => url.replace(/\/+$/, "");
   if (trim(baseUrl) === trim(c.env.OPENAI_BASE_URL)) return;
-  const inside = refusedHost(new URL(baseUrl));
-  if (inside && (await adminCallerOf(c)).kind !== "admin") {
-    throw new GatewayError(
-      403,
-      `Only the gateway's ADMIN_TOKEN may register a provider on a private or internal host (${inside}). Use a public https URL.`,
-      { param: "base_url", code: "admin_token_required" },
-    );
-  }
-  await assertOutboundUrl(baseUrl, outboundPolicy(c.env), "base_url");
+  await assertSavedUrl(baseUrl, outboundPolicy(c.env), {
+    param: "base_url",
+    what: "a provider",
+    isOperator: async () => (await adminCallerOf(c)).kind === "admin",
+  });
 }
 
 /** A bare model id may be listed by one provider of the tenant only, or it would be ambiguous. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { admin, createTenant } from "./helpers/gateway";
+import { adminAs, createConsoleTenant } from "./helpers/console";
+import { admin, createTenant, errorOf } from "./helpers/gateway";
 import { METADATA_SECRET, METADATA_URL, metadataHits } from "./helpers/outbound-corpus";
 import {
   eventually,
@@ -76,6 +77,21 @@ describe("server-side tool registry", () => {
     expect(((await badUrl.json()) as { error: { param: string } }).error.param).toBe("url");
     expect((await admin(`/tenants/${tenant.id}/tools/bad name`, "PUT", LOOKUP)).status).toBe(400);
     expect((await admin("/tenants/ten_missing/tools/x", "PUT", LOOKUP)).status).toBe(404);
+  });
+});
+
+describe("server-side tools on private hosts", () => {
+  it("refuses a console key a tool on an allowed private address written as a DNS name; the operator may", async () => {
+    // OUTBOUND_ALLOW_PRIVATE_HOSTS lets 127.0.0.1:9 through; private.edgegate.test resolves to 127.0.0.1.
+    const t = await createConsoleTenant();
+    const tool = (url: string) => ({ description: "d", parameters: { type: "object" }, url });
+    for (const url of ["http://127.0.0.1:9/tool", "http://private.edgegate.test:9/tool"]) {
+      const refused = await adminAs(t.consoleKey, `/tenants/${t.id}/tools/inside`, "PUT", tool(url));
+      expect(refused.status, url).toBe(403);
+      expect(await errorOf(refused)).toMatchObject({ code: "admin_token_required", param: "url" });
+    }
+    const byAdmin = await putTool(t.id, "inside", tool("http://private.edgegate.test:9/tool"));
+    expect(byAdmin.status).toBe(201);
   });
 });
 

@@ -115,6 +115,43 @@ describe("provider registry", () => {
     expect((await errorOf(inside)).code).toBe("admin_token_required");
   });
 
+  it("refuses a console key a provider on an allowed private address written as a DNS name", async () => {
+    // OUTBOUND_ALLOW_PRIVATE_HOSTS lets 127.0.0.1:9 through; private.edgegate.test resolves to 127.0.0.1.
+    const tenant = await createConsoleTenant();
+    const asConsole = (method: string, path: string, body: Record<string, unknown>) =>
+      adminAs(tenant.consoleKey, `/tenants/${tenant.id}/providers${path}`, method, body);
+    const provider = (name: string, base_url: string) => ({
+      name,
+      base_url,
+      api_key: PROVIDER_KEY,
+      capabilities: ["chat"],
+    });
+    for (const url of ["http://127.0.0.1:9/v1", "http://private.edgegate.test:9/v1"]) {
+      const refused = await keep(await asConsole("POST", "", provider("inside", url)));
+      expect(refused.status, url).toBe(403);
+      expect(await errorOf(refused)).toMatchObject({ code: "admin_token_required", param: "base_url" });
+    }
+    // Moving a public provider there is refused alike.
+    const outside = await keep(
+      await asConsole("POST", "", provider("outside", "https://public.edgegate.test/v1")),
+    );
+    expect(outside.status).toBe(201);
+    const moved = await keep(
+      await asConsole("PATCH", "/outside", { base_url: "http://private.edgegate.test:9/v1" }),
+    );
+    expect(moved.status).toBe(403);
+    expect((await errorOf(moved)).code).toBe("admin_token_required");
+    // The operator may.
+    const byAdmin = await keep(
+      await register(tenant.id, provider("inside", "http://private.edgegate.test:9/v1")),
+    );
+    expect(byAdmin.status).toBe(201);
+    const movedByAdmin = await keep(
+      await admin(`/tenants/${tenant.id}/providers/outside`, "PATCH", { base_url: "http://127.0.0.1:9/v1" }),
+    );
+    expect(movedByAdmin.status).toBe(200);
+  });
+
   it("refuses a bare model id another provider of the tenant already lists", async () => {
     const tenant = await createTenant();
     expect((await register(tenant.id, { name: "one", models: ["shared-model"] })).status).toBe(201);

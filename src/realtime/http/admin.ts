@@ -6,8 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { adminCallerOf, adminTenant, tenantOrNotFound } from "../../identity/admin-access";
 import { GatewayError } from "../../platform/errors";
 import { ErrorSchema, errorResponses, jsonResponse, ok } from "../../platform/openapi";
-import { refusedHost } from "../../platform/outbound-address";
-import { assertOutboundUrl, outboundPolicy } from "../../platform/outbound-url";
+import { assertSavedUrl, outboundPolicy } from "../../platform/outbound-url";
 import { listSchema, type OwnedResource, routeKit } from "../../platform/route-kit";
 import { sessionToChatExample } from "../records/chat-example";
 import {
@@ -89,7 +88,7 @@ add(
     path: "/tenants/{id}/tools/{name}",
     summary: "Register or replace a server-side Realtime tool",
     description:
-      "The gateway adds the tool to every Realtime session of the tenant and runs its calls by POSTing `{tenant, user, session_id, call_id, name, arguments}` to `url`, signed with Standard Webhooks headers. The tenant's signing secret is returned once, with its first tool. `url` must be http(s) without credentials, and its host must resolve only to public addresses (checked over DNS-over-HTTPS here and again at every call; redirects are followed only after the same check, at most 3): otherwise 400 `invalid_url` or `url_not_allowed`. Private hosts need the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN.",
+      "The gateway adds the tool to every Realtime session of the tenant and runs its calls by POSTing `{tenant, user, session_id, call_id, name, arguments}` to `url`, signed with Standard Webhooks headers. The tenant's signing secret is returned once, with its first tool. `url` must be http(s) without credentials, and its host must resolve only to public addresses (checked over DNS-over-HTTPS here and again at every call; redirects are followed only after the same check, at most 3): otherwise 400 `invalid_url` or `url_not_allowed`. Private hosts (an address, an internal name or a name resolving to a private address) need the operator's OUTBOUND_ALLOW_PRIVATE_HOSTS and ADMIN_TOKEN (403 `admin_token_required` for a console key).",
     request: {
       params: TenantToolParams,
       body: { required: true, content: { "application/json": { schema: PutToolSchema } } },
@@ -104,15 +103,11 @@ add(
   async (c, { param: { id, name }, json: body }) => {
     await tenantOrNotFound(c.env.DB, id);
     // The gateway POSTs to the tool and shows its answer: only the operator may point one inside.
-    const inside = refusedHost(new URL(body.url));
-    if (inside && (await adminCallerOf(c)).kind !== "admin") {
-      throw new GatewayError(
-        403,
-        `Only the gateway's ADMIN_TOKEN may register a tool on a private or internal host (${inside}). Use a public https URL.`,
-        { param: "url", code: "admin_token_required" },
-      );
-    }
-    await assertOutboundUrl(body.url, outboundPolicy(c.env), "url");
+    await assertSavedUrl(body.url, outboundPolicy(c.env), {
+      param: "url",
+      what: "a tool",
+      isOperator: async () => (await adminCallerOf(c)).kind === "admin",
+    });
     const { tools } = await loadToolRegistry(c.env.DB, id);
     if (tools.length >= MAX_TOOLS_PER_TENANT && !tools.some((tool) => tool.name === name)) {
       throw new GatewayError(
