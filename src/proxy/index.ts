@@ -8,7 +8,7 @@ import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
 import { errorResponses } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
-import { providersModels, resolveModel, tenantProviders } from "../providers";
+import { type ProviderAccount, providersModels, resolveModel, tenantProviders } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
 import { withResponseOwnership } from "../responses";
 import { callUpstream, relayResponse } from "../upstream";
@@ -55,6 +55,12 @@ export function endUserOf(c: Context<AppEnv>, body: ProxiedBody): string | null 
 }
 
 /**
+ * What a kind of model call adds around serving it, once the account that answers is known: the
+ * Responses API checks a chained response and records the new one there (src/responses).
+ */
+type Around = (account: ProviderAccount, serve: () => Promise<Response>) => Promise<Response>;
+
+/**
  * Relays one JSON request to the provider after the tenant's checks, through the prompt cache;
  * streams pass through chunk by chunk.
  */
@@ -63,6 +69,7 @@ async function forward(
   kind: CacheKind,
   path: string,
   request: ProxiedBody,
+  around: Around = (_account, serve) => serve(),
 ): Promise<Response> {
   const endUser = endUserOf(c, request);
   const principal = c.get("principal");
@@ -78,10 +85,12 @@ async function forward(
   // The files (and conversation) a body names must be the tenant's where the account is shared.
   if (dispatch.sharedAccount) await assertNamedObjects(c, kind, body);
   const onAnswer = captureHook(c, kind, body);
-  await enforceRateLimit(c.env, c.get("principal"), endUser);
   const send = (upstreamBody: Record<string, unknown>) =>
     dispatch.send(path, upstreamBody, c.get("requestId"));
-  const res = await serveWithCache(c, { kind, body, endUser, send, startedAt: performance.now(), onAnswer });
+  const res = await around(dispatch.account, async () => {
+    await enforceRateLimit(c.env, c.get("principal"), endUser);
+    return serveWithCache(c, { kind, body, endUser, send, startedAt: performance.now(), onAnswer });
+  });
   return withHeaders(res, { ...dispatch.headers, ...(route && { "x-model-route": routeHeader(route) }) });
 }
 
@@ -118,7 +127,10 @@ jsonRoute(
 jsonRoute(
   modelCall("/responses", "Create a model response (relayed to the provider)"),
   ResponseRequestSchema,
-  (c, { json }) => withResponseOwnership(c, json, () => forward(c, "responses", "/responses", json)),
+  (c, { json }) =>
+    forward(c, "responses", "/responses", json, (account, serve) =>
+      withResponseOwnership(c, json, account, serve),
+    ),
 );
 
 interface ModelList {

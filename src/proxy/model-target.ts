@@ -10,8 +10,10 @@ import { lifecycleNow } from "../models/clock";
 import { assertServing, openaiShutdownDate } from "../models/lifecycle";
 import type { AppEnv, Bindings } from "../platform/env";
 import {
+  accountOf,
   assertCapability,
   type ModelTarget,
+  type ProviderAccount,
   providerEndpoint,
   resolveModel,
   tenantKeyRefused,
@@ -31,6 +33,8 @@ export interface Dispatch {
    * must be the tenant's; false for the tenant's own provider or keyless API (its own account).
    */
   sharedAccount: boolean;
+  /** The account that answers, recorded with the responses the call creates (src/responses). */
+  account: ProviderAccount;
   /** POSTs a JSON body to the model's provider with the provider's model id. */
   send: (path: string, body: Record<string, unknown>, requestId: string) => Promise<Response>;
 }
@@ -73,7 +77,8 @@ export async function dispatchFor(c: Context<AppEnv>, kind: CacheKind, model: st
   };
   const sharedAccount =
     !provider && guardsOwnership(c.env, providerForModel(c.env, tenant.settings, target.name));
-  return { model: target.name, headers, sharedAccount, send };
+  const account = accountOf(c.env, tenant.settings, target);
+  return { model: target.name, headers, sharedAccount, account, send };
 }
 
 /** The response with extra headers (a new Response: relayed ones may be immutable). */

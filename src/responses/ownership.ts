@@ -1,8 +1,10 @@
 /**
- * Ownership of Responses API objects on the shared provider account, for `POST /v1/responses`: a
- * `previous_response_id` must be the caller's own, and the id of every response created is recorded
- * (from the JSON answer, or from the stream's first event `response.created`) before the client can
- * see it, so a retrieve right after the answer finds it.
+ * Ownership of Responses API objects, for `POST /v1/responses`: a `previous_response_id` must be the
+ * caller's own and live on the account the new call goes to, and the id of every response created is
+ * recorded with that account (from the JSON answer, or from the stream's first event
+ * `response.created`) before the client can see it, so a retrieve right after the answer finds it.
+ * The account matters because an id means something only where it was made: an id a tenant's own
+ * provider answered is that provider's, whatever response of the shared account has the same id.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 import type { Context } from "hono";
@@ -11,7 +13,8 @@ import { type Owner, ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { log } from "../platform/log";
-import { ownedResponse, recordResponse } from "./repository";
+import { type ProviderAccount, sameAccount } from "../providers";
+import { accountOfRow, ownedResponse, type ResponseOwnerRow, recordResponse } from "./repository";
 
 /** How much of a stream is held while looking for `response.created` (it is the first event). */
 const FIRST_EVENT_MAX_BYTES = 256 * 1024;
@@ -29,24 +32,29 @@ export function responseNotFound(id: string): GatewayError {
   return new GatewayError(404, `Response with id '${id}' not found.`, { param: "response_id" });
 }
 
-/** 404 unless `id` is a response `owner` created through the gateway. */
-export async function assertOwnResponse(c: Context<AppEnv>, owner: Owner, id: string): Promise<void> {
-  if (!(await ownedResponse(c.env.DB, owner, id))) throw responseNotFound(id);
+/** The record of `id` (with the account it lives on) when `owner` created it; else 404. */
+export async function ownResponse(c: Context<AppEnv>, owner: Owner, id: string): Promise<ResponseOwnerRow> {
+  const row = await ownedResponse(c.env.DB, owner, id);
+  if (!row) throw responseNotFound(id);
+  return row;
 }
 
 /**
- * Runs `create` (the proxied `POST /v1/responses`) under the ownership rules: the chained
- * `previous_response_id` is checked first, and the new response's id is recorded as the caller's.
+ * Runs `create` (the proxied `POST /v1/responses`, going to `account`) under the ownership rules:
+ * the chained `previous_response_id` is checked first (one of another account is unknown there, as
+ * the provider would say), and the new response's id is recorded as the caller's, on `account`.
  */
 export async function withResponseOwnership(
   c: Context<AppEnv>,
   body: Readonly<Record<string, unknown>>,
+  account: ProviderAccount,
   create: () => Promise<Response>,
 ): Promise<Response> {
   const owner = ownerOf(c.get("principal"));
   const previous = body.previous_response_id;
-  if (typeof previous === "string" && !(await ownedResponse(c.env.DB, owner, previous))) {
-    throw previousNotFound(previous);
+  if (typeof previous === "string") {
+    const row = await ownedResponse(c.env.DB, owner, previous);
+    if (!row || !sameAccount(accountOfRow(row), account)) throw previousNotFound(previous);
   }
   const res = await create();
   // An unstored response cannot be read back, so there is nothing to own.
@@ -54,7 +62,7 @@ export async function withResponseOwnership(
   const record = async (id: unknown) => {
     if (typeof id !== "string" || id === "") return;
     // The answer matters more than the record: without it, only reads of this id answer 404.
-    await recordResponse(c.env.DB, owner, id).catch((err: unknown) =>
+    await recordResponse(c.env.DB, owner, id, account).catch((err: unknown) =>
       log(c.env, "error", "response ownership not recorded", {
         request_id: c.get("requestId"),
         response_id: id,

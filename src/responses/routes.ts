@@ -1,7 +1,8 @@
 /**
  * Managing Responses API objects: retrieve (JSON, or the event stream again from `starting_after`),
- * delete, cancel a background response, and list its input items, relayed to the provider. The
- * provider account is shared, so each call first checks in D1 that the response is the caller's
+ * delete, cancel a background response, and list its input items, relayed to the provider account
+ * that made the response (the gateway's upstream, or the tenant's provider that answered). The
+ * upstream account is shared, so each call first checks in D1 that the response is the caller's
  * (the tenant's; an end-user token's own); any other id answers 404 as an unknown one does.
  * `POST /v1/responses` itself is proxied with the other model calls (src/proxy/index.ts).
  * @see https://platform.openai.com/docs/api-reference/responses
@@ -12,10 +13,11 @@ import { ownerOf } from "../identity/principal";
 import type { AppEnv } from "../platform/env";
 import { errorResponses } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
+import { callAccount } from "../providers";
 import { enforceRateLimit } from "../ratelimit";
-import { callUpstream, relayResponse } from "../upstream";
-import { assertOwnResponse } from "./ownership";
-import { forgetResponse } from "./repository";
+import { relayResponse } from "../upstream";
+import { ownResponse, responseNotFound } from "./ownership";
+import { accountOfRow, forgetResponse } from "./repository";
 
 const ResponseIdParams = z.object({
   response_id: z.string().min(1).max(200).openapi({ example: "resp_677efb5139a88190b512bc3fef8e535d" }),
@@ -52,19 +54,25 @@ const InputItemsQuery = z.object({
 
 type Method = "GET" | "POST" | "DELETE";
 
-/** Checks ownership, then relays the same call (query string included) to the provider. */
+/**
+ * Checks ownership, then relays the same call (query string included) to the account that made the
+ * response, with that account's key: the gateway's upstream, or the tenant's provider that answered
+ * its creation (one the tenant has since deleted answers 404).
+ */
 async function relayOwned(c: Context<AppEnv>, method: Method, id: string, suffix = ""): Promise<Response> {
   const principal = c.get("principal");
-  await assertOwnResponse(c, ownerOf(principal), id);
+  const row = await ownResponse(c, ownerOf(principal), id);
   await enforceRateLimit(c.env, principal, principal.userId);
   const search = new URL(c.req.url).search;
   const streaming = new URL(c.req.url).searchParams.get("stream") === "true";
-  return callUpstream(c.env, {
+  const res = await callAccount(c.env, principal.tenant.id, accountOfRow(row), {
     method,
     path: `/responses/${encodeURIComponent(id)}${suffix}${search}`,
     requestId: c.get("requestId"),
     headers: { accept: streaming ? "text/event-stream" : "application/json" },
   });
+  if (!res) throw responseNotFound(id);
+  return res;
 }
 
 const { router: responsesApi, route } = routeKit({ tags: ["Responses"] });
@@ -78,7 +86,7 @@ responsesApi.openapi(
     path: "/responses/{response_id}",
     summary: "Retrieve a model response (or stream its events again with `stream=true&starting_after=`)",
     description:
-      "One of the caller's own responses (an end-user token: that user's own); any other id answers 404 as an unknown one does. With `stream=true` the provider's event stream is relayed as it comes, from the event after `starting_after`.",
+      "One of the caller's own responses (an end-user token: that user's own); any other id answers 404 as an unknown one does. The call goes to the account that made the response: the gateway's upstream, or the tenant's provider for a response created with `provider/model` (404 once that provider is deleted); the same holds for delete, cancel and input items. With `stream=true` the provider's event stream is relayed as it comes, from the event after `starting_after`.",
     request: { params: ResponseIdParams, query: RetrieveQuery },
     responses: relayed("The response, or its events", true),
   }),
