@@ -1,8 +1,9 @@
 /**
  * Which addresses and host names a tenant-supplied URL may reach (see outbound-url.ts). IP literals in
  * private, loopback, link-local, carrier-grade NAT, benchmarking, multicast, reserved and unspecified
- * ranges are refused, and so is every IPv6 form that carries such an IPv4 address; names that
- * obviously point inside (`localhost`, `*.internal`, one-label names) are refused before any lookup.
+ * ranges are refused (site-local and discard-only IPv6 too), and so is every IPv6 form that carries
+ * such an IPv4 address (IPv4-translated `::ffff:0:a.b.c.d` included); names that obviously point
+ * inside (`localhost`, `*.internal`, one-label names) are refused before any lookup.
  * Cloud metadata endpoints are refused always, even where the operator allows private hosts. The
  * WHATWG URL parser has already normalised forms such as `http://2130706433/` and `http://0x7f.1/`
  * to `127.0.0.1`.
@@ -55,30 +56,41 @@ function ipv6Groups(host: string): number[] | null {
 /** The IPv4 address in two 16-bit groups. */
 const v4Of = (hi = 0, lo = 0) => [hi >> 8, hi & 255, lo >> 8, lo & 255];
 
-/** The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4), or null. */
+/**
+ * The IPv4 address an IPv6 address carries (mapped, compatible, IPv4-translated, NAT64, 6to4), or null.
+ * IPv4-translated `::ffff:0:a.b.c.d` (RFC 2765 SIIT) is a stack's way to reach that IPv4 address too.
+ */
 function embeddedIpv4(g: number[]): number[] | null {
-  const [g0 = 0, g1 = 0, g2 = 0, , , g5 = 0, g6 = 0, g7 = 0] = g;
+  const [g0 = 0, g1 = 0, g2 = 0, , g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
   const zeroPrefix = g.slice(0, 5).every((x) => x === 0);
   if (zeroPrefix && (g5 === 0xffff || g5 === 0)) return v4Of(g6, g7);
+  if (g.slice(0, 4).every((x) => x === 0) && g4 === 0xffff && g5 === 0) return v4Of(g6, g7);
   if (g0 === 0x64 && g1 === 0xff9b) return v4Of(g6, g7);
   if (g0 === 0x2002) return v4Of(g1, g2);
   return null;
 }
 
 /**
- * Private, loopback, link-local, multicast, unique-local, and every form that carries an IPv4 address
- * inside (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`),
- * judged by that IPv4 address; Teredo (`2001::/32`) and local-use NAT64 (`64:ff9b:1::/48`) are refused.
+ * Private, loopback, link-local, site-local, multicast, unique-local, and every form that carries an
+ * IPv4 address inside (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, IPv4-translated
+ * `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`), judged by that IPv4 address; Teredo
+ * (`2001::/32`), local-use NAT64 (`64:ff9b:1::/48`) and discard-only `100::/64` are refused.
  */
 function privateIpv6(g: number[]): boolean {
-  const [g0 = 0, g1 = 0, g2 = 0, , , g5 = 0, g6 = 0] = g;
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, , g5 = 0, g6 = 0] = g;
   const zeroPrefix = g.slice(0, 5).every((x) => x === 0);
   if (zeroPrefix && g5 === 0 && g6 === 0) return true; // ::, ::1 and the rest of ::/96's first block
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return true;
   const v4 = embeddedIpv4(g);
   if (v4) return privateIpv4(v4);
   if (g0 === 0x2001 && g1 === 0) return true; // Teredo
-  return (g0 & 0xfe00) === 0xfc00 || (g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00;
+  if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return true; // discard-only (RFC 6666)
+  return (
+    (g0 & 0xfe00) === 0xfc00 || // unique-local fc00::/7
+    (g0 & 0xffc0) === 0xfe80 || // link-local fe80::/10
+    (g0 & 0xffc0) === 0xfec0 || // site-local fec0::/10 (deprecated, still routed inside some networks)
+    (g0 & 0xff00) === 0xff00 // multicast
+  );
 }
 
 /** Cloud instance-metadata endpoints (AWS, GCP, Azure, ECS/EKS, Alibaba, Oracle). */

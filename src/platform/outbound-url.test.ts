@@ -76,6 +76,7 @@ describe("OUTBOUND_ALLOW_PRIVATE_HOSTS", () => {
     for (const url of [
       "http://169.254.169.254/latest/meta-data/",
       "http://[::ffff:169.254.169.254]/",
+      "http://[::ffff:0:a9fe:a9fe]/",
       "http://[fd00:ec2::254]/",
       "http://metadata.google.internal/",
     ]) {
@@ -85,6 +86,8 @@ describe("OUTBOUND_ALLOW_PRIVATE_HOSTS", () => {
     }
     expect(isMetadata("100.100.100.200")).toBe(true);
     expect(isMetadata("8.8.8.8")).toBe(false);
+    expect(isMetadata("::ffff:0:a9fe:a9fe")).toBe(true);
+    expect(isMetadata("::ffff:0:808:808")).toBe(false);
   });
 
   it("lets a tenant-wide private switch (vision's) through without lookups, metadata aside", async () => {

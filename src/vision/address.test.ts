@@ -27,6 +27,13 @@ describe("refusedHost", () => {
     "http://[2002:c0a8:101::1]/",
     "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
     "http://[ff02::1]/",
+    // IPv4-translated (::ffff:0:0/96), site-local (fec0::/10) and discard-only (100::/64).
+    "http://[::ffff:0:7f00:1]/",
+    "http://[::ffff:0:a9fe:a9fe]/",
+    "http://[::ffff:0:a00:1]/",
+    "http://[fec0::1]/",
+    "http://[feff::1]/",
+    "http://[100::1]/",
     "http://localhost:8080/",
     "http://api.localhost/",
     "http://metadata.google.internal/",
@@ -40,6 +47,8 @@ describe("refusedHost", () => {
     "http://[64:ff9b::808:808]/",
     "http://[2002:808:808::1]/",
     "http://[::ffff:8.8.8.8]/",
+    "http://[::ffff:0:808:808]/",
+    "http://[100:0:0:1::1]/",
   ];
 
   it.each(REFUSED)("refuses %s", (url) => {

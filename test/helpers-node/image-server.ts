@@ -55,6 +55,7 @@ export const DNS_RECORDS: Record<string, { A?: string[]; AAAA?: string[]; CNAME?
   "169.254.169.254.sslip.io": { A: ["169.254.169.254"] },
   "fd00-ec2--254.sslip.io": { AAAA: ["fd00:ec2::254"] },
   "mapped.edgegate.test": { AAAA: ["::ffff:127.0.0.1"] },
+  "translated.edgegate.test": { AAAA: ["::ffff:0:7f00:1"] },
 };
 
 /** What `/metadata` answers: a test fails if it ever shows up in anything the gateway returns. */
