@@ -43,6 +43,9 @@ function workerUnderTest() {
         UPSTREAM_TIMEOUT_MS: "2000",
         MAX_BODY_BYTES: "1048576",
         STATS_FLUSH_MS: "0",
+        // Live Realtime sessions re-check their key every 500 ms instead of 5 s, so the revocation
+        // tests (test/workers/realtime-revocation.test.ts) wait half a second, not five.
+        REALTIME_CREDENTIAL_CHECK_MS: "500",
         OUTBOUND_DOH_URL: `http://127.0.0.1:${imagePort}/dns-query`,
         // Only what existing tests point at on purpose (a closed port; the simulator by another
         // name); every other private host stays refused (test/workers/outbound-url*.test.ts).

@@ -12,15 +12,16 @@ import {
   SUBPROTOCOL_HEADER,
 } from "../src/realtime/policy/realtime-policy";
 import { SECRET_HOLDS_DDL, SecretHolds } from "../src/realtime/policy/secret-holds";
-import { LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/records/outbox";
+import { LIVE_SESSIONS_CALL_DDL, LiveSessions, OUTBOX_DDL, Outbox } from "../src/realtime/records/outbox";
 import type { RealtimeRecord } from "../src/realtime/records/session-records";
 import { archiveSessions } from "../src/realtime/records/transcript-archive";
+import { CredentialWatch } from "../src/realtime/relay/credential-watch";
 import { type RelayHost, RelaySession } from "../src/realtime/relay/relay-session";
 import { endings } from "../src/realtime/relay/session-endings";
-import type { UpstreamTarget } from "../src/realtime/relay/upstream-socket";
+import { hangUpCall, type UpstreamTarget } from "../src/realtime/relay/upstream-socket";
 
 /** Versioned DDL of the object's SQLite storage; entry i upgrades from version i to i + 1. */
-const SCHEMA: SqlSchema = [[LEDGER_DDL, ...OUTBOX_DDL], [SECRET_HOLDS_DDL]];
+const SCHEMA: SqlSchema = [[LEDGER_DDL, ...OUTBOX_DDL], [SECRET_HOLDS_DDL], [LIVE_SESSIONS_CALL_DDL]];
 /** Delay before queued records go to D1, so one batch carries a whole burst of events. */
 const FLUSH_DELAY_MS = 1000;
 const FLUSH_RETRY_MS = 10_000;
@@ -52,6 +53,8 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   private flushing: Promise<void> | null = null;
   private inAlarm = false;
   private readonly staged = new Map<string, { policy: RealtimePolicy; expires: number }>();
+  /** Ends live sessions whose key was revoked (a token's expiry is a session deadline instead). */
+  private readonly credentials: CredentialWatch;
 
   get bindings(): Bindings {
     return this.env;
@@ -60,6 +63,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.ledger = new DailyLedger(ctx.storage.sql);
+    this.credentials = new CredentialWatch(env, () => this.sessions);
     void ctx.blockConcurrencyWhile(async () => this.init());
   }
 
@@ -70,8 +74,12 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     this.outbox = new Outbox(sql);
     this.live = new LiveSessions(sql);
     this.holds = new SecretHolds(sql);
-    // Sessions of a previous incarnation lost their sockets with it.
-    for (const id of this.live.takeAll()) this.record({ kind: "session_abandoned", id, at: Date.now() });
+    // Sessions of a previous incarnation lost their sockets with it. A call's sideband went with them:
+    // the call is hung up, or it would run on at the provider with no length limit, tools or quota.
+    for (const { id, call } of this.live.takeAll()) {
+      this.record({ kind: "session_abandoned", id, at: Date.now() });
+      if (call) this.ctx.waitUntil(hangUpCall(this.env, id));
+    }
   }
 
   /** Keeps a policy too large for a header until the upgrade that names its ticket arrives. */
@@ -192,6 +200,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     const session = new RelaySession(this, policy, target, null, { toolCallEvents: false, requestId });
     this.sessions.add(session);
     this.deadlinesChanged();
+    this.credentials.watch();
     await session.start();
     return { joined: session.phase === "open", refused: null };
   }
@@ -221,6 +230,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     this.sessions.add(session);
     void session.start();
     this.deadlinesChanged();
+    this.credentials.watch();
     return upgraded(client, protocol);
   }
 
@@ -239,7 +249,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     }
     const { 0: client, 1: server } = new WebSocketPair();
     server.accept();
-    session.attach(server, lastEventId);
+    session.attach(server, lastEventId, policy);
     return upgraded(client, protocol);
   }
 
@@ -270,7 +280,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   }
 
   started(session: RelaySession): void {
-    if (session.id !== null) this.live.add(session.id, session.startedAt);
+    if (session.id !== null) this.live.add(session.id, session.startedAt, session.target.kind === "call");
   }
 
   ended(session: RelaySession): void {

@@ -71,6 +71,23 @@ function tenantForAdmin(db: D1Database, tenantId: string, keyId: string): Promis
   });
 }
 
+/**
+ * Whether the key a long-lived connection was opened with (a Realtime session: the API key, the key
+ * that minted its end-user token, or ADMIN_TOKEN acting as the tenant) still admits it, by the rule
+ * `resolvePrincipal` applies to every request: a key not revoked, of `tenantId`; for the admin, the
+ * same ADMIN_TOKEN still configured and the tenant still there. Read through the same isolate cache,
+ * so it sees a revocation as soon as HTTP requests do (within KEY_CACHE_TTL_MS). Throws when D1 does.
+ */
+export async function keyStillAdmits(env: Bindings, tenantId: string, keyId: string): Promise<boolean> {
+  if (keyId.startsWith(ADMIN_KEY_PREFIX)) {
+    const adminToken = env.ADMIN_TOKEN;
+    if (!adminToken || keyId !== (await adminKeyId(adminToken))) return false;
+    return (await tenantForAdmin(env.DB, tenantId, keyId)) !== null;
+  }
+  const found = await cachedIdentity(`k:${keyId}`, () => findActiveKey(env.DB, { id: keyId }));
+  return found !== null && found.tenant.id === tenantId;
+}
+
 /** Whether `secret` is the gateway's ADMIN_TOKEN (constant time; false when none is configured). */
 export async function isAdminToken(env: Bindings, secret: string): Promise<boolean> {
   const expected = env.ADMIN_TOKEN;
@@ -161,6 +178,7 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     keyId: found.keyId,
     userId: claims.userId,
     scopes: endUserScopes(found.scopes),
+    expiresAt: claims.expiresAt * 1000,
   };
 }
 

@@ -42,7 +42,11 @@ export async function mintUserToken(
   return { token, expiresAt };
 }
 
-export async function verifyUserToken(secret: string | undefined, token: string): Promise<UserTokenClaims> {
+/** The claims of a valid token, with when it expires (`exp`, Unix seconds). */
+export async function verifyUserToken(
+  secret: string | undefined,
+  token: string,
+): Promise<UserTokenClaims & { expiresAt: number }> {
   let payload: Record<string, unknown>;
   try {
     payload = await verify(token, secretOf(secret), { alg: "HS256", aud: AUDIENCE });
@@ -74,5 +78,5 @@ export async function verifyUserToken(secret: string | undefined, token: string)
       { code: "invalid_api_key" },
     );
   }
-  return { userId: sub, tenantId: ten, keyId: kid };
+  return { userId: sub, tenantId: ten, keyId: kid, expiresAt: exp };
 }

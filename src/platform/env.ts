@@ -73,6 +73,11 @@ export interface Bindings {
   EDGEGATE_FAULTS?: string;
   /** How long cache counters are summed in an isolate before one D1 write (default 1000). */
   STATS_FLUSH_MS?: string;
+  /**
+   * How often a user's Durable Object re-checks the keys of its live Realtime sessions, ending those
+   * whose key was revoked (default 5000; src/realtime/relay/credential-watch.ts). Tests shorten it.
+   */
+  REALTIME_CREDENTIAL_CHECK_MS?: string;
 }
 
 /** Per-request values set by middleware; each is written by exactly one middleware. */

@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTenant, errorOf, gw } from "./helpers/gateway";
@@ -117,6 +118,57 @@ describe("WebRTC calls through the gateway", () => {
       (d) => d.status === "ended",
     );
     expect(detail.end_reason).toBe("max_duration");
+  });
+
+  it.each([
+    ["drops", {}, "upstream_disconnected"],
+    ["is closed with 1013 (try again later)", { closeWebSocketCode: 1013 }, "upstream_try_again_later"],
+  ])(
+    "hangs the call up when its sideband %s, so it cannot run on without limits",
+    async (_, close, reason) => {
+      const tenant = await createTenant();
+      // The sideband's first event is its `session.created`: the gateway has joined when it goes.
+      await sim.fault({ route: "GET /v1/realtime", dropWebSocketAfterEvents: 1, ...close, count: 1 });
+      const res = await startCall(tenant.key, { type: "realtime" });
+      expect(res.status).toBe(201);
+      const callId = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+      const detail = await eventually(
+        () => recordedSession(tenant.id, callId),
+        (d) => d.status === "ended",
+      );
+      expect(detail.end_reason).toBe(reason);
+      const gone = await eventually(
+        async () => (await simCall(callId)).status,
+        (status) => status === 404,
+        3000,
+      );
+      expect(gone).toBe(404);
+    },
+  );
+
+  it("hangs up the calls of a session object that restarted (their sidebands died with it)", async () => {
+    const tenant = await createTenant();
+    const res = await startCall(tenant.key, { type: "realtime" }, "restarts");
+    expect(res.status).toBe(201);
+    const callId = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+    const stub = env.REALTIME.getByName(`${tenant.id}:restarts`);
+    await expect(
+      runInDurableObject(stub, (_instance, state) => state.abort("test: the object restarts")),
+    ).rejects.toThrow();
+    // The next request (through a new stub: the old one is broken) starts a new incarnation, which
+    // finds the call among its abandoned sessions.
+    await runInDurableObject(env.REALTIME.getByName(`${tenant.id}:restarts`), () => undefined);
+    const gone = await eventually(
+      async () => (await simCall(callId)).status,
+      (status) => status === 404,
+      3000,
+    );
+    expect(gone).toBe(404);
+    const detail = await eventually(
+      () => recordedSession(tenant.id, callId),
+      (d) => d.status === "ended",
+    );
+    expect(detail.end_reason).toBe("gateway_restarted");
   });
 
   it("hangs up and answers 502 when it cannot join the call to run its tools", async () => {

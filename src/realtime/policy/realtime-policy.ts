@@ -20,7 +20,13 @@ export interface ServerTool {
 export interface RealtimePolicy {
   tenantId: string;
   userId: string;
+  /**
+   * The key the session's credential stands for (the API key, the key that minted its end-user token,
+   * or `admin:…` for ADMIN_TOKEN acting as the tenant): the session ends once it is revoked.
+   */
   keyId: string;
+  /** When the credential expires (Unix ms; an end-user token's `exp`): the session ends then. Absent for keys. */
+  credentialExpiresAt?: number;
   /** The `?model=` of a new session; null when reattaching. */
   model: string | null;
   /** Models a `session.update` may switch to (null: any). */
@@ -113,6 +119,7 @@ export function resolvePolicy(
     tenantId: principal.tenant.id,
     userId,
     keyId: principal.keyId,
+    ...(principal.expiresAt === undefined ? {} : { credentialExpiresAt: principal.expiresAt }),
     model,
     allowedModels: allowedModelsOf(principal),
     allowedVoices: rt.allowed_voices ?? null,

@@ -12,6 +12,9 @@ export const OUTBOX_DDL = [
   "CREATE TABLE IF NOT EXISTS live_sessions (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL)",
 ];
 
+/** Marks the live sessions that are WebRTC calls' sidebands (their id is the call id). */
+export const LIVE_SESSIONS_CALL_DDL = "ALTER TABLE live_sessions ADD COLUMN call INTEGER NOT NULL DEFAULT 0";
+
 /** Records sent to D1 per batch. */
 const BATCH_RECORDS = 200;
 
@@ -86,25 +89,33 @@ export class Outbox {
   }
 }
 
-/** Sessions this object is serving, so a restarted object can mark them ended in D1. */
+/**
+ * Sessions this object is serving, so a restarted object can mark them ended in D1 and hang up the
+ * calls among them.
+ */
 export class LiveSessions {
   constructor(private readonly sql: SqlStorage) {}
 
-  add(id: string, startedAt: number): void {
-    this.sql.exec("INSERT OR REPLACE INTO live_sessions (id, started_at) VALUES (?, ?)", id, startedAt);
+  add(id: string, startedAt: number, call: boolean): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO live_sessions (id, started_at, call) VALUES (?, ?, ?)",
+      id,
+      startedAt,
+      call ? 1 : 0,
+    );
   }
 
   remove(id: string): void {
     this.sql.exec("DELETE FROM live_sessions WHERE id = ?", id);
   }
 
-  /** Takes every session left over from before a restart. */
-  takeAll(): string[] {
-    const ids = this.sql
-      .exec<{ id: string }>("SELECT id FROM live_sessions")
+  /** Takes every session left over from before a restart; `call`: a WebRTC call's sideband. */
+  takeAll(): { id: string; call: boolean }[] {
+    const sessions = this.sql
+      .exec<{ id: string; call: number }>("SELECT id, call FROM live_sessions")
       .toArray()
-      .map((r) => r.id);
+      .map((r) => ({ id: r.id, call: r.call === 1 }));
     this.sql.exec("DELETE FROM live_sessions");
-    return ids;
+    return sessions;
   }
 }

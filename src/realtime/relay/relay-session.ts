@@ -44,7 +44,7 @@ import {
 import { PendingClientEvents } from "./pending-client-events";
 import { ReplayBuffer } from "./replay-buffer";
 import { onServerFrame, type ServerEventHost, type SessionDescription } from "./server-events";
-import { type Ending, endings } from "./session-endings";
+import { type Ending, endings, hangsUpCall } from "./session-endings";
 import { hangUpCall, isRefusal, openUpstream, type UpstreamTarget } from "./upstream-socket";
 
 /** What a session needs from the Durable Object that holds it. */
@@ -69,6 +69,12 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   readonly startedAt = Date.now();
   readonly endsAt: number;
   graceDeadline: number | null = null;
+  /**
+   * The credential the session is held with: the one it was opened with, then the one of its latest
+   * reattach. The object ends the session once its key is revoked (`CredentialWatch`), and `tick` once
+   * an end-user token's `exp` (ms, `expiresAt`) passes.
+   */
+  credential: { keyId: string; expiresAt: number | null };
   /** Why the session ended (`end_reason` in D1), once it has. */
   endReason: string | null = null;
   readonly replay: ReplayBuffer;
@@ -92,6 +98,7 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   ) {
     this.client = client;
     this.endsAt = this.startedAt + policy.maxSessionSeconds * 1000;
+    this.credential = credentialOf(policy);
     this.replay = new ReplayBuffer(policy.replayBufferBytes);
     this.recorder = new SessionRecorder(
       () => this.id,
@@ -137,7 +144,8 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
 
   /** Earliest time the alarm must look at this session. */
   get deadline(): number {
-    return Math.min(this.endsAt, this.graceDeadline ?? Number.POSITIVE_INFINITY);
+    const expires = this.credential.expiresAt ?? Number.POSITIVE_INFINITY;
+    return Math.min(this.endsAt, expires, this.graceDeadline ?? Number.POSITIVE_INFINITY);
   }
 
   private listenToClient(ws: WebSocket): void {
@@ -324,10 +332,15 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
     if (this.id !== null) this.host.record({ kind: "session_config", id: this.id, ...config });
   }
 
-  /** A new client socket takes the session over and receives what it missed, in order. */
-  attach(ws: WebSocket, lastEventId: string | null): void {
+  /**
+   * A new client socket takes the session over and receives what it missed, in order. From now on the
+   * session is held with the credential it reattached with (`policy`, resolved for this upgrade), so a
+   * client can carry a session past its first token's expiry by reattaching with a fresh one.
+   */
+  attach(ws: WebSocket, lastEventId: string | null, policy: RealtimePolicy): void {
     const previous = this.client;
     this.client = ws;
+    this.credential = credentialOf(policy);
     safeClose(previous, CLOSE.normal, "Session resumed by another connection");
     this.listenToClient(ws);
     this.graceDeadline = null;
@@ -377,7 +390,9 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   /** Ends the session at a deadline (the alarm calls this). */
   tick(now: number): void {
     if (this.phase === "ended") return;
-    if (now >= this.endsAt) this.end(endings.maxDuration(this.policy));
+    const expiresAt = this.credential.expiresAt;
+    if (expiresAt !== null && now >= expiresAt) this.end(endings.credentialExpired(expiresAt));
+    else if (now >= this.endsAt) this.end(endings.maxDuration(this.policy));
     else if (this.graceDeadline !== null && now >= this.graceDeadline) this.end(endings.graceExpired());
   }
 
@@ -389,8 +404,9 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
     if (ending.error && this.client) safeSend(this.client, errorEvent(ending.error));
     safeClose(this.client, ending.closeCode, ending.closeReason);
     safeClose(this.upstream, CLOSE.normal, "session ended");
-    // The gateway ended a call (its length, a quota): the caller's connection must end too.
-    if (this.target.kind === "call" && !ending.reason.startsWith("upstream")) {
+    // The gateway ended a call (its length, a quota, its credential) or lost its sideband: the
+    // caller's connection must end too, or it would run on with no limits, tools or records.
+    if (this.target.kind === "call" && hangsUpCall(ending)) {
       void hangUpCall(this.host.bindings, this.target.callId, this.options.requestId);
     }
     this.client = null;
@@ -411,4 +427,8 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
     }
     this.host.ended(this);
   }
+}
+
+function credentialOf(policy: RealtimePolicy): RelaySession["credential"] {
+  return { keyId: policy.keyId, expiresAt: policy.credentialExpiresAt ?? null };
 }

@@ -85,6 +85,36 @@ export const endings = {
     };
   },
 
+  /**
+   * The key the session's credential stands for was revoked (for ADMIN_TOKEN acting as the tenant:
+   * ADMIN_TOKEN changed): found by the object's periodic check (`CredentialWatch`).
+   */
+  credentialRevoked(): Ending {
+    return {
+      reason: "credential_revoked",
+      error: {
+        code: "credential_revoked",
+        message:
+          "The API key this session was opened with, or the key that minted its end-user token, has been revoked. Start a new session with a valid credential.",
+      },
+      closeCode: CLOSE.policy,
+      closeReason: "credential_revoked",
+    };
+  },
+
+  /** The end-user token the session was opened (or last reattached) with passed its `exp`. */
+  credentialExpired(expiresAt: number): Ending {
+    return {
+      reason: "credential_expired",
+      error: {
+        code: "credential_expired",
+        message: `The end-user token of this session expired at ${new Date(expiresAt).toISOString()}. Mint a new token and start a new session; to keep a session longer, mint tokens that outlive it, or reattach with session_id and a fresh token before the old one expires.`,
+      },
+      closeCode: CLOSE.policy,
+      closeReason: "credential_expired",
+    };
+  },
+
   quota(kind: QuotaKind, policy: RealtimePolicy): Ending {
     return {
       reason: `quota_exceeded_${kind}`,
@@ -94,3 +124,12 @@ export const endings = {
     };
   },
 };
+
+/**
+ * Whether a WebRTC call is hung up when its sideband session ends this way: always, except when the
+ * provider closed the sideband cleanly (the call is over there). Without its sideband nothing runs the
+ * call's tools or enforces its length and quotas, and its slot is free, so a call must not outlive it.
+ */
+export function hangsUpCall(ending: Ending): boolean {
+  return ending.reason !== "upstream_closed";
+}
