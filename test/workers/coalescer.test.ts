@@ -69,9 +69,10 @@ describe("Coalescer shard", () => {
   it("releases the waiters of a leader past its deadline, and only that key's", async () => {
     const object = shard();
     const [slow, other] = [keyOf("4"), keyOf("5")];
-    await object.joinKey(slow, 50);
+    // Long enough that the waiter below joins before it passes on a loaded machine (50 ms did not).
+    await object.joinKey(slow, 1_000);
     await object.joinKey(other, 60_000);
-    const waitSlow = object.joinKey(slow, 50) as Promise<JoinResult>;
+    const waitSlow = object.joinKey(slow, 1_000) as Promise<JoinResult>;
     const waitOther = object.joinKey(other, 60_000) as Promise<JoinResult>;
     expect(await waitSlow).toEqual({ role: "retry" });
     expect(await settled(waitOther, object)).toBe(false);
