@@ -178,7 +178,6 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
     keyId: found.keyId,
     userId: claims.userId,
     scopes: endUserScopes(found.scopes),
-    expiresAt: claims.expiresAt * 1000,
   };
 }
 

@@ -23,11 +23,6 @@ export interface Principal {
    * operator acting as a tenant, and for an end-user token the end-user scopes its key also has.
    */
   scopes: ReadonlySet<Scope>;
-  /**
-   * When the credential stops being valid (Unix ms): an end-user token's `exp`. Absent for keys.
-   * Connections that outlive a request (Realtime sessions) end then.
-   */
-  expiresAt?: number;
 }
 
 /**

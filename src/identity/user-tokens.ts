@@ -42,11 +42,7 @@ export async function mintUserToken(
   return { token, expiresAt };
 }
 
-/** The claims of a valid token, with when it expires (`exp`, Unix seconds). */
-export async function verifyUserToken(
-  secret: string | undefined,
-  token: string,
-): Promise<UserTokenClaims & { expiresAt: number }> {
+export async function verifyUserToken(secret: string | undefined, token: string): Promise<UserTokenClaims> {
   let payload: Record<string, unknown>;
   try {
     payload = await verify(token, secretOf(secret), { alg: "HS256", aud: AUDIENCE });
@@ -78,5 +74,5 @@ export async function verifyUserToken(
       { code: "invalid_api_key" },
     );
   }
-  return { userId: sub, tenantId: ten, keyId: kid, expiresAt: exp };
+  return { userId: sub, tenantId: ten, keyId: kid };
 }

@@ -25,8 +25,6 @@ export interface RealtimePolicy {
    * or `admin:…` for ADMIN_TOKEN acting as the tenant): the session ends once it is revoked.
    */
   keyId: string;
-  /** When the credential expires (Unix ms; an end-user token's `exp`): the session ends then. Absent for keys. */
-  credentialExpiresAt?: number;
   /** The `?model=` of a new session; null when reattaching. */
   model: string | null;
   /** Models a `session.update` may switch to (null: any). */
@@ -119,7 +117,6 @@ export function resolvePolicy(
     tenantId: principal.tenant.id,
     userId,
     keyId: principal.keyId,
-    ...(principal.expiresAt === undefined ? {} : { credentialExpiresAt: principal.expiresAt }),
     model,
     allowedModels: allowedModelsOf(principal),
     allowedVoices: rt.allowed_voices ?? null,

@@ -71,10 +71,11 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   graceDeadline: number | null = null;
   /**
    * The credential the session is held with: the one it was opened with, then the one of its latest
-   * reattach. The object ends the session once its key is revoked (`CredentialWatch`), and `tick` once
-   * an end-user token's `exp` (ms, `expiresAt`) passes.
+   * reattach. The object ends the session once its key is revoked (`CredentialWatch`). An end-user
+   * token's `exp` bounds when a session may start or reattach, not how long it lasts (as a client
+   * secret's does at the provider): `max_session_seconds` does that.
    */
-  credential: { keyId: string; expiresAt: number | null };
+  credential: { keyId: string };
   /** Why the session ended (`end_reason` in D1), once it has. */
   endReason: string | null = null;
   readonly replay: ReplayBuffer;
@@ -144,8 +145,7 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
 
   /** Earliest time the alarm must look at this session. */
   get deadline(): number {
-    const expires = this.credential.expiresAt ?? Number.POSITIVE_INFINITY;
-    return Math.min(this.endsAt, expires, this.graceDeadline ?? Number.POSITIVE_INFINITY);
+    return Math.min(this.endsAt, this.graceDeadline ?? Number.POSITIVE_INFINITY);
   }
 
   private listenToClient(ws: WebSocket): void {
@@ -390,9 +390,7 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   /** Ends the session at a deadline (the alarm calls this). */
   tick(now: number): void {
     if (this.phase === "ended") return;
-    const expiresAt = this.credential.expiresAt;
-    if (expiresAt !== null && now >= expiresAt) this.end(endings.credentialExpired(expiresAt));
-    else if (now >= this.endsAt) this.end(endings.maxDuration(this.policy));
+    if (now >= this.endsAt) this.end(endings.maxDuration(this.policy));
     else if (this.graceDeadline !== null && now >= this.graceDeadline) this.end(endings.graceExpired());
   }
 
@@ -430,5 +428,5 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
 }
 
 function credentialOf(policy: RealtimePolicy): RelaySession["credential"] {
-  return { keyId: policy.keyId, expiresAt: policy.credentialExpiresAt ?? null };
+  return { keyId: policy.keyId };
 }

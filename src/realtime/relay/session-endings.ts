@@ -102,19 +102,6 @@ export const endings = {
     };
   },
 
-  /** The end-user token the session was opened (or last reattached) with passed its `exp`. */
-  credentialExpired(expiresAt: number): Ending {
-    return {
-      reason: "credential_expired",
-      error: {
-        code: "credential_expired",
-        message: `The end-user token of this session expired at ${new Date(expiresAt).toISOString()}. Mint a new token and start a new session; to keep a session longer, mint tokens that outlive it, or reattach with session_id and a fresh token before the old one expires.`,
-      },
-      closeCode: CLOSE.policy,
-      closeReason: "credential_expired",
-    };
-  },
-
   quota(kind: QuotaKind, policy: RealtimePolicy): Ending {
     return {
       reason: `quota_exceeded_${kind}`,
