@@ -218,4 +218,26 @@ describe("realtime conversation items from the client", () => {
     expect(error.error.code).toBe("quota_exceeded");
     expect((await client.waitClosed()).code).toBe(1008);
   });
+
+  it("holds a model session's input transcription model to the tenant's allowed models", async () => {
+    const tenant = await createTenant({ allowed_models: ["gpt-realtime", "gpt-4o-transcribe"] });
+    const { client } = await startSession({ key: tenant.key, user: "u" });
+    const transcribeWith = (model: string, eventId: string) =>
+      client.send({
+        type: "session.update",
+        event_id: eventId,
+        session: { type: "realtime", audio: { input: { transcription: { model } } } },
+      });
+    transcribeWith("gpt-4o-transcribe-diarize", "evt_diarize");
+    expect(await refusal(client, "evt_diarize")).toMatchObject({
+      code: "model_not_allowed",
+      param: "session.audio.input.transcription.model",
+    });
+    transcribeWith("gpt-4o-transcribe", "evt_allowed");
+    const updated = await client.next<
+      RtEvent & { session: { audio: { input: { transcription: { model: string } } } } }
+    >("session.updated");
+    expect(updated.session.audio.input.transcription.model).toBe("gpt-4o-transcribe");
+    client.close();
+  });
 });

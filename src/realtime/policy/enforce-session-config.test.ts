@@ -37,7 +37,7 @@ const tool = {
 };
 
 describe("session policy", () => {
-  it("holds a transcription session's model to the allow-list, not a model session's input transcription", () => {
+  it("holds a transcription session's model to the allow-list, and a model session's input transcription to the tenant's", () => {
     const p = policy({ allowedModels: ["gpt-realtime", "gpt-4o-transcribe"] });
     const update = (type: string, model: string) => ({
       type: "session.update",
@@ -48,8 +48,16 @@ describe("session policy", () => {
       code: "model_not_allowed",
       param: "session.audio.input.transcription.model",
     });
+    // `realtime.allowed_models` alone (no tenant-wide list) does not bound the input transcription.
     expect(applyToSessionUpdate(p, update("realtime", "whisper-1"))).toBeNull();
     expect(applyToSessionUpdate(policy(), update("transcription", "whisper-1"))).toBeNull();
+    const tenantWide = policy({ inputTranscriptionModels: ["gpt-realtime", "gpt-4o-transcribe"] });
+    expect(applyToSessionUpdate(tenantWide, update("realtime", "gpt-4o-transcribe"))).toBeNull();
+    expect(applyToSessionUpdate(tenantWide, update("realtime", "gpt-4o-transcribe-diarize"))).toMatchObject({
+      code: "model_not_allowed",
+      message: expect.stringContaining("input transcription model 'gpt-4o-transcribe-diarize'"),
+      param: "session.audio.input.transcription.model",
+    });
   });
 
   it("sends nothing at session start when the tenant sets no policy", () => {

@@ -70,17 +70,21 @@ function checkVoice(policy: RealtimePolicy, audio: unknown, param: string): Poli
 }
 
 /**
- * In a transcription session the transcription model is the session's model: it must be allowed too.
- * (A model session's optional input transcription is not policed here.)
+ * The model that transcribes a session's input must be allowed too. In a transcription session it is
+ * the session's model (both allow-lists apply); in a model session it transcribes the user's audio
+ * alongside, billed apart, and the tenant's `allowed_models` applies.
  */
 function checkTranscriptionModel(policy: RealtimePolicy, session: Json): PolicyViolation | null {
-  if (session.type !== "transcription" || policy.allowedModels === null) return null;
+  const transcribing = session.type === "transcription";
+  const allowed = transcribing ? policy.allowedModels : (policy.inputTranscriptionModels ?? null);
+  if (allowed === null) return null;
   const input = isObject(session.audio) && isObject(session.audio.input) ? session.audio.input : null;
   const model = input && isObject(input.transcription) ? input.transcription.model : undefined;
-  if (typeof model !== "string" || policy.allowedModels.includes(model)) return null;
+  if (typeof model !== "string" || allowed.includes(model)) return null;
+  const what = transcribing ? "transcription model" : "input transcription model";
   return {
     code: "model_not_allowed",
-    message: `The transcription model '${model}' is not allowed for this tenant. Allowed: ${policy.allowedModels.join(", ")}.`,
+    message: `The ${what} '${model}' is not allowed for this tenant. Allowed: ${allowed.join(", ")}.`,
     param: "session.audio.input.transcription.model",
   };
 }

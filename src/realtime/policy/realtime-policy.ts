@@ -29,6 +29,12 @@ export interface RealtimePolicy {
   model: string | null;
   /** Models a `session.update` may switch to (null: any). */
   allowedModels: string[] | null;
+  /**
+   * Models a model session's input transcription may use: the tenant's `allowed_models` (null: any).
+   * Not `realtime.allowed_models`, which lists the models a session talks with. Absent in policies
+   * staged before it existed: any.
+   */
+  inputTranscriptionModels?: string[] | null;
   allowedVoices: string[] | null;
   instructions: string | null;
   maxSessionSeconds: number;
@@ -119,6 +125,7 @@ export function resolvePolicy(
     keyId: principal.keyId,
     model,
     allowedModels: allowedModelsOf(principal),
+    inputTranscriptionModels: principal.tenant.settings.allowed_models ?? null,
     allowedVoices: rt.allowed_voices ?? null,
     instructions: rt.instructions ?? null,
     maxSessionSeconds: rt.max_session_seconds ?? REALTIME_DEFAULTS.max_session_seconds,
