@@ -53,7 +53,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
   private flushing: Promise<void> | null = null;
   private inAlarm = false;
   private readonly staged = new Map<string, { policy: RealtimePolicy; expires: number }>();
-  /** Ends live sessions whose key was revoked (a token's expiry is a session deadline instead). */
+  /** Ends live sessions whose key was revoked. */
   private readonly credentials: CredentialWatch;
 
   get bindings(): Bindings {

@@ -8,7 +8,8 @@
  * sessions so end within that interval plus KEY_CACHE_TTL_MS. An outbound socket keeps the object in
  * memory, so a timer (not the alarm, each arm of which is a storage write) is enough, as for the D1
  * flushes; an object that dies takes its sessions with it. A failed read (D1 down) ends nothing: the
- * next one decides. A token's `exp` needs no read: it is a deadline of the session (`RelaySession.tick`).
+ * next one decides. A token's `exp` is not checked here: it bounds starting and reattaching a
+ * session, not its length (`RelaySession.credential`).
  */
 import { keyStillAdmits } from "../../identity/authenticate";
 import type { Bindings } from "../../platform/env";
