@@ -9,7 +9,7 @@ import { datasetJobs, fineTuningPassthrough, openaiHooks } from "./finetune";
 import { auth } from "./identity";
 import { authorize, documentAccess } from "./identity/route-access";
 import { bodyLimit } from "./platform/body";
-import { renderDocsPage } from "./platform/docs";
+import { DOCS_PAGE_HEADERS, renderDocsPage } from "./platform/docs";
 import { GatewayError, handleError, unknownRoute } from "./platform/errors";
 import { createApp } from "./platform/openapi";
 import { requestContext } from "./platform/request-context";
@@ -117,7 +117,7 @@ function openApiDocument() {
   return doc;
 }
 app.get("/openapi.json", (c) => c.json(openApiDocument()));
-app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument())));
+app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument()), 200, { ...DOCS_PAGE_HEADERS }));
 
 /** Paths that exist with other methods answer 405 with `Allow`, everything else 404. */
 app.notFound((c) => {

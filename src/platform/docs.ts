@@ -17,6 +17,17 @@ const escapeHtml = (s: string) =>
  * A self-contained HTML page listing every route of the OpenAPI document (no CDN, so it works
  * offline under `npm start`). The full document is at `/openapi.json`.
  */
+/**
+ * Headers of the docs page, the one HTML page the Worker renders: no script may run (it needs none),
+ * its one inline stylesheet may, and no other site may frame it.
+ */
+export const DOCS_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
 export function renderDocsPage(doc: OpenApiDoc): string {
   const rows: string[] = [];
   for (const [path, ops] of Object.entries(doc.paths ?? {}) as [string, Record<string, Operation>][]) {

@@ -83,5 +83,11 @@ describe("platform", () => {
     const html = await res.text();
     expect(html).toContain("/v1/chat/completions");
     expect(html).toContain("/admin/tenants/{id}/keys");
+    // No script may run on it and no other site may frame it.
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain("script-src");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 });
