@@ -11,7 +11,16 @@ import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/ch
 import type { ResponseCreateParamsNonStreaming } from "openai/resources/responses/responses";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bearer } from "./helpers/console";
-import { admin, createTenant, errorOf, gw, jsonInit, sdk, type TestTenant } from "./helpers/gateway";
+import {
+  admin,
+  createTenant,
+  errorOf,
+  gw,
+  jsonInit,
+  mintToken,
+  sdk,
+  type TestTenant,
+} from "./helpers/gateway";
 import { sim } from "./helpers/sim";
 
 const jsonl = `${JSON.stringify({
@@ -37,11 +46,6 @@ afterEach(() => {
   globalThis.fetch = original;
   sent.length = 0;
 });
-
-async function mint(key: string, user: string): Promise<string> {
-  const res = await gw("/v1/auth/user_tokens", jsonInit("POST", { user }, bearer(key)));
-  return ((await res.json()) as { token: string }).token;
-}
 
 const chatNaming = (fileId: string): ChatCompletionCreateParamsNonStreaming => ({
   model: "gpt-4o-mini",
@@ -91,7 +95,7 @@ describe("provider file ids inside model calls", () => {
   it("refuses another tenant's file_id in a chat completion and a response, as the file routes do", async () => {
     expect((await gw(`/v1/files/${fileOfA}`, { headers: bearer(b.key) })).status).toBe(404);
     watchProviderCalls();
-    const phone = await mint(b.key, "mallory");
+    const phone = await mintToken(b.key, "mallory");
     const byToken = await chat(chatNaming(fileOfA), phone);
     const byKey = await chat(chatNaming(fileOfA), b.key);
     const response = await respond(responseNaming(fileOfA), b.key);
@@ -197,7 +201,7 @@ describe("provider file ids inside model calls", () => {
 
   it("lets no end-user token name a file, not even its own tenant's", async () => {
     watchProviderCalls();
-    const phone = await mint(a.key, "alice");
+    const phone = await mintToken(a.key, "alice");
     const res = await respond(responseNaming(fileOfA), phone);
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe("file_not_found");

@@ -26,6 +26,17 @@ function startCall(key: string, session: Record<string, unknown>, user: string |
 /** The simulator's view of a call: how many sideband sockets joined it (404 once hung up). */
 const simCall = (callId: string) => simFetch(`/__sim/realtime/calls/${callId}`);
 
+/** The call id of a `201` answer, from its `Location`. */
+const callIdOf = (res: Response) => (res.headers.get("location") ?? "").split("/").pop() ?? "";
+
+/** Waits until the provider no longer has the call (it was hung up); the last status seen. */
+const awaitHangUp = (callId: string, waitMs: number) =>
+  eventually(
+    async () => (await simCall(callId)).status,
+    (status) => status === 404,
+    waitMs,
+  );
+
 /** Plays the WebRTC caller: events its data channel would carry to the provider. */
 async function callerSends(callId: string, events: Record<string, unknown>[]): Promise<void> {
   const res = await simFetch(`/__sim/realtime/calls/${callId}/events`, {
@@ -106,12 +117,8 @@ describe("WebRTC calls through the gateway", () => {
     const tenant = await createTenant({ realtime: { max_session_seconds: 1 } });
     const res = await startCall(tenant.key, { type: "realtime" });
     expect(res.status).toBe(201);
-    const callId = (res.headers.get("location") ?? "").split("/").pop() ?? "";
-    const gone = await eventually(
-      async () => (await simCall(callId)).status,
-      (status) => status === 404,
-      4000,
-    );
+    const callId = callIdOf(res);
+    const gone = await awaitHangUp(callId, 4000);
     expect(gone).toBe(404);
     const detail = await eventually(
       () => recordedSession(tenant.id, callId),
@@ -131,17 +138,13 @@ describe("WebRTC calls through the gateway", () => {
       await sim.fault({ route: "GET /v1/realtime", dropWebSocketAfterEvents: 1, ...close, count: 1 });
       const res = await startCall(tenant.key, { type: "realtime" });
       expect(res.status).toBe(201);
-      const callId = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+      const callId = callIdOf(res);
       const detail = await eventually(
         () => recordedSession(tenant.id, callId),
         (d) => d.status === "ended",
       );
       expect(detail.end_reason).toBe(reason);
-      const gone = await eventually(
-        async () => (await simCall(callId)).status,
-        (status) => status === 404,
-        3000,
-      );
+      const gone = await awaitHangUp(callId, 3000);
       expect(gone).toBe(404);
     },
   );
@@ -150,7 +153,7 @@ describe("WebRTC calls through the gateway", () => {
     const tenant = await createTenant();
     const res = await startCall(tenant.key, { type: "realtime" }, "restarts");
     expect(res.status).toBe(201);
-    const callId = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+    const callId = callIdOf(res);
     const stub = env.REALTIME.getByName(`${tenant.id}:restarts`);
     await expect(
       runInDurableObject(stub, (_instance, state) => state.abort("test: the object restarts")),
@@ -158,11 +161,7 @@ describe("WebRTC calls through the gateway", () => {
     // The next request (through a new stub: the old one is broken) starts a new incarnation, which
     // finds the call among its abandoned sessions.
     await runInDurableObject(env.REALTIME.getByName(`${tenant.id}:restarts`), () => undefined);
-    const gone = await eventually(
-      async () => (await simCall(callId)).status,
-      (status) => status === 404,
-      3000,
-    );
+    const gone = await awaitHangUp(callId, 3000);
     expect(gone).toBe(404);
     const detail = await eventually(
       () => recordedSession(tenant.id, callId),
@@ -208,7 +207,7 @@ describe("WebRTC calls through the gateway", () => {
     const refused = a.status === 429 ? a : b;
     expect((await errorOf(refused)).code).toBe("too_many_sessions");
     const accepted = a.status === 201 ? a : b;
-    const callId = (accepted.headers.get("location") ?? "").split("/").pop() ?? "";
+    const callId = callIdOf(accepted);
     expect((await simCall(callId)).status).toBe(200);
     // The refused call was set up upstream before the limit caught it: it is hung up, not left open.
     expect(await sim.requests("POST /v1/realtime/calls")).toBe(upstreamBefore + 2);

@@ -5,7 +5,14 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createTenant } from "./helpers/gateway";
-import { audioFrame, type RtErrorEvent, type RtEvent, sayText, startSession } from "./helpers/realtime";
+import {
+  audioFrame,
+  type RtErrorEvent,
+  type RtEvent,
+  sayText,
+  startSession,
+  turnsByHand,
+} from "./helpers/realtime";
 import { serveLookupOrder, type ToolServer } from "./helpers/realtime-tools";
 
 type Client = Awaited<ReturnType<typeof startSession>>["client"];
@@ -178,10 +185,7 @@ describe("realtime conversation items from the client", () => {
   it("counts input audio sent as conversation items toward the daily audio quota", async () => {
     const tenant = await createTenant({ realtime: { daily_audio_seconds_per_user: 1 } });
     const { client } = await startSession({ key: tenant.key, user: "talker" });
-    client.send({
-      type: "session.update",
-      session: { type: "realtime", audio: { input: { turn_detection: null } } },
-    });
+    turnsByHand(client);
     await client.next("session.updated");
     const item = {
       type: "message",

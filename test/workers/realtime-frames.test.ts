@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createTenant } from "./helpers/gateway";
-import { putTool, type RtClient, type RtErrorEvent, type RtEvent, startSession } from "./helpers/realtime";
+import {
+  putTool,
+  type RtClient,
+  type RtErrorEvent,
+  type RtEvent,
+  startSession,
+  turnsByHand,
+} from "./helpers/realtime";
 import { TOOL_ORIGIN } from "./helpers/realtime-tools";
 
 /**
@@ -187,10 +194,7 @@ describe("realtime crafted client frames", () => {
   it("still relays plain audio appends and counts their audio", async () => {
     const tenant = await createTenant({ realtime: { daily_audio_seconds_per_user: 1 } });
     const { client } = await startSession({ key: tenant.key, user: "talker" });
-    client.send({
-      type: "session.update",
-      session: { type: "realtime", audio: { input: { turn_detection: null } } },
-    });
+    turnsByHand(client);
     // 0.6 s as a plain append, 0.6 s written with its keys in another order (the parsed path).
     const audio = btoa(String.fromCharCode(...new Uint8Array(48 * 600)));
     client.send(`{"type":"input_audio_buffer.append","event_id":"evt_a","audio":"${audio}"}`);

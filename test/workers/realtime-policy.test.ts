@@ -6,6 +6,7 @@ import {
   type RtEvent,
   sayText,
   startSession,
+  turnsByHand,
   upgrade,
 } from "./helpers/realtime";
 
@@ -100,10 +101,7 @@ describe("realtime session policy", () => {
   it("ends the session when the daily audio quota is used up by streamed audio", async () => {
     const tenant = await createTenant({ realtime: { daily_audio_seconds_per_user: 1 } });
     const { client } = await startSession({ key: tenant.key, user: "talker" });
-    client.send({
-      type: "session.update",
-      session: { type: "realtime", audio: { input: { turn_detection: null } } },
-    });
+    turnsByHand(client);
     const frame = audioFrame(100);
     for (let i = 0; i < 9; i++) client.send({ type: "input_audio_buffer.append", audio: frame });
     client.send({ type: "input_audio_buffer.commit" });

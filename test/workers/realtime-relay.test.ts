@@ -7,6 +7,7 @@ import {
   type RtEvent,
   sayText,
   startSession,
+  turnsByHand,
 } from "./helpers/realtime";
 import { sim } from "./helpers/sim";
 
@@ -87,10 +88,7 @@ describe("realtime relay", () => {
   it("accepts a 12 MiB audio frame and relays it upstream whole", async () => {
     const tenant = await createTenant();
     const { client } = await startSession({ key: tenant.key, user: "big" });
-    client.send({
-      type: "session.update",
-      session: { type: "realtime", audio: { input: { turn_detection: null } } },
-    });
+    turnsByHand(client);
     await client.next("session.updated");
     const second = audioFrame(1000);
     const audio = second.repeat(Math.floor((12 * 1024 * 1024) / second.length));

@@ -8,7 +8,7 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { admin, createTenant, gw, jsonInit, type TestTenant } from "./helpers/gateway";
+import { admin, createTenant, gw, mintToken, type TestTenant } from "./helpers/gateway";
 import {
   eventually,
   type RtErrorEvent,
@@ -23,15 +23,6 @@ const OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/
 
 /** Long enough for a revoked key's session to end: the 500 ms check plus a loaded machine's delays. */
 const REVOKED_WITHIN_MS = 4000;
-
-async function mintToken(key: string, user: string): Promise<string> {
-  const minted = await gw(
-    "/v1/auth/user_tokens",
-    jsonInit("POST", { user }, { authorization: `Bearer ${key}` }),
-  );
-  expect(minted.status).toBe(201);
-  return ((await minted.json()) as { token: string }).token;
-}
 
 /** A token of `tenant`'s key that expires `seconds` from now (the route mints at least 60 s). */
 async function tokenExpiringIn(tenant: TestTenant, user: string, seconds: number): Promise<string> {

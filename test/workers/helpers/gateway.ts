@@ -95,6 +95,16 @@ export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+/** An end-user token for `user`, minted with `key` (`POST /v1/auth/user_tokens`); fails the test otherwise. */
+export async function mintToken(key: string, user: string): Promise<string> {
+  const res = await gw(
+    "/v1/auth/user_tokens",
+    jsonInit("POST", { user }, { authorization: `Bearer ${key}` }),
+  );
+  if (res.status !== 201) throw new Error(`Minting a token answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
 export async function errorOf(res: Response): Promise<ErrorBody["error"]> {
   const body = (await res.json()) as ErrorBody;
   return body.error;

@@ -144,6 +144,14 @@ export async function startSession(
   return { client, sessionId: created.session.id };
 }
 
+/** Turns off server VAD: the client commits its audio and asks for responses itself. */
+export function turnsByHand(client: RtClient): void {
+  client.send({
+    type: "session.update",
+    session: { type: "realtime", audio: { input: { turn_detection: null } } },
+  });
+}
+
 /** A text turn: the user message and a `response.create`. */
 export function sayText(client: RtClient, text: string): void {
   client.send({
