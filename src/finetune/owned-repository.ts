@@ -77,23 +77,23 @@ export async function ownedObject(
 }
 
 /**
- * Which of `ids` are objects of `kind` the tenant owns, in one query whatever their number (the ids
- * go in as one JSON array, so no bound-parameter limit applies): a model call naming several files
- * costs one read.
+ * Which of `ids` are objects of `kind` the tenant owns, with the API each was made on (`base_url`,
+ * null in rows recorded before it was kept), in one query whatever their number (the ids go in as
+ * one JSON array, so no bound-parameter limit applies): a model call naming several files costs one read.
  */
-export async function ownedObjectIds(
+export async function ownedObjectBaseUrls(
   db: D1Database,
   tenantId: string,
   ids: readonly string[],
   kind: OwnedKind,
-): Promise<Set<string>> {
+): Promise<Map<string, string | null>> {
   const { results } = await db
     .prepare(
-      "SELECT object_id FROM upstream_objects WHERE tenant_id = ? AND kind = ? AND object_id IN (SELECT value FROM json_each(?))",
+      "SELECT object_id, base_url FROM upstream_objects WHERE tenant_id = ? AND kind = ? AND object_id IN (SELECT value FROM json_each(?))",
     )
     .bind(tenantId, kind, JSON.stringify(ids))
-    .all<{ object_id: string }>();
-  return new Set(results.map((r) => r.object_id));
+    .all<{ object_id: string; base_url: string | null }>();
+  return new Map(results.map((r) => [r.object_id, r.base_url]));
 }
 
 /** The record of an object whatever its tenant (for the provider's webhooks and the cron). */

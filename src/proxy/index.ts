@@ -83,7 +83,7 @@ async function forward(
   await assertModelAccessible(c, body.model);
   assertModelAllowed(c, body.model);
   // The files (and conversation) a body names must be the tenant's where the account is shared.
-  if (dispatch.sharedAccount) await assertNamedObjects(c, kind, body);
+  if (dispatch.sharedAccount) await assertNamedObjects(c, kind, body, dispatch.account);
   const onAnswer = captureHook(c, kind, body);
   const send = (upstreamBody: Record<string, unknown>) =>
     dispatch.send(path, upstreamBody, c.get("requestId"));

@@ -14,10 +14,12 @@
 import type { Context } from "hono";
 import type { CacheKind } from "../cache/key";
 import { fileNotFound } from "../finetune/job-inputs";
-import { ownedObjectIds } from "../finetune/owned-repository";
+import { ownedObjectBaseUrls } from "../finetune/owned-repository";
+import { fineTuningBaseUrl } from "../finetune/provider";
 import type { AppEnv } from "../platform/env";
 import { GatewayError } from "../platform/errors";
 import { asArray, asObject, asString, type JsonObject } from "../platform/json";
+import type { ProviderAccount } from "../providers";
 
 /** A file id a body names, with the field an error about it names. */
 export interface NamedFile {
@@ -92,15 +94,20 @@ export function namedConversation(body: JsonObject): string | undefined {
   return asString(conversation) ?? asString(asObject(conversation)?.id);
 }
 
+const sameApi = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+
 /**
- * Refuses a model call on a shared provider account that names a file the caller does not own, or a
- * conversation. Files belong to the tenant, never to an end user: the file routes take API keys
- * only, so an end-user token owns no file and may name none (the same 404, without a query).
+ * Refuses a model call on a shared provider account (`account`) that names a file the caller does
+ * not own there, or a conversation. A file id means something only on the API it was uploaded to
+ * (a tenant's fine-tuning API is another account), so the file must be the tenant's and have been
+ * made on the call's API. Files belong to the tenant, never to an end user: the file routes take
+ * API keys only, so an end-user token owns no file and may name none (the same 404, without a query).
  */
 export async function assertNamedObjects(
   c: Context<AppEnv>,
   kind: CacheKind,
   body: JsonObject,
+  account: ProviderAccount,
 ): Promise<void> {
   if (kind === "responses") {
     const conversation = namedConversation(body);
@@ -121,12 +128,15 @@ export async function assertNamedObjects(
       { param: first.param, code: "file_not_found" },
     );
   }
-  const owned = await ownedObjectIds(
+  const owned = await ownedObjectBaseUrls(
     c.env.DB,
     principal.tenant.id,
     files.map((f) => f.id),
     "file",
   );
-  const foreign = files.find((f) => !owned.has(f.id));
+  const api = account.baseUrl ?? c.env.OPENAI_BASE_URL;
+  // A row without its API was made where the file routes send the tenant's files (as they read it).
+  const madeOn = (id: string) => owned.get(id) ?? fineTuningBaseUrl(c.env, principal.tenant.settings);
+  const foreign = files.find((f) => !owned.has(f.id) || !sameApi(madeOn(f.id), api));
   if (foreign) throw fileNotFound(foreign.id, foreign.param);
 }

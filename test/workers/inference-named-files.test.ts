@@ -7,9 +7,11 @@
  * A tenant's own provider is its own account: what its calls name passes through unchecked.
  * The calls that leave are watched by wrapping `fetch`.
  */
+import { env } from "cloudflare:workers";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { ResponseCreateParamsNonStreaming } from "openai/resources/responses/responses";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { recordOwned } from "../../src/finetune/owned-repository";
 import { bearer } from "./helpers/console";
 import {
   admin,
@@ -195,6 +197,25 @@ describe("provider file ids inside model calls", () => {
     expect(await errorOf(container)).toMatchObject({
       code: "file_not_found",
       param: "tools[0].container.file_ids[1]",
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("refuses the tenant's own file when it was made on another API than the call's (a file id means something on its account only)", async () => {
+    // As the file routes record a file uploaded to the tenant's own fine-tuning API.
+    const elsewhere = "file-made-on-the-tenants-own-api";
+    await recordOwned(env.DB, {
+      tenantId: a.id,
+      id: elsewhere,
+      kind: "file",
+      baseUrl: "https://ft.example/v1",
+    });
+    watchProviderCalls();
+    const res = await chat(chatNaming(elsewhere), a.key);
+    expect(res.status).toBe(404);
+    expect(await errorOf(res)).toMatchObject({
+      code: "file_not_found",
+      param: "messages[0].content[1].file.file_id",
     });
     expect(sent).toEqual([]);
   });
