@@ -7,7 +7,6 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../platform/env";
-import { log } from "../platform/log";
 import { type CacheEvent, type CacheOutcome, previewOf } from "./events";
 import { queueStats, type StatsDelta } from "./stats";
 import type { CachedCall, CacheStatus, Flow } from "./types";
@@ -64,20 +63,7 @@ export function cacheEvent(
     key: null,
     latencyMs: latencyOf(call),
     shadow: null,
-    preview: c.get("principal").tenant.settings.cache?.event_previews === false ? "" : previewOfCall(c, call),
+    preview: c.get("principal").tenant.settings.cache?.event_previews === false ? "" : previewOf(call.body),
     ...fields,
   };
-}
-
-/**
- * The call's preview; empty (logged) should reading the request fail. `previewOf` reads any JSON, but
- * a preview is the least of an answer's accounting: it must never cost the counters or the event.
- */
-function previewOfCall(c: Context<AppEnv>, call: CachedCall): string {
-  try {
-    return previewOf(call.body);
-  } catch (err) {
-    log(c.env, "warn", "cache event preview failed", { request_id: c.get("requestId"), error: String(err) });
-    return "";
-  }
 }

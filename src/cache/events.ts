@@ -4,6 +4,7 @@
  * newest `CACHE_EVENTS_KEPT` per tenant are kept.
  */
 
+import { asObject } from "../platform/json";
 import { CACHE_EVENTS_KEPT } from "./limits";
 
 export { CACHE_EVENTS_KEPT } from "./limits";
@@ -144,23 +145,15 @@ export async function listCacheEvents(
 const PREVIEW_CHARS = 120;
 
 /**
- * A JSON object's fields, else null. The request schemas are loose (src/proxy/schemas.ts): a message,
- * an input item or a content part may be any JSON value, and the provider is the one that refuses it,
- * after the preview was read.
+ * A message's text: a string, or its text parts joined (an image as `[image]`, anything else skipped:
+ * the request schemas are loose, src/proxy/schemas.ts, so a part may be any JSON value).
  */
-function fieldsOf(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
-}
-
-/** A message's text: a string, or its text parts joined (an image as `[image]`, anything else skipped). */
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   const texts: string[] = [];
   for (const part of content) {
-    const p = fieldsOf(part);
+    const p = asObject(part);
     if (!p) continue;
     const text = typeof p.text === "string" ? p.text : p.type === "image_url" ? "[image]" : "";
     if (text) texts.push(text);
@@ -176,7 +169,7 @@ export function previewOf(body: Record<string, unknown>): string {
   const list = Array.isArray(body.messages) ? body.messages : Array.isArray(body.input) ? body.input : null;
   let text = "";
   if (list) {
-    const last = fieldsOf(list.findLast((m) => fieldsOf(m)?.role === "user"));
+    const last = asObject(list.findLast((m) => asObject(m)?.role === "user"));
     text = last ? textOf(last.content) : typeof list[0] === "string" ? list[0] : "";
   } else if (typeof body.input === "string") text = body.input;
   return preview(text);

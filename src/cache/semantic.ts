@@ -1,5 +1,6 @@
 import { sha256Hex } from "../identity/crypto";
 import type { Bindings } from "../platform/env";
+import { asObject } from "../platform/json";
 import { log } from "../platform/log";
 import { postJson } from "../upstream";
 import type { CacheKind, CacheScope } from "./key";
@@ -16,12 +17,11 @@ function textOf(content: unknown): string | null {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return null;
   const parts: string[] = [];
-  for (const part of content as unknown[]) {
+  for (const item of content as unknown[]) {
     // Any JSON passes the request schemas (the provider refuses a malformed part): not a text question.
-    if (typeof part !== "object" || part === null) return null;
-    const { type, text } = part as { type?: unknown; text?: unknown };
-    if ((type !== "text" && type !== "input_text") || typeof text !== "string") return null;
-    parts.push(text);
+    const part = asObject(item);
+    if ((part?.type !== "text" && part?.type !== "input_text") || typeof part.text !== "string") return null;
+    parts.push(part.text);
   }
   return parts.join("\n");
 }
