@@ -72,20 +72,32 @@ function tenantForAdmin(db: D1Database, tenantId: string, keyId: string): Promis
 }
 
 /**
- * Whether the key a long-lived connection was opened with (a Realtime session: the API key, the key
- * that minted its end-user token, or ADMIN_TOKEN acting as the tenant) still admits it, by the rule
- * `resolvePrincipal` applies to every request: a key not revoked, of `tenantId`; for the admin, the
- * same ADMIN_TOKEN still configured and the tenant still there. Read through the same isolate cache,
- * so it sees a revocation as soon as HTTP requests do (within KEY_CACHE_TTL_MS). Throws when D1 does.
+ * The active key `keyId` of `tenantId` behind a credential that names it (an end-user token's `kid`,
+ * a live Realtime session's key), or null when revoked or of another tenant: a key, or for
+ * `admin:…` ids (ADMIN_TOKEN acting as the tenant) the same ADMIN_TOKEN still configured and the
+ * tenant still there. Read through the isolate cache (KEY_CACHE_TTL_MS). Throws when D1 does.
  */
-export async function keyStillAdmits(env: Bindings, tenantId: string, keyId: string): Promise<boolean> {
+async function keyOfTenant(
+  env: Bindings,
+  tenantId: string,
+  keyId: string,
+  waitUntil?: WaitUntil,
+): Promise<ActiveKey | null> {
   if (keyId.startsWith(ADMIN_KEY_PREFIX)) {
     const adminToken = env.ADMIN_TOKEN;
-    if (!adminToken || keyId !== (await adminKeyId(adminToken))) return false;
-    return (await tenantForAdmin(env.DB, tenantId, keyId)) !== null;
+    if (!adminToken || keyId !== (await adminKeyId(adminToken))) return null;
+    return tenantForAdmin(env.DB, tenantId, keyId);
   }
-  const found = await cachedIdentity(`k:${keyId}`, () => findActiveKey(env.DB, { id: keyId }));
-  return found !== null && found.tenant.id === tenantId;
+  const found = await cachedIdentity(`k:${keyId}`, () => findActiveKey(env.DB, { id: keyId }), waitUntil);
+  return found && found.tenant.id === tenantId ? found : null;
+}
+
+/**
+ * Whether the key a long-lived connection was opened with (a Realtime session) still admits it, by
+ * the rule every request's end-user token is held to (`keyOfTenant`).
+ */
+export async function keyStillAdmits(env: Bindings, tenantId: string, keyId: string): Promise<boolean> {
+  return (await keyOfTenant(env, tenantId, keyId)) !== null;
 }
 
 /** Whether `secret` is the gateway's ADMIN_TOKEN (constant time; false when none is configured). */
@@ -157,17 +169,8 @@ export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
   if (await isAdminToken(c.env, secret)) return keyPrincipal(c, await adminActingAs(c));
   const claims = await verifyUserToken(c.env.TOKEN_SECRET, secret);
   // Tokens minted by the admin acting as a tenant stay valid while the same ADMIN_TOKEN is configured.
-  const adminToken = c.env.ADMIN_TOKEN;
-  const found = claims.keyId.startsWith(ADMIN_KEY_PREFIX)
-    ? adminToken && claims.keyId === (await adminKeyId(adminToken))
-      ? await tenantForAdmin(c.env.DB, claims.tenantId, claims.keyId)
-      : null
-    : await cachedIdentity(
-        `k:${claims.keyId}`,
-        () => findActiveKey(c.env.DB, { id: claims.keyId }),
-        (p) => c.executionCtx.waitUntil(p),
-      );
-  if (!found || found.tenant.id !== claims.tenantId) {
+  const found = await keyOfTenant(c.env, claims.tenantId, claims.keyId, (p) => c.executionCtx.waitUntil(p));
+  if (!found) {
     throw new GatewayError(401, "The end-user token was minted with a key that has been revoked.", {
       code: "invalid_api_key",
     });
