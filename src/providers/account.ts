@@ -6,9 +6,10 @@
  * calls on the object go back to that account with its own key: an id answered by a tenant's
  * provider never reaches the shared account with OPENAI_API_KEY.
  */
+
+import { call as callFineTuning } from "../finetune/provider";
 import type { TenantSettings } from "../identity/settings";
 import type { Bindings } from "../platform/env";
-import { assertOutboundUrl, outboundPolicy } from "../platform/outbound-url";
 import { callUpstream, type UpstreamRequest } from "../upstream";
 import { providerForModel, providerKey, withProvider } from "../upstream/providers";
 import { type ModelTarget, providerEndpoint, tenantKeyRefused, tenantProviders } from "./resolve";
@@ -25,6 +26,16 @@ export function accountOf(env: Bindings, settings: TenantSettings, target: Model
   if (target.provider) return { provider: target.provider.name, baseUrl: null };
   const served = providerForModel(env, settings, target.name);
   return { provider: null, baseUrl: served.baseUrl === env.OPENAI_BASE_URL ? null : served.baseUrl };
+}
+
+/**
+ * Whether the gateway holds `account`'s key on behalf of every tenant (its upstream, or a
+ * fine-tuning API it sends `FINE_TUNING_API_KEY` to), so that the objects a call names there must
+ * be the tenant's; false for a tenant's own provider or a keyless API (the tenant's own account).
+ */
+export function isSharedAccount(env: Bindings, account: ProviderAccount): boolean {
+  if (account.provider !== null) return false;
+  return account.baseUrl === null || providerKey(env, account.baseUrl) !== "";
 }
 
 export function sameAccount(a: ProviderAccount, b: ProviderAccount): boolean {
@@ -51,10 +62,7 @@ export async function callAccount(
       throw tenantKeyRefused(err, provider);
     });
   }
-  if (account.baseUrl !== null) {
-    await assertOutboundUrl(account.baseUrl, outboundPolicy(env), "base_url");
-    const apiKey = providerKey(env, account.baseUrl);
-    return callUpstream(withProvider(env, { baseUrl: account.baseUrl, apiKey }), req);
-  }
+  // A tenant's fine-tuning API, called as fine-tuning calls it (its URL checked again, its key).
+  if (account.baseUrl !== null) return callFineTuning(env, account.baseUrl, req);
   return callUpstream(env, req);
 }

@@ -8,7 +8,13 @@ import { ownedModels } from "../finetune/owned-repository";
 import type { AppEnv } from "../platform/env";
 import { errorResponses } from "../platform/openapi";
 import { routeKit } from "../platform/route-kit";
-import { type ProviderAccount, providersModels, resolveModel, tenantProviders } from "../providers";
+import {
+  isSharedAccount,
+  type ProviderAccount,
+  providersModels,
+  resolveModel,
+  tenantProviders,
+} from "../providers";
 import { enforceRateLimit } from "../ratelimit";
 import { withResponseOwnership } from "../responses";
 import { callUpstream, relayResponse } from "../upstream";
@@ -83,7 +89,7 @@ async function forward(
   await assertModelAccessible(c, body.model);
   assertModelAllowed(c, body.model);
   // The files (and conversation) a body names must be the tenant's where the account is shared.
-  if (dispatch.sharedAccount) await assertNamedObjects(c, kind, body, dispatch.account);
+  if (isSharedAccount(c.env, dispatch.account)) await assertNamedObjects(c, kind, body, dispatch.account);
   const onAnswer = captureHook(c, kind, body);
   const send = (upstreamBody: Record<string, unknown>) =>
     dispatch.send(path, upstreamBody, c.get("requestId"));

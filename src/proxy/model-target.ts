@@ -20,19 +20,12 @@ import {
 } from "../providers";
 import { postJson } from "../upstream";
 import { type Provider, providerForModel, withProvider } from "../upstream/providers";
-import { guardsOwnership } from "./model-access";
 
 export interface Dispatch {
   /** The model as the gateway names it (`provider/model` for a tenant's provider): cache key, capture, allow-list. */
   model: string;
   /** Lifecycle warning headers for the answer (`Sunset`, `x-edgegate-warning`), or none. */
   headers: Record<string, string>;
-  /**
-   * Whether the call goes to an account the gateway holds the key for on behalf of every tenant (its
-   * upstream, or a fine-tuning API it sends `FINE_TUNING_API_KEY` to), where the objects a body names
-   * must be the tenant's; false for the tenant's own provider or keyless API (its own account).
-   */
-  sharedAccount: boolean;
   /** The account that answers, recorded with the responses the call creates (src/responses). */
   account: ProviderAccount;
   /** POSTs a JSON body to the model's provider with the provider's model id. */
@@ -75,10 +68,8 @@ export async function dispatchFor(c: Context<AppEnv>, kind: CacheKind, model: st
       },
     );
   };
-  const sharedAccount =
-    !provider && guardsOwnership(c.env, providerForModel(c.env, tenant.settings, target.name));
   const account = accountOf(c.env, tenant.settings, target);
-  return { model: target.name, headers, sharedAccount, account, send };
+  return { model: target.name, headers, account, send };
 }
 
 /** The response with extra headers (a new Response: relayed ones may be immutable). */
