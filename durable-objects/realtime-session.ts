@@ -249,7 +249,7 @@ export class RealtimeSession extends DurableObject<Bindings> implements RelayHos
     }
     const { 0: client, 1: server } = new WebSocketPair();
     server.accept();
-    session.attach(server, lastEventId, policy);
+    session.attach(server, lastEventId, policy.keyId);
     return upgraded(client, protocol);
   }
 

@@ -22,13 +22,13 @@ import { asArray, asObject, asString, type JsonObject } from "../platform/json";
 import type { ProviderAccount } from "../providers";
 
 /** A file id a body names, with the field an error about it names. */
-export interface NamedFile {
+interface NamedFile {
   id: string;
   param: string;
 }
 
 /** Chat Completions: the `file` parts (`{type: "file", file: {file_id}}`) of any message's content. */
-export function chatFiles(body: JsonObject): NamedFile[] {
+function chatFiles(body: JsonObject): NamedFile[] {
   const found: NamedFile[] = [];
   const messages = asArray(body.messages) ?? [];
   for (let m = 0; m < messages.length; m++) {
@@ -52,7 +52,7 @@ const FILE_PARTS: ReadonlySet<unknown> = new Set(["input_file", "input_image"]);
  * `content` or a tool output item's `output` list, and the `file_ids` of a `code_interpreter` tool's
  * automatic container (which the provider copies into the container the model's code reads).
  */
-export function responseFiles(body: JsonObject): NamedFile[] {
+function responseFiles(body: JsonObject): NamedFile[] {
   const found: NamedFile[] = [];
   const input = asArray(body.input) ?? [];
   for (let i = 0; i < input.length; i++) {
@@ -82,14 +82,14 @@ export function responseFiles(body: JsonObject): NamedFile[] {
 }
 
 /** The files a model call of `kind` names (embeddings name none). */
-export function namedFiles(kind: CacheKind, body: JsonObject): NamedFile[] {
+function namedFiles(kind: CacheKind, body: JsonObject): NamedFile[] {
   if (kind === "chat") return chatFiles(body);
   if (kind === "responses") return responseFiles(body);
   return [];
 }
 
 /** The conversation id a Responses body names (`"conv_…"` or `{id}`), if any. */
-export function namedConversation(body: JsonObject): string | undefined {
+function namedConversation(body: JsonObject): string | undefined {
   const conversation = body.conversation;
   return asString(conversation) ?? asString(asObject(conversation)?.id);
 }

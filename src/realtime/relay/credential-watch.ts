@@ -9,7 +9,7 @@
  * memory, so a timer (not the alarm, each arm of which is a storage write) is enough, as for the D1
  * flushes; an object that dies takes its sessions with it. A failed read (D1 down) ends nothing: the
  * next one decides. A token's `exp` is not checked here: it bounds starting and reattaching a
- * session, not its length (`RelaySession.credential`).
+ * session, not its length (`RelaySession.credentialKeyId`).
  */
 import { keyStillAdmits } from "../../identity/authenticate";
 import type { Bindings } from "../../platform/env";
@@ -18,7 +18,7 @@ import type { RelaySession } from "./relay-session";
 import { endings } from "./session-endings";
 
 /** How often a live session's key is checked unless REALTIME_CREDENTIAL_CHECK_MS says otherwise. */
-export const CREDENTIAL_CHECK_MS = 5_000;
+const CREDENTIAL_CHECK_MS = 5_000;
 
 export class CredentialWatch {
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -48,7 +48,7 @@ export class CredentialWatch {
     try {
       const byKey = new Map<string, RelaySession[]>();
       for (const session of this.live()) {
-        const key = `${session.policy.tenantId}\n${session.credential.keyId}`;
+        const key = `${session.policy.tenantId}\n${session.credentialKeyId}`;
         byKey.set(key, [...(byKey.get(key) ?? []), session]);
       }
       await Promise.all([...byKey.values()].map((sessions) => this.checkKey(sessions)));
@@ -63,7 +63,7 @@ export class CredentialWatch {
     const [first] = sessions;
     if (!first) return;
     const { tenantId } = first.policy;
-    const { keyId } = first.credential;
+    const keyId = first.credentialKeyId;
     let admits: boolean;
     try {
       admits = await keyStillAdmits(this.env, tenantId, keyId);
@@ -78,7 +78,7 @@ export class CredentialWatch {
     if (admits) return;
     // A session that reattached with another credential while the read ran is judged by that one next time.
     for (const session of sessions) {
-      if (session.credential.keyId === keyId) session.end(endings.credentialRevoked());
+      if (session.credentialKeyId === keyId) session.end(endings.credentialRevoked());
     }
   }
 }

@@ -70,12 +70,12 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   readonly endsAt: number;
   graceDeadline: number | null = null;
   /**
-   * The credential the session is held with: the one it was opened with, then the one of its latest
-   * reattach. The object ends the session once its key is revoked (`CredentialWatch`). An end-user
+   * The key of the credential the session is held with: the one it was opened with, then the one of
+   * its latest reattach. The object ends the session once its key is revoked (`CredentialWatch`). An end-user
    * token's `exp` bounds when a session may start or reattach, not how long it lasts (as a client
    * secret's does at the provider): `max_session_seconds` does that.
    */
-  credential: { keyId: string };
+  credentialKeyId: string;
   /** Why the session ended (`end_reason` in D1), once it has. */
   endReason: string | null = null;
   readonly replay: ReplayBuffer;
@@ -99,7 +99,7 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
   ) {
     this.client = client;
     this.endsAt = this.startedAt + policy.maxSessionSeconds * 1000;
-    this.credential = credentialOf(policy);
+    this.credentialKeyId = policy.keyId;
     this.replay = new ReplayBuffer(policy.replayBufferBytes);
     this.recorder = new SessionRecorder(
       () => this.id,
@@ -334,13 +334,13 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
 
   /**
    * A new client socket takes the session over and receives what it missed, in order. From now on the
-   * session is held with the credential it reattached with (`policy`, resolved for this upgrade), so a
-   * client can carry a session past its first token's expiry by reattaching with a fresh one.
+   * session is held with the key of the credential it reattached with (`keyId`, resolved for this
+   * upgrade): that key's revocation ends it.
    */
-  attach(ws: WebSocket, lastEventId: string | null, policy: RealtimePolicy): void {
+  attach(ws: WebSocket, lastEventId: string | null, keyId: string): void {
     const previous = this.client;
     this.client = ws;
-    this.credential = credentialOf(policy);
+    this.credentialKeyId = keyId;
     safeClose(previous, CLOSE.normal, "Session resumed by another connection");
     this.listenToClient(ws);
     this.graceDeadline = null;
@@ -425,8 +425,4 @@ export class RelaySession implements ServerEventHost, ClientEventHost {
     }
     this.host.ended(this);
   }
-}
-
-function credentialOf(policy: RealtimePolicy): RelaySession["credential"] {
-  return { keyId: policy.keyId };
 }
