@@ -10,6 +10,7 @@ import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { admin, createTenant, gw, mintToken, type TestTenant } from "./helpers/gateway";
 import {
+  connect,
   eventually,
   type RtErrorEvent,
   recordedSession,
@@ -71,6 +72,30 @@ describe("realtime sessions and their credentials", () => {
     await kept.next("response.done");
     expect(kept.types()).not.toContain("error");
     kept.close();
+  });
+
+  it("holds a reattached session with the key of its new token: the first key's revocation leaves it, the second's ends it", async () => {
+    const tenant = await createTenant();
+    const second = (await (await admin(`/tenants/${tenant.id}/keys`, "POST", { name: "second" })).json()) as {
+      id: string;
+      key: string;
+    };
+    const { client, sessionId } = await startSession({ key: await mintToken(tenant.key, "phone") });
+    const resumed = await connect({
+      key: await mintToken(second.key, "phone"),
+      query: `session_id=${encodeURIComponent(sessionId)}`,
+    });
+    await client.waitClosed();
+    await revoke(tenant);
+    // Past a check of the first key (500 ms in tests) and the key cache: the session lives on.
+    await new Promise((r) => setTimeout(r, 3000));
+    sayText(resumed, "still here?");
+    await resumed.next("response.done");
+    expect(resumed.types()).not.toContain("error");
+    await revoke(tenant, second.id);
+    expect((await resumed.next<RtErrorEvent>("error", REVOKED_WITHIN_MS)).error.code).toBe(
+      "credential_revoked",
+    );
   });
 
   it("keeps a session past its token's expiry, which bounds only starting and reattaching", async () => {
